@@ -1,0 +1,149 @@
+"""Bulk writes and reads of DataFrames, each backend on its fast path.
+
+PostgreSQL gets COPY FROM STDIN (text format, built column-wise so a million rows need no Python
+loop per row); SQLite gets one executemany inside the caller's transaction. Reads go through
+SQLAlchemy so every column comes back in the type the table declares, then into typed columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, Numeric, Table, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from crm_pipelines.store.types import UtcDateTime
+
+_NULL = r"\N"
+
+
+class FrameShapeError(ValueError):
+    """A DataFrame that does not fit the table it is written to."""
+
+
+def check_columns(df: pd.DataFrame, table: Table, *, context: str) -> list[str]:
+    """The table columns to write, refusing frames with unknown or missing required columns."""
+    table_cols = [c.name for c in table.columns]
+    unknown = [c for c in df.columns if c not in table_cols]
+    if unknown:
+        raise FrameShapeError(
+            f"{context}: columns {unknown} are not in table '{table.name}' (it has {table_cols})"
+        )
+    missing = [
+        c.name
+        for c in table.columns
+        if c.name not in df.columns and not c.nullable and c.default is None and c.server_default is None
+    ]
+    if missing:
+        raise FrameShapeError(f"{context}: required columns {missing} of table '{table.name}' are missing")
+    return [c for c in table_cols if c in df.columns]
+
+
+def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, *, context: str = "") -> int:
+    """Insert every row of `df` into `table` within the caller's transaction; returns the row count."""
+    columns = check_columns(df, table, context=context or f"insert into {table.name}")
+    if df.empty:
+        return 0
+    if conn.dialect.name == "postgresql":
+        return _copy_into(conn, table, df, columns)
+    records = _records(df, columns)
+    conn.execute(table.insert(), records)
+    return len(records)
+
+
+def read_frame(
+    conn: Connection,
+    table: Table,
+    where: ColumnElement[bool] | None = None,
+    *,
+    order_by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Rows of `table` (optionally filtered) as a DataFrame typed by the table's columns."""
+    stmt = select(table)
+    if where is not None:
+        stmt = stmt.where(where)
+    if order_by:
+        stmt = stmt.order_by(*[table.c[name] for name in order_by])
+    result = conn.execute(stmt)
+    rows = result.fetchall()
+    df = pd.DataFrame.from_records(rows, columns=list(result.keys()))
+    return typed_frame(df, table)
+
+
+def typed_frame(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Give each column the pandas dtype that matches its SQL type, so frames compare equal
+    whether they came from SQLite or PostgreSQL."""
+    out = {}
+    for col in df.columns:
+        sql_type = table.c[col].type
+        s = df[col]
+        if isinstance(sql_type, UtcDateTime | DateTime):
+            out[col] = pd.to_datetime(s, utc=True).astype("datetime64[us, UTC]")
+        elif isinstance(sql_type, Boolean):
+            out[col] = s.astype("boolean")
+        elif isinstance(sql_type, Integer):
+            out[col] = pd.to_numeric(s).astype("Int64")
+        elif isinstance(sql_type, Float | Numeric):
+            out[col] = pd.to_numeric(s).astype("float64")
+        elif isinstance(sql_type, Date):
+            out[col] = pd.to_datetime(s).astype("datetime64[us]")
+        elif isinstance(sql_type, JSON):
+            out[col] = s
+        else:
+            out[col] = s.astype("string")
+    return pd.DataFrame(out, index=pd.RangeIndex(len(df)))
+
+
+def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    # to_dict gives numpy/pandas scalars and NaN/NaT; the DB driver wants plain Python and None.
+    frame = df[columns].astype(object).where(df[columns].notna(), None)
+    return frame.to_dict("records")
+
+
+def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[str]) -> int:
+    text_columns = [_copy_text(df[name], table.c[name].type) for name in columns]
+    lines = text_columns[0].str.cat(text_columns[1:], sep="\t") if len(text_columns) > 1 else text_columns[0]
+    payload = "\n".join(lines.tolist()) + "\n"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    with dbapi_conn.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+            copy.write(payload)
+    return len(df)
+
+
+def _copy_text(s: pd.Series, sql_type: Any) -> pd.Series:
+    """One column in COPY's text format: `\\N` for NULL, backslash escapes for the rest."""
+    null = s.isna().to_numpy()
+    if isinstance(sql_type, UtcDateTime | DateTime):
+        stamps = pd.to_datetime(s)
+        if stamps.dt.tz is None and stamps.notna().any():
+            raise ValueError(f"naive datetimes in column '{s.name}' refused: timestamps must carry a time zone")
+        text = stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%f+00") if stamps.dt.tz else stamps.astype(object)
+    elif isinstance(sql_type, Boolean):
+        text = s.map({True: "t", False: "f"}, na_action="ignore").astype(object)
+    elif isinstance(sql_type, Integer):
+        text = pd.to_numeric(s).astype("Int64").astype("string")
+    elif isinstance(sql_type, Date):
+        text = pd.to_datetime(s).dt.strftime("%Y-%m-%d")
+    elif isinstance(sql_type, JSON):
+        text = _escape(s.map(lambda v: json.dumps(v, default=str), na_action="ignore").astype("string"))
+    elif isinstance(sql_type, Float | Numeric):
+        text = pd.to_numeric(s).astype("string")
+    else:
+        text = _escape(s.astype("string"))
+    return pd.Series(np.where(null, _NULL, text.astype(object)), index=s.index, dtype=object)
+
+
+def _escape(s: pd.Series) -> pd.Series:
+    return (
+        s.str.replace("\\", "\\\\", regex=False)
+        .str.replace("\t", "\\t", regex=False)
+        .str.replace("\n", "\\n", regex=False)
+        .str.replace("\r", "\\r", regex=False)
+    )

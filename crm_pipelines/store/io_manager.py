@@ -1,0 +1,95 @@
+"""The IO manager that keeps tenant-partitioned DataFrames in the crm_pipelines database.
+
+Each asset's output lands in the table of the same name (declared in `store.tables`, created by a
+migration). Writing a tenant's partition deletes that tenant's rows and inserts the new ones in one
+transaction, so readers see the old partition or the new one, never half of each, and other
+tenants' rows are not touched. Reading returns exactly the requested tenant's rows.
+
+Assets that write their own rows transactionally (extraction commits rows and cursor together)
+return nothing; this IO manager then only reads their table for downstream assets.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+from pydantic import Field
+from sqlalchemy import Table
+
+from crm_pipelines.store.bulk import insert_frame, read_frame
+from crm_pipelines.store.database import Database, open_database
+from crm_pipelines.store.tables import metadata
+
+TENANT_COLUMN = "tenant_id"
+
+
+class TenantRowsError(ValueError):
+    """A frame that carries rows of a tenant other than the partition being written."""
+
+
+class TenantTableIOManager(ConfigurableIOManager):
+    """Stores each tenant partition of an asset in the table named after the asset."""
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the crm_pipelines database; default $CRM_PIPELINES_DB_URL or the local SQLite file.",
+    )
+
+    def _db(self) -> Database:
+        return open_database(self.database_url)
+
+    def handle_output(self, context: OutputContext, obj: pd.DataFrame | None) -> None:
+        if obj is None:
+            return
+        if not isinstance(obj, pd.DataFrame):
+            raise TypeError(f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}, expected a DataFrame")
+        tenant = _tenant_of(context)
+        table = table_for(context)
+        write_tenant_partition(self._db(), table, tenant, obj)
+        context.add_output_metadata({"rows": len(obj), "table": table.name})
+
+    def load_input(self, context: InputContext) -> pd.DataFrame:
+        upstream = context.upstream_output
+        assert upstream is not None
+        table = table_for(upstream)
+        tenant = _tenant_of(context)
+        return read_tenant_partition(self._db(), table, tenant)
+
+
+def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataFrame) -> int:
+    """Replace `tenant`'s rows of `table` with `df`, in one transaction."""
+    if TENANT_COLUMN in df.columns:
+        others = df.loc[df[TENANT_COLUMN].astype("string") != tenant, TENANT_COLUMN].unique().tolist()
+        if others:
+            raise TenantRowsError(
+                f"refusing to write table '{table.name}' for tenant '{tenant}': the frame holds rows of tenants {sorted(map(str, others))}"
+            )
+    frame = df.assign(**{TENANT_COLUMN: tenant})
+    with db.transaction() as conn:
+        conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant))
+        return insert_frame(conn, table, frame, context=f"tenant '{tenant}', table '{table.name}'")
+
+
+def read_tenant_partition(db: Database, table: Table, tenant: str) -> pd.DataFrame:
+    with db.engine.connect() as conn:
+        key_order = [c.name for c in table.primary_key.columns]
+        return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant, order_by=key_order)
+
+
+def table_for(context: OutputContext | InputContext) -> Table:
+    name = context.asset_key.path[-1]
+    table = metadata.tables.get(name)
+    if table is None:
+        raise KeyError(
+            f"asset '{context.asset_key.to_user_string()}' has no table '{name}' in crm_pipelines.store.tables; "
+            "declare it there and add a migration"
+        )
+    if TENANT_COLUMN not in table.c:
+        raise KeyError(f"table '{name}' has no '{TENANT_COLUMN}' column, so it cannot hold tenant partitions")
+    return table
+
+
+def _tenant_of(context: OutputContext | InputContext) -> str:
+    if not context.has_asset_partitions:
+        raise ValueError(f"asset '{context.asset_key.to_user_string()}' is not tenant-partitioned")
+    return context.asset_partition_key

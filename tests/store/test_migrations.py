@@ -1,0 +1,83 @@
+"""Versioned migrations: the schema is created and upgraded in place, keeping data (issue 2, item 3)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from crm_pipelines.store import migrate
+from crm_pipelines.store.database import open_database
+from crm_pipelines.store.tables import metadata, tenants
+from tests.postgres import scratch_database
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _fresh(backend: str, tmp_path):
+    if backend == "sqlite":
+        return open_database(f"sqlite:///{tmp_path / 'm.db'}", migrate=False), None
+    ctx = scratch_database("crm_migrate")
+    url = ctx.__enter__()
+    return open_database(url, migrate=False), ctx
+
+
+def _is_version_table(diff) -> bool:
+    return diff[0] == "remove_table" and diff[1].name == migrate.VERSION_TABLE
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_db(request, tmp_path):
+    if request.param == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    db, ctx = _fresh(request.param, tmp_path)
+    yield db
+    if ctx is not None:
+        ctx.__exit__(None, None, None)
+
+
+def test_migrations_create_the_schema_of_tables_py(empty_db):
+    migrate.upgrade_to_head(empty_db)
+    with empty_db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"version_table": migrate.VERSION_TABLE})
+        diff = [d for d in compare_metadata(context, metadata) if not _is_version_table(d)]
+    assert diff == [], f"tables.py and the migrations disagree: {diff}"
+    assert migrate.current_revision(empty_db) == migrate.head_revision()
+
+
+@pytest.mark.parametrize("start", migrate.revisions()[:-1] or ["0001"])
+def test_upgrading_a_database_that_holds_data_keeps_it(empty_db, start):
+    migrate.upgrade(empty_db, start)
+    with empty_db.transaction() as conn:
+        conn.execute(
+            tenants.insert(),
+            {
+                "id": "acme",
+                "name": "Acme Corp",
+                "crm_kind": "salesforce",
+                "login_url": "https://acme.my.salesforce.com",
+                "connection": {"kind": "salesforce"},
+                "settings": {"sync": {"frequency_minutes": 30}},
+                "status": "connected",
+                "connected_at": NOW,
+                "disconnected_at": None,
+                "created_at": NOW,
+                "updated_at": NOW,
+            },
+        )
+    migrate.upgrade_to_head(empty_db)
+    with empty_db.engine.connect() as conn:
+        row = conn.execute(tenants.select()).one()
+    assert row.id == "acme"
+    assert row.settings == {"sync": {"frequency_minutes": 30}}
+    assert row.connected_at == NOW
+    assert migrate.current_revision(empty_db) == migrate.head_revision()
+
+
+def test_running_migrations_twice_is_harmless(empty_db):
+    migrate.upgrade_to_head(empty_db)
+    migrate.upgrade_to_head(empty_db)
+    with empty_db.engine.connect() as conn:
+        count = conn.execute(text(f"SELECT count(*) FROM {migrate.VERSION_TABLE}")).scalar_one()
+    assert count == 1
