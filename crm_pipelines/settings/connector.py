@@ -1,0 +1,138 @@
+"""F4's connector switches and F2's field mappings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from crm_pipelines.settings.base import SettingsModel
+from crm_pipelines.settings.constraints import explained
+from crm_pipelines.settings.errors import refuse
+from crm_pipelines.settings.fields import APP_OBJECT_OF, CrmObject, app_fields_of
+
+Direction = Literal["push", "pull", "two_way", "none"]
+
+CrmFieldName = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,39}$"),
+    explained("a Salesforce field API name: a letter, then up to 39 letters, digits or underscores"),
+]
+
+
+class ConnectorSettings(SettingsModel):
+    """F4: what the connector may change, each way."""
+
+    create_prospects_from_crm: bool = Field(
+        True, description="F4.1 Create a prospect when a Lead or Contact is created in the CRM."
+    )
+    update_email_from_crm: bool = Field(
+        True, description="F4.2 Change a prospect's email when it changes in the CRM."
+    )
+    delete_or_merge_from_crm: bool = Field(
+        True, description="F4.3 Delete or merge prospects when their CRM records are deleted or merged."
+    )
+    overwrite_app_with_empty_crm_values: bool = Field(
+        True, description="F4.4 Overwrite app values with empty CRM values."
+    )
+    overwrite_crm_with_empty_app_values: bool = Field(
+        False, description="F4.5 Overwrite CRM values with empty app values; when off, empty app values are never sent."
+    )
+    match_by_email: bool = Field(True, description="F4.6 Match by email when a prospect has no CRM id.")
+    crm_overwrites_opted_out: bool = Field(
+        True, description="F4.7 Let the CRM overwrite the prospect's opted-out flag."
+    )
+    show_activity_in_crm: bool = Field(
+        True, description="F4.8 Show the prospect's app activity on the CRM record (P1)."
+    )
+    follow_crm_label_changes: bool = Field(
+        True, description="F4.9 Follow CRM label changes of mapped custom fields."
+    )
+
+
+class FieldMapping(SettingsModel):
+    """F2: one app field ↔ one CRM field of one CRM object, and which way values flow."""
+
+    crm_object: CrmObject
+    app_field: str
+    crm_field: CrmFieldName
+    direction: Direction
+
+    @model_validator(mode="after")
+    def _app_field_exists(self) -> FieldMapping:
+        known = app_fields_of(self.crm_object)
+        if self.app_field not in known:
+            raise refuse(
+                "app_field",
+                self.app_field,
+                f"a field of the app's {APP_OBJECT_OF[self.crm_object]} (which a {self.crm_object} syncs with): "
+                + ", ".join(known),
+            )
+        return self
+
+
+# The field mappings a new tenant starts with, following F1's default directions: Account and
+# Opportunity are pulled; Campaigns, Leads and Contacts go both ways, custom fields included; the
+# lead score is the app's own and only pushed.
+def _mappings(crm_object: CrmObject, rows: list[tuple[str, str, Direction]]) -> tuple[FieldMapping, ...]:
+    return tuple(
+        FieldMapping(crm_object=crm_object, crm_field=crm_field, app_field=app_field, direction=direction)
+        for crm_field, app_field, direction in rows
+    )
+
+
+_PERSON: list[tuple[str, str, Direction]] = [
+    ("FirstName", "first_name", "two_way"),
+    ("LastName", "last_name", "two_way"),
+    ("Email", "email", "two_way"),
+    ("Title", "title", "two_way"),
+    ("Phone", "phone", "two_way"),
+    ("LeadSource", "lead_source", "two_way"),
+    ("HasOptedOutOfEmail", "opted_out", "two_way"),
+    ("Lead_Score__c", "lead_score", "push"),
+    ("Persona__c", "persona", "two_way"),
+    ("Region__c", "region", "two_way"),
+]
+
+DEFAULT_FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
+    _mappings(
+        "Lead",
+        _PERSON
+        + [
+            ("Company", "company", "two_way"),
+            ("Industry", "industry", "two_way"),
+            ("City", "city", "two_way"),
+            ("Country", "country", "two_way"),
+            # Lead Status is a picklist of the CRM's own values (Open - Not Contacted, ...,
+            # Disqualified); it is read for workflows, never written with the app's statuses.
+            ("Status", "status", "pull"),
+        ],
+    )
+    + _mappings(
+        "Contact",
+        _PERSON + [("MailingCity", "city", "two_way"), ("MailingCountry", "country", "two_way")],
+    )
+    + _mappings(
+        "Account",
+        [("Name", "name", "pull"), ("Website", "website", "pull"), ("Industry", "industry", "pull")],
+    )
+    + _mappings(
+        "Campaign",
+        [
+            ("Name", "name", "two_way"),
+            ("Status", "status", "two_way"),
+            ("IsActive", "is_active", "two_way"),
+            ("StartDate", "start_date", "two_way"),
+            ("EndDate", "end_date", "two_way"),
+        ],
+    )
+    + _mappings(
+        "Opportunity",
+        [
+            ("Name", "name", "pull"),
+            ("StageName", "stage", "pull"),
+            ("Amount", "amount", "pull"),
+            ("CloseDate", "close_date", "pull"),
+        ],
+    )
+)
