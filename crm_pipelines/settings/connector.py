@@ -65,7 +65,7 @@ class FieldMapping(SettingsModel):
             raise refuse(
                 "app_field",
                 self.app_field,
-                f"a field of the app's {APP_OBJECT_OF[self.crm_object]} (which a {self.crm_object} syncs with): "
+                f"a field of the app's {APP_OBJECT_OF[self.crm_object]}, which {self.crm_object} records sync with: "
                 + ", ".join(known),
             )
         return self
