@@ -30,8 +30,9 @@ tenants = Table(
     Column("id", String(63), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("crm_kind", String(32), nullable=False),
-    # One org serves exactly one tenant (T2): the org is known by its login URL.
-    Column("login_url", String(500), nullable=False, unique=True),
+    # Not unique: several orgs may share a login host (login.salesforce.com, the simulator). One
+    # org serving one tenant (T2) is checked by the registry on the org's full identity.
+    Column("login_url", String(500), nullable=False),
     # The connection and settings as validated pydantic JSON; credentials are env-var names only.
     Column("connection", json_type(), nullable=False),
     Column("settings", json_type(), nullable=False),

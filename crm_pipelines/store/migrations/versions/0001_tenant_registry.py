@@ -30,7 +30,6 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_tenants"),
-        sa.UniqueConstraint("login_url", name="uq_tenants_login_url"),
     )
 
 

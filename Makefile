@@ -1,0 +1,35 @@
+# The project's two commands are `make demo` and `make test`; both create .venv and install first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST_WORKERS ?= 2
+
+.PHONY: install demo test bench ui validate clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/crm-pipelines demo
+
+test: install
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+bench: install
+	$(BIN)/python -m bench
+
+ui: install
+	$(BIN)/crm-pipelines ui
+
+validate: install
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+clean:
+	rm -rf .data

@@ -1,0 +1,37 @@
+"""The `tenants` group: what each tenant partition is configured to do."""
+
+from datetime import UTC, datetime
+
+import pandas as pd
+from dagster import AssetExecutionContext, MetadataValue, asset
+
+from crm_pipelines.core.settings_table import settings_table
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.resource import DatabaseResource
+
+
+@asset(
+    partitions_def=tenant_partitions,
+    io_manager_key="tenant_io_manager",
+    group_name="tenants",
+    kinds={"python", "sql"},
+    owners=["team:data-engineering"],
+    code_version="1",
+)
+def tenant_settings(context: AssetExecutionContext, database: DatabaseResource) -> pd.DataFrame:
+    """The tenant's effective settings at the start of the run, one row per setting (S1–S4, F2,
+    F4, L4, W1–W4), marked where they differ from the defaults. Credentials are shown as the names
+    of the environment variables that hold them, never as values."""
+    tenant = database.tenants().get(context.partition_key)
+    table = settings_table(tenant.settings, captured_at=datetime.now(UTC))
+    changed = table.loc[~table["is_default"], ["setting", "value"]]
+    context.add_output_metadata(
+        {
+            "status": tenant.status,
+            "settings": len(table),
+            "changed_from_default": len(changed),
+            "changed": MetadataValue.md(changed.to_markdown(index=False) if len(changed) else "all defaults"),
+            "crm_org": str(tenant.connection.login_url),
+        }
+    )
+    return table

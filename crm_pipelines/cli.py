@@ -1,0 +1,204 @@
+"""`crm-pipelines`: the one command line (I1).
+
+Refusals exit with code 2 and say on stderr what was wrong (field, value, what is allowed);
+unexpected failures exit with 1. Secrets never reach the terminal: credentials are env-var names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from crm_pipelines.settings import SettingsError, Tenant, load_tenants_yaml, validated
+from crm_pipelines.store.database import open_database
+from crm_pipelines.store.tenants import TenantRegistry, TenantRegistryError
+
+REFUSED = 2
+
+
+def _registry() -> TenantRegistry:
+    return TenantRegistry(open_database())
+
+
+def _refuse(message: str) -> None:
+    click.echo(f"refused: {message}", err=True)
+    sys.exit(REFUSED)
+
+
+def _guarded(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except SettingsError as exc:
+        _refuse(str(exc))
+    except TenantRegistryError as exc:
+        _refuse(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Keep a multi-tenant sales app in sync with each tenant's CRM."""
+
+
+# -- tenants ---------------------------------------------------------------------------------
+@main.group()
+def tenant() -> None:
+    """Manage the tenant registry (T1–T3)."""
+
+
+def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
+    updates: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            _refuse(f"'{pair}' is not KEY=VALUE (for example sync.frequency_minutes=30)")
+        key, value = pair.split("=", 1)
+        updates[key.strip()] = value.strip()
+    return updates
+
+
+@tenant.command("add")
+@click.argument("tenant_id")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--login-url", required=True, help="The org's login URL (its My Domain), e.g. https://acme.my.salesforce.com")
+@click.option("--client-id-env", required=True, help="Name of the environment variable holding the OAuth client id.")
+@click.option("--client-secret-env", required=True, help="Name of the environment variable holding the OAuth client secret.")
+@click.option("--grant", type=click.Choice(["client_credentials", "password"]), default="client_credentials", show_default=True)
+@click.option("--username-env", default=None, help="Password grant only: env var with the CRM username.")
+@click.option("--password-env", default=None, help="Password grant only: env var with the CRM password.")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE", help="A setting, e.g. sync.frequency_minutes=30. Repeatable.")
+def tenant_add(tenant_id: str, name: str, login_url: str, client_id_env: str, client_secret_env: str,
+               grant: str, username_env: str | None, password_env: str | None, assignments: tuple[str, ...]) -> None:
+    """Register a tenant and its one CRM connection."""
+    def build() -> Tenant:
+        base = validated(
+            Tenant,
+            {"id": tenant_id, "name": name,
+             "connection": {"kind": "salesforce", "login_url": login_url,
+                            "credentials": {"grant": grant, "client_id_env": client_id_env,
+                                            "client_secret_env": client_secret_env,
+                                            "username_env": username_env, "password_env": password_env}}},
+        )
+        configured = base.with_settings(_parse_assignments(assignments)) if assignments else base
+        return _registry().add(configured)
+
+    added = _guarded(build)
+    click.echo(f"added tenant {added.id} ({added.name}), connected to {added.connection.login_url}")
+
+
+@tenant.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def tenant_import(path: Path) -> None:
+    """Register every tenant of a YAML file, all or none."""
+    added = _guarded(lambda: _registry().add_many(load_tenants_yaml(path.read_text())))
+    for t in added:
+        click.echo(f"added tenant {t.id} ({t.name}), connected to {t.connection.login_url}")
+
+
+@tenant.command("list")
+def tenant_list() -> None:
+    """One line per tenant."""
+    rows = _registry().list()
+    if not rows:
+        click.echo("no tenants")
+        return
+    click.echo(f"{'tenant':<20} {'status':<13} {'sync':>6} {'push':>6} {'api limit':>10}  org")
+    for t in rows:
+        s = t.settings
+        push = f"{s.push.interval_minutes}m" if s.push.enabled else "off"
+        click.echo(f"{t.id:<20} {t.status:<13} {s.sync.frequency_minutes:>5}m {push:>6} {s.api_budget.daily_limit:>10}  {t.connection.login_url}")
+
+
+@tenant.command("show")
+@click.argument("tenant_id")
+def tenant_show(tenant_id: str) -> None:
+    """Everything stored for a tenant, as YAML (credentials are env-var names, never values)."""
+    t = _guarded(lambda: _registry().get(tenant_id))
+    click.echo(yaml.safe_dump(t.model_dump(mode="json"), sort_keys=False), nl=False)
+
+
+@tenant.command("set")
+@click.argument("tenant_id")
+@click.argument("assignments", nargs=-1, required=True, metavar="KEY=VALUE...")
+def tenant_set(tenant_id: str, assignments: tuple[str, ...]) -> None:
+    """Change settings, e.g. `sync.frequency_minutes=30 push.enabled=false`; all or nothing."""
+    updates = _parse_assignments(assignments)
+    _guarded(lambda: _registry().set(tenant_id, updates))
+    for key, value in updates.items():
+        click.echo(f"{tenant_id}: {key} = {value}")
+
+
+@tenant.command("disconnect")
+@click.argument("tenant_id")
+def tenant_disconnect(tenant_id: str) -> None:
+    """Stop all CRM reads and writes for the tenant; its lists keep what they have (T3)."""
+    t = _guarded(lambda: _registry().disconnect(tenant_id))
+    click.echo(f"disconnected {t.id} at {t.disconnected_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@tenant.command("reconnect")
+@click.argument("tenant_id")
+def tenant_reconnect(tenant_id: str) -> None:
+    """Resume syncing from the last committed cursors (T3)."""
+    t = _guarded(lambda: _registry().reconnect(tenant_id))
+    click.echo(f"reconnected {t.id} at {t.connected_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+@tenant.command("remove")
+@click.argument("tenant_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def tenant_remove(tenant_id: str, yes: bool) -> None:
+    """Remove a tenant from the registry (its extracted data stays in the warehouse)."""
+    if not yes:
+        click.confirm(f"remove tenant {tenant_id}?", abort=True)
+    _guarded(lambda: _registry().remove(tenant_id))
+    click.echo(f"removed {tenant_id}")
+
+
+# -- database --------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """The crm_pipelines database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (also done automatically on first use)."""
+    from crm_pipelines.store.migrate import current_revision
+
+    database = open_database()
+    click.echo(f"{database.safe_url}: schema at revision {current_revision(database)}")
+
+
+# -- dagster ---------------------------------------------------------------------------------
+@main.command()
+def ui() -> None:
+    """Open the Dagster UI (dagster dev) on the embedded default's data."""
+    from crm_pipelines.instance import dagster_home
+
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
+    root = Path(__file__).resolve().parent.parent
+    os.execvpe("dagster", ["dagster", "dev", "-w", str(root / "workspace.yaml")], env)
+
+
+@main.command()
+def demo() -> None:
+    """Run the demo end to end on the embedded default and print what it did."""
+    from crm_pipelines.demo import run_demo
+
+    sys.exit(run_demo(echo=click.echo))
+
+
+def _mount_optional_groups() -> None:
+    try:
+        from crm_pipelines.sim.cli import sim
+    except ImportError:  # the simulator package is optional only while it is being built
+        return
+    main.add_command(sim)
+
+
+_mount_optional_groups()

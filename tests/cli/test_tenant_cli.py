@@ -1,0 +1,163 @@
+"""`crm-pipelines tenant ...`: every refusal names the field, exits non-zero, and changes nothing (T1, T2)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from crm_pipelines.cli import main
+from crm_pipelines.store.database import open_database
+
+ADD = [
+    "tenant", "add", "acme", "--name", "Acme Corp", "--login-url", "https://acme.my.salesforce.com",
+    "--client-id-env", "ACME_CLIENT_ID", "--client-secret-env", "ACME_CLIENT_SECRET",
+]
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_PIPELINES_DB_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return run
+
+
+def registry_rows() -> list[tuple]:
+    with open_database().engine.connect() as conn:
+        return conn.execute(text("SELECT id, name, login_url, settings, status FROM tenants ORDER BY id")).fetchall()
+
+
+def test_add_then_show_and_list(cli):
+    assert cli(*ADD).exit_code == 0
+    shown = cli("tenant", "show", "acme")
+    assert shown.exit_code == 0
+    assert "ACME_CLIENT_SECRET" in shown.output
+    assert "frequency_minutes: 60" in shown.output
+    listed = cli("tenant", "list")
+    assert "acme" in listed.output and "connected" in listed.output
+
+
+def test_add_with_settings(cli):
+    assert cli(*ADD, "--set", "sync.frequency_minutes=30", "--set", "push.enabled=false").exit_code == 0
+    assert "frequency_minutes: 30" in cli("tenant", "show", "acme").output
+
+
+@pytest.mark.parametrize(
+    ("assignment", "field", "allowed"),
+    [
+        ("sync.frequency_minutes=4", "sync.frequency_minutes", "240"),
+        ("sync.frequency_minutes=241", "sync.frequency_minutes", "240"),
+        ("push.interval_minutes=9", "push.interval_minutes", "1440"),
+        ("push.interval_minutes=1441", "push.interval_minutes", "1440"),
+        ("api_budget.daily_limit=0", "api_budget.daily_limit", "10"),
+        ("push.interest_threshold=101", "push.interest_threshold", "100"),
+        ("connector.match_by_email=perhaps", "connector.match_by_email", "true or false"),
+        ("sync.frequncy_minutes=30", "sync.frequncy_minutes", "frequency_minutes"),
+    ],
+)
+def test_set_refuses_a_bad_value_naming_field_value_and_range_and_changes_nothing(cli, assignment, field, allowed):
+    assert cli(*ADD).exit_code == 0
+    before = registry_rows()
+    result = cli("tenant", "set", "acme", "sync.frequency_minutes=30", assignment)
+    assert result.exit_code == 2
+    assert field in result.stderr
+    assert assignment.split("=", 1)[1] in result.stderr
+    assert allowed in result.stderr
+    assert registry_rows() == before
+
+
+def test_add_refuses_a_bad_value_and_stores_nothing(cli):
+    result = cli(*ADD, "--set", "sync.frequency_minutes=500")
+    assert result.exit_code == 2
+    assert "sync.frequency_minutes" in result.stderr and "500" in result.stderr
+    assert registry_rows() == []
+
+
+def test_add_refuses_a_lowercase_env_var_name(cli):
+    args = list(ADD)
+    args[args.index("ACME_CLIENT_SECRET")] = "my-secret-value"
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert "client_secret_env" in result.stderr
+    assert registry_rows() == []
+
+
+def test_a_second_connection_for_a_tenant_is_refused(cli):
+    assert cli(*ADD).exit_code == 0
+    before = registry_rows()
+    again = cli(*[a if a != "https://acme.my.salesforce.com" else "https://other.my.salesforce.com" for a in ADD])
+    assert again.exit_code == 2
+    assert "already" in again.stderr and "acme" in again.stderr
+    assert registry_rows() == before
+
+
+def test_one_org_serves_one_tenant(cli):
+    assert cli(*ADD).exit_code == 0
+    before = registry_rows()
+    other = [a if a != "acme" else "acme-two" for a in ADD]
+    result = cli(*other)
+    assert result.exit_code == 2
+    assert "https://acme.my.salesforce.com" in result.stderr and "'acme'" in result.stderr
+    assert registry_rows() == before
+
+
+def test_disconnect_and_reconnect(cli):
+    assert cli(*ADD).exit_code == 0
+    assert cli("tenant", "disconnect", "acme").exit_code == 0
+    assert "disconnected" in cli("tenant", "list").output
+    assert cli("tenant", "disconnect", "acme").exit_code == 2
+    assert cli("tenant", "reconnect", "acme").exit_code == 0
+    assert registry_rows()[0].status == "connected"
+
+
+def test_unknown_tenant_is_refused_naming_it(cli):
+    result = cli("tenant", "show", "nobody")
+    assert result.exit_code == 2
+    assert "nobody" in result.stderr
+
+
+def test_remove(cli):
+    assert cli(*ADD).exit_code == 0
+    assert cli("tenant", "remove", "acme", "--yes").exit_code == 0
+    assert registry_rows() == []
+
+
+def test_import_is_all_or_nothing(cli, tmp_path):
+    good = tmp_path / "tenants.yaml"
+    good.write_text(
+        """
+tenants:
+  - id: globex
+    name: Globex
+    connection:
+      kind: salesforce
+      login_url: https://globex.my.salesforce.com
+      credentials: {grant: client_credentials, client_id_env: GLOBEX_ID, client_secret_env: GLOBEX_SECRET}
+  - id: initech
+    name: Initech
+    connection:
+      kind: salesforce
+      login_url: https://initech.my.salesforce.com
+      credentials: {grant: client_credentials, client_id_env: INITECH_ID, client_secret_env: INITECH_SECRET}
+    settings:
+      sync: {frequency_minutes: 999}
+"""
+    )
+    result = cli("tenant", "import", str(good))
+    assert result.exit_code == 2
+    assert "frequency_minutes" in result.stderr and "999" in result.stderr
+    assert registry_rows() == []
+    good.write_text(good.read_text().replace("999", "45"))
+    assert cli("tenant", "import", str(good)).exit_code == 0
+    assert [r.id for r in registry_rows()] == ["globex", "initech"]
+
+
+def test_no_secret_value_is_ever_printed(cli, monkeypatch):
+    monkeypatch.setenv("ACME_CLIENT_SECRET", "s3cr3t-value-xyz")
+    outputs = [cli(*ADD).output, cli("tenant", "show", "acme").output, cli("tenant", "list").output]
+    assert all("s3cr3t-value-xyz" not in out for out in outputs)
+    assert all("s3cr3t-value-xyz" not in str(row) for row in registry_rows())
