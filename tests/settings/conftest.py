@@ -23,3 +23,9 @@ def make_tenant(tenant_id: str = "acme", client_id_env: str = "ACME_CLIENT_ID") 
 @pytest.fixture
 def acme() -> Tenant:
     return make_tenant()
+
+
+@pytest.fixture
+def tenant_named():
+    """Build more tenants: `tenant_named("globex", client_id_env="GLOBEX_ID")`."""
+    return make_tenant
