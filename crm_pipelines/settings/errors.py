@@ -192,9 +192,10 @@ def _inner_model(annotation: Any) -> Any:
 
 def _subject_of(node: object) -> str:
     if isinstance(node, Mapping):
-        if "connection" in node and isinstance(node.get("id"), str):
+        # Tenants are the records with an id; workflows are the named records with an action.
+        if isinstance(node.get("id"), str):
             return f"tenant {node['id']!r}"
-        if "criteria" in node and isinstance(node.get("name"), str):
+        if isinstance(node.get("name"), str) and ("criteria" in node or "action" in node):
             return f"workflow {node['name']!r}"
     elif isinstance(node, pydantic.BaseModel):
         return _subject_of(node.__dict__)
