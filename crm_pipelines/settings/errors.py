@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-import pydantic
 from urllib.parse import urlsplit
 
-MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+import pydantic
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"  # unpickles as this module's one MISSING, so `is MISSING` still holds
+
+
+MISSING: Any = _Missing()
 """The value of a problem whose field was not given at all."""
 
 HIDDEN = "<hidden>"

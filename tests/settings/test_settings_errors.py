@@ -59,6 +59,15 @@ def test_a_settings_error_survives_pickling():
     assert str(copy) == str(error)
 
 
+def test_a_missing_value_survives_pickling_as_missing():
+    error = SettingsError([SettingProblem("connection", MISSING, "a value: this setting is required")])
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert copy.problems[0].value is MISSING
+    assert str(copy) == "connection is missing: a value: this setting is required"
+
+
 def test_pydantic_errors_become_problems_with_dotted_paths():
     data = {"frequency_minutes": 3, "crm_to_app": "maybe"}
     with pytest.raises(ValidationError) as caught:
