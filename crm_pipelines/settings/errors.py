@@ -98,7 +98,7 @@ def is_secret_field(field: str) -> bool:
 
 
 def _must_hide(field: str, value: object) -> bool:
-    if value is None or value is MISSING or value == HIDDEN:
+    if value is None or value is MISSING or (isinstance(value, str) and value == HIDDEN):
         return False
     return is_secret_field(field) or (isinstance(value, str) and _has_user_info(value))
 
