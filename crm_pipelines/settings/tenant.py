@@ -143,5 +143,3 @@ class Tenant(SettingsModel):
         if self.status == "disconnected":
             raise refuse("status", self.status, "connected: only a connected tenant can disconnect", f"tenant {self.id!r}")
         return validated(Tenant, {**dict(self), "status": "disconnected", "disconnected_at": at})
-
-
