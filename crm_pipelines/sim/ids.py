@@ -107,9 +107,34 @@ def stable_number(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
+def org_pod(org: str) -> str:
+    """The 2-character pod of the org named `org`, a digit and a letter as in "5g" or "8a".
+
+    Giving each org its own pod keeps ids unique across orgs, as Salesforce's are, so a record
+    that crosses from one tenant to another cannot pass unnoticed.
+    """
+    if not org:
+        raise ValueError("org name must not be empty")
+    number = stable_number("pod:" + org)
+    return "0123456789"[number % 10] + "abcdefghijklmnopqrstuvwxyz"[(number // 10) % 26]
+
+
 def org_id(org: str) -> str:
     """The 18-character Organization id (prefix 00D) of the org named `org`, fixed by the name."""
     if not org:
         raise ValueError("org name must not be empty")
     # Real org ids carry a small number after the pod; keep it in the 00000XXXXX range.
-    return make_id("00D", 62**4 + stable_number(org) % (61 * 62**4))
+    return make_id("00D", 62**4 + stable_number(org) % (61 * 62**4), pod=org_pod(org))
+
+
+def record_number(record_id: str) -> int:
+    """The base-62 record number inside an id (characters 6-15), the inverse of make_id."""
+    if len(record_id) not in (15, 18):
+        raise ValueError(f"id {record_id!r} must have 15 or 18 characters")
+    number = 0
+    for char in record_id[5:15]:
+        try:
+            number = number * 62 + _BASE62_INDEX[char]
+        except KeyError:
+            raise ValueError(f"id {record_id!r} holds {char!r}, outside 0-9, A-Z, a-z") from None
+    return number

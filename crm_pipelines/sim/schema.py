@@ -131,8 +131,9 @@ def _owner() -> FieldSpec:
     return _ref("OwnerId", "Owner ID", "User", nillable=False, defaulted_on_create=True)
 
 
-def _master_record() -> FieldSpec:
-    return _ref("MasterRecordId", "Master Record ID", createable=False, updateable=False)
+def _master_record(sobject_name: str) -> FieldSpec:
+    return _ref("MasterRecordId", "Master Record ID", sobject_name, createable=False,
+                updateable=False)
 
 
 def _computed_name(length: int) -> FieldSpec:
@@ -225,7 +226,7 @@ _OBJECT_LIST: tuple[SObjectSchema, ...] = (
         _s("BillingCountry", "Billing Country", 80),
         FieldSpec("NumberOfEmployees", "int", "Employees"),
         FieldSpec("AnnualRevenue", "currency", "Annual Revenue"),
-        _master_record(),
+        _master_record("Account"),
         _pick("Tier__c", "Tier", ACCOUNT_TIERS, custom=True),
     ),
     _object(
@@ -250,7 +251,7 @@ _OBJECT_LIST: tuple[SObjectSchema, ...] = (
         _owner(),
         _pick("LeadSource", "Lead Source", LEAD_SOURCES),
         _bool("HasOptedOutOfEmail", "Email Opt Out"),
-        _master_record(),
+        _master_record("Contact"),
         *_person_custom_fields(),
     ),
     _object(
@@ -277,7 +278,7 @@ _OBJECT_LIST: tuple[SObjectSchema, ...] = (
         _ref("ConvertedOpportunityId", "Converted Opportunity ID", "Opportunity",
              createable=False, updateable=False),
         _bool("HasOptedOutOfEmail", "Email Opt Out"),
-        _master_record(),
+        _master_record("Lead"),
         *_person_custom_fields(),
     ),
     _object(

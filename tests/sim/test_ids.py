@@ -3,7 +3,7 @@
 import pytest
 
 from crm_pipelines.sim.ids import (
-    checksum_suffix, is_valid_id, make_id, make_ids, org_id, stable_number, to_18,
+    checksum_suffix, is_valid_id, make_id, make_ids, org_id, org_pod, record_number, stable_number, to_18,
 )
 
 # Published 15 -> 18 pairs (Salesforce help examples and the widely used converter test set).
@@ -77,7 +77,15 @@ def test_is_valid_id_rejects_a_changed_case() -> None:
 def test_org_id_is_fixed_by_name_and_differs_between_orgs() -> None:
     assert org_id("acme") == org_id("acme")
     assert org_id("acme") != org_id("globex")
-    assert org_id("acme").startswith("00D5g00000") and is_valid_id(org_id("acme"))
+    assert org_id("acme").startswith("00D" + org_pod("acme") + "00000")
+    assert is_valid_id(org_id("acme"))
+
+
+def test_org_pod_is_a_digit_and_a_letter_fixed_by_name() -> None:
+    pods = {org_pod(name) for name in ("acme", "globex", "initech")}
+    assert len(pods) == 3
+    assert all(p[0].isdigit() and p[1].islower() for p in pods)
+    assert org_pod("acme") == org_pod("acme")
 
 
 def test_stable_number_does_not_depend_on_the_process() -> None:
@@ -85,3 +93,8 @@ def test_stable_number_does_not_depend_on_the_process() -> None:
     assert stable_number("acme") == stable_number("acme")
     assert stable_number("acme") == int.from_bytes(
         __import__("hashlib").blake2b(b"acme", digest_size=8).digest(), "big")
+
+
+def test_record_number_inverts_make_id() -> None:
+    assert record_number("0035g0000000111AAA") == 62 * 62 + 62 + 1
+    assert record_number(make_id("00Q", 123_456_789)) == 123_456_789
