@@ -6,7 +6,8 @@ Semantics follow Salesforce rather than SQL:
 - `field != value` and `NOT IN` also return rows where the field is null, while <, <=, >, >= and =
   never match a null; on a boolean field `= null` means false and `!= null` means true;
 - soft-deleted rows (IsDeleted) are left out unless the caller serves queryAll;
-- ORDER BY defaults to NULLS FIRST ascending and NULLS LAST descending, and equal keys keep row order.
+- ORDER BY defaults to NULLS FIRST ascending and NULLS LAST descending; equal keys keep row
+  order.
 Tables hold the columns of `schema`: strings as pandas string dtype, datetimes as
 datetime64[ns, UTC], dates as midnight datetime64[ns], numbers as float64, booleans as bool.
 """
@@ -44,7 +45,7 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def select_rows(query: Query, table: pd.DataFrame, *, include_deleted: bool) -> np.ndarray:
-    """Positions (iloc) of the rows `query` returns from `table`, ordered and cut by OFFSET/LIMIT."""
+    """Positions (iloc) of the rows `query` returns from `table`, ordered, cut by OFFSET/LIMIT."""
     columns = _Columns(query.sobject, table)
     if include_deleted:
         mask = np.ones(len(table), dtype=bool)

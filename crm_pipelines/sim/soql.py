@@ -97,7 +97,7 @@ def parse(text: str) -> Query:
     return _parse(text)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _parse(text: str) -> Query:
     if not text or not text.strip():
         raise SoqlError("MALFORMED_QUERY", "SOQL statements cannot be empty or null")
@@ -147,7 +147,7 @@ _NON_NEGATIVE_INTEGER = re.compile(r"\d+")
 
 
 def located(text: str, row: int, column: int, detail: str) -> str:
-    """Salesforce's positioned message: the query line, a caret under the column, then the detail."""
+    """Salesforce's positioned message: the query line, a caret under the column, the detail."""
     lines = text.split("\n")
     line = lines[row - 1].rstrip("\r") if 0 < row <= len(lines) else ""
     caret = " " * (column - 1) + "^"

@@ -27,8 +27,12 @@ def accounts(request) -> pd.DataFrame:
     return pd.DataFrame({
         "Id": pd.array(ACCOUNT_IDS, dtype=text),
         "IsDeleted": [False, False, True, False, False, False, False],
-        "Name": pd.array(["Acme", "acme", "Beta", "beta", None, "Zeta 100%", "ACME_Corp"], dtype=text),
-        "Industry": pd.array(["Banking", None, "Retail", "retail", "Banking", "Energy", None], dtype=text),
+        "Name": pd.array(
+            ["Acme", "acme", "Beta", "beta", None, "Zeta 100%", "ACME_Corp"], dtype=text
+        ),
+        "Industry": pd.array(
+            ["Banking", None, "Retail", "retail", "Banking", "Energy", None], dtype=text
+        ),
         "NumberOfEmployees": [50.0, np.nan, 10.0, 200.0, 10.0, np.nan, 7.0],
         "AnnualRevenue": [1000.0, 2000.0, np.nan, 500.0, np.nan, 0.0, 3000.0],
         "SystemModstamp": pd.DatetimeIndex([
@@ -102,11 +106,13 @@ def test_like_escaped_wildcards_match_themselves(accounts) -> None:
 
 
 def test_in_ignores_case_for_text(accounts) -> None:
-    assert rows("SELECT Id FROM Account WHERE Industry IN ('banking', 'RETAIL')", accounts) == [0, 3, 4]
+    text = "SELECT Id FROM Account WHERE Industry IN ('banking', 'RETAIL')"
+    assert rows(text, accounts) == [0, 3, 4]
 
 
 def test_not_in_also_returns_null_fields(accounts) -> None:
-    assert rows("SELECT Id FROM Account WHERE Industry NOT IN ('Banking')", accounts) == [1, 3, 5, 6]
+    text = "SELECT Id FROM Account WHERE Industry NOT IN ('Banking')"
+    assert rows(text, accounts) == [1, 3, 5, 6]
 
 
 def test_in_with_null_matches_null_fields(accounts) -> None:
@@ -127,8 +133,10 @@ def test_number_ranges_never_match_null(accounts) -> None:
 
 
 def test_datetime_literals_with_offsets_compare_in_utc(accounts) -> None:
-    assert rows("SELECT Id FROM Account WHERE SystemModstamp <= 2024-01-01T00:00:00+01:00", accounts) == [4]
-    assert rows("SELECT Id FROM Account WHERE SystemModstamp = 2023-12-31T18:00:00.000-05:00", accounts) == [4]
+    before = "SELECT Id FROM Account WHERE SystemModstamp <= 2024-01-01T00:00:00+01:00"
+    at = "SELECT Id FROM Account WHERE SystemModstamp = 2023-12-31T18:00:00.000-05:00"
+    assert rows(before, accounts) == [4]
+    assert rows(at, accounts) == [4]
 
 
 def test_date_fields_compare_with_date_literals(opportunities) -> None:
@@ -189,7 +197,7 @@ def test_count_selects_the_same_rows(accounts) -> None:
 # --- ORDER BY, LIMIT, OFFSET -----------------------------------------------------------------
 
 
-def test_order_by_ascending_puts_nulls_first_ignores_case_and_keeps_ties_in_row_order(accounts) -> None:
+def test_order_by_ascending_puts_nulls_first_ignores_case_keeps_ties_in_row_order(accounts) -> None:
     assert rows("SELECT Id FROM Account ORDER BY Name", accounts) == [4, 0, 1, 6, 3, 5]
 
 
@@ -208,7 +216,8 @@ def test_order_by_descending_nulls_first_then_id(accounts) -> None:
 
 
 def test_order_by_datetime_descending(accounts) -> None:
-    assert rows("SELECT Id FROM Account ORDER BY SystemModstamp DESC", accounts) == [5, 3, 0, 1, 6, 4]
+    text = "SELECT Id FROM Account ORDER BY SystemModstamp DESC"
+    assert rows(text, accounts) == [5, 3, 0, 1, 6, 4]
 
 
 def test_offset_and_limit_cut_the_ordered_rows(accounts) -> None:
@@ -219,7 +228,9 @@ def test_offset_and_limit_cut_the_ordered_rows(accounts) -> None:
 
 # --- property: a conjunction selects what a row-by-row reading of SOQL selects ----------------
 
-TIMESTAMPS = [utc("2024-01-01T00:00:00"), utc("2024-01-01T00:00:00.250"), utc("2024-06-30T23:59:59.999")]
+TIMESTAMPS = [
+    utc("2024-01-01T00:00:00"), utc("2024-01-01T00:00:00.250"), utc("2024-06-30T23:59:59.999"),
+]
 DATES = [dt.date(2024, 1, 1), dt.date(2024, 2, 29), dt.date(2024, 3, 1)]
 CELLS = {
     "Name": ["Acme", "acme", "Beta", "b'eta", "Zeta", None],
@@ -325,15 +336,23 @@ def opportunity_table(records: list[dict]) -> pd.DataFrame:
         "IsDeleted": np.array([r["IsDeleted"] for r in records], dtype=bool),
         "Name": pd.array([r["Name"] for r in records], dtype="string"),
         "StageName": pd.array([r["StageName"] for r in records], dtype="string"),
-        "Amount": np.array([np.nan if r["Amount"] is None else r["Amount"] for r in records], dtype=float),
+        "Amount": np.array(
+            [np.nan if r["Amount"] is None else r["Amount"] for r in records], dtype=float
+        ),
         "CloseDate": pd.to_datetime(pd.Series([r["CloseDate"] for r in records], dtype=object)),
         "IsClosed": np.array([r["IsClosed"] for r in records], dtype=bool),
-        "SystemModstamp": pd.to_datetime(pd.Series([r["SystemModstamp"] for r in records], dtype=object), utc=True),
+        "SystemModstamp": pd.to_datetime(
+            pd.Series([r["SystemModstamp"] for r in records], dtype=object), utc=True
+        ),
     })
 
 
-def selected(records: list[dict], table: pd.DataFrame, conjunction: list, include_deleted: bool) -> None:
-    text = "SELECT Id FROM Opportunity WHERE " + " AND ".join(comparison_text(*c) for c in conjunction)
+def selected(
+    records: list[dict], table: pd.DataFrame, conjunction: list, include_deleted: bool
+) -> None:
+    """Assert that select_rows picks the records the oracle picks for the AND of `conjunction`."""
+    condition = " AND ".join(comparison_text(*c) for c in conjunction)
+    text = f"SELECT Id FROM Opportunity WHERE {condition}"
     expected = [
         n for n, r in enumerate(records)
         if (include_deleted or not r["IsDeleted"]) and all(oracle_holds(r, *c) for c in conjunction)
@@ -359,7 +378,10 @@ def every_single_comparison():
 def test_every_single_comparison_selects_what_row_by_row_evaluation_selects() -> None:
     # Record n takes the n-th value of every field's pool, so each value meets each literal.
     records = [
-        {"IsDeleted": n == 3, "Id": make_id("006", n), **{f: v[n % len(v)] for f, v in CELLS.items()}}
+        {
+            "IsDeleted": n == 3, "Id": make_id("006", n),
+            **{f: pool[n % len(pool)] for f, pool in CELLS.items()},
+        }
         for n in range(8)
     ]
     table = opportunity_table(records)

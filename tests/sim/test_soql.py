@@ -1,4 +1,4 @@
-"""The simulator's SOQL parser reads what real clients send and refuses the rest as Salesforce does."""
+"""The SOQL parser reads what real clients send and refuses the rest as Salesforce does."""
 
 import datetime as dt
 
@@ -167,7 +167,9 @@ def test_empty_string_means_null() -> None:
     assert where("Website = ''") == Comparison("Website", "=", None)
 
 
-@pytest.mark.parametrize(("literal", "number"), [("42", 42.0), ("-3.5", -3.5), ("+7", 7.0), (".5", 0.5)])
+@pytest.mark.parametrize(("literal", "number"), [
+    ("42", 42.0), ("-3.5", -3.5), ("+7", 7.0), (".5", 0.5),
+])
 def test_number_literals(literal: str, number: float) -> None:
     assert where(f"AnnualRevenue > {literal}") == Comparison("AnnualRevenue", ">", number)
 
@@ -185,16 +187,18 @@ def test_date_literal() -> None:
 
 
 @pytest.mark.parametrize(("literal", "utc"), [
-    ("2024-01-01T00:00:00Z", "2024-01-01 00:00:00"),                     # Salesforce's docs, Airbyte start dates
-    ("2024-01-01T00:00:00+00:00", "2024-01-01 00:00:00"),                # simple-salesforce format_soql
-    ("2024-01-01T00:00:00.000+00:00", "2024-01-01 00:00:00"),            # Airbyte state, milliseconds
-    ("2024-01-01T00:00:00.123456Z", "2024-01-01 00:00:00.123456"),       # dlt, microseconds
-    ("2024-01-01T00:00:00.000Z", "2024-01-01 00:00:00"),                 # Singer
-    ("2023-12-31T19:00:00-05:00", "2024-01-01 00:00:00"),                # a negative offset
-    ("2024-01-01T05:30:00+05:30", "2024-01-01 00:00:00"),                # a half-hour offset
-    ("2024-01-01T00:00:00.000+0000", "2024-01-01 00:00:00"),             # as Salesforce prints it
+    ("2024-01-01T00:00:00Z", "2024-01-01 00:00:00"),  # Salesforce's docs, Airbyte start dates
+    ("2024-01-01T00:00:00+00:00", "2024-01-01 00:00:00"),  # simple-salesforce format_soql
+    ("2024-01-01T00:00:00.000+00:00", "2024-01-01 00:00:00"),  # Airbyte state, milliseconds
+    ("2024-01-01T00:00:00.123456Z", "2024-01-01 00:00:00.123456"),  # dlt, microseconds
+    ("2024-01-01T00:00:00.000Z", "2024-01-01 00:00:00"),  # Singer
+    ("2023-12-31T19:00:00-05:00", "2024-01-01 00:00:00"),  # a negative offset
+    ("2024-01-01T05:30:00+05:30", "2024-01-01 00:00:00"),  # a half-hour offset
+    ("2024-01-01T00:00:00.000+0000", "2024-01-01 00:00:00"),  # as Salesforce prints it
 ])
-def test_datetime_literals_in_every_form_clients_send_compare_in_utc(literal: str, utc: str) -> None:
+def test_datetime_literals_in_every_form_clients_send_compare_in_utc(
+    literal: str, utc: str
+) -> None:
     assert where(f"SystemModstamp > {literal}") == Comparison(
         "SystemModstamp", ">", pd.Timestamp(utc, tz="UTC")
     )
@@ -227,7 +231,8 @@ def test_syntax_error_has_salesforces_message_shape() -> None:
 def test_keywords_are_reserved() -> None:
     error = refusal("SELECT Id, FROM Account")
     assert error.message == (
-        "\nSELECT Id, FROM Account\n           ^\nERROR at Row:1:Column:12\nunexpected token: 'FROM'"
+        "\nSELECT Id, FROM Account\n           ^\n"
+        "ERROR at Row:1:Column:12\nunexpected token: 'FROM'"
     )
 
 
@@ -255,7 +260,9 @@ def test_datetime_without_a_zone_is_malformed() -> None:
 def test_impossible_datetime_is_malformed() -> None:
     error = refusal("SELECT Id FROM Account WHERE CreatedDate > 2024-13-01T00:00:00Z")
     assert error.error_code == "MALFORMED_QUERY"
-    assert error.message.endswith("ERROR at Row:1:Column:44\ninvalid dateTime: 2024-13-01T00:00:00Z")
+    assert error.message.endswith(
+        "ERROR at Row:1:Column:44\ninvalid dateTime: 2024-13-01T00:00:00Z"
+    )
 
 
 def test_error_in_a_multi_line_query_names_its_row_and_shows_that_line() -> None:
@@ -331,21 +338,19 @@ def test_quoted_string_against_a_datetime_field_is_a_type_error() -> None:
     )
 
 
+def criterion(field: str, sf_type: str, quoted: bool) -> str:
+    quoting = "should be enclosed in quotes" if quoted else "should not be enclosed in quotes"
+    return f"value of filter criterion for field '{field}' must be of type {sf_type} and {quoting}"
+
+
 @pytest.mark.parametrize(("condition", "detail"), [
-    ("Name = 2024-01-01T00:00:00Z",
-     "value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes"),
-    ("Name = 5",
-     "value of filter criterion for field 'Name' must be of type string and should be enclosed in quotes"),
-    ("CreatedDate > 2024-01-01",
-     "value of filter criterion for field 'CreatedDate' must be of type dateTime and should not be enclosed in quotes"),
-    ("IsDeleted = 'true'",
-     "value of filter criterion for field 'IsDeleted' must be of type boolean and should not be enclosed in quotes"),
-    ("NumberOfEmployees = '5'",
-     "value of filter criterion for field 'NumberOfEmployees' must be of type integer and should not be enclosed in quotes"),
-    ("AnnualRevenue IN (5, 'x')",
-     "value of filter criterion for field 'AnnualRevenue' must be of type double and should not be enclosed in quotes"),
-    ("OwnerId = true",
-     "value of filter criterion for field 'OwnerId' must be of type id and should be enclosed in quotes"),
+    ("Name = 2024-01-01T00:00:00Z", criterion("Name", "string", quoted=True)),
+    ("Name = 5", criterion("Name", "string", quoted=True)),
+    ("CreatedDate > 2024-01-01", criterion("CreatedDate", "dateTime", quoted=False)),
+    ("IsDeleted = 'true'", criterion("IsDeleted", "boolean", quoted=False)),
+    ("NumberOfEmployees = '5'", criterion("NumberOfEmployees", "integer", quoted=False)),
+    ("AnnualRevenue IN (5, 'x')", criterion("AnnualRevenue", "double", quoted=False)),
+    ("OwnerId = true", criterion("OwnerId", "id", quoted=True)),
 ])
 def test_literal_of_the_wrong_type_is_invalid_field(condition: str, detail: str) -> None:
     error = refusal(f"SELECT Id FROM Account WHERE {condition}")
