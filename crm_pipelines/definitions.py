@@ -2,18 +2,26 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from crm_pipelines.assets import tenants as tenant_assets
+from crm_pipelines.assets import extract, tenants
+from crm_pipelines.automation.jobs import crm_sync_job
+from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.store.io_manager import TenantTableIOManager
 from crm_pipelines.store.resource import DatabaseResource
 
 
-def build_definitions(database_url: str | None = None) -> Definitions:
+def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
-        assets=load_assets_from_modules([tenant_assets]),
+        assets=load_assets_from_modules([tenants, extract]),
+        jobs=[crm_sync_job],
+        sensors=[api_limit_backoff],
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),
+            "crm": CrmClientResource(),
+            "clock": ClockResource(offset_seconds=clock_offset_seconds),
         },
     )
 

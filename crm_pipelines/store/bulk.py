@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, Numeric, Table, select
+from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, MetaData, Numeric, Table, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.types import UtcDateTime
@@ -147,3 +147,36 @@ def _escape(s: pd.Series) -> pd.Series:
         .str.replace("\n", "\\n", regex=False)
         .str.replace("\r", "\\r", regex=False)
     )
+
+
+def upsert_frame(conn: Connection, table: Table, df: pd.DataFrame, keys: Sequence[str], *, context: str = "") -> int:
+    """Insert or replace rows of `df` by `keys`, within the caller's transaction.
+
+    PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT.
+    SQLite: one executemany of INSERT ... ON CONFLICT.
+    """
+    from sqlalchemy import text
+
+    from crm_pipelines.store.upsert import upsert_statement
+
+    columns = check_columns(df, table, context=context or f"upsert into {table.name}")
+    if df.empty:
+        return 0
+    if conn.dialect.name != "postgresql":
+        conn.execute(upsert_statement(conn, table, keys), _records(df, columns))
+        return len(df)
+    staging = f"staging_{table.name}"
+    conn.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" (LIKE "{table.name}") ON COMMIT DELETE ROWS'))
+    staging_table = Table(staging, MetaData(), *[c.copy() for c in table.columns])
+    _copy_into(conn, staging_table, df, columns)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
+    conflict = ", ".join(f'"{k}"' for k in keys)
+    conn.execute(
+        text(
+            f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{staging}" '
+            f"ON CONFLICT ({conflict}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+        )
+    )
+    conn.execute(text(f'DELETE FROM "{staging}"'))
+    return len(df)

@@ -1,0 +1,120 @@
+"""Syncing one CRM object of one tenant into the warehouse: the loop behind each extract asset.
+
+First sync: everything, through queryAll so deleted and merged records arrive flagged (E3, E5).
+Later syncs: `SystemModstamp >= cursor - lookback`, so records sharing the cursor's timestamp and
+records committed late are re-read rather than skipped (E2); re-reading is harmless because rows
+are upserted by Id and only new or changed ones are written. Each page and the cursor after it
+are committed together. When the budget or the CRM says "not now", what was read is kept and the
+`NotNow` is returned for the caller to defer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from crm_pipelines.core.extraction import (
+    Cursor,
+    check_against_describe,
+    convert_page,
+    extra_fields_to_read,
+    later,
+)
+from crm_pipelines.crm import soql
+from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.errors import NotNow, OrgNearLimit
+from crm_pipelines.crm.objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
+from crm_pipelines.settings import Tenant
+from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels
+from crm_pipelines.store.database import Database
+
+# The objects the app writes to, which carry its external id when the org has it (P8).
+_EXTERNAL_ID_OBJECTS = {"Lead", "Contact", "Campaign"}
+
+
+@dataclass
+class ObjectSync:
+    """What one object's sync did, for metadata and the deferral."""
+
+    sobject: str
+    mode: str = "full"
+    records_read: int = 0
+    rows_written: int = 0
+    rows_deleted: int = 0
+    rejected: int = 0
+    pages: int = 0
+    query_calls: int = 0
+    cursor_before: Cursor | None = None
+    cursor_after: Cursor | None = None
+    missing_mapped_fields: list[str] = field(default_factory=list)
+    label_changes: list[tuple[str, str, str]] = field(default_factory=list)
+    preview: pd.DataFrame | None = None
+    deferred: NotNow | None = None
+
+
+def sync_object(
+    client: SalesforceClient,
+    db: Database,
+    obj: CrmObject,
+    tenant: Tenant,
+    *,
+    now: Callable[[], datetime],
+    run_id: str | None,
+    batch_size: int | None = None,
+) -> ObjectSync:
+    state = read_cursor(db, tenant.id, obj.name)
+    result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
+    result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
+    reserve_share = tenant.settings.api_budget.org_reserve_percent / 100
+    try:
+        extra = _extra_fields(client, db, obj, tenant, result, now)
+        where = None
+        if state.cursor is not None:
+            start = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
+            where = f"{CURSOR_FIELD} >= {soql.literal(start)}"
+        query = soql.select([*obj.field_names(), *extra], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
+        for page in client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size):
+            result.query_calls += 1
+            converted = convert_page(page.records, obj, extra)
+            cursor = later(result.cursor_after, converted.cursor)
+            written = commit_page(
+                db, obj, tenant.id, converted.rows, converted.rejected, cursor, extracted_at=now(), run_id=run_id
+            )
+            result.pages += 1
+            result.records_read += len(page.records)
+            result.rows_written += written
+            result.rows_deleted += int(converted.rows["is_deleted"].sum()) if len(converted.rows) else 0
+            result.rejected += len(converted.rejected)
+            result.cursor_after = cursor
+            if result.preview is None and len(converted.rows):
+                result.preview = converted.rows.head(10)
+            usage = client.last_usage
+            if usage is not None and usage.remaining_share < reserve_share and not page.done:
+                raise OrgNearLimit(
+                    tenant.id,
+                    f"the org has used {usage.used} of its {usage.max} daily API calls; the last "
+                    f"{reserve_share:.0%} are kept for its other integrations",
+                    now() + client.policy.org_limit_backoff,
+                )
+        if state.full_sync_completed_at is None:
+            mark_full_sync_complete(db, tenant.id, obj.name, now())
+    except NotNow as not_now:
+        result.deferred = not_now
+    return result
+
+
+def _extra_fields(client: SalesforceClient, db: Database, obj: CrmObject, tenant: Tenant, result: ObjectSync,
+                  now: Callable[[], datetime]) -> list[str]:
+    """Mapped fields beyond the standard ones, confirmed by describe; labels kept (E6, E7)."""
+    mapped = [m.crm_field for m in tenant.settings.field_mappings if m.crm_object == obj.name and m.direction != "none"]
+    always = [APP_EXTERNAL_ID] if obj.name in _EXTERNAL_ID_OBJECTS else []
+    wanted = extra_fields_to_read(mapped, obj, always)
+    if not wanted:
+        return []
+    described = check_against_describe(wanted, client.describe(obj.name), required=always)
+    result.missing_mapped_fields = described.missing
+    result.label_changes = save_labels(db, tenant.id, obj.name, described.labels, now())
+    return described.present

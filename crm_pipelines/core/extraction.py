@@ -1,0 +1,170 @@
+"""Turning a page of CRM records into warehouse rows: typed columns, rejects, the cursor (E2, E3, E6).
+
+Pure and vectorized: a page is converted column by column; a record that cannot be converted
+(no Id, a date that is not a date, a flag that is not a flag) is set aside with the reason and
+its raw form, never dropped silently and never allowed to stop the rest of the page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.crm.objects import CrmField, CrmObject
+
+_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last (SystemModstamp, Id) durably written for an object."""
+
+    modstamp: datetime
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    record_id: str | None
+    reason: str
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: pd.DataFrame
+    rejected: list[Rejected]
+    cursor: Cursor | None
+
+
+def convert_page(records: Sequence[dict[str, Any]], obj: CrmObject, mapped_fields: Sequence[str] = ()) -> Page:
+    """Warehouse rows (snake_case columns, typed) for `records` of `obj`, plus rejects and the
+    cursor after this page. `mapped_fields` are extra CRM fields kept in `mapped_fields`."""
+    raw = pd.DataFrame.from_records(records, columns=[*obj.field_names(), *mapped_fields]) if records else None
+    if raw is None or raw.empty:
+        return Page(_empty_rows(obj), [], None)
+    bad = pd.Series("", index=raw.index, dtype=object)
+
+    ids = raw["Id"]
+    id_ok = ids.map(lambda v: isinstance(v, str) and bool(_ID.match(v)))
+    bad = bad.where(id_ok, "Id is missing or not a Salesforce id")
+
+    columns: dict[str, pd.Series] = {}
+    for field in obj.fields:
+        converted, failed = _convert(raw[field.name], field)
+        bad = bad.where(~failed | (bad != ""), f"{field.name} = {{value}} is not a valid {field.kind}")
+        columns[field.column] = converted
+    rows = pd.DataFrame(columns)
+    if not obj.soft_deletes:
+        rows["is_deleted"] = False
+    rows["is_deleted"] = rows["is_deleted"].fillna(False).astype(bool)
+    rows["deleted_at"] = rows["system_modstamp"].where(rows["is_deleted"])
+    if mapped_fields:
+        extra = raw[list(mapped_fields)].astype(object).where(raw[list(mapped_fields)].notna(), None)
+        rows["mapped_fields"] = pd.Series(extra.to_dict("records"), index=raw.index, dtype=object)
+    else:
+        rows["mapped_fields"] = None
+
+    rejected_mask = (bad != "").to_numpy()
+    rejected = [
+        Rejected(
+            record_id=ids.iat[i] if isinstance(ids.iat[i], str) else None,
+            reason=_explain(bad.iat[i], raw.iloc[i], obj),
+            raw={k: v for k, v in records[i].items() if k != "attributes"},
+        )
+        for i in np.flatnonzero(rejected_mask)
+    ]
+    good = rows.loc[~rejected_mask].reset_index(drop=True)
+    return Page(good, rejected, _cursor_of(good))
+
+
+def _convert(values: pd.Series, field: CrmField) -> tuple[pd.Series, pd.Series]:
+    """(converted column, mask of values present but not convertible)."""
+    present = values.notna()
+    if field.kind == "datetime":
+        out = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+        return out.astype("datetime64[us, UTC]"), present & out.isna()
+    if field.kind == "date":
+        out = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+        return out.astype("datetime64[us]"), present & out.isna()
+    if field.kind == "bool":
+        is_bool = values.map(lambda v: isinstance(v, bool))
+        return values.where(is_bool).astype("boolean"), present & ~is_bool
+    if field.kind in ("float", "int"):
+        is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+        out = pd.to_numeric(values.where(is_number), errors="coerce").astype("float64")
+        if field.kind == "int":
+            whole = out.isna() | (out == np.floor(out))
+            return out.where(whole).astype("Int64"), (present & ~is_number) | ~whole
+        return out, present & ~is_number
+    is_text = values.map(lambda v: isinstance(v, str))
+    return values.where(is_text).astype("string"), present & ~is_text
+
+
+def _explain(template: str, record: pd.Series, obj: CrmObject) -> str:
+    for field in obj.fields:
+        if template.startswith(f"{field.name} = "):
+            return template.replace("{value}", repr(record[field.name])[:80]) + f" ({obj.name})"
+    return f"{template} ({obj.name})"
+
+
+def _cursor_of(rows: pd.DataFrame) -> Cursor | None:
+    stamped = rows.dropna(subset=["system_modstamp"])
+    if stamped.empty:
+        return None
+    last = stamped.sort_values(["system_modstamp", "id"]).iloc[-1]
+    return Cursor(last["system_modstamp"].to_pydatetime(), str(last["id"]))
+
+
+def _empty_rows(obj: CrmObject) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*(f.column for f in obj.fields), "deleted_at", "mapped_fields"])
+
+
+def later(a: Cursor | None, b: Cursor | None) -> Cursor | None:
+    """The later of two cursors, by (modstamp, id)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b, key=lambda c: (c.modstamp, c.record_id))
+
+
+def extra_fields_to_read(mapped_crm_fields: Sequence[str], obj: CrmObject, always: Sequence[str] = ()) -> list[str]:
+    """Fields beyond the standard ones that this tenant needs of `obj` (E6): the mapped fields the
+    catalogue does not already read, plus `always` (the integration's own external id)."""
+    standard = {name.lower() for name in obj.field_names()}
+    seen: dict[str, str] = {}
+    for name in [*mapped_crm_fields, *always]:
+        if name.lower() not in standard:
+            seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class DescribedFields:
+    present: list[str]
+    missing: list[str]
+    labels: dict[str, str]
+
+
+def check_against_describe(wanted: Sequence[str], describe: dict[str, Any], *, required: Sequence[str] = ()) -> DescribedFields:
+    """Which wanted fields the org really has (spelled as the org spells them), which it lacks,
+    and the labels of the custom ones (E6, E7)."""
+    by_lower = {f["name"].lower(): f for f in describe.get("fields", [])}
+    present, missing, labels = [], [], {}
+    for name in wanted:
+        spec = by_lower.get(name.lower())
+        if spec is None:
+            if name not in required:
+                missing.append(name)
+            continue
+        present.append(spec["name"])
+        if spec.get("custom"):
+            labels[spec["name"]] = str(spec.get("label", spec["name"]))
+    return DescribedFields(present, missing, labels)

@@ -1,0 +1,236 @@
+"""A Salesforce REST client for one tenant: OAuth2, paging, budget gate, retries, errors.
+
+Every HTTP request, retries and token requests included, first asks `reserve_call` (the tenant's
+API budget) and is sent only if it fits. Transient failures (429, 5xx, dropped connections,
+truncated bodies) are retried with exponential backoff and jitter by tenacity; a Retry-After
+longer than a run should sit idle, REQUEST_LIMIT_EXCEEDED and an exhausted budget become `NotNow`
+so the caller keeps what it has and defers the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from crm_pipelines.clock import Clock, system_clock
+from crm_pipelines.crm.errors import (
+    CrmApiError,
+    CrmAuthError,
+    CrmTransientError,
+    OrgLimitExceeded,
+    RetryAfterTooLong,
+)
+from crm_pipelines.crm.wire import OrgUsage, error_of, parse_limit_info
+from crm_pipelines.settings import CrmConnection, ResolvedCredentials
+
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class ClientPolicy:
+    """How patient the client is. One policy for every tenant and every call."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    max_attempts: int = 6
+    initial_backoff: float = 0.5
+    max_backoff: float = 30.0
+    max_inline_wait: float = 60.0
+    org_limit_backoff: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    records: list[dict[str, Any]]
+    total_size: int
+    done: bool
+
+
+class _SessionExpired(Exception):
+    pass
+
+
+@dataclass
+class SalesforceClient:
+    tenant_id: str
+    connection: CrmConnection
+    credentials: ResolvedCredentials
+    reserve_call: Callable[[], object]
+    clock: Clock = system_clock
+    policy: ClientPolicy = field(default_factory=ClientPolicy)
+    sleep: Callable[[float], None] | None = None
+    on_usage: Callable[[OrgUsage], None] | None = None
+
+    calls_sent: int = 0
+    last_usage: OrgUsage | None = None
+    _session: requests.Session = field(default_factory=requests.Session, repr=False)
+    _token: str | None = field(default=None, repr=False)
+    _instance_url: str | None = None
+
+    def __post_init__(self) -> None:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    # -- public API ------------------------------------------------------------------------
+    @property
+    def api_base(self) -> str:
+        return f"/services/data/v{self.connection.api_version}"
+
+    def query_pages(self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None) -> Iterator[QueryPage]:
+        """Every page of a query, following nextRecordsUrl; queryAll when `include_deleted`."""
+        resource = "queryAll" if include_deleted else "query"
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"} if batch_size else None
+        body = self.get(f"{self.api_base}/{resource}", params={"q": soql}, headers=headers, what=f"{resource} {soql[:200]}")
+        while True:
+            page = QueryPage(records=body.get("records", []), total_size=int(body.get("totalSize", 0)), done=bool(body.get("done", True)))
+            yield page
+            if page.done or not body.get("nextRecordsUrl"):
+                return
+            body = self.get(body["nextRecordsUrl"], headers=headers, what=f"{resource} next page")
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        return self.get(f"{self.api_base}/sobjects/{sobject}/describe", what=f"describe {sobject}")
+
+    def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
+        params = {"start": _iso(start), "end": _iso(end)}
+        return self.get(f"{self.api_base}/sobjects/{sobject}/deleted/", params=params, what=f"deleted {sobject}")
+
+    def limits(self) -> dict[str, Any]:
+        return self.get(f"{self.api_base}/limits/", what="limits")
+
+    def get(self, path: str, *, params: dict[str, str] | None = None, headers: dict[str, str] | None = None, what: str = "") -> Any:
+        return self.request("GET", path, params=params, headers=headers, what=what)
+
+    def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json_body: Any = None,
+                headers: dict[str, str] | None = None, what: str = "") -> Any:
+        """One API call with retries; re-authenticates once if the session expired."""
+        if self._token is None:
+            self.authenticate()
+        try:
+            return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
+        except _SessionExpired:
+            self.authenticate()
+            try:
+                return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
+            except _SessionExpired:
+                raise CrmAuthError(self.tenant_id, f"{what or path}: session refused again right after re-authenticating") from None
+
+    def authenticate(self) -> None:
+        """OAuth2 token request (client credentials or password grant) against the login URL."""
+        creds = self.credentials
+        form = {"grant_type": creds.grant, "client_id": creds.client_id, "client_secret": creds.client_secret.get_secret_value()}
+        if creds.grant == "password":
+            assert creds.username is not None and creds.password is not None
+            form["username"] = creds.username
+            form["password"] = creds.password.get_secret_value()
+        url = f"{self.connection.login_url}/services/oauth2/token"
+
+        def attempt() -> dict[str, Any]:
+            response = self._http("POST", url, data=form, what="login")
+            if response.status_code in _TRANSIENT_STATUS:
+                raise CrmTransientError(self.tenant_id, f"login: HTTP {response.status_code}")
+            body = _json_or_transient(response, self.tenant_id, "login")
+            if response.status_code != 200:
+                code, message = error_of(body)
+                raise CrmAuthError(self.tenant_id, f"login to {self.connection.login_url} refused: {code}: {message}")
+            return body
+
+        body = self._with_retries(attempt)
+        self._token = body["access_token"]
+        self._instance_url = body["instance_url"].rstrip("/")
+
+    # -- internals -------------------------------------------------------------------------
+    def _with_retries(self, attempt: Callable[[], Any]) -> Any:
+        policy = self.policy
+        backoff = wait_exponential_jitter(initial=policy.initial_backoff, max=policy.max_backoff)
+
+        def wait(state) -> float:  # type: ignore[no-untyped-def]
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, CrmTransientError) and exc.retry_after is not None:
+                return exc.retry_after
+            return backoff(state)
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(CrmTransientError),
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=wait,
+            reraise=True,
+            **({"sleep": self.sleep} if self.sleep else {}),
+        )
+        return retrying(attempt)
+
+    def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any,
+              headers: dict[str, str] | None, what: str) -> Any:
+        assert self._instance_url is not None
+        url = path if path.startswith("http") else urljoin(self._instance_url + "/", path.lstrip("/"))
+        response = self._http(method, url, params=params, json=json_body, what=what,
+                              headers={"Authorization": f"Bearer {self._token}", **(headers or {})})
+        status = response.status_code
+        if status == 401:
+            raise _SessionExpired()
+        if status == 204:
+            return None
+        if status in _TRANSIENT_STATUS:
+            retry_after = _retry_after(response)
+            if retry_after is not None and retry_after > self.policy.max_inline_wait:
+                raise RetryAfterTooLong(
+                    self.tenant_id, f"{what or path}: the CRM asked to retry after {retry_after:.0f} s",
+                    self.clock() + timedelta(seconds=retry_after),
+                )
+            raise CrmTransientError(self.tenant_id, f"{what or path}: HTTP {status}", retry_after)
+        body = _json_or_transient(response, self.tenant_id, what or path)
+        if status >= 400:
+            code, message = error_of(body)
+            if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+                raise OrgLimitExceeded(
+                    self.tenant_id, f"the org's own API limit is exhausted (REQUEST_LIMIT_EXCEEDED: {message})",
+                    self.clock() + self.policy.org_limit_backoff,
+                )
+            raise CrmApiError(self.tenant_id, status, code, message, f"{method} {what or path}")
+        return body
+
+    def _http(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
+        self.reserve_call()
+        self.calls_sent += 1
+        try:
+            response = self._session.request(
+                method, url, timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs
+            )
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise CrmTransientError(self.tenant_id, f"{what}: {type(exc).__name__} talking to the CRM") from None
+        usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
+        if usage is not None:
+            self.last_usage = usage
+            if self.on_usage is not None:
+                self.on_usage(usage)
+        return response
+
+
+def _json_or_transient(response: requests.Response, tenant_id: str, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # json.JSONDecodeError is one
+        raise CrmTransientError(tenant_id, f"{what}: the CRM's answer was cut short or is not JSON (HTTP {response.status_code})") from None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")

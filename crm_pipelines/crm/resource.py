@@ -1,0 +1,65 @@
+"""The CRM client as a Dagster resource: one configured policy, one client per tenant and run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from crm_pipelines.clock import Clock, system_clock
+from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
+from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
+from crm_pipelines.crm.wire import OrgUsage
+from crm_pipelines.settings import MissingCredentialError, Tenant
+
+
+class CrmClientResource(ConfigurableResource):
+    """Salesforce REST client settings shared by every tenant."""
+
+    connect_timeout_seconds: float = Field(default=10.0, description="TCP connect timeout per request.")
+    read_timeout_seconds: float = Field(default=120.0, description="Read timeout per request.")
+    max_attempts: int = Field(default=6, description="Attempts per call for transient failures (429, 5xx, dropped connections).")
+    max_backoff_seconds: float = Field(default=30.0, description="Ceiling of the exponential backoff between attempts.")
+    max_inline_wait_seconds: float = Field(default=60.0, description="A longer Retry-After defers the work instead of waiting.")
+    org_limit_backoff_minutes: int = Field(default=60, description="When to look again after REQUEST_LIMIT_EXCEEDED.")
+
+    def policy(self) -> ClientPolicy:
+        return ClientPolicy(
+            connect_timeout=self.connect_timeout_seconds,
+            read_timeout=self.read_timeout_seconds,
+            max_attempts=self.max_attempts,
+            max_backoff=self.max_backoff_seconds,
+            max_inline_wait=self.max_inline_wait_seconds,
+            org_limit_backoff=timedelta(minutes=self.org_limit_backoff_minutes),
+        )
+
+    def client_for(
+        self,
+        tenant: Tenant,
+        reserve_call: Callable[[], object],
+        clock: Clock = system_clock,
+        on_usage: Callable[[OrgUsage], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> SalesforceClient:
+        """A client for `tenant`; refuses a disconnected tenant (T3) and missing credentials."""
+        if tenant.status != "connected":
+            raise TenantDisconnected(
+                tenant.id, f"is disconnected since {tenant.disconnected_at}; its CRM is not read or written (T3). "
+                "Reconnect it with `crm-pipelines tenant reconnect`"
+            )
+        try:
+            credentials = tenant.connection.resolve_credentials(os.environ if environ is None else environ)
+        except MissingCredentialError as exc:
+            raise CrmAuthError(tenant.id, str(exc)) from None
+        return SalesforceClient(
+            tenant_id=tenant.id,
+            connection=tenant.connection,
+            credentials=credentials,
+            reserve_call=reserve_call,
+            clock=clock,
+            policy=self.policy(),
+            on_usage=on_usage,
+        )

@@ -1,0 +1,41 @@
+"""Salesforce's wire formats: datetimes, the Sforce-Limit-Info header, error bodies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
+@dataclass(frozen=True)
+class OrgUsage:
+    """The org's own daily API usage, as the CRM reports it on every response."""
+
+    used: int
+    max: int
+
+    @property
+    def remaining_share(self) -> float:
+        return 1.0 - self.used / self.max if self.max else 0.0
+
+
+def parse_limit_info(header: str | None) -> OrgUsage | None:
+    """`api-usage=18/5000` (possibly followed by `; per-app-api-usage=...`) -> OrgUsage(18, 5000)."""
+    if not header:
+        return None
+    match = _API_USAGE.search(header)
+    return OrgUsage(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def error_of(body: Any) -> tuple[str, str]:
+    """(errorCode, message) from a REST error body `[{"message","errorCode"}]` or OAuth's object."""
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        first = body[0]
+        return str(first.get("errorCode", "UNKNOWN_ERROR")), str(first.get("message", ""))
+    if isinstance(body, dict):
+        if "error" in body:
+            return str(body["error"]), str(body.get("error_description", ""))
+        return str(body.get("errorCode", "UNKNOWN_ERROR")), str(body.get("message", ""))
+    return "UNKNOWN_ERROR", str(body)[:500]

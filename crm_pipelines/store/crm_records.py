@@ -1,0 +1,141 @@
+"""Extracted CRM records in the warehouse, and their cursors (E2, E3).
+
+A page of records and the cursor that covers it are written in one transaction: a crash between
+pages loses nothing, since the cursor never gets ahead of the rows (E2). Rows are upserted by
+(tenant, Id), so re-reading a record is harmless; only new or changed records are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+
+from crm_pipelines.core.extraction import Cursor, Rejected
+from crm_pipelines.crm.wire import OrgUsage
+from crm_pipelines.crm.objects import CrmObject
+from crm_pipelines.store.bulk import read_frame, upsert_frame
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.tables import crm_field_labels, crm_rejected_records, crm_tables, extract_cursors
+from crm_pipelines.store.upsert import upsert_statement
+
+
+@dataclass(frozen=True)
+class CursorState:
+    cursor: Cursor | None
+    full_sync_completed_at: datetime | None
+
+
+def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
+    with db.engine.connect() as conn:
+        row = conn.execute(
+            select(extract_cursors).where(extract_cursors.c.tenant_id == tenant_id, extract_cursors.c.sobject == sobject)
+        ).mappings().first()
+    if row is None:
+        return CursorState(None, None)
+    cursor = Cursor(row["cursor_modstamp"], row["cursor_id"]) if row["cursor_modstamp"] is not None else None
+    return CursorState(cursor, row["full_sync_completed_at"])
+
+
+def commit_page(
+    db: Database, obj: CrmObject, tenant_id: str, rows: pd.DataFrame, rejected: list[Rejected],
+    cursor: Cursor | None, *, extracted_at: datetime, run_id: str | None,
+) -> int:
+    """Write the page's new or changed rows, its rejects and the cursor, atomically; returns rows written."""
+    table = crm_tables[obj.name]
+    with db.transaction() as conn:
+        changed = _new_or_changed(conn, table, tenant_id, rows)
+        written = upsert_frame(
+            conn, table, changed.assign(tenant_id=tenant_id, extracted_at=extracted_at), ["tenant_id", "id"],
+            context=f"tenant '{tenant_id}', {obj.name}",
+        )
+        if rejected:
+            conn.execute(
+                crm_rejected_records.insert(),
+                [
+                    {"tenant_id": tenant_id, "sobject": obj.name, "record_id": r.record_id, "reason": r.reason,
+                     "raw": r.raw, "run_id": run_id, "rejected_at": extracted_at}
+                    for r in rejected
+                ],
+            )
+        if cursor is not None:
+            _write_cursor(conn, tenant_id, obj.name, {"cursor_modstamp": cursor.modstamp, "cursor_id": cursor.record_id}, extracted_at)
+    return written
+
+
+def mark_full_sync_complete(db: Database, tenant_id: str, sobject: str, at: datetime) -> None:
+    with db.transaction() as conn:
+        _write_cursor(conn, tenant_id, sobject, {"full_sync_completed_at": at}, at)
+
+
+def read_records(db: Database, obj: CrmObject, tenant_id: str) -> pd.DataFrame:
+    table = crm_tables[obj.name]
+    with db.engine.connect() as conn:
+        return read_frame(conn, table, table.c.tenant_id == tenant_id, order_by=["id"])
+
+
+def save_labels(db: Database, tenant_id: str, sobject: str, labels: dict[str, str], at: datetime) -> list[tuple[str, str, str]]:
+    """Store the CRM's labels of mapped fields (E7); returns (field, old, new) for labels that changed."""
+    changed: list[tuple[str, str, str]] = []
+    with db.transaction() as conn:
+        known = {
+            r.field: r.label
+            for r in conn.execute(
+                select(crm_field_labels.c.field, crm_field_labels.c.label).where(
+                    crm_field_labels.c.tenant_id == tenant_id, crm_field_labels.c.sobject == sobject
+                )
+            )
+        }
+        for field, label in sorted(labels.items()):
+            if known.get(field) == label:
+                continue
+            if field in known:
+                changed.append((field, known[field], label))
+            conn.execute(
+                upsert_statement(conn, crm_field_labels, ["tenant_id", "sobject", "field"]),
+                {"tenant_id": tenant_id, "sobject": sobject, "field": field, "label": label,
+                 "previous_label": known.get(field), "updated_at": at},
+            )
+    return changed
+
+
+def _new_or_changed(conn, table, tenant_id: str, rows: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    if rows.empty:
+        return rows
+    stored = pd.DataFrame(
+        conn.execute(
+            select(table.c.id, table.c.system_modstamp, table.c.is_deleted).where(
+                table.c.tenant_id == tenant_id, table.c.id.in_(rows["id"].tolist())
+            )
+        ).all(),
+        columns=["id", "stored_modstamp", "stored_deleted"],
+    )
+    if stored.empty:
+        return rows
+    stored["stored_modstamp"] = pd.to_datetime(stored["stored_modstamp"], utc=True)
+    merged = rows.merge(stored, on="id", how="left")
+    unchanged = (merged["stored_modstamp"] == merged["system_modstamp"]) & (
+        merged["stored_deleted"].astype("boolean") == merged["is_deleted"].astype("boolean")
+    )
+    return rows.loc[~unchanged.fillna(False).to_numpy()].reset_index(drop=True)
+
+
+def _write_cursor(conn, tenant_id: str, sobject: str, values: dict, at: datetime) -> None:  # type: ignore[no-untyped-def]
+    row = {"tenant_id": tenant_id, "sobject": sobject, "updated_at": at, **values}
+    conn.execute(
+        upsert_statement(conn, extract_cursors, ["tenant_id", "sobject"], update=lambda ex: {k: ex[k] for k in [*values, "updated_at"]}),
+        row,
+    )
+
+
+def record_org_usage(db: Database, tenant_id: str, usage: OrgUsage, at: datetime) -> None:
+    """The org's own API usage as last reported (Sforce-Limit-Info), for metadata and the UI."""
+    from crm_pipelines.store.tables import crm_org_limits
+
+    with db.transaction() as conn:
+        conn.execute(
+            upsert_statement(conn, crm_org_limits, ["tenant_id"]),
+            {"tenant_id": tenant_id, "used": usage.used, "max": usage.max, "observed_at": at},
+        )
