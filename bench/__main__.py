@@ -1,0 +1,38 @@
+"""`python -m bench [name ...]`: run every benchmark (or the named ones), each in its own process so
+its peak memory is its own, then print the results files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def main(argv: list[str]) -> int:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    if argv:
+        scripts = [s for s in scripts if any(name in s.stem for name in argv)]
+    failed = []
+    for script in scripts:
+        print(f"== {script.stem}", flush=True)
+        started = time.monotonic()
+        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        print(f"   {script.stem}: exit {code} in {time.monotonic() - started:.1f} s", flush=True)
+        if code != 0:
+            failed.append(script.stem)
+    print("\n== results")
+    for path in sorted(RESULTS.glob("*.json")):
+        print(f"{path.name}: {json.dumps(json.loads(path.read_text()), sort_keys=True)}")
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
