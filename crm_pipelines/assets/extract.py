@@ -49,14 +49,14 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
         usage: list[OrgUsage] = []
         client = crm.client_for(tenant, budget.reserve, clock.now, on_usage=usage.append)
-        result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run_id)
+        result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id)
         if usage:
             record_org_usage(db, tenant.id, usage[-1], clock.now())
         deferrals = DeferralStore(db)
         if result.deferred is not None:
             deferrals.record(
                 tenant.id, CRM_SYNC_JOB, [obj.name], result.deferred.reason, result.deferred.resume_at,
-                clock.now(), context.run_id,
+                clock.now(), context.run.run_id,
             )
             context.log.warning(f"{obj.name}: deferred: {result.deferred}")
         else:

@@ -1,9 +1,10 @@
 """Sensors (O4)."""
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from crm_pipelines.automation.jobs import JOBS_BY_NAME
 from crm_pipelines.clock import ClockResource
+from crm_pipelines.crm.objects import BY_NAME
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 
@@ -38,6 +39,9 @@ def api_limit_backoff(context: SensorEvaluationContext, database: DatabaseResour
             job_name=d.job,
             partition_key=d.tenant_id,
             tags={TENANT_TAG: d.tenant_id, "crm_pipelines/deferral": str(d.id)},
+            # Only what was deferred: re-reading objects that finished would spend the reopened
+            # budget on them first and could starve the rest window after window.
+            asset_selection=[AssetKey(BY_NAME[o].asset) for o in d.objects if o in BY_NAME] or None,
         )
         for d in due
     ]

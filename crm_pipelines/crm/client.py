@@ -32,6 +32,11 @@ from crm_pipelines.settings import CrmConnection, ResolvedCredentials
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 
+# Access tokens, per tenant and credentials, in this process's memory only (never stored): the
+# assets of one run share a login instead of spending a call each on it. A token that has expired
+# is answered with 401 and replaced.
+_TOKENS: dict[tuple[str, str, str], tuple[str, str]] = {}
+
 
 @dataclass(frozen=True)
 class ClientPolicy:
@@ -75,6 +80,9 @@ class SalesforceClient:
     _instance_url: str | None = None
 
     def __post_init__(self) -> None:
+        cached = _TOKENS.get(self._token_key)
+        if cached is not None:
+            self._token, self._instance_url = cached
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -117,6 +125,7 @@ class SalesforceClient:
         try:
             return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
         except _SessionExpired:
+            _TOKENS.pop(self._token_key, None)
             self.authenticate()
             try:
                 return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
@@ -146,11 +155,16 @@ class SalesforceClient:
         body = self._with_retries(attempt)
         self._token = body["access_token"]
         self._instance_url = body["instance_url"].rstrip("/")
+        _TOKENS[self._token_key] = (self._token, self._instance_url)
+
+    @property
+    def _token_key(self) -> tuple[str, str, str]:
+        return (self.tenant_id, self.connection.login_url, self.credentials.client_id)
 
     # -- internals -------------------------------------------------------------------------
     def _with_retries(self, attempt: Callable[[], Any]) -> Any:
         policy = self.policy
-        backoff = wait_exponential_jitter(initial=policy.initial_backoff, max=policy.max_backoff)
+        backoff = wait_exponential_jitter(multiplier=policy.initial_backoff, max=policy.max_backoff)
 
         def wait(state) -> float:  # type: ignore[no-untyped-def]
             exc = state.outcome.exception() if state.outcome else None

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Float, Integer, MetaData, Numeric, Table, select
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, DateTime, Float, Integer, MetaData, Numeric, Table, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.types import UtcDateTime
@@ -167,7 +167,7 @@ def upsert_frame(conn: Connection, table: Table, df: pd.DataFrame, keys: Sequenc
         return len(df)
     staging = f"staging_{table.name}"
     conn.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" (LIKE "{table.name}") ON COMMIT DELETE ROWS'))
-    staging_table = Table(staging, MetaData(), *[c.copy() for c in table.columns])
+    staging_table = Table(staging, MetaData(), *[Column(c.name, c.type) for c in table.columns])
     _copy_into(conn, staging_table, df, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
