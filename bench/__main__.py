@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
     for script in scripts:
         print(f"== {script.stem}", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent)
+        code = subprocess.call([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent)
         print(f"   {script.stem}: exit {code} in {time.monotonic() - started:.1f} s", flush=True)
         if code != 0:
             failed.append(script.stem)

@@ -22,7 +22,7 @@ from crm_pipelines.store.upsert import upsert_statement
 
 WINDOW = timedelta(hours=24)
 BUCKET = timedelta(minutes=1)
-_KEEP = timedelta(hours=48)
+_KEEP = timedelta(days=8)  # a week of history for reports; the window itself is 24 h
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,24 @@ class DeferralStore:
                     resume_at=resume_at, created_at=created_at, run_id=run_id,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            new_id = int(result.inserted_primary_key[0])
+            # The new deferral now carries these objects: strike them from older open ones, so
+            # one piece of work is never relaunched twice (an older deferral left with nothing
+            # is resolved as superseded).
+            for row in conn.execute(
+                select(deferrals).where(
+                    deferrals.c.tenant_id == tenant_id, deferrals.c.job == job,
+                    deferrals.c.resolved_at.is_(None), deferrals.c.id != new_id,
+                )
+            ).mappings().all():
+                left = [o for o in row["objects"] if o not in set(objects)]
+                if left != list(row["objects"]):
+                    conn.execute(
+                        deferrals.update().where(deferrals.c.id == row["id"]).values(
+                            objects=left, resolved_at=None if left else created_at
+                        )
+                    )
+            return new_id
 
     def open(self, tenant_id: str | None = None, job: str | None = None) -> list[Deferral]:
         """Unresolved deferrals, oldest first."""
@@ -75,6 +92,13 @@ class DeferralStore:
             stmt = stmt.where(deferrals.c.job == job)
         with self._db.engine.connect() as conn:
             return [_to_deferral(row) for row in conn.execute(stmt).mappings()]
+
+    def count(self, tenant_id: str) -> int:
+        """Every deferral ever recorded for the tenant, open or resolved."""
+        from sqlalchemy import func
+
+        with self._db.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(deferrals).where(deferrals.c.tenant_id == tenant_id)).scalar_one())
 
     def due(self, now: datetime) -> list[Deferral]:
         return [d for d in self.open() if d.resume_at <= now]
