@@ -75,5 +75,9 @@ def serve(host: str, port: int, orgs: str, scale: str, seed: int, api_limit: int
     click.echo(f"  control: {server.base_url}/_sim/orgs")
     if simulator.ca_file:
         click.echo(f"  TLS CA file: {simulator.ca_file}")
-    click.echo("Press Ctrl-C to stop.", nl=True)
-    server.serve_forever()
+    click.echo("Press Ctrl-C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; stopping is what was asked for
+    click.echo("CRM simulator stopped.")

@@ -108,12 +108,14 @@ class SimulatorServer:
         asyncio.run(self._server.serve(sockets=[self._socket]))
 
     def stop(self) -> None:
+        """Stop at once: idle keep-alive connections (TLS ones wait for a close_notify that
+        clients never send) would otherwise hold the shutdown for many seconds."""
         self._server.should_exit = True
+        self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
             if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=5)
+                raise RuntimeError(f"the simulator server on port {self.port} did not stop")
         self.close()
 
     def close(self) -> None:
