@@ -1,0 +1,243 @@
+"""Prospects ↔ CRM Leads and Contacts (X2, X3, X5).
+
+Order of precedence, per prospect:
+1. a manual override (X3) always wins, followed through merges and conversions;
+2. the stored CRM id, followed to where the record went: a merged-away record to its master
+   ("merged"), a converted Lead to its Contact ("converted", X5), otherwise itself ("id");
+3. when matching by email is on (F4.6) and the prospect has no stored CRM id: the live CRM
+   record with the same normalized email. Deleted records never match by email. When several
+   records share the email, a Contact beats a Lead (the Lead is the stale, pre-conversion copy of
+   a person), then the most recently modified wins, then the smallest id; the choice is reported.
+
+Deleted prospects match nothing, but the CRM records they held still count as having a
+prospect, so the app never re-creates what a user deleted (F4.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.emails import normalize_emails
+from crm_pipelines.core.matching.lookup import positions, shared_codes
+from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
+from crm_pipelines.core.matching.people import CONTACT, crm_people, flag, require
+from crm_pipelines.core.matching.successors import DELETED, LIVE, OWN, SUCCESSOR_MISSING
+
+MATCHED_PROSPECT_COLUMNS = ("prospect_id", "crm_id", "crm_type", "matched_by", "candidates", "ambiguous")
+
+
+@dataclass(frozen=True)
+class ProspectMatches:
+    """What X2 found.
+
+    matched: one row per live prospect with a live CRM record — prospect_id, crm_id, crm_type
+        (Lead|Contact), matched_by (id|email|manual|converted|merged), candidates (how many CRM
+        records could have matched; 1 unless matched by a shared email), ambiguous (candidates > 1).
+    ambiguous: one row per CRM record sharing an email that some prospect matched by — email,
+        crm_id, crm_type, last_modified_date, rank (1 = the one chosen), prospects (how many
+        prospects have that email).
+    unmatched_prospects: prospect_id, reason (crm_id_not_found | crm_record_deleted |
+        crm_successor_not_found | no_email | no_crm_record_with_email | email_matching_off).
+    crm_without_prospect: live, unconverted Leads and Contacts no prospect holds (crm_id,
+        crm_type, last_modified_date, changed_at): the candidates for F4.1.
+    stale_overrides: app_id, crm_id, reason — overrides that could not apply.
+    """
+
+    matched: pd.DataFrame
+    ambiguous: pd.DataFrame
+    unmatched_prospects: pd.DataFrame
+    crm_without_prospect: pd.DataFrame
+    stale_overrides: pd.DataFrame
+
+
+def match_prospects(
+    prospects: pd.DataFrame,
+    crm_leads: pd.DataFrame,
+    crm_contacts: pd.DataFrame,
+    overrides: pd.DataFrame | None = None,
+    *,
+    match_by_email: bool = True,
+    people: pd.DataFrame | None = None,
+) -> ProspectMatches:
+    """Match every prospect to at most one live Lead or Contact.
+
+    prospects: prospect_id, crm_id (NA when none), email, is_deleted (optional).
+    crm_leads / crm_contacts: the extracted tables (id, email, is_deleted, last_modified_date,
+    master_record_id; leads also is_converted, converted_contact_id).
+    overrides: the match_overrides table (only entity == "prospect" rows are read).
+    match_by_email: F4.6. `people` may pass `crm_people(crm_leads, crm_contacts)` already built.
+    """
+    require(prospects, ("prospect_id", "crm_id", "email"), "prospects")
+    if people is None:
+        people = crm_people(crm_leads, crm_contacts)
+    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
+    stored = prospects["crm_id"].astype("string").reset_index(drop=True)
+    deleted_prospect = flag(prospects, "is_deleted")
+    n = len(prospects)
+
+    final = np.full(n, -1, dtype=np.int64)
+    matched_by = np.full(n, "", dtype="<U9")
+    candidates = np.ones(n, dtype=np.int64)
+    reason = np.full(n, "", dtype="<U24")
+
+    # 1. the stored CRM id, followed
+    at = positions(stored, people["crm_id"])
+    has_stored = stored.notna().to_numpy()
+    found = at >= 0
+    fate = np.where(found, people["fate"].to_numpy()[np.maximum(at, 0)], "")
+    by_id = found & (fate == LIVE)
+    final[by_id] = people["final"].to_numpy()[at[by_id]]
+    how = people["how"].to_numpy()[at[by_id]]
+    matched_by[by_id] = np.where(how == OWN, "id", how)
+    reason[has_stored & ~found] = "crm_id_not_found"
+    reason[found & (fate == DELETED)] = "crm_record_deleted"
+    reason[found & (fate == SUCCESSOR_MISSING)] = "crm_successor_not_found"
+
+    # 2. the email, for prospects without a stored id
+    wants_email = ~has_stored & ~deleted_prospect
+    ambiguous_report = _empty_ambiguous()
+    if match_by_email and wants_email.any():
+        rows = np.flatnonzero(wants_email)
+        emails = normalize_emails(prospects["email"].iloc[rows].reset_index(drop=True))
+        chosen, count, ambiguous_report = _by_email(emails, people)
+        hit = chosen >= 0
+        final[rows[hit]] = chosen[hit]
+        matched_by[rows[hit]] = "email"
+        candidates[rows[hit]] = count[hit]
+        no_email = emails.isna().to_numpy()
+        reason[rows[no_email]] = "no_email"
+        reason[rows[~hit & ~no_email]] = "no_crm_record_with_email"
+    elif wants_email.any():
+        reason[wants_email] = "email_matching_off"
+
+    # 3. manual overrides win
+    manual = latest_overrides(overrides, "prospect")
+    stale = empty_stale_overrides()
+    if not manual.empty:
+        o_prospect = positions(manual["app_id"], prospect_ids)
+        o_at = positions(manual["crm_id"], people["crm_id"])
+        o_fate = np.where(o_at >= 0, people["fate"].to_numpy()[np.maximum(o_at, 0)], "")
+        usable = (o_prospect >= 0) & (o_fate == LIVE)
+        target = o_prospect[usable]
+        final[target] = people["final"].to_numpy()[o_at[usable]]
+        matched_by[target] = "manual"
+        candidates[target] = 1
+        reason[target] = ""
+        stale = stale_overrides(manual, o_prospect >= 0, o_fate == LIVE)
+
+    matched_mask = (final >= 0) & ~deleted_prospect
+    rows = np.flatnonzero(matched_mask)
+    matched = pd.DataFrame({
+        "prospect_id": prospect_ids.iloc[rows].reset_index(drop=True),
+        "crm_id": people["crm_id"].iloc[final[rows]].reset_index(drop=True),
+        "crm_type": people["crm_type"].iloc[final[rows]].reset_index(drop=True),
+        "matched_by": pd.Series(matched_by[rows], dtype="string"),
+        "candidates": candidates[rows],
+        "ambiguous": candidates[rows] > 1,
+    })
+    unmatched_rows = np.flatnonzero(~matched_mask & ~deleted_prospect)
+    unmatched = pd.DataFrame({
+        "prospect_id": prospect_ids.iloc[unmatched_rows].reset_index(drop=True),
+        "reason": pd.Series(reason[unmatched_rows], dtype="string"),
+    })
+    return ProspectMatches(
+        matched=matched,
+        ambiguous=ambiguous_report,
+        unmatched_prospects=unmatched,
+        crm_without_prospect=crm_without_prospect(people, matched, stored),
+        stale_overrides=stale,
+    )
+
+
+def crm_without_prospect(people: pd.DataFrame, matched: pd.DataFrame, stored_crm_ids: pd.Series) -> pd.DataFrame:
+    """Live, unconverted Leads and Contacts that no prospect holds, matched or stored (a deleted
+    prospect's record included): crm_id, crm_type, last_modified_date, changed_at (UTC)."""
+    free = people.iloc[free_people_rows(people, matched, stored_crm_ids)]
+    return pd.DataFrame({
+        "crm_id": free["crm_id"].to_numpy(),
+        "crm_type": free["crm_type"].to_numpy(),
+        "last_modified_date": pd.to_datetime(free["last_modified_date"].to_numpy()).tz_localize("UTC"),
+        "changed_at": pd.to_datetime(free["changed_at"].to_numpy()).tz_localize("UTC"),
+    }).astype({"crm_id": "string", "crm_type": "string"})
+
+
+def free_people_rows(people: pd.DataFrame, matched: pd.DataFrame, stored_crm_ids: pd.Series) -> np.ndarray:
+    """Positions in `people` of the live, unconverted records no prospect holds."""
+    own_live = (people["fate"].to_numpy() == LIVE) & (people["how"].to_numpy() == OWN)
+    held = np.zeros(len(people), dtype=bool)
+    held[people["final"].to_numpy()[_found(positions(stored_crm_ids, people["crm_id"]))]] = True
+    held[_found(positions(matched["crm_id"], people["crm_id"]))] = True
+    return np.flatnonzero(own_live & ~held)
+
+
+def _found(at: np.ndarray) -> np.ndarray:
+    return at[at >= 0]
+
+
+def _by_email(emails: pd.Series, people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """For each email: the chosen final people row (-1 when none), how many distinct live records
+    carry it, and the ambiguity report."""
+    eligible = np.flatnonzero(
+        ~people["is_deleted"].to_numpy() & (people["fate"].to_numpy() == LIVE) & people["email"].notna().to_numpy()
+    )
+    (wanted, offered), distinct = shared_codes(emails, people["email"].iloc[eligible].reset_index(drop=True))
+    targets = people["final"].to_numpy()[eligible]
+    # One candidate per (email, final record): a converted Lead and its Contact are one person.
+    pair = offered * (len(people) + 1) + targets
+    _, first = np.unique(pair, return_index=True)
+    code, target = offered[first], targets[first]
+    count = np.bincount(code, minlength=distinct + 1)
+
+    best = np.full(distinct + 1, -1, dtype=np.int64)
+    single = count[code] == 1
+    best[code[single]] = target[single]
+    shared = ~single
+    ranked = pd.DataFrame({
+        "code": code[shared],
+        "final": target[shared],
+        "is_lead": people["crm_type"].to_numpy()[target[shared]] != CONTACT,
+        "last_modified_date": people["last_modified_date"].to_numpy()[target[shared]],
+        "crm_id": people["crm_id"].iloc[target[shared]].to_numpy(),
+    }).sort_values(["code", "is_lead", "last_modified_date", "crm_id"],
+                   ascending=[True, True, False, True], kind="stable", na_position="last")
+    ranked["rank"] = ranked.groupby("code").cumcount() + 1
+    top = ranked.loc[ranked["rank"] == 1]
+    best[top["code"].to_numpy()] = top["final"].to_numpy()
+
+    chosen = best[wanted]
+    report = _ambiguity_report(ranked, wanted, emails, distinct, people)
+    return chosen, count[wanted], report
+
+
+def _ambiguity_report(
+    ranked: pd.DataFrame, wanted: np.ndarray, emails: pd.Series, distinct: int, people: pd.DataFrame
+) -> pd.DataFrame:
+    demand = np.bincount(wanted[wanted >= 0], minlength=distinct + 1)
+    used = ranked.loc[demand[ranked["code"].to_numpy()] > 0]
+    if used.empty:
+        return _empty_ambiguous()
+    email_of = np.full(distinct + 1, -1, dtype=np.int64)
+    present = np.flatnonzero(wanted >= 0)
+    email_of[wanted[present]] = present
+    return pd.DataFrame({
+        "email": emails.iloc[email_of[used["code"].to_numpy()]].to_numpy(),
+        "crm_id": used["crm_id"].to_numpy(),
+        "crm_type": people["crm_type"].iloc[used["final"].to_numpy()].to_numpy(),
+        "last_modified_date": pd.to_datetime(used["last_modified_date"].to_numpy()).tz_localize("UTC"),
+        "rank": used["rank"].to_numpy(),
+        "prospects": demand[used["code"].to_numpy()],
+    }).astype({"email": "string", "crm_id": "string", "crm_type": "string"}).reset_index(drop=True)
+
+
+def _empty_ambiguous() -> pd.DataFrame:
+    return pd.DataFrame({
+        "email": pd.Series(dtype="string"),
+        "crm_id": pd.Series(dtype="string"),
+        "crm_type": pd.Series(dtype="string"),
+        "last_modified_date": pd.Series(dtype="datetime64[us, UTC]"),
+        "rank": pd.Series(dtype="int64"),
+        "prospects": pd.Series(dtype="int64"),
+    })
