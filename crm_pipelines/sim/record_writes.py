@@ -78,9 +78,10 @@ def _parser_error(spec: FieldSpec, raw: Any) -> ApiError:
 
 def coerce_value(spec: FieldSpec, raw: Any) -> Any:
     """A JSON value as the plain Python value stored for `spec`, or a 400 JSON_PARSER_ERROR."""
-    if raw is None:
-        return None
     kind = spec.sf_type
+    if raw is None:
+        # Salesforce checkboxes are never null; writing null clears them.
+        return False if kind == "boolean" else None
     if isinstance(raw, dict | list):
         raise _parser_error(spec, raw)
     if kind == "boolean":

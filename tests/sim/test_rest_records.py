@@ -291,3 +291,9 @@ def test_batch_writes_share_one_system_modstamp(api, sim):
         {"LastName": "One"}, {"LastName": "Two"})}).json()]
     stamps = {sim.org("acme").record("Contact", i)["SystemModstamp"] for i in ids}
     assert len(stamps) == 1 and isinstance(stamps.pop(), pd.Timestamp)
+
+
+def test_null_clears_a_checkbox(api, sim):
+    record_id = api.post("sobjects/Contact/", json={"LastName": "Opted", "HasOptedOutOfEmail": True}).json()["id"]
+    api.patch(f"sobjects/Contact/{record_id}", json={"HasOptedOutOfEmail": None})
+    assert sim.org("acme").record("Contact", record_id)["HasOptedOutOfEmail"] is False
