@@ -38,7 +38,8 @@ class ApiCall:
         try:
             return orjson.loads(self.body)
         except orjson.JSONDecodeError as exc:
-            raise ApiError(400, "JSON_PARSER_ERROR", f"Unexpected character in the request body: {exc}") from None
+            raise ApiError(400, "JSON_PARSER_ERROR",
+                           f"Unexpected character in the request body: {exc}") from None
 
     def flag(self, name: str) -> bool:
         return (self.params.get(name) or "").lower() == "true"

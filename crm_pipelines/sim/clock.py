@@ -39,7 +39,9 @@ class OrgClock:
         self._last_now_ms = self._start_ms
         # A write must land strictly after every stamp already in the data, or a client's
         # `SystemModstamp > cursor` would miss it.
-        self._last_stamp_ms = max(self._start_ms, timestamp_to_ms(last_stamp)) if last_stamp is not None else self._start_ms
+        self._last_stamp_ms = self._start_ms
+        if last_stamp is not None:
+            self._last_stamp_ms = max(self._start_ms, timestamp_to_ms(last_stamp))
 
     def now_ms(self) -> int:
         with self._lock:

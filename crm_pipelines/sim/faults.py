@@ -84,10 +84,6 @@ class Fault:
     truncate: bool = False
     rules: tuple[str, ...] = field(default=())
 
-    @property
-    def is_terminal_before_handling(self) -> bool:
-        return self.status is not None or self.drop == "before"
-
 
 def _parse_rule(text: str) -> FaultRule:
     match = _RULE.match(text.strip())
@@ -109,7 +105,8 @@ def _parse_rule(text: str) -> FaultRule:
     if kind == "delay" and arg not in ("before", "after"):
         return FaultRule(kind=kind, probability=probability, count=count, delay_seconds=float(arg))
     if kind == "drop" and arg in ("before", "after"):
-        return FaultRule(kind=kind, probability=probability, count=count, drop_moment=arg)  # type: ignore[arg-type]
+        return FaultRule(kind=kind, probability=probability, count=count,
+                         drop_moment=arg)  # type: ignore[arg-type]
     raise FaultSpecError(f"fault rule {text!r}: {kind} takes no argument {arg!r}")
 
 

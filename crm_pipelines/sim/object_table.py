@@ -97,7 +97,7 @@ class ObjectTable:
 
     def value(self, position: int, name: str) -> Any:
         spec = self.schema.field(name)
-        edits = self._row_edits(position)
+        edits = self._edits.get(position)
         if edits is not None and spec.name in edits:
             return edits[spec.name]
         if position >= len(self._frame):
@@ -126,7 +126,8 @@ class ObjectTable:
         wanted = list(values)
         if not wanted:
             return np.empty(0, dtype=np.int64)
-        return np.flatnonzero(frame[self.schema.field(name).name].isin(wanted).to_numpy(dtype=bool, na_value=False))
+        hits = frame[self.schema.field(name).name].isin(wanted)
+        return np.flatnonzero(hits.to_numpy(dtype=bool, na_value=False))
 
     def max_system_modstamp(self) -> pd.Timestamp | None:
         frame = self.frame()
@@ -159,9 +160,6 @@ class ObjectTable:
             self._edits.setdefault(position, {}).update(values)
 
     # -- internals ----------------------------------------------------------------------------
-    def _row_edits(self, position: int) -> dict[str, Any] | None:
-        return self._edits.get(position)
-
     def _id_index(self) -> dict[str, int]:
         if self._ids is None:
             ids = self._frame["Id"].to_numpy(dtype=object, na_value="").tolist()

@@ -23,7 +23,7 @@ from crm_pipelines.sim.faults import Fault, FaultInjector
 from crm_pipelines.sim.ids import make_id, org_pod
 from crm_pipelines.sim.object_table import ObjectTable
 from crm_pipelines.sim.query_cursors import QueryCursors
-from crm_pipelines.sim.schema import OBJECTS, SObjectSchema, sobject, sobject_for_id
+from crm_pipelines.sim.schema import OBJECTS, SObjectSchema, sobject
 from crm_pipelines.sim.sessions import DEFAULT_TOKEN_LIFETIME_SECONDS
 from crm_pipelines.sim.validation_rules import ValidationRule
 from crm_pipelines.sim.wire import format_datetime, records_json
@@ -79,15 +79,6 @@ class OrgState:
     # -- objects and users ---------------------------------------------------------------------
     def table(self, object_name: str) -> ObjectTable:
         return self.tables[sobject(object_name).name]
-
-    def find_record(self, record_id: str) -> tuple[ObjectTable, int] | None:
-        """The table and row of any record by id, whatever its object."""
-        schema = sobject_for_id(record_id)
-        if schema is None:
-            return None
-        table = self.tables[schema.name]
-        position = table.position_of(record_id)
-        return None if position is None else (table, position)
 
     def active_users(self) -> pd.DataFrame:
         users = self.tables["User"].frame()

@@ -39,9 +39,6 @@ class RecordError:
     def as_json(self) -> dict[str, Any]:
         return {"statusCode": self.status_code, "message": self.message, "fields": list(self.fields)}
 
-    def as_top_level(self) -> dict[str, Any]:
-        return {"message": self.message, "errorCode": self.status_code, "fields": list(self.fields)}
-
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -321,7 +318,8 @@ class WriteBatch:
         self._stage_unique(schema, values, "<unknown>")
         return _Item(_Plan("create", schema, values, sent))
 
-    def _locate(self, schema: SObjectSchema | None, record_id: str | None) -> tuple[SObjectSchema, int] | RecordError:
+    def _locate(self, schema: SObjectSchema | None,
+                record_id: str | None) -> tuple[SObjectSchema, int] | RecordError:
         if not record_id:
             return RecordError("MISSING_ARGUMENT", "Id not specified in an update call")
         target = sobject_for_id(record_id) if is_valid_id(record_id) else None

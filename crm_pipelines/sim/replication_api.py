@@ -25,7 +25,8 @@ def _window(call: ApiCall) -> tuple[pd.Timestamp, pd.Timestamp]:
     end = parse_datetime_param(end_text, "end").floor("min")
     now = call.org.clock.now()
     if start >= end:
-        raise ApiError(400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate by more than one minute")
+        raise ApiError(400, "INVALID_REPLICATION_DATE",
+                       "startDate must chronologically precede endDate by more than one minute")
     if start < now - pd.Timedelta(days=MAX_DAYS_BACK):
         raise ApiError(400, "INVALID_REPLICATION_DATE",
                        f"startDate cannot be more than {MAX_DAYS_BACK} days ago")

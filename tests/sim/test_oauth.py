@@ -129,3 +129,11 @@ def test_identity_url_describes_the_tokens_user(sim, api):
     assert body["organization_id"] == org.org_id
     assert body["user_id"] == org.integration_user_id()
     assert body["username"] == org.record("User", body["user_id"])["Username"]
+
+
+def test_tokens_can_be_issued_in_process_for_a_named_user(sim):
+    username = sim.credentials("globex")["username"]
+    token = sim.issue_token("globex", username)
+    reply = requests.get(f"{sim.base_url}{API}/limits", headers={"Authorization": f"Bearer {token}"})
+    assert reply.status_code == 200
+    assert sim.org("globex").api_usage()["used"] == 1
