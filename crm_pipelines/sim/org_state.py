@@ -81,9 +81,10 @@ class OrgState:
         return self.tables[sobject(object_name).name]
 
     def active_users(self) -> pd.DataFrame:
-        users = self.tables["User"].frame()
-        active = users[users["IsActive"].astype(bool) & ~users["IsDeleted"].astype(bool)]
-        return active[["Id", "Username", "Name"]]
+        with self.lock:
+            users = self.tables["User"].frame()
+            active = users[users["IsActive"].astype(bool) & ~users["IsDeleted"].astype(bool)]
+            return active[["Id", "Username", "Name"]].copy()
 
     def integration_user_id(self) -> str:
         """The user that client-credentials tokens run as: an "integration" user, else the first."""

@@ -95,11 +95,7 @@ def create_record(call: ApiCall) -> ApiReply:
 
 def get_record(call: ApiCall) -> ApiReply:
     schema = schema_of(call.path_args[0])
-    table = call.org.tables[schema.name]
-    position = table.position_of(call.path_args[1])
-    if position is None or table.value(position, "IsDeleted"):
-        raise not_found()
-    return _record_reply(call, schema, position)
+    return _record_reply(call, schema, _live_position(call, schema, call.path_args[1]))
 
 
 def update_record(call: ApiCall) -> ApiReply:

@@ -74,7 +74,8 @@ def test_delete_answers_204_and_a_second_delete_404_entity_is_deleted(api):
     again = api.delete(f"sobjects/Lead/{record_id}")
     assert again.status_code == 404
     assert _error(again)["errorCode"] == "ENTITY_IS_DELETED"
-    assert api.get(f"sobjects/Lead/{record_id}").status_code == 404
+    read = api.get(f"sobjects/Lead/{record_id}")
+    assert (read.status_code, _error(read)["errorCode"]) == (404, "ENTITY_IS_DELETED")
 
 
 def test_unknown_record_is_404_not_found(api):
