@@ -3,6 +3,8 @@
 TLS is optional: with `tls=True` a throwaway certificate authority (trustme) signs a certificate
 for 127.0.0.1 and localhost, and `Simulator.ca_file` names the CA's PEM file, so a client that
 always builds https URLs (simple-salesforce does) can connect with `session.verify = sim.ca_file`.
+With REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE set, requests lets the environment override a session's
+`verify`; set `session.trust_env = False` as well.
 """
 
 from __future__ import annotations
