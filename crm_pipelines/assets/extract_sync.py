@@ -81,7 +81,8 @@ def sync_object(
             converted = convert_page(page.records, obj, extra)
             cursor = later(result.cursor_after, converted.cursor)
             written = commit_page(
-                db, obj, tenant.id, converted.rows, converted.rejected, cursor, extracted_at=now(), run_id=run_id
+                db, obj, tenant.id, converted.rows, converted.rejected, cursor, extracted_at=now(), run_id=run_id,
+                full_sync=state.full_sync_completed_at is None,
             )
             result.pages += 1
             result.records_read += len(page.records)

@@ -41,12 +41,15 @@ def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
 
 def commit_page(
     db: Database, obj: CrmObject, tenant_id: str, rows: pd.DataFrame, rejected: list[Rejected],
-    cursor: Cursor | None, *, extracted_at: datetime, run_id: str | None,
+    cursor: Cursor | None, *, extracted_at: datetime, run_id: str | None, full_sync: bool = False,
 ) -> int:
-    """Write the page's new or changed rows, its rejects and the cursor, atomically; returns rows written."""
+    """Write the page's new or changed rows, its rejects and the cursor, atomically; returns rows written.
+
+    During a first full sync every row is (almost always) new, so rows are upserted without first
+    looking up which of them changed."""
     table = crm_tables[obj.name]
     with db.transaction() as conn:
-        changed = _new_or_changed(conn, table, tenant_id, rows)
+        changed = rows if full_sync else _new_or_changed(conn, table, tenant_id, rows)
         written = upsert_frame(
             conn, table, changed.assign(tenant_id=tenant_id, extracted_at=extracted_at), ["tenant_id", "id"],
             context=f"tenant '{tenant_id}', {obj.name}",
@@ -68,6 +71,11 @@ def commit_page(
 def mark_full_sync_complete(db: Database, tenant_id: str, sobject: str, at: datetime) -> None:
     with db.transaction() as conn:
         _write_cursor(conn, tenant_id, sobject, {"full_sync_completed_at": at}, at)
+    if db.is_postgres:
+        # The table just grew from nothing; fresh statistics let the planner use the primary key
+        # for the incremental syncs' lookups instead of scanning the table.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'ANALYZE "{crm_tables[sobject].name}"')
 
 
 def read_records(db: Database, obj: CrmObject, tenant_id: str) -> pd.DataFrame:
