@@ -1,5 +1,7 @@
 """W1, W3, F8: planning actions on cadence memberships, once per change, and applying them with a log."""
 
+import uuid
+
 import pandas as pd
 import pytest
 
@@ -170,6 +172,21 @@ def test_a_membership_takes_actions_of_several_changes_in_order_until_one_exits_
     ]
 
 
+def test_an_action_of_a_later_change_follows_a_membership_an_earlier_change_moved():
+    rows = pd.concat([
+        changes(("p2", "k1", "Working", "VP")),
+        changes(("p2", "k2", "Working", "VP")).assign(record_type="Contact"),
+    ], ignore_index=True)
+    contact_step = workflow("contact vp", "Contact", [VP], action="next_touch")
+    after, log = apply_cadence_actions(MEMBERSHIPS, plan(rows, [MOVE, contact_step]), NOW)
+    new_id = moved_membership_id("m4", "k1")
+    assert state(after, new_id) == ("Executive", "active", 2)
+    assert list(zip(log["membership_id"], log["change_key"], log["field"], log["new_value"], strict=True)) == [
+        ("m4", "k1", "status", "moved"), (new_id, "k1", "cadence_id", "Executive"), (new_id, "k2", "current_touch", "2"),
+    ]
+    assert plan(rows, [MOVE, contact_step], after, log).empty
+
+
 def test_actions_on_memberships_no_longer_active_are_not_applied():
     actions = plan(P2_DISQUALIFIED, [EXIT])
     closed = MEMBERSHIPS.assign(status=MEMBERSHIPS["status"].where(MEMBERSHIPS["membership_id"] != "m4", "completed"))
@@ -185,7 +202,29 @@ def test_the_same_move_of_the_same_change_always_opens_the_same_membership_id():
     assert moved_membership_id("m4", "k1") != moved_membership_id("m4", "k2")
 
 
+def test_a_moved_membership_id_is_the_uuid5_of_the_old_id_and_the_change_key():
+    namespace = uuid.UUID("5b0f3c2e-8d1a-4f61-9a53-0c6f2d7e4a19")
+    assert moved_membership_id("m4", "00Q1@t1") == str(uuid.uuid5(namespace, "m4\x1f00Q1@t1"))
+
+
 def test_an_action_on_an_unknown_membership_is_refused_naming_it():
     actions = plan(P2_DISQUALIFIED, [EXIT]).assign(membership_id="m404")
     with pytest.raises(KeyError, match="m404"):
         apply_cadence_actions(MEMBERSHIPS, actions, NOW)
+
+
+def test_the_winner_is_the_lowest_workflow_position_whatever_the_row_order():
+    matches = pd.DataFrame({
+        "prospect_id": ["p2", "p2"], "change_key": ["k1", "k1"], "workflow": ["later", "earlier"],
+        "action": ["exit_cadence", "next_touch"], "target_cadence": [None, None], "workflow_position": [3, 1],
+        "reason": ["workflow 'later': x", "workflow 'earlier': y"],
+    })
+    assert acted(plan_cadence_actions(matches, MEMBERSHIPS, ())) == [("m4", "next_touch", "k1")]
+
+
+def test_no_matches_plan_no_actions_and_apply_changes_nothing():
+    actions = plan(changes(("p2", "k1", "Working", "Analyst")), [EXIT, STEP])
+    assert actions.empty and list(actions.columns) == list(ACTION_COLUMNS)
+    after, log = apply_cadence_actions(MEMBERSHIPS, actions, NOW)
+    pd.testing.assert_frame_equal(after, MEMBERSHIPS)
+    assert log.empty and list(log.columns) == list(LOG_COLUMNS)
