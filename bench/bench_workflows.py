@@ -69,8 +69,8 @@ WORKFLOWS = [
          "move_to_cadence", "Nurture"),
     rule("Leads without email exit", "Lead", [("email", "is_empty", None)], "all", "exit_cadence"),
     rule("Opted-out leads exit", "Lead", [("opted_out", "equals", "true")], "all", "exit_cadence"),
-    rule("Public mail leads next touch", "Lead", [("email", "contains", "@gmail.com"), ("email", "contains", "@yahoo.com")],
-         "any", "next_touch"),
+    rule("Public mail leads next touch", "Lead",
+         [("email", "contains", "@gmail.com"), ("email", "contains", "@yahoo.com")], "any", "next_touch"),
     rule("Lead regions", "Lead", [("country", "in_list", ["US", "United States", "Canada"]),
                                   ("industry", "not_contains", "tech")], "all", "move_to_cadence", "North America"),
     rule("Stale leads exit", "Lead", [("last_activity_at", "less_than", "2023-01-01T00:00:00+00:00"),
@@ -199,7 +199,8 @@ def main() -> None:
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"workflows: {result['workflows']} workflows over {result['changed_records']:,} changed records and "
           f"{result['active_memberships']:,} active memberships in {result['total_seconds']} s "
-          f"(evaluate {result['evaluate_seconds']} s, plan {result['plan_seconds']} s, apply {result['apply_seconds']} s; "
+          f"(evaluate {result['evaluate_seconds']} s, plan {result['plan_seconds']} s, "
+          f"apply {result['apply_seconds']} s; "
           f"target {TARGET_SECONDS} s); {result['actions']:,} actions; planned again: {result['second_plan_actions']} "
           f"actions; peak RSS {result['peak_rss_mib']} MiB; written to {RESULTS.relative_to(ROOT)}")
     if not result["within_target"] or result["second_plan_actions"]:

@@ -86,7 +86,8 @@ def test_next_touch_advances_the_current_touch_by_one():
 def test_untouched_memberships_keep_their_values():
     after, _ = apply_cadence_actions(MEMBERSHIPS, plan(P2_DISQUALIFIED, [EXIT]), NOW)
     unchanged = after.loc[after["membership_id"] != "m4"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(unchanged, MEMBERSHIPS.loc[MEMBERSHIPS["membership_id"] != "m4"].reset_index(drop=True))
+    others = MEMBERSHIPS.loc[MEMBERSHIPS["membership_id"] != "m4"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(unchanged, others)
 
 
 def test_a_match_acts_on_every_active_membership_of_the_prospect_and_no_other():
@@ -120,7 +121,8 @@ def test_a_move_into_a_cadence_the_prospect_is_active_in_opens_no_second_members
 def test_two_memberships_moved_to_one_cadence_open_one_membership_there():
     after, _ = apply_cadence_actions(MEMBERSHIPS, plan(changes(("p1", "k1", "", "VP")), [MOVE]), NOW)
     assert state(after, "m1")[1] == state(after, "m2")[1] == "moved"
-    assert after.loc[after["prospect_id"].eq("p1") & after["status"].eq("active"), "cadence_id"].tolist() == ["Executive"]
+    still_active = after.loc[after["prospect_id"].eq("p1") & after["status"].eq("active")]
+    assert still_active["cadence_id"].tolist() == ["Executive"]
 
 
 def test_a_change_planned_again_with_what_was_applied_plans_nothing():
@@ -182,7 +184,9 @@ def test_an_action_of_a_later_change_follows_a_membership_an_earlier_change_move
     new_id = moved_membership_id("m4", "k1")
     assert state(after, new_id) == ("Executive", "active", 2)
     assert list(zip(log["membership_id"], log["change_key"], log["field"], log["new_value"], strict=True)) == [
-        ("m4", "k1", "status", "moved"), (new_id, "k1", "cadence_id", "Executive"), (new_id, "k2", "current_touch", "2"),
+        ("m4", "k1", "status", "moved"),
+        (new_id, "k1", "cadence_id", "Executive"),
+        (new_id, "k2", "current_touch", "2"),
     ]
     assert plan(rows, [MOVE, contact_step], after, log).empty
 

@@ -88,7 +88,8 @@ def test_the_reason_names_the_workflow_and_its_criteria_in_words():
 
 
 def test_a_workflow_on_an_unknown_field_is_refused_with_the_reason():
-    with pytest.raises(SettingsError, match=r"workflows\[0\]\.criteria\[0\]\.field = Stage is not allowed \(workflow 'w'\)"):
+    refusal = r"workflows\[0\]\.criteria\[0\]\.field = Stage is not allowed \(workflow 'w'\)"
+    with pytest.raises(SettingsError, match=refusal):
         evaluate_workflows(CHANGES, [workflow(criteria=[{"field": "Stage", "operator": "equals", "value": "x"}])],
                            FIELDS)
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from tests.core.workflow_fixtures import matching
@@ -163,3 +164,17 @@ def test_a_switch_kept_as_text_reads_true_and_false_in_any_case():
 @pytest.mark.parametrize("dtype", ["str", "string", object])
 def test_text_compares_the_same_whatever_the_columns_string_dtype(dtype):
     assert matching("title", "contains", "vp", TITLES, dtype=dtype) == ["p0", "p1", "p2"]
+
+
+def test_columns_with_pyarrow_dtypes_compare_like_numpy_ones():
+    moments = pd.Series(ACTIVITY.tolist(), dtype=pd.ArrowDtype(pa.timestamp("us", "UTC")))
+    assert matching("last_activity_at", "greater_than", "2024-05-01T07:00:00+00:00", moments) == ["p2"]
+    scores = pd.Series([10, 50, None], dtype=pd.ArrowDtype(pa.int64()))
+    assert matching("lead_score", "greater_than", 20, scores) == ["p1"]
+    titles = pd.Series(TITLES, dtype=pd.ArrowDtype(pa.large_string()))
+    assert matching("title", "is_empty", None, titles) == ["p4", "p5", "p6"]
+
+
+def test_a_categorical_column_compares_by_its_values():
+    assert matching("title", "starts_with", "vp", TITLES, dtype="category") == ["p0", "p1"]
+    assert matching("employees_text", "greater_than", 9, NUMBERS_AS_TEXT, dtype="category") == ["p1", "p2"]

@@ -33,7 +33,8 @@ def moved_membership_id(membership_id: str, change_key: str) -> str:
     """The id of the membership a move creates: uuid5 of the old id and the change key, so the
     same move of the same change always gets the same id. Same as uuid.uuid5, without its
     per-call overhead, which shows at a hundred thousand moves."""
-    digest = bytearray(hashlib.sha1(_MOVED_MEMBERSHIPS.bytes + f"{membership_id}\x1f{change_key}".encode()).digest()[:16])
+    name = f"{membership_id}\x1f{change_key}".encode()
+    digest = bytearray(hashlib.sha1(_MOVED_MEMBERSHIPS.bytes + name).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     text = digest.hex()
@@ -60,9 +61,9 @@ def apply_cadence_actions(memberships: pd.DataFrame, actions: pd.DataFrame, now:
     index = pd.Index(memberships["membership_id"])
     if not index.is_unique:
         raise ValueError(f"membership ids repeat: {index[index.duplicated()].unique()[:5].tolist()}")
-    unknown = index.get_indexer(actions["membership_id"]) < 0
-    if unknown.any():
-        raise KeyError(f"actions name memberships that do not exist: {actions['membership_id'][unknown].unique()[:5].tolist()}")
+    unknown = actions["membership_id"][index.get_indexer(actions["membership_id"]) < 0]
+    if len(unknown):
+        raise KeyError(f"actions name memberships that do not exist: {unknown.unique()[:5].tolist()}")
     ordered = actions.reset_index(drop=True).assign(_order=np.arange(len(actions)))
     wave = _waves(ordered)
     current, logs, moved_to = memberships, [], {}
@@ -73,10 +74,11 @@ def apply_cadence_actions(memberships: pd.DataFrame, actions: pd.DataFrame, now:
         if number < wave.max():
             moved_to = _moved_to(moved_to, moves, current)
     if not logs:
-        return AppliedActions(memberships, _log(ordered, "", [], []).loc[:, list(LOG_COLUMNS)])
+        empty_log = pd.DataFrame(columns=list(LOG_COLUMNS), dtype="str")
+        return AppliedActions(memberships.reset_index(drop=True), empty_log)
     log = pd.concat(logs, ignore_index=True)
     log = log.iloc[np.argsort(log["_order"].to_numpy(dtype=np.int64), kind="stable")]
-    return AppliedActions(current, log.loc[:, list(LOG_COLUMNS)].reset_index(drop=True))
+    return AppliedActions(current.reset_index(drop=True), log.loc[:, list(LOG_COLUMNS)].reset_index(drop=True))
 
 
 def _waves(actions: pd.DataFrame) -> np.ndarray:
@@ -102,7 +104,7 @@ def _following_moves(actions: pd.DataFrame, moved_to: dict[str, str]) -> pd.Data
 def _moved_to(moved_to: dict[str, str], moves: pd.DataFrame, memberships: pd.DataFrame) -> dict[str, str]:
     """Where each membership moved so far now is: the prospect's active membership in the target."""
     active = memberships.loc[memberships["status"].eq("active").fillna(False).to_numpy(dtype=bool)]
-    landing = moves.merge(
+    landing = moves.astype({"target_cadence": "str"}).merge(
         active[["prospect_id", "cadence_id", "membership_id"]].drop_duplicates(["prospect_id", "cadence_id"]),
         left_on=["prospect_id", "target_cadence"], right_on=["prospect_id", "cadence_id"], suffixes=("", "_now"),
     )
@@ -113,7 +115,8 @@ def _moved_to(moved_to: dict[str, str], moves: pd.DataFrame, memberships: pd.Dat
 def _apply_wave(
     memberships: pd.DataFrame, actions: pd.DataFrame, now: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """At most one change per prospect: each membership takes at most one action."""
+    """Apply actions of at most one change per prospect, so each membership takes one action at most.
+    Returns the memberships after, the log, and the moves applied."""
     done, rows = _actions_that_apply(memberships, actions)
     kind = done["action"]
     steps = kind.eq("next_touch").to_numpy(dtype=bool)
@@ -167,7 +170,9 @@ def _moved_memberships(
     where the prospect is still active in that cadence after this run's exits and moves."""
     active = after.loc[after["status"].eq("active").fillna(False).to_numpy(dtype=bool)]
     (prospect, active_prospect), _ = shared_codes(moves["prospect_id"], active["prospect_id"])
-    (cadence, active_cadence), cadences = shared_codes(moves["target_cadence"].astype("str"), active["cadence_id"])
+    (cadence, active_cadence), cadences = shared_codes(
+        moves["target_cadence"].astype("str"), active["cadence_id"].astype("str")
+    )
     there = prospect.astype(np.int64) * len(cadences) + cadence
     already = np.isin(there, active_prospect.astype(np.int64) * len(cadences) + active_cadence)
     _, first = np.unique(there, return_index=True)
@@ -183,7 +188,8 @@ def _moved_memberships(
         for old, key in zip(arriving["membership_id"].tolist(), arriving["change_key"].tolist(), strict=True)
     ]
     created["membership_id"] = pd.Series(new_ids, dtype=after["membership_id"].dtype)
-    created["cadence_id"] = pd.Series(arriving["target_cadence"].astype("str").to_numpy(), dtype=after["cadence_id"].dtype)
+    targets = arriving["target_cadence"].astype("str").to_numpy()
+    created["cadence_id"] = pd.Series(targets, dtype=after["cadence_id"].dtype)
     created["current_touch"] = pd.Series(1, index=created.index, dtype=after["current_touch"].dtype)
     created["status"] = pd.Series("active", index=created.index, dtype=after["status"].dtype)
     created["updated_at"] = pd.Series(now, index=created.index).astype(after["updated_at"].dtype)
@@ -197,12 +203,11 @@ def _moved_memberships(
 
 
 def _log(applied: pd.DataFrame, field: str, old: object, new: object) -> pd.DataFrame:
-    columns = {name: applied[name].reset_index(drop=True) for name in LOG_COLUMNS if name in applied.columns}
-    text = pd.Series(dtype="str")
+    rows = range(len(applied))
     return pd.DataFrame({
-        **columns,
+        **{name: applied[name].reset_index(drop=True) for name in LOG_COLUMNS if name in applied.columns},
         "field": field,
-        "old_value": pd.Series(old, index=range(len(applied)), dtype=text.dtype),
-        "new_value": pd.Series(new, index=range(len(applied)), dtype=text.dtype),
+        "old_value": pd.Series(old, index=rows, dtype="str"),
+        "new_value": pd.Series(new, index=rows, dtype="str"),
         "_order": applied["_order"].to_numpy(),
-    }, index=range(len(applied)))
+    }, index=rows)

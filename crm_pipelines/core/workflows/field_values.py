@@ -9,7 +9,6 @@ are always compared in the same form.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,7 +24,6 @@ NUMBER_SYNTAX = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 """A number written in text: digits, an optional sign, decimal point and exponent. Thousands
 separators, currency signs, `inf` and `nan` are not numbers."""
 
-_NUMBER = re.compile(NUMBER_SYNTAX)
 _EPOCH_DAY = date(1970, 1, 1)
 _MICROSECONDS_PER_DAY = 86_400_000_000
 _UNKNOWN = np.iinfo(np.int64).min
@@ -50,6 +48,8 @@ class FieldValues:
 
 
 def field_values(column: pd.Series, field_type: FieldType) -> FieldValues:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(column.dtype.categories.dtype)
     if field_type == "string":
         text = folded_text(column)
         return FieldValues(field_type, empty=mask_of(pc.equal(text, "")), text=text)
@@ -177,17 +177,14 @@ def _boolean_word(value: Any) -> Any:
 
 def _instants(column: pd.Series, field_type: FieldType) -> np.ndarray:
     """Days (dates) or microseconds (datetimes) since 1970 in UTC; int64 minimum where unknown."""
-    if isinstance(column.dtype, pd.DatetimeTZDtype):
-        moments = column.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(column.dtype):
-        moments = column.dt.tz_localize("UTC")
-    else:
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
         if pd.api.types.is_object_dtype(column.dtype):
             # date and datetime objects read as the ISO text they stand for
             column = column.map(lambda v: v.isoformat() if isinstance(v, date) else v, na_action="ignore")
-        text = pd.Series(_trimmed_text(column).to_pandas(types_mapper=pd.ArrowDtype), index=column.index)
-        moments = pd.to_datetime(text.astype("str"), format="ISO8601", utc=True, errors="coerce")
-    micros = moments.dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64).copy()
+        column = pd.to_datetime(_trimmed_text(column).to_pandas(), format="ISO8601", utc=True, errors="coerce")
+    if getattr(column.dt, "tz", None) is not None:
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    micros = column.astype("datetime64[us]").to_numpy().view(np.int64).copy()
     if field_type == "date":
         unknown = micros == _UNKNOWN
         micros //= _MICROSECONDS_PER_DAY

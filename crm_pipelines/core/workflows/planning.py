@@ -19,7 +19,9 @@ AppliedSet = pd.DataFrame | Collection[tuple[str, str, str]]
 prospect_id may be there too), or (membership_id, change_key, workflow) tuples."""
 
 
-def plan_cadence_actions(matches: pd.DataFrame, memberships: pd.DataFrame, already_applied: AppliedSet) -> pd.DataFrame:
+def plan_cadence_actions(
+    matches: pd.DataFrame, memberships: pd.DataFrame, already_applied: AppliedSet
+) -> pd.DataFrame:
     """The actions that `matches` (from evaluate_workflows) call for on the prospects' active memberships.
 
     - A match acts on every active membership of its prospect.
@@ -74,7 +76,9 @@ def plan_cadence_actions(matches: pd.DataFrame, memberships: pd.DataFrame, alrea
     }, columns=list(ACTION_COLUMNS))
 
 
-def _first_in_configured_order(member: np.ndarray, change: np.ndarray, position: np.ndarray, changes: int) -> np.ndarray:
+def _first_in_configured_order(
+    member: np.ndarray, change: np.ndarray, position: np.ndarray, changes: int
+) -> np.ndarray:
     """Where a candidate is the first workflow in configured order for its membership and change."""
     group = member.astype(np.int64) * max(changes, 1) + change
     order = np.lexsort((position, group))
@@ -88,7 +92,8 @@ def _first_in_configured_order(member: np.ndarray, change: np.ndarray, position:
 def _moves_into_own_cadence(
     matches: pd.DataFrame, memberships: pd.DataFrame, match_rows: np.ndarray, member_rows: np.ndarray
 ) -> np.ndarray:
-    moves = np.flatnonzero(matches["action"].take(match_rows).eq("move_to_cadence").fillna(False).to_numpy(dtype=bool))
+    actions = matches["action"].take(match_rows)
+    moves = np.flatnonzero(actions.eq("move_to_cadence").fillna(False).to_numpy(dtype=bool))
     target = matches["target_cadence"].take(match_rows[moves]).astype("str").reset_index(drop=True)
     current = memberships["cadence_id"].take(member_rows[moves]).astype("str").reset_index(drop=True)
     stays = np.zeros(len(match_rows), dtype=bool)
@@ -126,7 +131,9 @@ def _already_applied(
     if "prospect_id" in applied.columns:
         applied_prospect = applied["prospect_id"]
     else:
-        prospect_of = pd.Series(memberships["prospect_id"].to_numpy(), index=memberships["membership_id"].to_numpy())
+        prospect_of = pd.Series(
+            memberships["prospect_id"].to_numpy(), index=memberships["membership_id"].to_numpy()
+        )
         applied_prospect = applied["membership_id"].map(prospect_of)
     prospect_codes, prospects = prospect
     applied_prospect_codes = codes_in(applied_prospect, prospects)
