@@ -27,6 +27,7 @@ from crm_pipelines.crm import soql
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.errors import NotNow, OrgNearLimit
 from crm_pipelines.crm.objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
+from crm_pipelines.crm.prefetch import read_ahead
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels
 from crm_pipelines.store.database import Database
@@ -76,7 +77,7 @@ def sync_object(
             start = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
             where = f"{CURSOR_FIELD} >= {soql.literal(start)}"
         query = soql.select([*obj.field_names(), *extra], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
-        for page in client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size):
+        for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
             result.query_calls += 1
             converted = convert_page(page.records, obj, extra)
             cursor = later(result.cursor_after, converted.cursor)

@@ -52,7 +52,8 @@ def convert_page(records: Sequence[dict[str, Any]], obj: CrmObject, mapped_field
     bad = pd.Series("", index=raw.index, dtype=object)
 
     ids = raw["Id"]
-    id_ok = ids.map(lambda v: isinstance(v, str) and bool(_ID.match(v)))
+    id_text, id_not_text = _as_text(ids)
+    id_ok = (~id_not_text & id_text.str.fullmatch(_ID.pattern).fillna(False)).astype(bool)
     bad = bad.where(id_ok, "Id is missing or not a Salesforce id")
 
     columns: dict[str, pd.Series] = {}
@@ -94,17 +95,35 @@ def _convert(values: pd.Series, field: CrmField) -> tuple[pd.Series, pd.Series]:
         out = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
         return out.astype("datetime64[us]"), present & out.isna()
     if field.kind == "bool":
+        if _inferred(values) == "boolean":
+            return values.astype("boolean"), pd.Series(False, index=values.index)
         is_bool = values.map(lambda v: isinstance(v, bool))
         return values.where(is_bool).astype("boolean"), present & ~is_bool
     if field.kind in ("float", "int"):
-        is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-        out = pd.to_numeric(values.where(is_number), errors="coerce").astype("float64")
+        if _inferred(values) in ("integer", "floating", "mixed-integer-float", "empty"):
+            out = pd.to_numeric(values).astype("float64")
+            not_number = pd.Series(False, index=values.index)
+        else:
+            is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+            out = pd.to_numeric(values.where(is_number), errors="coerce").astype("float64")
+            not_number = present & ~is_number
         if field.kind == "int":
             whole = out.isna() | (out == np.floor(out))
-            return out.where(whole).astype("Int64"), (present & ~is_number) | ~whole
-        return out, present & ~is_number
+            return out.where(whole).astype("Int64"), not_number | ~whole
+        return out, not_number
+    return _as_text(values)
+
+
+def _inferred(values: pd.Series) -> str:
+    """pandas' C-level guess of what a column holds, ignoring missing values."""
+    return pd.api.types.infer_dtype(values, skipna=True)
+
+
+def _as_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if _inferred(values) in ("string", "empty"):
+        return values.astype("string"), pd.Series(False, index=values.index)
     is_text = values.map(lambda v: isinstance(v, str))
-    return values.where(is_text).astype("string"), present & ~is_text
+    return values.where(is_text).astype("string"), values.notna() & ~is_text
 
 
 def _explain(template: str, record: pd.Series, obj: CrmObject) -> str:

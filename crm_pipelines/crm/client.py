@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -231,8 +232,8 @@ class SalesforceClient:
 
 def _json_or_transient(response: requests.Response, tenant_id: str, what: str) -> Any:
     try:
-        return response.json()
-    except ValueError:  # json.JSONDecodeError is one
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise CrmTransientError(tenant_id, f"{what}: the CRM's answer was cut short or is not JSON (HTTP {response.status_code})") from None
 
 

@@ -52,7 +52,7 @@ def commit_page(
         changed = rows if full_sync else _new_or_changed(conn, table, tenant_id, rows)
         written = upsert_frame(
             conn, table, changed.assign(tenant_id=tenant_id, extracted_at=extracted_at), ["tenant_id", "id"],
-            context=f"tenant '{tenant_id}', {obj.name}",
+            context=f"tenant '{tenant_id}', {obj.name}", likely_new=full_sync,
         )
         if rejected:
             conn.execute(
