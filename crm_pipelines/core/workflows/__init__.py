@@ -17,18 +17,26 @@ How criteria compare (W2)
   is a number when written with digits, an optional sign, decimal point and exponent; "1,000",
   "$5", "inf" are not numbers.
 - Dates and datetimes compare as points in time, in UTC; text in the data is read as ISO 8601.
-  A datetime without a zone is UTC; a date compared with a datetime field is midnight UTC.
+  A datetime without a zone is UTC; a date given for a datetime field means midnight UTC.
 - Booleans are true or false (text "true"/"false" in any case); a missing one is empty, neither.
 - `greater_than` / `less_than` compare numbers, dates and datetimes only; a value that is
   missing or cannot be read as the field's type never matches either of them.
 - `in_list` holds when the value equals (as above) any item of the list.
 - `all` needs every row of criteria to hold, `any` needs one.
 
-Which action wins
------------------
-A workflow only looks at records of its own record type (a Lead workflow never acts on a
-Contact). When several workflows match one change of a prospect, the first in configured order
-wins for each of its memberships; the others do nothing. No action outranks another.
+Which actions apply
+-------------------
+- A workflow only looks at records of its own record type: a Lead workflow never acts on a
+  Contact. A match acts on every active cadence membership of the record's prospect.
+- When several workflows match one change of a prospect, the first in configured order wins for
+  each membership; the others do nothing. No action outranks another, an exit included.
+- Exit: the membership is "exited". Move: it is "moved", and the prospect joins the target cadence
+  at touch 1 (unless it is active there already); moving into the cadence it is in does nothing.
+  Next touch: current_touch + 1.
+- Once per change: a change that has acted on a prospect never acts on it again, however often it
+  is evaluated; a new change of the same record (a new change_key) acts again.
+- Several changes of one prospect in one run are applied in order, each on the memberships as
+  the previous one left them, so one run gives what one run per change would.
 """
 
 from crm_pipelines.core.workflows.application import (

@@ -69,7 +69,7 @@ def apply_cadence_actions(memberships: pd.DataFrame, actions: pd.DataFrame, now:
     current, logs, moved_to = memberships, [], {}
     for number in range(int(wave.max()) + 1 if len(wave) else 0):
         batch = _following_moves(ordered.loc[wave == number], moved_to)
-        current, log, moves = _apply_wave(current, batch, now)
+        current, log, moves = _apply_wave(current, batch, now, index if number == 0 else None)
         logs.append(log)
         if number < wave.max():
             moved_to = _moved_to(moved_to, moves, current)
@@ -113,11 +113,11 @@ def _moved_to(moved_to: dict[str, str], moves: pd.DataFrame, memberships: pd.Dat
 
 
 def _apply_wave(
-    memberships: pd.DataFrame, actions: pd.DataFrame, now: pd.Timestamp
+    memberships: pd.DataFrame, actions: pd.DataFrame, now: pd.Timestamp, index: pd.Index | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply actions of at most one change per prospect, so each membership takes one action at most.
     Returns the memberships after, the log, and the moves applied."""
-    done, rows = _actions_that_apply(memberships, actions)
+    done, rows = _actions_that_apply(memberships, actions, index)
     kind = done["action"]
     steps = kind.eq("next_touch").to_numpy(dtype=bool)
     exits = kind.eq("exit_cadence").to_numpy(dtype=bool)
@@ -150,9 +150,13 @@ def _apply_wave(
     return after, log, done.loc[moves, ["membership_id", "prospect_id", "target_cadence"]]
 
 
-def _actions_that_apply(memberships: pd.DataFrame, actions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The actions that take effect, and the row of the membership each acts on."""
-    at = pd.Index(memberships["membership_id"]).get_indexer(actions["membership_id"])
+def _actions_that_apply(
+    memberships: pd.DataFrame, actions: pd.DataFrame, index: pd.Index | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The actions that take effect, and the row of the membership each acts on. `index`: the
+    memberships' ids as an index, when one is at hand (building it hashes every id)."""
+    index = pd.Index(memberships["membership_id"]) if index is None else index
+    at = index.get_indexer(actions["membership_id"])
     active = memberships["status"].eq("active").fillna(False).to_numpy(dtype=bool)[at]
     target = actions["target_cadence"].astype("str").reset_index(drop=True)
     current = memberships["cadence_id"].take(at).astype("str").reset_index(drop=True)
