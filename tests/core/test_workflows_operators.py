@@ -1,5 +1,7 @@
 """W2: each operator on a hand-built column, with the edge cases written out."""
 
+from datetime import UTC, date, datetime
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -178,3 +180,10 @@ def test_columns_with_pyarrow_dtypes_compare_like_numpy_ones():
 def test_a_categorical_column_compares_by_its_values():
     assert matching("title", "starts_with", "vp", TITLES, dtype="category") == ["p0", "p1"]
     assert matching("employees_text", "greater_than", 9, NUMBERS_AS_TEXT, dtype="category") == ["p1", "p2"]
+
+
+def test_date_and_datetime_objects_in_a_column_compare_like_typed_ones():
+    renewals = [date(2024, 12, 31), date(2025, 1, 1), None, "2025-01-01"]
+    assert matching("renewal_date", "equals", "2025-01-01", renewals, dtype=object) == ["p1", "p3"]
+    moments = [datetime(2024, 5, 1, 9, 30, tzinfo=UTC), datetime(2024, 5, 1, 7, 0), None]
+    assert matching("last_activity_at", "greater_than", "2024-05-01T08:00:00Z", moments, dtype=object) == ["p0"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -68,10 +70,10 @@ def _in_list(values: FieldValues, items: object) -> np.ndarray:
     return known & np.isin(key, np.array([ordered_key(item, values.field_type) for item in items], dtype=key.dtype))
 
 
-def _text_mask(values: FieldValues, test: object, value: object) -> np.ndarray:
+def _text_mask(values: FieldValues, test: Callable[..., pa.ChunkedArray], value: object) -> np.ndarray:
     if values.text is None:
         raise ValueError(f"a text operator on a {values.field_type} field")
-    return mask_of(test(values.text, text_key(value)))  # type: ignore[operator]
+    return mask_of(test(values.text, text_key(value)))
 
 
 def _ordered(values: FieldValues, criterion: Criterion) -> tuple[np.ndarray, np.ndarray]:
