@@ -73,6 +73,9 @@ class ObjectTable:
         self._edits: dict[int, dict[str, Any]] = {}
         self._ids: dict[str, int] | None = None
         self._unique: dict[str, dict[str, list[int]]] = {}
+        # Counts writes, so that work derived from the records (a prefetched page) can tell it
+        # is stale.
+        self.version = 0
 
     def __len__(self) -> int:
         return len(self._frame) + len(self._appended)
@@ -140,6 +143,7 @@ class ObjectTable:
     def insert(self, values: Mapping[str, Any]) -> int:
         """Append a record; `values` must hold every field (plain Python values)."""
         row = {spec.name: values.get(spec.name) for spec in self.schema.fields}
+        self.version += 1
         position = len(self)
         self._appended.append(row)
         if self._ids is not None:
@@ -151,6 +155,7 @@ class ObjectTable:
 
     def update(self, position: int, values: Mapping[str, Any]) -> None:
         """Set fields of one record (canonical field names, plain Python values)."""
+        self.version += 1
         for name in values:
             if name in self._unique:
                 self._reindex_unique(name, position, values[name])

@@ -22,6 +22,7 @@ from crm_pipelines.sim.derived_fields import DEFAULTS_ON_CREATE, STAGE_PROBABILI
 from crm_pipelines.sim.faults import Fault, FaultInjector
 from crm_pipelines.sim.ids import make_id, org_pod
 from crm_pipelines.sim.object_table import ObjectTable
+from crm_pipelines.sim.page_prefetch import PagePrefetcher
 from crm_pipelines.sim.query_cursors import QueryCursors
 from crm_pipelines.sim.schema import OBJECTS, SObjectSchema, sobject
 from crm_pipelines.sim.sessions import DEFAULT_TOKEN_LIFETIME_SECONDS
@@ -69,6 +70,7 @@ class OrgState:
         self.usage = ApiUsage(api_limit)
         self.faults = FaultInjector(faults, seed=seed, org=name)
         self.cursors = QueryCursors()
+        self.page_prefetch = PagePrefetcher(self.lock)
         self.validation_rules: list[ValidationRule] = []
         self.write_log = WriteLog()
         self.token_lifetime_seconds = token_lifetime_seconds

@@ -10,6 +10,8 @@ from __future__ import annotations
 import orjson
 
 from crm_pipelines.sim.api_call import ApiCall, ApiReply
+from crm_pipelines.sim.org_state import OrgState
+from crm_pipelines.sim.page_prefetch import PageKey
 from crm_pipelines.sim.query import select_rows
 from crm_pipelines.sim.query_cursors import QueryCursor, batch_size_from_header
 from crm_pipelines.sim.schema import sobject
@@ -19,16 +21,39 @@ from crm_pipelines.sim.wire import ApiError, records_json
 QUERY_OPTIONS_HEADER = "Sforce-Query-Options"
 
 
-def _page(call: ApiCall, cursor: QueryCursor, offset: int, batch_size: int) -> ApiReply:
+def _page_bytes(org: OrgState, cursor: QueryCursor, offset: int, batch_size: int,
+                base_path: str) -> bytes:
     schema = sobject(cursor.sobject)
-    frame = call.org.tables[schema.name].frame()
+    frame = org.tables[schema.name].frame()
     stop = min(offset + batch_size, cursor.total_size)
-    records = records_json(schema, frame, cursor.positions[offset:stop], cursor.fields, call.base_path)
+    records = records_json(schema, frame, cursor.positions[offset:stop], cursor.fields, base_path)
     body: dict[str, object] = {"totalSize": cursor.total_size, "done": stop >= cursor.total_size}
     if stop < cursor.total_size:
-        body["nextRecordsUrl"] = f"{call.base_path}/query/{cursor.locator}-{stop}"
+        body["nextRecordsUrl"] = f"{base_path}/query/{cursor.locator}-{stop}"
     body["records"] = records
-    return ApiReply(raw=orjson.dumps(body))
+    return orjson.dumps(body)
+
+
+def _prefetch(org: OrgState, cursor: QueryCursor, key: PageKey, version: int) -> bytes | None:
+    if org.tables[cursor.sobject].version != version:
+        return None
+    return _page_bytes(org, cursor, key.offset, key.batch_size, key.base_path)
+
+
+def _page(call: ApiCall, cursor: QueryCursor, offset: int, batch_size: int) -> ApiReply:
+    org = call.org
+    table = org.tables[cursor.sobject]
+    key = PageKey(cursor.locator, offset, batch_size, call.base_path)
+    content = org.page_prefetch.take(key, table.version) if cursor.locator else None
+    if content is None:
+        content = _page_bytes(org, cursor, offset, batch_size, call.base_path)
+    following = offset + batch_size
+    if cursor.locator and following < cursor.total_size:
+        next_key = PageKey(cursor.locator, following, batch_size, call.base_path)
+        version = table.version
+        org.page_prefetch.schedule(next_key, version,
+                                   lambda: _prefetch(org, cursor, next_key, version))
+    return ApiReply(raw=content)
 
 
 def run_query(call: ApiCall, include_deleted: bool) -> ApiReply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -91,6 +92,18 @@ def test_pages_stay_stable_while_records_change(small_api):
     second = small_api.get(first["nextRecordsUrl"]).json()
     assert [r["Id"] for r in second["records"]] == ids_before[200:400]
     assert second["totalSize"] == first["totalSize"]
+
+
+def test_a_page_shows_records_as_they_are_when_it_is_asked_for(small_api):
+    sim = small_api.sim
+    first = small_api.get("query", params={"q": "SELECT Id, Title FROM Contact ORDER BY Id"},
+                          headers={"Sforce-Query-Options": "batchSize=200"}).json()
+    second_page_ids = [r["Id"] for r in small_api.query("SELECT Id FROM Contact ORDER BY Id")[200:202]]
+    time.sleep(0.05)  # the server has built the next page ahead by now
+    for record_id in second_page_ids:
+        sim.org("acme").edit("Contact", record_id, {"Title": "Edited between pages"})
+    second = small_api.get(first["nextRecordsUrl"]).json()
+    assert [r["Title"] for r in second["records"][:2]] == ["Edited between pages"] * 2
 
 
 def test_query_all_pages_also_use_query_in_next_records_url(small_api):
