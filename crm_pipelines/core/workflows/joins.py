@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def shared_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
@@ -16,13 +18,14 @@ def shared_codes(*columns: pd.Series) -> tuple[list[np.ndarray], pd.Index]:
 
 
 def codes_in(values: pd.Series, uniques: pd.Index) -> np.ndarray:
-    """Each value's position in `uniques` (distinct values), -1 where absent. Hashes `values`,
-    not `uniques`, so it is quick when `values` are few."""
-    present = np.flatnonzero(uniques.isin(values))
-    if len(present) == 0:
-        return np.full(len(values), -1, dtype=np.int64)
-    found = pd.Index(uniques.take(present)).get_indexer(values)
-    return np.where(found >= 0, present[np.maximum(found, 0)], -1)
+    """Each value's position in `uniques` (distinct values), -1 where absent."""
+    # hashed by pyarrow in C: pandas' own lookups on Arrow-backed text go through Python objects
+    found = pc.index_in(_text(values), value_set=_text(uniques))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _text(values: pd.Series | pd.Index) -> pa.Array:
+    return pa.array(pd.Series(values).astype("str"), type=pa.large_string(), from_pandas=True)
 
 
 def one_to_many(left: np.ndarray, right: np.ndarray, distinct: int) -> tuple[np.ndarray, np.ndarray]:

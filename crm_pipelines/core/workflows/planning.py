@@ -123,11 +123,11 @@ def _already_applied(
     """Where a candidate's change has already acted on its prospect (or, when the applied action's
     prospect is unknown, on its membership)."""
     change_codes, changes = change
-    applied = applied.loc[codes_in(applied["change_key"], changes) >= 0]
+    applied_change = codes_in(applied["change_key"], changes)
+    applied, applied_change = applied.loc[applied_change >= 0], applied_change[applied_change >= 0]
     seen = np.zeros(len(match_rows), dtype=bool)
     if applied.empty:
         return seen
-    applied_change = codes_in(applied["change_key"], changes)
     if "prospect_id" in applied.columns:
         applied_prospect = applied["prospect_id"]
     else:
