@@ -232,3 +232,8 @@ def test_no_matches_plan_no_actions_and_apply_changes_nothing():
     after, log = apply_cadence_actions(MEMBERSHIPS, actions, NOW)
     pd.testing.assert_frame_equal(after, MEMBERSHIPS)
     assert log.empty and list(log.columns) == list(LOG_COLUMNS)
+
+
+def test_applying_at_a_time_without_a_zone_is_refused():
+    with pytest.raises(ValueError, match="no time zone"):
+        apply_cadence_actions(MEMBERSHIPS, plan(P2_DISQUALIFIED, [EXIT]), pd.Timestamp("2024-07-01T12:00:00"))

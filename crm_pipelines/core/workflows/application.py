@@ -58,6 +58,9 @@ def apply_cadence_actions(memberships: pd.DataFrame, actions: pd.DataFrame, now:
       follows it to the membership it moved to; one on a membership an earlier change exited
       does nothing. So one run gives what running the changes one at a time would.
     """
+    if pd.Timestamp(now).tzinfo is None:
+        raise ValueError(f"now = {now} has no time zone: memberships' updated_at is UTC")
+    now = pd.Timestamp(now).tz_convert("UTC")
     index = pd.Index(memberships["membership_id"])
     if not index.is_unique:
         raise ValueError(f"membership ids repeat: {index[index.duplicated()].unique()[:5].tolist()}")
