@@ -17,7 +17,7 @@ from crm_pipelines.core.matching.company_names import normalize_company_names
 from crm_pipelines.core.matching.domains import company_domains
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.people import flag, require, utc_naive
+from crm_pipelines.core.matching.frames import flag, require, utc_aware, utc_naive
 from crm_pipelines.core.matching.successors import LIVE, MERGED, OWN, follow_successors
 
 MATCHED_ACCOUNT_COLUMNS = ("company_id", "crm_account_id", "matched_by", "candidates", "ambiguous")
@@ -64,7 +64,7 @@ def match_accounts(
     masters = (crm_accounts["master_record_id"].astype("string").reset_index(drop=True)
                if "master_record_id" in crm_accounts.columns else pd.Series(pd.NA, index=account_ids.index, dtype="string"))
     merged = deleted & masters.notna().to_numpy()
-    chains = follow_successors(account_ids, masters, np.where(merged, MERGED, ""), deleted)
+    chains = follow_successors(account_ids, masters, np.where(merged, MERGED, OWN).astype(np.int8), deleted)
 
     final = np.full(n, -1, dtype=np.int64)
     matched_by = np.full(n, "", dtype="<U7")
@@ -178,7 +178,7 @@ def _best_by_key(
         "key_kind": kind,
         "key": wanted_keys.iloc[key_of[shared["code"].to_numpy()]].to_numpy(),
         "crm_account_id": shared["crm_account_id"].to_numpy(),
-        "last_modified_date": pd.to_datetime(shared["last_modified_date"].to_numpy()).tz_localize("UTC"),
+        "last_modified_date": utc_aware(shared["last_modified_date"].to_numpy()),
         "rank": shared["rank"].to_numpy(),
         "companies": demand[shared["code"].to_numpy()],
     }).astype({"key_kind": "string", "key": "string", "crm_account_id": "string"})

@@ -20,13 +20,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crm_pipelines.core.emails import normalize_emails
+from crm_pipelines.core.emails import coded_text, normalize_emails
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.people import CONTACT, crm_people, flag, require
+from crm_pipelines.core.matching.frames import flag, require, utc_aware
+from crm_pipelines.core.matching.people import CONTACT, crm_people
 from crm_pipelines.core.matching.successors import DELETED, LIVE, OWN, SUCCESSOR_MISSING
 
 MATCHED_PROSPECT_COLUMNS = ("prospect_id", "crm_id", "crm_type", "matched_by", "candidates", "ambiguous")
+
+# Per-prospect outcomes are int8 codes into these tuples while a million of them are decided.
+_MATCHED_BY = ("id", "merged", "converted", "email", "manual")
+# matched_by of a stored id, indexed by successors' OWN, MERGED, CONVERTED.
+_BY_HOW = np.array([_MATCHED_BY.index(h) for h in ("id", "merged", "converted")], dtype=np.int8)
+_REASONS = ("crm_id_not_found", "crm_record_deleted", "crm_successor_not_found", "no_email",
+            "no_crm_record_with_email", "email_matching_off")
+_NONE = -1
 
 
 @dataclass(frozen=True)
@@ -79,22 +88,21 @@ def match_prospects(
     n = len(prospects)
 
     final = np.full(n, -1, dtype=np.int64)
-    matched_by = np.full(n, "", dtype="<U9")
+    matched_by = np.full(n, _NONE, dtype=np.int8)
     candidates = np.ones(n, dtype=np.int64)
-    reason = np.full(n, "", dtype="<U24")
+    reason = np.full(n, _NONE, dtype=np.int8)
 
     # 1. the stored CRM id, followed
     at = positions(stored, people["crm_id"])
     has_stored = stored.notna().to_numpy()
     found = at >= 0
-    fate = np.where(found, people["fate"].to_numpy()[np.maximum(at, 0)], "")
+    fate = np.where(found, people["fate"].to_numpy()[np.maximum(at, 0)], -1)
     by_id = found & (fate == LIVE)
     final[by_id] = people["final"].to_numpy()[at[by_id]]
-    how = people["how"].to_numpy()[at[by_id]]
-    matched_by[by_id] = np.where(how == OWN, "id", how)
-    reason[has_stored & ~found] = "crm_id_not_found"
-    reason[found & (fate == DELETED)] = "crm_record_deleted"
-    reason[found & (fate == SUCCESSOR_MISSING)] = "crm_successor_not_found"
+    matched_by[by_id] = _BY_HOW[people["how"].to_numpy()[at[by_id]]]
+    reason[has_stored & ~found] = _REASONS.index("crm_id_not_found")
+    reason[found & (fate == DELETED)] = _REASONS.index("crm_record_deleted")
+    reason[found & (fate == SUCCESSOR_MISSING)] = _REASONS.index("crm_successor_not_found")
 
     # 2. the email, for prospects without a stored id
     wants_email = ~has_stored & ~deleted_prospect
@@ -105,13 +113,13 @@ def match_prospects(
         chosen, count, ambiguous_report = _by_email(emails, people)
         hit = chosen >= 0
         final[rows[hit]] = chosen[hit]
-        matched_by[rows[hit]] = "email"
+        matched_by[rows[hit]] = _MATCHED_BY.index("email")
         candidates[rows[hit]] = count[hit]
         no_email = emails.isna().to_numpy()
-        reason[rows[no_email]] = "no_email"
-        reason[rows[~hit & ~no_email]] = "no_crm_record_with_email"
+        reason[rows[no_email]] = _REASONS.index("no_email")
+        reason[rows[~hit & ~no_email]] = _REASONS.index("no_crm_record_with_email")
     elif wants_email.any():
-        reason[wants_email] = "email_matching_off"
+        reason[wants_email] = _REASONS.index("email_matching_off")
 
     # 3. manual overrides win
     manual = latest_overrides(overrides, "prospect")
@@ -119,13 +127,13 @@ def match_prospects(
     if not manual.empty:
         o_prospect = positions(manual["app_id"], prospect_ids)
         o_at = positions(manual["crm_id"], people["crm_id"])
-        o_fate = np.where(o_at >= 0, people["fate"].to_numpy()[np.maximum(o_at, 0)], "")
+        o_fate = np.where(o_at >= 0, people["fate"].to_numpy()[np.maximum(o_at, 0)], -1)
         usable = (o_prospect >= 0) & (o_fate == LIVE)
         target = o_prospect[usable]
         final[target] = people["final"].to_numpy()[o_at[usable]]
-        matched_by[target] = "manual"
+        matched_by[target] = _MATCHED_BY.index("manual")
         candidates[target] = 1
-        reason[target] = ""
+        reason[target] = _NONE
         stale = stale_overrides(manual, o_prospect >= 0, o_fate == LIVE)
 
     matched_mask = (final >= 0) & ~deleted_prospect
@@ -134,42 +142,43 @@ def match_prospects(
         "prospect_id": prospect_ids.iloc[rows].reset_index(drop=True),
         "crm_id": people["crm_id"].iloc[final[rows]].reset_index(drop=True),
         "crm_type": people["crm_type"].iloc[final[rows]].reset_index(drop=True),
-        "matched_by": pd.Series(matched_by[rows], dtype="string"),
+        "matched_by": coded_text(matched_by[rows], _MATCHED_BY),
         "candidates": candidates[rows],
         "ambiguous": candidates[rows] > 1,
     })
     unmatched_rows = np.flatnonzero(~matched_mask & ~deleted_prospect)
     unmatched = pd.DataFrame({
         "prospect_id": prospect_ids.iloc[unmatched_rows].reset_index(drop=True),
-        "reason": pd.Series(reason[unmatched_rows], dtype="string"),
+        "reason": coded_text(reason[unmatched_rows], _REASONS),
     })
     return ProspectMatches(
         matched=matched,
         ambiguous=ambiguous_report,
         unmatched_prospects=unmatched,
-        crm_without_prospect=crm_without_prospect(people, matched, stored),
+        crm_without_prospect=crm_without_prospect(people, free_people_rows(people, at, final)),
         stale_overrides=stale,
     )
 
 
-def crm_without_prospect(people: pd.DataFrame, matched: pd.DataFrame, stored_crm_ids: pd.Series) -> pd.DataFrame:
-    """Live, unconverted Leads and Contacts that no prospect holds, matched or stored (a deleted
-    prospect's record included): crm_id, crm_type, last_modified_date, changed_at (UTC)."""
-    free = people.iloc[free_people_rows(people, matched, stored_crm_ids)]
+def crm_without_prospect(people: pd.DataFrame, free_rows: np.ndarray) -> pd.DataFrame:
+    """The people rows `free_rows` as a report: crm_id, crm_type, last_modified_date, changed_at (UTC)."""
+    free = people.iloc[free_rows]
     return pd.DataFrame({
         "crm_id": free["crm_id"].to_numpy(),
         "crm_type": free["crm_type"].to_numpy(),
-        "last_modified_date": pd.to_datetime(free["last_modified_date"].to_numpy()).tz_localize("UTC"),
-        "changed_at": pd.to_datetime(free["changed_at"].to_numpy()).tz_localize("UTC"),
+        "last_modified_date": utc_aware(free["last_modified_date"].to_numpy()),
+        "changed_at": utc_aware(free["changed_at"].to_numpy()),
     }).astype({"crm_id": "string", "crm_type": "string"})
 
 
-def free_people_rows(people: pd.DataFrame, matched: pd.DataFrame, stored_crm_ids: pd.Series) -> np.ndarray:
-    """Positions in `people` of the live, unconverted records no prospect holds."""
+def free_people_rows(people: pd.DataFrame, stored_at: np.ndarray, matched_at: np.ndarray) -> np.ndarray:
+    """Positions in `people` of the live, unconverted records no prospect holds. `stored_at`:
+    where each prospect's stored CRM id is in `people` (-1 when nowhere), deleted prospects
+    included; `matched_at`: where each matched CRM id is."""
     own_live = (people["fate"].to_numpy() == LIVE) & (people["how"].to_numpy() == OWN)
     held = np.zeros(len(people), dtype=bool)
-    held[people["final"].to_numpy()[_found(positions(stored_crm_ids, people["crm_id"]))]] = True
-    held[_found(positions(matched["crm_id"], people["crm_id"]))] = True
+    held[people["final"].to_numpy()[_found(stored_at)]] = True
+    held[_found(matched_at)] = True
     return np.flatnonzero(own_live & ~held)
 
 
@@ -226,7 +235,7 @@ def _ambiguity_report(
         "email": emails.iloc[email_of[used["code"].to_numpy()]].to_numpy(),
         "crm_id": used["crm_id"].to_numpy(),
         "crm_type": people["crm_type"].iloc[used["final"].to_numpy()].to_numpy(),
-        "last_modified_date": pd.to_datetime(used["last_modified_date"].to_numpy()).tz_localize("UTC"),
+        "last_modified_date": utc_aware(used["last_modified_date"].to_numpy()),
         "rank": used["rank"].to_numpy(),
         "prospects": demand[used["code"].to_numpy()],
     }).astype({"email": "string", "crm_id": "string", "crm_type": "string"}).reset_index(drop=True)

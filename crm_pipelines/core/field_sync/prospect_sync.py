@@ -1,0 +1,293 @@
+"""The prospect side of the two-way sync (F1–F4, F7): every change due between prospects and
+their Leads and Contacts, both ways, computed together because each way depends on the other
+(a prospect merged away inbound pushes nothing outbound).
+
+Inbound (crm_to_app), in the order a reader of the connector log meets them:
+- links: a prospect matched by email, a manual override, a conversion or a merge stores its
+  (new) CRM id and type;
+- F4.3 (on): a prospect whose CRM record was deleted is deleted; one whose record was merged into
+  a record another prospect holds is merged into that prospect (deleted, merged_into set). Off:
+  neither happens, though a merged record is still followed to its master (E5);
+- F4.1 (on): a live, unconverted Lead or Contact that no prospect holds, changed in the window,
+  becomes a new prospect with the id `crm-<CRM id>`, its mapped values, its owner and its
+  opted-out flag (taken on creation even when F4.7 is off: there is nothing to overwrite yet);
+- mapped fields, pull and two-way (field_differences), with F4.2 gating email and F4.7 gating
+  opted-out, F4.4 deciding whether empty CRM values overwrite;
+- the owner, when user matches are given: the CRM owns ownership (X1), so the owner of a
+  prospect is the app user matched to its record's CRM owner; an owner matched to no app user
+  changes nothing.
+
+Outbound (app_to_crm): mapped fields, push and two-way, with F4.5 deciding whether empty app
+values are sent (the lead score is a push mapping), and F7's new Leads. When several prospects
+hold one CRM record, only the most recently updated one's values are sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.emails import mapped_text
+from crm_pipelines.core.field_sync.changes import CRM_TO_APP, change_rows, concat_changes
+from crm_pipelines.core.field_sync.creations import created_values
+from crm_pipelines.core.field_sync.crm_values import crm_field_columns
+from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
+from crm_pipelines.core.field_sync.new_leads import new_lead_changes
+from crm_pipelines.core.matching.lookup import contains, positions, shared_codes
+from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
+from crm_pipelines.core.matching.people import CONTACT, LEAD, crm_people
+from crm_pipelines.core.matching.prospects import free_people_rows
+from crm_pipelines.core.matching.successors import DELETED
+from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
+from crm_pipelines.settings.fields import PROSPECT_FIELDS
+
+NEW_PROSPECT_PREFIX = "crm-"
+
+_LINK_REASON = {
+    "id": "matched_by_id", "email": "matched_by_email", "manual": "manual_match",
+    "converted": "converted_in_crm", "merged": "merge_followed",
+}
+# Which prospect survives when a CRM merge leaves several prospects on one record.
+_SURVIVOR_PRECEDENCE = {"manual": 0, "id": 1, "email": 2, "converted": 3, "merged": 4}
+
+
+@dataclass(frozen=True)
+class ProspectSync:
+    """inbound: crm_to_app change rows for the prospects table (apply with
+    apply_inbound_changes). outbound: app_to_crm change rows for Leads and Contacts (crm_id NA:
+    a new Lead, F7). skipped_mappings: mappings whose CRM field was not extracted (E6)."""
+
+    inbound: pd.DataFrame
+    outbound: pd.DataFrame
+    skipped_mappings: tuple[FieldMapping, ...]
+
+
+def new_prospect_ids(crm_ids: pd.Series) -> pd.Series:
+    """The id a prospect created from a CRM record gets: stable, so re-running a creation
+    creates nothing new."""
+    return NEW_PROSPECT_PREFIX + crm_ids.astype("string")
+
+
+def sync_prospects(
+    matched: pd.DataFrame,
+    prospects: pd.DataFrame,
+    crm_leads: pd.DataFrame,
+    crm_contacts: pd.DataFrame,
+    *,
+    mappings: Sequence[FieldMapping] = DEFAULT_FIELD_MAPPINGS,
+    settings: ConnectorSettings | None = None,
+    since: pd.Timestamp | None = None,
+    matched_users: pd.DataFrame | None = None,
+    people: pd.DataFrame | None = None,
+) -> ProspectSync:
+    """All prospect changes due, both ways.
+
+    matched: match_prospects(...).matched (prospect_id, crm_id, crm_type, matched_by).
+    prospects: the app's prospects table. crm_leads / crm_contacts: the extracted tables
+    (mapped custom fields in `mapped_fields`). since: the last sync; None compares everything.
+    matched_users: match_users(...).matched (user_id, crm_user_id), to pull owners.
+    """
+    settings = settings or ConnectorSettings()
+    require(prospects, ("prospect_id", "crm_id", "crm_type", "updated_at"), "prospects")
+    if people is None:
+        people = crm_people(crm_leads, crm_contacts)
+    frames = {CONTACT: crm_contacts.reset_index(drop=True), LEAD: crm_leads.reset_index(drop=True)}
+    n_contacts = len(crm_contacts)
+    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
+
+    live = ~flag(prospects, "is_deleted")
+    matched_rows = positions(matched["prospect_id"], prospect_ids)
+    keep = matched_rows >= 0
+    keep[keep] = live[matched_rows[keep]]
+    links = matched.loc[keep].reset_index(drop=True)
+    m_rows = matched_rows[keep]
+    m_people = positions(links["crm_id"], people["crm_id"])
+
+    stored_at = positions(prospects["crm_id"], people["crm_id"])
+    crm_columns = {
+        crm_type: crm_field_columns(frames[crm_type], [m.crm_field for m in mappings if m.crm_object == crm_type])
+        for crm_type in (CONTACT, LEAD)
+    }
+
+    inbound, merged_away = [], np.zeros(len(links), dtype=bool)
+    if settings.delete_or_merge_from_crm:
+        merge_rows, merged_away = _merges(links, m_rows, prospects, m_people, people)
+        inbound += [merge_rows, _deletions(prospects, prospect_ids, live, links, people, stored_at)]
+    inbound.append(_relinks(links.loc[~merged_away], m_rows[~merged_away], m_people[~merged_away], prospects, people))
+    if settings.create_prospects_from_crm:
+        free = free_people_rows(people, stored_at, m_people)
+        inbound.append(_creations(people, free, prospects, frames, crm_columns, n_contacts, mappings, since,
+                                  matched_users))
+
+    outbound, skipped = [], []
+    shared = _shared_records(links.loc[~merged_away, "crm_id"])
+    gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
+    for crm_type in (CONTACT, LEAD):
+        pick = ~merged_away & (links["crm_type"] == crm_type).fillna(False).to_numpy(dtype=bool)
+        crm_rows = m_people[pick] - (0 if crm_type == CONTACT else n_contacts)
+        linked = LinkedRecords(prospects, frames[crm_type], m_rows[pick], crm_rows, "prospect", crm_type, "prospect_id")
+        found = field_differences(linked, mappings, settings, since=since, crm_gates=gates,
+                                  crm_columns=crm_columns[crm_type])
+        changes = found.changes
+        is_in = (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)
+        inbound.append(changes.loc[is_in])
+        outbound.append(changes.loc[~is_in])
+        skipped += found.skipped_mappings
+        if matched_users is not None:
+            inbound.append(_owners(linked, since, matched_users))
+    return ProspectSync(
+        inbound=concat_changes(inbound),
+        outbound=concat_changes([_one_sender_per_record(concat_changes(outbound), shared),
+                                 new_lead_changes(prospects, matched, mappings, since=since,
+                                                  matched_rows=matched_rows)]),
+        skipped_mappings=tuple(skipped),
+    )
+
+
+def _relinks(links: pd.DataFrame, rows: np.ndarray, at_people: np.ndarray, prospects: pd.DataFrame,
+             people: pd.DataFrame) -> pd.DataFrame:
+    stored_id = prospects["crm_id"].astype("string").reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    stored_type = prospects["crm_type"].astype("string").reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    reason = mapped_text(links["matched_by"], _LINK_REASON)
+    at = utc_aware(people["last_modified_date"].to_numpy()[at_people])
+    parts = []
+    for field, stored in (("crm_id", stored_id), ("crm_type", stored_type)):
+        differs = ~_same_text(stored, links[field])
+        parts.append(change_rows(
+            object="prospect", app_id=links["prospect_id"][differs], crm_type=links["crm_type"][differs],
+            crm_id=links["crm_id"][differs], field=field, crm_field=None, field_type="string",
+            old_value=stored[differs], new_value=links[field][differs], direction=CRM_TO_APP,
+            reason=reason[differs].reset_index(drop=True), at=at[differs]))
+    return concat_changes(parts)
+
+
+def _merges(links: pd.DataFrame, rows: np.ndarray, prospects: pd.DataFrame, at_people: np.ndarray,
+            people: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Prospects merged into the prospect that survives on their record, and which links those are."""
+    (codes,), distinct = shared_codes(links["crm_id"])
+    is_merged = (links["matched_by"] == "merged").to_numpy(dtype=bool)
+    crowded = np.bincount(codes, minlength=distinct)[codes] > 1
+    has_merged = np.bincount(codes, weights=is_merged, minlength=distinct)[codes] > 0
+    involved = np.flatnonzero(crowded & has_merged)
+    merged_away = np.zeros(len(links), dtype=bool)
+    if involved.size == 0:
+        return concat_changes([]), merged_away
+    ranked = pd.DataFrame({
+        "link": involved,
+        "code": codes[involved],
+        "precedence": links["matched_by"].iloc[involved].map(_SURVIVOR_PRECEDENCE).to_numpy(dtype=np.int64),
+        "updated_at": utc_naive(prospects["updated_at"].reset_index(drop=True).iloc[rows[involved]]),
+        "prospect_id": links["prospect_id"].iloc[involved].to_numpy(),
+    }).sort_values(["code", "precedence", "updated_at", "prospect_id"], ascending=[True, True, False, True],
+                   kind="stable", na_position="last")
+    survivor_of = ranked.drop_duplicates("code").set_index("code")["prospect_id"]
+    losers = ranked.loc[is_merged[ranked["link"].to_numpy()] & ~ranked.index.isin(ranked.drop_duplicates("code").index)]
+    merged_away[losers["link"].to_numpy()] = True
+    lost = links.iloc[losers["link"].to_numpy()].reset_index(drop=True)
+    survivors = survivor_of.reindex(losers["code"].to_numpy()).astype("string").reset_index(drop=True)
+    at = utc_aware(people["last_modified_date"].to_numpy()[at_people[losers["link"].to_numpy()]])
+    common = dict(object="prospect", app_id=lost["prospect_id"], crm_type=lost["crm_type"], crm_id=lost["crm_id"],
+                  crm_field=None, old_value=None, direction=CRM_TO_APP, reason="merged_in_crm", at=at)
+    return concat_changes([
+        change_rows(**common, field="is_deleted", field_type="boolean", new_value="true"),
+        change_rows(**common, field="merged_into", field_type="string", new_value=survivors),
+    ]), merged_away
+
+
+def _deletions(prospects: pd.DataFrame, prospect_ids: pd.Series, live: np.ndarray, links: pd.DataFrame,
+               people: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    stored = prospects["crm_id"].astype("string").reset_index(drop=True)
+    gone = live & (at >= 0)
+    gone[gone] = people["fate"].to_numpy()[at[gone]] == DELETED
+    gone &= positions(prospect_ids, links["prospect_id"]) < 0  # a manual match may still hold it
+    rows = np.flatnonzero(gone)
+    return change_rows(
+        object="prospect", app_id=prospect_ids.iloc[rows], crm_type=people["crm_type"].iloc[at[rows]],
+        crm_id=stored.iloc[rows], field="is_deleted", crm_field=None, field_type="boolean",
+        old_value="false", new_value="true",
+        direction=CRM_TO_APP, reason="deleted_in_crm", at=utc_aware(people["changed_at"].to_numpy()[at[rows]]))
+
+
+def _creations(people: pd.DataFrame, free: np.ndarray, prospects: pd.DataFrame, frames: dict[str, pd.DataFrame],
+               crm_columns: dict[str, dict[str, pd.Series]], n_contacts: int, mappings: Sequence[FieldMapping],
+               since: pd.Timestamp | None, matched_users: pd.DataFrame | None) -> pd.DataFrame:
+    if since is not None:
+        free = free[people["changed_at"].to_numpy()[free] > utc_instant(since)]
+    parts = []
+    for crm_type in (CONTACT, LEAD):
+        rows = free[people["crm_type"].to_numpy()[free] == crm_type]
+        if rows.size == 0:
+            continue
+        frame_rows = rows - (0 if crm_type == CONTACT else n_contacts)
+        crm_ids = people["crm_id"].iloc[rows].reset_index(drop=True)
+        new_ids = new_prospect_ids(crm_ids)
+        at = utc_aware(people["last_modified_date"].to_numpy()[rows])
+        common = dict(object="prospect", app_id=new_ids, crm_type=crm_type, crm_id=crm_ids, old_value=None,
+                      direction=CRM_TO_APP, reason="created_in_crm")
+        parts.append(change_rows(**common, field="crm_id", crm_field="Id", field_type="string", new_value=crm_ids, at=at))
+        parts.append(change_rows(**common, field="crm_type", crm_field=None, field_type="string",
+                                 new_value=crm_type, at=at))
+        frame = frames[crm_type]
+        parts.append(created_values(
+            app_object="prospect", crm_object=crm_type, crm=frame, crm_rows=frame_rows, new_ids=new_ids,
+            mappings=mappings, field_types=PROSPECT_FIELDS, app_columns=list(prospects.columns), at=at,
+            crm_columns=crm_columns[crm_type]))
+        if matched_users is not None and "owner_id" in frame.columns:
+            owners = _app_owner(frame["owner_id"].reset_index(drop=True).iloc[frame_rows], matched_users)
+            present = owners.notna().to_numpy()
+            parts.append(change_rows(**{**common, "app_id": new_ids[present], "crm_id": crm_ids[present]},
+                                     field="owner_user_id", crm_field="OwnerId", field_type="string",
+                                     new_value=owners[present], at=at[present]))
+    return concat_changes(parts)
+
+
+def _owners(linked: LinkedRecords, since: pd.Timestamp | None, matched_users: pd.DataFrame) -> pd.DataFrame:
+    if "owner_id" not in linked.crm.columns or "owner_user_id" not in linked.app.columns:
+        return concat_changes([])
+    rows, crm_rows = linked.app_rows, linked.crm_rows
+    if since is not None:
+        recent = changed_at(linked.crm)[crm_rows] > utc_instant(since)
+        rows, crm_rows = rows[recent], crm_rows[recent]
+    owners = _app_owner(linked.crm["owner_id"].reset_index(drop=True).iloc[crm_rows], matched_users)
+    current = linked.app["owner_user_id"].astype("string").reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    differs = owners.notna().to_numpy() & ~_same_text(current, owners)
+    app_ids = linked.app["prospect_id"].astype("string").reset_index(drop=True).iloc[rows].reset_index(drop=True)
+    crm_ids = linked.crm["id"].astype("string").reset_index(drop=True).iloc[crm_rows].reset_index(drop=True)
+    at = utc_aware(utc_naive(linked.crm["last_modified_date"])[crm_rows])
+    return change_rows(
+        object="prospect", app_id=app_ids[differs], crm_type=linked.crm_object, crm_id=crm_ids[differs],
+        field="owner_user_id", crm_field="OwnerId", field_type="string", old_value=current[differs],
+        new_value=owners[differs], direction=CRM_TO_APP, reason="owner_from_crm", at=at[differs])
+
+
+def _app_owner(crm_owner_ids: pd.Series, matched_users: pd.DataFrame) -> pd.Series:
+    at = positions(crm_owner_ids.reset_index(drop=True), matched_users["crm_user_id"])
+    users = matched_users["user_id"].astype("string").reset_index(drop=True)
+    owners = users.iloc[np.maximum(at, 0)].reset_index(drop=True) if len(users) else pd.Series(pd.NA, index=range(len(at)), dtype="string")
+    return owners.mask(at < 0)
+
+
+def _shared_records(crm_ids: pd.Series) -> pd.Series:
+    """The CRM ids more than one prospect holds."""
+    (codes,), distinct = shared_codes(crm_ids)
+    crowded = np.bincount(codes[codes >= 0], minlength=distinct)[np.maximum(codes, 0)] > 1
+    return crm_ids[crowded & (codes >= 0)].drop_duplicates()
+
+
+def _one_sender_per_record(outbound: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
+    """When several prospects hold one CRM record, send only the most recently updated one's values."""
+    if shared.empty:
+        return outbound
+    contested = contains(outbound["crm_id"], shared)
+    ranked = outbound.loc[contested].sort_values(["crm_id", "crm_field", "at", "app_id"],
+                                                 ascending=[True, True, False, True], kind="stable", na_position="last")
+    kept = ranked.drop_duplicates(["crm_id", "crm_field"])
+    return pd.concat([outbound.loc[~contested], kept]).sort_index().reset_index(drop=True)
+
+
+def _same_text(a: pd.Series, b: pd.Series) -> np.ndarray:
+    a, b = a.reset_index(drop=True).astype("string"), b.reset_index(drop=True).astype("string")
+    return ((a == b).fillna(False) | (a.isna() & b.isna())).to_numpy(dtype=bool)

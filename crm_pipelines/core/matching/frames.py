@@ -1,0 +1,44 @@
+"""Reading the columns of warehouse and app frames the same way everywhere: flags with NA as
+False, timestamps as naive UTC numpy (cheap to compare and sort), required columns named."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Refuse a frame that lacks columns, naming the frame and the columns."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} lacks the column(s) {', '.join(missing)}")
+
+
+def flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean column as numpy, NA (or a missing column) read as False."""
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def utc_naive(values: pd.Series) -> np.ndarray:
+    """Timestamps as naive UTC datetime64[us] numpy, NaT for NA."""
+    stamps = pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]")
+    return stamps.dt.tz_localize(None).to_numpy()
+
+
+def utc_instant(stamp: pd.Timestamp) -> np.datetime64:
+    """One (tz-aware) instant as naive UTC datetime64[us], to compare with `utc_naive` columns."""
+    return np.datetime64(pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None), "us")
+
+
+def utc_aware(stamps: np.ndarray) -> pd.Series:
+    """Naive UTC datetime64 numpy back to a tz-aware datetime64[us, UTC] Series (RangeIndex)."""
+    return pd.Series(pd.to_datetime(stamps)).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+
+
+def changed_at(crm: pd.DataFrame) -> np.ndarray:
+    """When each CRM record last changed in any way: SystemModstamp, else LastModifiedDate."""
+    return utc_naive(crm["system_modstamp"] if "system_modstamp" in crm.columns else crm["last_modified_date"])
