@@ -1,0 +1,212 @@
+"""The tenant's CRM as integer codes and links: who owns what, who manages whom, what hangs off what.
+
+Built once per rebuild from the extracted tables; every rule is then a few array operations on it.
+
+Links, as decided for the rules:
+- a contact belongs to the account in its AccountId; a lead to the account in its
+  ConvertedAccountId, or, while unconverted, to every account whose website domain is the lead's
+  email domain (never a public mail domain such as gmail.com);
+- a contact is on an opportunity through an OpportunityContactRole; a lead only through its
+  ConvertedOpportunityId;
+- an opportunity is open when it is neither closed nor deleted (IsClosed NA counts as open).
+Deleted contact roles and account team members link nothing. Whether the linked records
+themselves are deleted is left to the rules, which never let a deleted record satisfy them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crm_pipelines.core.auto_save.domains import email_domains, website_domains
+from crm_pipelines.core.auto_save.frames import RECORD_TYPES, CrmFrames, ListName
+from crm_pipelines.core.auto_save.id_codes import IdCodes, arrow_text
+from crm_pipelines.core.auto_save.relations import OneToMany
+
+ACCOUNT, LEAD, CONTACT = (RECORD_TYPES.index(t) for t in ("Account", "Lead", "Contact"))
+OLDEST = np.iinfo(np.int64).min
+KEY_PREFIXES = {"001": ACCOUNT, "00Q": LEAD, "003": CONTACT}
+"""Salesforce's fixed key prefixes, used for the type of a record no longer in the CRM data."""
+
+
+@dataclass(frozen=True)
+class Records:
+    """The records of one list as codes: record i is codes.ids[i]."""
+
+    list: ListName
+    codes: IdCodes
+    record_type: np.ndarray  # int8 index into RECORD_TYPES
+    owner: np.ndarray  # int32 user code, -1 when the owner is not a known user
+    deleted: np.ndarray  # bool
+    modified: np.ndarray  # int64 ns since the epoch, OLDEST when unknown
+    known: int  # records 0..known-1 are in the CRM data; later ones were appended by with_gone
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def with_gone(self, ids: pd.Series) -> Records:
+        """These records plus those of `ids` missing from the CRM data (purged, or never extracted).
+
+        They stay on lists flagged deleted (L6), so they get codes too: appended, deleted, with no
+        owner and the oldest modification time. Their type comes from the id's key prefix.
+        """
+        wanted = arrow_text(ids).drop_null()
+        unknown = pc.unique(wanted.filter(pc.invert(pc.is_in(wanted, value_set=self.codes.ids))))
+        if len(unknown) == 0:
+            return self
+        unknown = unknown.take(pc.sort_indices(unknown))
+        types = record_types_by_prefix(unknown)
+        allowed = (ACCOUNT,) if self.list == "accounts" else (LEAD, CONTACT)
+        wrong = ~np.isin(types, allowed)
+        if wrong.any():
+            bad = unknown.filter(pa.array(wrong)).to_pylist()[:5]
+            raise ValueError(f"list {self.list!r} names record(s) {bad} that are neither in the CRM data "
+                             f"nor have the key prefix of a {' or '.join(RECORD_TYPES[t] for t in allowed)}")
+        n = len(unknown)
+        return Records(
+            self.list, self.codes.extended(unknown),
+            np.concatenate([self.record_type, types.astype(np.int8)]),
+            np.concatenate([self.owner, np.full(n, -1, np.int32)]),
+            np.concatenate([self.deleted, np.ones(n, bool)]),
+            np.concatenate([self.modified, np.full(n, OLDEST, np.int64)]),
+            self.known,
+        )
+
+
+@dataclass(frozen=True)
+class OrgIndex:
+    users: IdCodes
+    manager: np.ndarray  # user code of each user's manager, -1 for none
+    accounts: Records
+    persons: Records  # leads and contacts together: the records of the other list
+    opportunity_account: np.ndarray  # per open opportunity: account code
+    opportunity_owner: np.ndarray  # per open opportunity: owner user code
+    opportunity_persons: OneToMany  # open opportunity -> leads and contacts on it
+    account_contacts: OneToMany  # account -> its contacts that are not deleted
+    account_persons: OneToMany  # account -> its contacts and leads
+    team_user: np.ndarray  # per live account team member: user code
+    team_account: np.ndarray  # ... and account code
+
+    @classmethod
+    def build(cls, crm: CrmFrames, more_user_ids: pd.Series) -> OrgIndex:
+        """The index of `crm`; `more_user_ids` are CRM user ids (the matched ones) to code even
+        when crm_users lacks them. Each id column is hashed once: the record tables' own ids are
+        encoded, and all references to one kind of record are looked up together."""
+        users, (user_row, _) = IdCodes.encode(crm.users["id"], more_user_ids)
+        user_row, users_frame = _one_row_per_id(user_row, crm.users, len(users))
+        accounts, (account_row,) = IdCodes.encode(crm.accounts["id"])
+        account_row, accounts_frame = _one_row_per_id(account_row, crm.accounts, len(accounts))
+        persons, (lead_row, contact_row) = IdCodes.encode(crm.leads["id"], crm.contacts["id"])
+        lead_row, leads = _one_row_per_id(lead_row, crm.leads, len(persons))
+        contact_row, contacts = _one_row_per_id(contact_row, crm.contacts, len(persons))
+        opportunities = crm.opportunities
+        opportunities = opportunities[~(_flag(opportunities["is_closed"]) | _flag(opportunities["is_deleted"]))]
+        open_opportunities, (opportunity_row,) = IdCodes.encode(opportunities["id"])
+        opportunity_row, opportunities = _one_row_per_id(opportunity_row, opportunities, len(open_opportunities))
+        roles = crm.opportunity_contact_roles
+        roles = roles[~_flag(roles["is_deleted"])]
+        team = crm.account_team_members
+        team = team[~_flag(team["is_deleted"])]
+
+        manager_of, account_owner, lead_owner, contact_owner, opportunity_owner_of, team_user = users.codes_of_each(
+            users_frame["manager_id"], accounts_frame["owner_id"], leads["owner_id"], contacts["owner_id"],
+            opportunities["owner_id"], team["user_id"])
+        contact_account, lead_converted_account, opportunity_account_of, team_account = accounts.codes_of_each(
+            contacts["account_id"], leads["converted_account_id"], opportunities["account_id"], team["account_id"])
+        role_opportunity, lead_opportunity = open_opportunities.codes_of_each(
+            roles["opportunity_id"], leads["converted_opportunity_id"])
+        (role_contact,) = persons.codes_of_each(roles["contact_id"])
+
+        manager = np.full(len(users), -1, np.int64)
+        manager[user_row] = manager_of
+        account_records = _records("accounts", accounts, [(accounts_frame, account_row, account_owner, ACCOUNT)])
+        person_records = _records("leads_and_contacts", persons, [(leads, lead_row, lead_owner, LEAD),
+                                                                  (contacts, contact_row, contact_owner, CONTACT)])
+
+        # Only rules read account -> contacts, and a deleted contact satisfies none: leaving those
+        # out here saves filtering millions of pairs later.
+        live_contact = np.where(_flag(contacts["is_deleted"]), -1, contact_row)
+        account_contacts = OneToMany.build(contact_account, live_contact, len(accounts))
+        lead_account, lead_of_account = _lead_accounts(leads, lead_row, lead_converted_account, accounts_frame,
+                                                       account_row)
+        account_persons = OneToMany.build(np.concatenate([contact_account, lead_account]),
+                                          np.concatenate([contact_row, lead_of_account]), len(accounts))
+
+        opportunity_account = np.empty(len(open_opportunities), np.int64)
+        opportunity_owner = np.empty(len(open_opportunities), np.int64)
+        opportunity_account[opportunity_row] = opportunity_account_of
+        opportunity_owner[opportunity_row] = opportunity_owner_of
+        opportunity_persons = OneToMany.build(np.concatenate([role_opportunity, lead_opportunity]),
+                                              np.concatenate([role_contact, lead_row]), len(open_opportunities))
+
+        linked = (team_user >= 0) & (team_account >= 0)
+        return cls(users, manager, account_records, person_records, opportunity_account, opportunity_owner,
+                   opportunity_persons, account_contacts, account_persons, team_user[linked], team_account[linked])
+
+    def records(self, name: ListName) -> Records:
+        return self.accounts if name == "accounts" else self.persons
+
+
+def record_types_by_prefix(ids: pa.Array) -> np.ndarray:
+    prefix = pc.utf8_slice_codeunits(ids, 0, 3).to_numpy(zero_copy_only=False)
+    types = np.full(len(ids), -1, np.int8)
+    for key_prefix, record_type in KEY_PREFIXES.items():
+        types[prefix == key_prefix] = record_type
+    return types
+
+
+def _records(name: ListName, codes: IdCodes,
+             frames: list[tuple[pd.DataFrame, np.ndarray, np.ndarray, int]]) -> Records:
+    """Per record code: type, owner, deleted and last modified, from (frame, its rows' codes,
+    their owners' codes, record type)."""
+    n = len(codes)
+    record_type = np.full(n, -1, np.int8)
+    owner = np.full(n, -1, np.int32)
+    deleted = np.zeros(n, bool)
+    modified = np.full(n, OLDEST, np.int64)
+    for frame, at, owner_code, kind in frames:
+        record_type[at] = kind
+        owner[at] = owner_code
+        deleted[at] = _flag(frame["is_deleted"])
+        modified[at] = nanoseconds(frame["last_modified_date"])
+    return Records(name, codes, record_type, owner, deleted, modified, n)
+
+
+def _lead_accounts(leads: pd.DataFrame, lead: np.ndarray, converted_account: np.ndarray, accounts: pd.DataFrame,
+                   account: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(account code, lead code) pairs: converted leads by ConvertedAccountId, others by domain."""
+    converted = _flag(leads["is_converted"])
+    by_conversion = np.where(converted, converted_account, -1)
+    domains, (account_domain, lead_domain) = IdCodes.encode(website_domains(accounts["website"]),
+                                                            email_domains(leads["email"]))
+    accounts_of_domain = OneToMany.build(account_domain, account, len(domains))
+    by_domain_lead, by_domain_account = accounts_of_domain.follow(np.where(converted, -1, lead_domain), lead)
+    return np.concatenate([by_conversion, by_domain_account]), np.concatenate([lead, by_domain_lead])
+
+
+def _one_row_per_id(codes: np.ndarray, frame: pd.DataFrame, n_codes: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """One row per id, the last one, in case a table was appended to rather than upserted; rows
+    without an id are dropped. Returns the kept rows' codes and the kept rows."""
+    present = codes >= 0
+    seen = np.bincount(codes[present], minlength=n_codes)
+    if present.all() and (seen <= 1).all():
+        return codes, frame
+    last = np.full(n_codes, -1, np.int64)
+    np.maximum.at(last, codes[present], np.flatnonzero(present))
+    rows = np.sort(last[last >= 0])
+    return codes[rows], frame.iloc[rows]
+
+
+def _flag(column: pd.Series) -> np.ndarray:
+    """A boolean column as numpy booleans, NA as False."""
+    return column.fillna(False).astype(bool).to_numpy()
+
+
+def nanoseconds(column: pd.Series) -> np.ndarray:
+    """Moments as int64 nanoseconds since the epoch (UTC); missing ones as OLDEST."""
+    moments = pd.to_datetime(column, utc=True).dt.tz_convert(None).astype("datetime64[ns]")
+    return moments.to_numpy().view(np.int64)

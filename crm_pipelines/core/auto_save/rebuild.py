@@ -1,0 +1,316 @@
+"""The daily rebuild of every matched user's two lists: what stays, what goes, what comes (L4-L10).
+
+For each matched user and list, every record falls in one of these cases:
+- the user's latest manual action on it is a removal (L7): it is not on the list, ever, whatever
+  the rules say;
+- the user's latest manual action is an add (L8): it is on the list, rules ("manual",), source
+  manual, first in line for the cap;
+- it was on the list and the CRM has deleted it (or it is gone from the CRM data): it stays,
+  flagged deleted, with the rules it had; auto-save never removes it (L6);
+- it was on the list and a selected rule still holds: it stays, with the rules that hold now and
+  the time it was first added (L6, L10);
+- it was on the list and no selected rule holds any more: it goes. An owner change is one such
+  case: A2 or P3 stops holding for the old owner, and the record joins the new owner's list at
+  the same rebuild if their rules take it. With all of a user's rules off, no rule holds, so all
+  auto items go and manual ones stay: the literal reading of L6 and L4's "nothing new is added";
+- it was not on the list and a selected rule holds: it is added, if it fits under the cap.
+The cap and the order in which items are kept are in `priority`.
+
+A tenant whose auto-save switch is off (L4), or which is disconnected from its CRM (L9, T3), keeps
+every list exactly as it was and records no change. An app user with no CRM match gets no lists
+(L1); one who had lists and lost the match keeps them as they were, since no rule can be read for
+them and their manual items must not be lost. List building only reads; nothing here can write
+to the CRM (L11).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from crm_pipelines.core.auto_save.candidates import distinct, find, mark, rule_candidates
+from crm_pipelines.core.auto_save.frames import (
+    LIST_CAP,
+    LIST_COLUMNS,
+    LISTS,
+    MOMENT,
+    RECORD_TYPES,
+    TEXT,
+    AutoSaveInputs,
+    AutoSaveResult,
+    ListName,
+    empty_capped_out,
+    empty_changes,
+)
+from crm_pipelines.core.auto_save.id_codes import text_series
+from crm_pipelines.core.auto_save.org_index import OrgIndex, Records
+from crm_pipelines.core.auto_save.overrides import ManualState, check_overrides, manual_states
+from crm_pipelines.core.auto_save.priority import MANUAL, NEW, STICKY, STICKY_DELETED, modification_ranks, rank_items
+from crm_pipelines.core.auto_save.reasons import CAPPED, MANUAL_REMOVAL, NO_RULE, Removals, added_reasons, removed_reasons
+from crm_pipelines.core.auto_save.rules import OPPORTUNITY_RULE, RULE_CODES, rule_masks, rule_tuples
+from crm_pipelines.core.auto_save.subjects import Subjects
+from crm_pipelines.core.auto_save.summary import summary_of_items, summary_of_rows
+
+SOURCES = pa.array(["auto", "manual"], pa.large_string())
+TYPE_NAMES = pa.array(list(RECORD_TYPES), pa.large_string())
+
+
+def rebuild_lists(inputs: AutoSaveInputs, now: datetime | pd.Timestamp, *, cap: int = LIST_CAP,
+                  with_capped_out: bool = False) -> AutoSaveResult:
+    """Rebuild both lists of every matched user of one tenant, as of `now` (tz-aware)."""
+    if cap < 0:
+        raise ValueError(f"the list cap must be zero or more, not {cap}")
+    moment = as_utc(now)
+    frozen = frozen_reason(inputs)
+    if frozen is not None:
+        previous = normalised_lists(inputs.previous_lists)
+        return AutoSaveResult(previous, empty_changes(), summary_of_rows(previous), empty_capped_out(), frozen)
+    return rebuild_prepared(prepare(inputs), moment, cap, with_capped_out)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A rebuild's inputs turned into codes: the org, the users, each list's records, manual state."""
+
+    org: OrgIndex
+    subjects: Subjects
+    records: dict[ListName, Records]
+    manual: dict[ListName, ManualState]
+    previous: pd.DataFrame  # normalised previous rows
+    matched: np.ndarray  # per previous row: its user is matched
+
+
+def prepare(inputs: AutoSaveInputs) -> Prepared:
+    check_overrides(inputs.manual_overrides)
+    previous = normalised_lists(inputs.previous_lists)
+    org = OrgIndex.build(inputs.crm, inputs.user_matches["crm_user_id"])
+    subjects = Subjects.build(inputs.user_matches, inputs.rule_selections, org.users)
+    matched = subjects.codes(previous["user_id"]) >= 0
+    overrides = inputs.manual_overrides[subjects.codes(inputs.manual_overrides["user_id"]) >= 0]
+    records = {
+        name: org.records(name).with_gone(pd.concat([
+            previous.loc[matched & (previous["list"] == name).to_numpy(), "crm_id"],
+            overrides.loc[(overrides["list"] == name).to_numpy(), "crm_id"].astype(TEXT),
+        ]))
+        for name in LISTS
+    }
+    return Prepared(org, subjects, records, manual_states(overrides, subjects, org, records), previous, matched)
+
+
+def rebuild_prepared(prepared: Prepared, now: pd.Timestamp, cap: int, with_capped_out: bool) -> AutoSaveResult:
+    previous, matched = prepared.previous, prepared.matched
+    outcomes = [
+        _rebuild_list(name, prepared.org, prepared.subjects, prepared.records[name], prepared.manual[name],
+                      previous[matched & (previous["list"] == name).to_numpy()], now, cap, with_capped_out)
+        for name in LISTS
+    ]
+    unmatched = previous[~matched]
+    return AutoSaveResult(
+        lists=pd.concat([o.rows for o in outcomes] + [unmatched], ignore_index=True),
+        changes=pd.concat([o.changes for o in outcomes], ignore_index=True),
+        summary=pd.concat([o.summary for o in outcomes] + [summary_of_rows(unmatched)], ignore_index=True),
+        capped_out=pd.concat([o.capped_out for o in outcomes], ignore_index=True),
+    )
+
+
+def frozen_reason(inputs: AutoSaveInputs) -> str | None:
+    if not inputs.enabled:
+        return "auto-save is switched off for this tenant"
+    if not inputs.connected:
+        return "the tenant is disconnected from its CRM"
+    return None
+
+
+def normalised_lists(frame: pd.DataFrame) -> pd.DataFrame:
+    """List rows with exactly LIST_COLUMNS and their dtypes."""
+    rows = frame.loc[:, list(LIST_COLUMNS)].reset_index(drop=True)
+    rows = rows.astype({c: TEXT for c in ("user_id", "list", "crm_id", "record_type", "source")})
+    rows["added_at"] = pd.to_datetime(rows["added_at"], utc=True).astype(MOMENT)
+    rows["is_deleted"] = rows["is_deleted"].fillna(False).astype(bool)
+    rows["rules"] = rows["rules"].astype(object)
+    unknown = ~rows["list"].isin(LISTS).to_numpy(dtype=bool)
+    if unknown.any():
+        raise ValueError(f"previous lists have rows on unknown lists {sorted(set(rows['list'][unknown]))}; "
+                         f"the lists are {list(LISTS)}")
+    return rows
+
+
+@dataclass(frozen=True)
+class _ListOutcome:
+    rows: pd.DataFrame
+    changes: pd.DataFrame
+    summary: pd.DataFrame
+    capped_out: pd.DataFrame
+
+
+def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Records, manual: ManualState,
+                  previous: pd.DataFrame, now: pd.Timestamp, cap: int, with_capped_out: bool) -> _ListOutcome:
+    stride = len(records)
+    manual_set = 1 << len(RULE_CODES[name])  # the rule-set code of a manual item
+    rule_sets = np.append(rule_tuples(RULE_CODES[name]), None)
+    rule_sets[manual_set] = ("manual",)
+
+    # Previous rows by key, each key once.
+    previous_keys = subjects.codes(previous["user_id"]) * stride + records.codes.codes(previous["crm_id"])
+    order = np.argsort(previous_keys, kind="stable")
+    previous_keys = previous_keys[order]
+    first = np.r_[True, previous_keys[1:] != previous_keys[:-1]] if len(order) else np.empty(0, bool)
+    previous = previous.iloc[order[first]]
+    previous_keys = previous_keys[first]
+    previous_set = _rule_sets(previous["rules"], name)
+    previous_added = previous["added_at"].astype("datetime64[ns, UTC]").dt.tz_convert(None).to_numpy().view(np.int64)
+
+    # Items: every candidate, plus previous items and manual adds that are not candidates. Most
+    # arrays below are as long as the candidates (tens of millions in a large org), so they are
+    # kept few and narrow; the detailed work happens on the kept and removed items only.
+    candidates = rule_candidates(org, subjects, name, stride)
+    extra = np.concatenate([previous_keys, manual.keys[manual.added]])
+    extra = distinct(extra[~find(candidates.keys, extra)[0]])
+    at = np.searchsorted(candidates.keys, extra)
+    keys = np.insert(candidates.keys, at, extra)
+    rule_mask = np.insert(candidates.rules, at, np.uint8(0))
+    del candidates, extra, at
+
+    subject = (keys // stride).astype(np.int32)
+    record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
+    was_on = mark(keys, previous_keys)
+    added_by_hand = mark(keys, manual.keys[manual.added])
+    removed_by_hand = mark(keys, manual.keys[~manual.added])
+    on_opportunity = mark(keys, rule_candidates(org, subjects, name, stride, rules=(OPPORTUNITY_RULE[name],),
+                                                selected_only=False).keys)
+    del keys  # rebuilt from subject and record for the few items that need it
+
+    def key_of(items: np.ndarray) -> np.ndarray:
+        return subject[items].astype(np.int64) * stride + record[items]
+
+    deleted = records.deleted[record]
+    tier = np.full(len(subject), -1, np.int8)
+    tier[rule_mask != 0] = NEW
+    tier[was_on & (rule_mask != 0)] = STICKY
+    tier[was_on & deleted] = STICKY_DELETED
+    tier[added_by_hand] = MANUAL
+    tier[removed_by_hand] = -1
+    del added_by_hand
+
+    ranking = rank_items(subject, tier, record, modification_ranks(records.modified), on_opportunity,
+                         records.owner[record] == subjects.crm_user[subject], len(subjects), cap)
+    del on_opportunity
+
+    on = np.flatnonzero(ranking.kept)
+    removed = np.flatnonzero(was_on & ~ranking.kept)
+    capped = np.flatnonzero(~ranking.kept & (tier >= 0)) if with_capped_out else np.empty(0, np.int64)
+
+    def rule_set_of(items: np.ndarray) -> np.ndarray:
+        codes = rule_mask[items].astype(np.int64)
+        codes[tier[items] == MANUAL] = manual_set
+        stays_deleted = tier[items] == STICKY_DELETED
+        codes[stays_deleted] = previous_set[find(previous_keys, key_of(items[stays_deleted]))[1]]
+        return codes
+
+    on_set = rule_set_of(on)
+    on_was, on_previous = find(previous_keys, key_of(on))
+    manual_at, _ = manual.details(key_of(on))
+    added_at = np.where(tier[on] == MANUAL, manual_at, now.value)
+    added_at[on_was] = previous_added[on_previous[on_was]]
+    rows = pd.DataFrame({
+        "user_id": text_series(subjects.user_ids.take(subject[on])),
+        "list": _constant(name, len(on)),
+        "crm_id": text_series(records.codes.take(record[on])),
+        "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record[on]].astype(np.int64)))),
+        "rules": pd.Series(rule_sets[on_set], dtype=object),
+        "source": text_series(SOURCES.take(pa.array((on_set == manual_set).astype(np.int64)))),
+        "added_at": pd.Series(pd.to_datetime(added_at, utc=True)).astype(MOMENT),
+        "is_deleted": deleted[on],
+    })
+
+    added = on[~on_was]
+    removed_at, via_account = manual.details(key_of(removed))
+    previous_rules = previous_set[find(previous_keys, key_of(removed))[1]]
+    owner = records.owner[record[removed]]
+    removals = Removals(
+        cause=np.where(removed_by_hand[removed], MANUAL_REMOVAL, np.where(tier[removed] >= 0, CAPPED, NO_RULE)),
+        manual_at=removed_at,
+        via_account=text_series(org.accounts.codes.take(via_account)),
+        rank=ranking.rank[removed].astype(np.int64),
+        candidates=ranking.candidates[subject[removed]],
+        previous_rules=np.where(previous_rules == manual_set, 0, previous_rules),
+        previous_manual=previous_rules == manual_set,
+        selected=subjects.selected[name][subject[removed]].astype(np.int64),
+        owner_now=text_series(org.users.take(owner)),
+        owner_changed=owner != subjects.crm_user[subject[removed]],
+    )
+    changes = pd.concat([
+        _changes(name, subjects, records, subject[added], record[added], "added",
+                 added_reasons(name, on_set[~on_was]), now),
+        _changes(name, subjects, records, subject[removed], record[removed], "removed",
+                 removed_reasons(name, removals, cap), now),
+    ], ignore_index=True)
+
+    auto = on_set != manual_set
+    n_subjects = len(subjects)
+
+    def per_subject(items: np.ndarray) -> np.ndarray:
+        return np.bincount(subject[items], minlength=n_subjects)
+
+    kept_count = per_subject(on)
+    summary = summary_of_items(
+        name, subjects.user_ids.ids, items=kept_count, auto_items=per_subject(on[auto]),
+        manual_items=per_subject(on[~auto]), deleted_items=per_subject(on[deleted[on]]),
+        capped_out=ranking.candidates - kept_count, added=per_subject(added), removed=per_subject(removed),
+    )
+    capped_out = empty_capped_out()
+    if len(capped):
+        capped_out = pd.DataFrame({
+            "user_id": text_series(subjects.user_ids.take(subject[capped])),
+            "list": _constant(name, len(capped)),
+            "crm_id": text_series(records.codes.take(record[capped])),
+            "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record[capped]].astype(np.int64)))),
+            "rules": pd.Series(rule_sets[rule_set_of(capped)], dtype=object),
+            "rank": ranking.rank[capped].astype(np.int64),
+            "candidates": ranking.candidates[subject[capped]],
+        })
+    return _ListOutcome(rows, changes, summary, capped_out)
+
+
+def _constant(text: str, n: int) -> pd.Series:
+    return text_series(pa.repeat(pa.scalar(text, pa.large_string()), n))
+
+
+def _changes(name: ListName, subjects: Subjects, records: Records, subject: np.ndarray, record: np.ndarray,
+             change: str, reasons: pd.Series, now: pd.Timestamp) -> pd.DataFrame:
+    n = len(subject)
+    return pd.DataFrame({
+        "user_id": text_series(subjects.user_ids.take(subject)),
+        "list": _constant(name, n),
+        "crm_id": text_series(records.codes.take(record)),
+        "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record].astype(np.int64)))),
+        "change": _constant(change, n),
+        "reason": reasons.reset_index(drop=True).astype(TEXT),
+        "at": pd.Series(np.full(n, now.value), dtype="datetime64[ns]").dt.tz_localize("UTC").astype(MOMENT),
+    })
+
+
+def _rule_sets(rules: pd.Series, name: ListName) -> np.ndarray:
+    """Previous rows' rules as rule-set codes: the mask of the list's rules, or the manual code."""
+    codes = RULE_CODES[name]
+    manual_set = 1 << len(codes)
+    rules = rules.reset_index(drop=True)
+    try:  # rows share a handful of distinct rule tuples: parse those once
+        labels, distinct = pd.factorize(rules, use_na_sentinel=True)
+        masks, _ = rule_masks(pd.Series(distinct, dtype=object), (*codes, "manual"), "previous lists' rules")
+        masks = np.append(masks, 0)[labels]
+    except TypeError:  # unhashable values, such as lists read back from a database
+        masks, _ = rule_masks(rules, (*codes, "manual"), "previous lists' rules")
+    masks = masks.astype(np.int64)
+    return np.where(masks & manual_set, manual_set, masks & (manual_set - 1))
+
+
+def as_utc(now: datetime | pd.Timestamp) -> pd.Timestamp:
+    moment = pd.Timestamp(now)
+    if moment.tzinfo is None:
+        raise ValueError(f"the rebuild time must be timezone-aware (UTC), not {moment!r}")
+    return moment.tz_convert("UTC").as_unit("ns")
