@@ -141,6 +141,12 @@ def test_a_move_evaluated_again_for_the_same_change_moves_nothing():
     assert again.empty
 
 
+def test_the_planned_actions_themselves_serve_as_the_applied_set():
+    first = plan(P2_VP, [MOVE])
+    after, _ = apply_cadence_actions(MEMBERSHIPS, first, NOW)
+    assert plan(P2_VP, [STEP], after, first[["membership_id", "change_key", "workflow"]]).empty
+
+
 def test_a_change_already_applied_to_a_membership_since_closed_acts_on_no_new_one():
     # the prospect was enrolled in a new cadence after the change had exited it from another one
     members = pd.concat([MEMBERSHIPS, memberships(("m7", "p2", "Events", 1, "active"))], ignore_index=True)
