@@ -78,7 +78,7 @@ def manual_states(overrides: pd.DataFrame, subjects: Subjects, org: OrgIndex,
     rows = on_list["accounts"]
     account = accounts.codes.codes(overrides["crm_id"][rows])
     account_state = _latest(subject[rows] * len(accounts) + account, is_add[rows], at[rows], order[rows],
-                            np.full(int(rows.sum()), -1, np.int64))
+                            np.where(is_cascade[rows], account, -1))
     cascading = np.flatnonzero(_latest_flags(subject[rows] * len(accounts) + account, is_cascade[rows],
                                              at[rows], order[rows]))
 
