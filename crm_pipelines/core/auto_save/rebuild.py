@@ -30,7 +30,6 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from crm_pipelines.core.auto_save.candidates import distinct, find, mark, rule_candidates
 from crm_pipelines.core.auto_save.frames import (
@@ -38,7 +37,6 @@ from crm_pipelines.core.auto_save.frames import (
     LIST_COLUMNS,
     LISTS,
     MOMENT,
-    RECORD_TYPES,
     TEXT,
     AutoSaveInputs,
     AutoSaveResult,
@@ -47,17 +45,14 @@ from crm_pipelines.core.auto_save.frames import (
     empty_changes,
 )
 from crm_pipelines.core.auto_save.id_codes import text_series
+from crm_pipelines.core.auto_save.list_rows import capped_rows, change_rows, list_rows
 from crm_pipelines.core.auto_save.org_index import OrgIndex, Records
 from crm_pipelines.core.auto_save.overrides import ManualState, check_overrides, manual_states
 from crm_pipelines.core.auto_save.priority import MANUAL, NEW, STICKY, STICKY_DELETED, modification_ranks, rank_items
 from crm_pipelines.core.auto_save.reasons import CAPPED, MANUAL_REMOVAL, NO_RULE, Removals, added_reasons, removed_reasons
-from crm_pipelines.core.auto_save.rules import OPPORTUNITY_RULE, RULE_CODES, rule_masks, rule_tuples
+from crm_pipelines.core.auto_save.rules import OPPORTUNITY_RULE, RULE_CODES, rule_masks
 from crm_pipelines.core.auto_save.subjects import Subjects
 from crm_pipelines.core.auto_save.summary import summary_of_items, summary_of_rows
-
-SOURCES = pa.array(["auto", "manual"], pa.large_string())
-TYPE_NAMES = pa.array(list(RECORD_TYPES), pa.large_string())
-
 
 def rebuild_lists(inputs: AutoSaveInputs, now: datetime | pd.Timestamp, *, cap: int = LIST_CAP,
                   with_capped_out: bool = False) -> AutoSaveResult:
@@ -151,24 +146,13 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
                   previous: pd.DataFrame, now: pd.Timestamp, cap: int, with_capped_out: bool) -> _ListOutcome:
     stride = len(records)
     manual_set = 1 << len(RULE_CODES[name])  # the rule-set code of a manual item
-    rule_sets = np.append(rule_tuples(RULE_CODES[name]), None)
-    rule_sets[manual_set] = ("manual",)
-
-    # Previous rows by key, each key once.
-    previous_keys = subjects.codes(previous["user_id"]) * stride + records.codes.codes(previous["crm_id"])
-    order = np.argsort(previous_keys, kind="stable")
-    previous_keys = previous_keys[order]
-    first = np.r_[True, previous_keys[1:] != previous_keys[:-1]] if len(order) else np.empty(0, bool)
-    previous = previous.iloc[order[first]]
-    previous_keys = previous_keys[first]
-    previous_set = _rule_sets(previous["rules"], name)
-    previous_added = previous["added_at"].astype("datetime64[ns, UTC]").dt.tz_convert(None).to_numpy().view(np.int64)
+    before = _Previous.of(previous, subjects, records, name)
 
     # Items: every candidate, plus previous items and manual adds that are not candidates. Most
     # arrays below are as long as the candidates (tens of millions in a large org), so they are
     # kept few and narrow; the detailed work happens on the kept and removed items only.
     candidates = rule_candidates(org, subjects, name, stride)
-    extra = np.concatenate([previous_keys, manual.keys[manual.added]])
+    extra = np.concatenate([before.keys, manual.keys[manual.added]])
     extra = distinct(extra[~find(candidates.keys, extra)[0]])
     at = np.searchsorted(candidates.keys, extra)
     keys = np.insert(candidates.keys, at, extra)
@@ -177,7 +161,7 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
 
     subject = (keys // stride).astype(np.int32)
     record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
-    was_on = mark(keys, previous_keys)
+    was_on = mark(keys, before.keys)
     added_by_hand = mark(keys, manual.keys[manual.added])
     removed_by_hand = mark(keys, manual.keys[~manual.added])
     on_opportunity = mark(keys, rule_candidates(org, subjects, name, stride, rules=(OPPORTUNITY_RULE[name],),
@@ -200,36 +184,26 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
                          records.owner[record] == subjects.crm_user[subject], len(subjects), cap)
     del on_opportunity
 
-    on = np.flatnonzero(ranking.kept)
-    removed = np.flatnonzero(was_on & ~ranking.kept)
-    capped = np.flatnonzero(~ranking.kept & (tier >= 0)) if with_capped_out else np.empty(0, np.int64)
-
     def rule_set_of(items: np.ndarray) -> np.ndarray:
+        """Manual items have the manual code, deleted ones the rules they had, others those that hold."""
         codes = rule_mask[items].astype(np.int64)
         codes[tier[items] == MANUAL] = manual_set
         stays_deleted = tier[items] == STICKY_DELETED
-        codes[stays_deleted] = previous_set[find(previous_keys, key_of(items[stays_deleted]))[1]]
+        codes[stays_deleted] = before.rule_set[find(before.keys, key_of(items[stays_deleted]))[1]]
         return codes
 
+    on = np.flatnonzero(ranking.kept)
     on_set = rule_set_of(on)
-    on_was, on_previous = find(previous_keys, key_of(on))
+    on_was, on_previous = find(before.keys, key_of(on))
     manual_at, _ = manual.details(key_of(on))
     added_at = np.where(tier[on] == MANUAL, manual_at, now.value)
-    added_at[on_was] = previous_added[on_previous[on_was]]
-    rows = pd.DataFrame({
-        "user_id": text_series(subjects.user_ids.take(subject[on])),
-        "list": _constant(name, len(on)),
-        "crm_id": text_series(records.codes.take(record[on])),
-        "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record[on]].astype(np.int64)))),
-        "rules": pd.Series(rule_sets[on_set], dtype=object),
-        "source": text_series(SOURCES.take(pa.array((on_set == manual_set).astype(np.int64)))),
-        "added_at": pd.Series(pd.to_datetime(added_at, utc=True)).astype(MOMENT),
-        "is_deleted": deleted[on],
-    })
+    added_at[on_was] = before.added_at[on_previous[on_was]]
+    rows = list_rows(name, subjects, records, subject[on], record[on], on_set, added_at)
 
     added = on[~on_was]
+    removed = np.flatnonzero(was_on & ~ranking.kept)
     removed_at, via_account = manual.details(key_of(removed))
-    previous_rules = previous_set[find(previous_keys, key_of(removed))[1]]
+    previous_set = before.rule_set[find(before.keys, key_of(removed))[1]]
     owner = records.owner[record[removed]]
     removals = Removals(
         cause=np.where(removed_by_hand[removed], MANUAL_REMOVAL, np.where(tier[removed] >= 0, CAPPED, NO_RULE)),
@@ -237,25 +211,23 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
         via_account=text_series(org.accounts.codes.take(via_account)),
         rank=ranking.rank[removed].astype(np.int64),
         candidates=ranking.candidates[subject[removed]],
-        previous_rules=np.where(previous_rules == manual_set, 0, previous_rules),
-        previous_manual=previous_rules == manual_set,
+        previous_rules=np.where(previous_set == manual_set, 0, previous_set),
+        previous_manual=previous_set == manual_set,
         selected=subjects.selected[name][subject[removed]].astype(np.int64),
         owner_now=text_series(org.users.take(owner)),
         owner_changed=owner != subjects.crm_user[subject[removed]],
     )
     changes = pd.concat([
-        _changes(name, subjects, records, subject[added], record[added], "added",
-                 added_reasons(name, on_set[~on_was]), now),
-        _changes(name, subjects, records, subject[removed], record[removed], "removed",
-                 removed_reasons(name, removals, cap), now),
+        change_rows(name, subjects, records, subject[added], record[added], "added",
+                    added_reasons(name, on_set[~on_was]), now),
+        change_rows(name, subjects, records, subject[removed], record[removed], "removed",
+                    removed_reasons(name, removals, cap), now),
     ], ignore_index=True)
 
-    auto = on_set != manual_set
-    n_subjects = len(subjects)
-
     def per_subject(items: np.ndarray) -> np.ndarray:
-        return np.bincount(subject[items], minlength=n_subjects)
+        return np.bincount(subject[items], minlength=len(subjects))
 
+    auto = on_set != manual_set
     kept_count = per_subject(on)
     summary = summary_of_items(
         name, subjects.user_ids.ids, items=kept_count, auto_items=per_subject(on[auto]),
@@ -263,35 +235,32 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
         capped_out=ranking.candidates - kept_count, added=per_subject(added), removed=per_subject(removed),
     )
     capped_out = empty_capped_out()
-    if len(capped):
-        capped_out = pd.DataFrame({
-            "user_id": text_series(subjects.user_ids.take(subject[capped])),
-            "list": _constant(name, len(capped)),
-            "crm_id": text_series(records.codes.take(record[capped])),
-            "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record[capped]].astype(np.int64)))),
-            "rules": pd.Series(rule_sets[rule_set_of(capped)], dtype=object),
-            "rank": ranking.rank[capped].astype(np.int64),
-            "candidates": ranking.candidates[subject[capped]],
-        })
+    if with_capped_out:
+        capped = np.flatnonzero(~ranking.kept & (tier >= 0))
+        capped_out = capped_rows(name, subjects, records, subject[capped], record[capped], rule_set_of(capped),
+                                 ranking.rank[capped], ranking.candidates[subject[capped]])
     return _ListOutcome(rows, changes, summary, capped_out)
 
 
-def _constant(text: str, n: int) -> pd.Series:
-    return text_series(pa.repeat(pa.scalar(text, pa.large_string()), n))
+@dataclass(frozen=True)
+class _Previous:
+    """One list's previous rows of matched users, by key (subject * stride + record), each once."""
 
+    keys: np.ndarray  # sorted, distinct
+    rule_set: np.ndarray  # rule mask, or the list's manual code
+    added_at: np.ndarray  # int64 ns
 
-def _changes(name: ListName, subjects: Subjects, records: Records, subject: np.ndarray, record: np.ndarray,
-             change: str, reasons: pd.Series, now: pd.Timestamp) -> pd.DataFrame:
-    n = len(subject)
-    return pd.DataFrame({
-        "user_id": text_series(subjects.user_ids.take(subject)),
-        "list": _constant(name, n),
-        "crm_id": text_series(records.codes.take(record)),
-        "record_type": text_series(TYPE_NAMES.take(pa.array(records.record_type[record].astype(np.int64)))),
-        "change": _constant(change, n),
-        "reason": reasons.reset_index(drop=True).astype(TEXT),
-        "at": pd.Series(np.full(n, now.value), dtype="datetime64[ns]").dt.tz_localize("UTC").astype(MOMENT),
-    })
+    @classmethod
+    def of(cls, previous: pd.DataFrame, subjects: Subjects, records: Records, name: ListName) -> _Previous:
+        record = records.codes.codes(previous["crm_id"])
+        previous, record = previous[record >= 0], record[record >= 0]  # a row without an id is no item
+        keys = subjects.codes(previous["user_id"]) * len(records) + record
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
+        previous = previous.iloc[order[first]]
+        added_at = previous["added_at"].astype("datetime64[ns, UTC]").dt.tz_convert(None).to_numpy().view(np.int64)
+        return cls(keys[first], _rule_sets(previous["rules"], name), added_at)
 
 
 def _rule_sets(rules: pd.Series, name: ListName) -> np.ndarray:
@@ -300,8 +269,8 @@ def _rule_sets(rules: pd.Series, name: ListName) -> np.ndarray:
     manual_set = 1 << len(codes)
     rules = rules.reset_index(drop=True)
     try:  # rows share a handful of distinct rule tuples: parse those once
-        labels, distinct = pd.factorize(rules, use_na_sentinel=True)
-        masks, _ = rule_masks(pd.Series(distinct, dtype=object), (*codes, "manual"), "previous lists' rules")
+        labels, uniques = pd.factorize(rules, use_na_sentinel=True)
+        masks, _ = rule_masks(pd.Series(uniques, dtype=object), (*codes, "manual"), "previous lists' rules")
         masks = np.append(masks, 0)[labels]
     except TypeError:  # unhashable values, such as lists read back from a database
         masks, _ = rule_masks(rules, (*codes, "manual"), "previous lists' rules")

@@ -63,10 +63,18 @@ REASONS = {
 _TEXT_COLUMNS = tuple(c for c in CHANGE_COLUMNS if c != "at")
 
 
-def empty_changes() -> pd.DataFrame:
+def _no_changes() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="string") for c in _TEXT_COLUMNS})
     frame["at"] = pd.Series(dtype="datetime64[us, UTC]")
     return frame[list(CHANGE_COLUMNS)]
+
+
+_NO_CHANGES = _no_changes()
+
+
+def empty_changes() -> pd.DataFrame:
+    """A change frame with no rows (CHANGE_COLUMNS, typed)."""
+    return _NO_CHANGES.copy()
 
 
 def change_rows(
@@ -107,6 +115,8 @@ def concat_changes(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty_changes()
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)[list(CHANGE_COLUMNS)]
     return pd.concat(parts, ignore_index=True)[list(CHANGE_COLUMNS)]
 
 
