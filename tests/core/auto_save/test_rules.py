@@ -5,7 +5,7 @@ from dataclasses import replace
 from crm_pipelines.core.auto_save import rebuild_lists
 
 from tests.core.auto_save.small_org import (
-    ACME, ANA, BEN, C1, C2, C3, C4, C5, C7, CY, GLOBEX, HOOLI, INITECH, L1, L2, L3, L4, MIA, T0, UMBRELLA,
+    ACME, ANA, C1, C2, C3, C4, C5, C7, GLOBEX, HOOLI, INITECH, L1, L2, L3, L4, T0, UMBRELLA,
     ids_of, inputs, lists_of, matches, only,
 )
 
