@@ -5,7 +5,8 @@ over all users and records (CRM ids become integer codes on the way in). The ass
 extracted CRM tables, the user matches, the rule selections, the previous lists and the manual
 overrides into `AutoSaveInputs`, calls `rebuild_lists`, and writes `AutoSaveResult.account_list`,
 `.lead_list` and `.changes`, with `.metadata()` on the materialization. The CLI's `lists explain`
-calls `explain` with the same inputs (previous lists = the stored lists).
+calls `explain` with the same inputs (previous lists = the stored lists); `lists add | remove`
+checks the action with `override_problem` before storing it in the manual overrides.
 
 Decisions where the spec leaves room (each is documented where it is implemented):
 - L1: only app users matched to a CRM user get lists. An opportunity is open when neither closed
@@ -46,6 +47,7 @@ from crm_pipelines.core.auto_save.frames import (
     empty_overrides,
     empty_selections,
 )
+from crm_pipelines.core.auto_save.overrides import override_problem
 from crm_pipelines.core.auto_save.rebuild import rebuild_lists
 from crm_pipelines.core.auto_save.rules import RULE_CODES, RULE_PHRASES
 
@@ -68,5 +70,6 @@ __all__ = [
     "empty_overrides",
     "empty_selections",
     "explain",
+    "override_problem",
     "rebuild_lists",
 ]

@@ -118,9 +118,10 @@ class AutoSaveInputs:
 class AutoSaveResult:
     """One rebuild's outcome.
 
-    lists: the new rows of both lists (LIST_COLUMNS), sorted by user, list and CRM id; the
-        asset writes the "accounts" rows to auto_save_account_lists and the others to
-        auto_save_lead_lists (see `account_list` and `lead_list`).
+    lists: the new rows of both lists (LIST_COLUMNS): the accounts list's rows, then the other
+        list's, each by user then CRM id (records gone from the CRM data after the others), then
+        the unchanged rows of users who lost their CRM match. The asset writes `account_list` to
+        auto_save_account_lists and `lead_list` to auto_save_lead_lists.
     changes: what this rebuild added and removed, with the reason (CHANGE_COLUMNS).
     summary: per user and list (SUMMARY_COLUMNS): items kept, of them auto, manual and flagged
         deleted, how many qualifying items did not fit under the cap, and added / removed counts.

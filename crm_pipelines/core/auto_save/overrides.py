@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.auto_save.candidates import find
-from crm_pipelines.core.auto_save.frames import ACTIONS, LISTS, ListName
+from crm_pipelines.core.auto_save.frames import ACTIONS, LISTS, CrmFrames, ListName
 from crm_pipelines.core.auto_save.org_index import OLDEST, OrgIndex, Records, nanoseconds
 from crm_pipelines.core.auto_save.subjects import Subjects
 
@@ -60,6 +60,23 @@ def check_overrides(overrides: pd.DataFrame) -> None:
         if mask.any():
             rows = overrides.loc[mask, ["user_id", "list", "action", "crm_id"]].head(3).to_dict("records")
             raise ValueError(f"manual overrides name {what}: {rows}")
+
+
+def override_problem(crm: CrmFrames, list_name: str, action: str, crm_id: str) -> str | None:
+    """Why the CLI should refuse this manual action, or None: an unknown list or action, a removal
+    with leads and contacts of something that is not an account, or a record the CRM data does
+    not have on that list (manual adds are of accounts the rules missed, not of unknown ids)."""
+    if list_name not in LISTS:
+        return f"there is no list {list_name!r}; the lists are {list(LISTS)}"
+    if action not in ACTIONS:
+        return f"there is no action {action!r}; the actions are {list(ACTIONS)}"
+    if action == CASCADE and list_name != "accounts":
+        return f"{CASCADE} applies to accounts, on the 'accounts' list"
+    tables = (crm.accounts,) if list_name == "accounts" else (crm.leads, crm.contacts)
+    if not any(bool((table["id"] == crm_id).any()) for table in tables):
+        kind = "an account" if list_name == "accounts" else "a lead or contact"
+        return f"{crm_id} is not {kind} in this tenant's CRM data"
+    return None
 
 
 def manual_states(overrides: pd.DataFrame, subjects: Subjects, org: OrgIndex,

@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from crm_pipelines.core.auto_save import rebuild_lists
+from crm_pipelines.core.auto_save import override_problem, rebuild_lists
 
 from tests.core.auto_save.small_org import (
     ACME, C1, C2, C3, C7, GLOBEX, HOOLI, INITECH, L1, L3, T0, T1, T2, UMBRELLA, changes_of, contacts, day, ids_of,
@@ -135,3 +135,14 @@ def test_an_account_added_by_hand_that_the_crm_does_not_have_yet_is_kept_and_typ
     result = rebuild_lists(inputs(manual_overrides=overrides(("u-ana", ACCOUNTS, "add", unknown, AT))), T1)
     row = result.lists.set_index("crm_id").loc[unknown]
     assert (row["record_type"], row["source"], bool(row["is_deleted"])) == ("Account", "manual", True)
+
+
+def test_the_cli_is_told_why_a_manual_action_would_be_refused():
+    org = small_org()
+    assert override_problem(org, ACCOUNTS, "add", HOOLI) is None
+    assert override_problem(org, LEADS, "remove", C7) is None
+    assert override_problem(org, ACCOUNTS, "add", C7) == f"{C7} is not an account in this tenant's CRM data"
+    assert override_problem(org, LEADS, "add", HOOLI) == f"{HOOLI} is not a lead or contact in this tenant's CRM data"
+    assert override_problem(org, LEADS, "remove_with_leads_and_contacts", C7) == \
+        "remove_with_leads_and_contacts applies to accounts, on the 'accounts' list"
+    assert override_problem(org, "favourites", "add", HOOLI).startswith("there is no list 'favourites'")
