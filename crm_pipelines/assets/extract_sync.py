@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -31,6 +32,7 @@ from crm_pipelines.crm.prefetch import read_ahead
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.write_behind import WriteBehind
 
 # The objects the app writes to, which carry its external id when the org has it (P8).
 _EXTERNAL_ID_OBJECTS = {"Lead", "Contact", "Campaign"}
@@ -77,30 +79,34 @@ def sync_object(
             start = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
             where = f"{CURSOR_FIELD} >= {soql.literal(start)}"
         query = soql.select([*obj.field_names(), *extra], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
-        for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
-            result.query_calls += 1
-            converted = convert_page(page.records, obj, extra)
-            cursor = later(result.cursor_after, converted.cursor)
-            written = commit_page(
-                db, obj, tenant.id, converted.rows, converted.rejected, cursor, extracted_at=now(), run_id=run_id,
-                full_sync=state.full_sync_completed_at is None,
-            )
-            result.pages += 1
-            result.records_read += len(page.records)
-            result.rows_written += written
-            result.rows_deleted += int(converted.rows["is_deleted"].sum()) if len(converted.rows) else 0
-            result.rejected += len(converted.rejected)
-            result.cursor_after = cursor
-            if result.preview is None and len(converted.rows):
-                result.preview = converted.rows.head(10)
-            usage = client.last_usage
-            if usage is not None and usage.remaining_share < reserve_share and not page.done:
-                raise OrgNearLimit(
-                    tenant.id,
-                    f"the org has used {usage.used} of its {usage.max} daily API calls; the last "
-                    f"{reserve_share:.0%} are kept for its other integrations",
-                    now() + client.policy.org_limit_backoff,
-                )
+        writer = WriteBehind()
+        try:
+            for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
+                result.query_calls += 1
+                converted = convert_page(page.records, obj, extra)
+                cursor = later(result.cursor_after, converted.cursor)
+                writer.submit(partial(
+                    commit_page, db, obj, tenant.id, converted.rows, converted.rejected, cursor,
+                    extracted_at=now(), run_id=run_id, full_sync=state.full_sync_completed_at is None,
+                ))
+                result.pages += 1
+                result.records_read += len(page.records)
+                result.rows_deleted += int(converted.rows["is_deleted"].sum()) if len(converted.rows) else 0
+                result.rejected += len(converted.rejected)
+                result.cursor_after = cursor
+                if result.preview is None and len(converted.rows):
+                    result.preview = converted.rows.head(10)
+                usage = client.last_usage
+                if usage is not None and usage.remaining_share < reserve_share and not page.done:
+                    raise OrgNearLimit(
+                        tenant.id,
+                        f"the org has used {usage.used} of its {usage.max} daily API calls; the last "
+                        f"{reserve_share:.0%} are kept for its other integrations",
+                        now() + client.policy.org_limit_backoff,
+                    )
+        finally:
+            # Whatever stopped the reading, every page read so far is committed (or its failure raised).
+            result.rows_written = sum(writer.close())
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
     except NotNow as not_now:

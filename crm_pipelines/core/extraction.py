@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_pipelines.crm.objects import CrmField, CrmObject
 
@@ -46,43 +48,74 @@ class Page:
 def convert_page(records: Sequence[dict[str, Any]], obj: CrmObject, mapped_fields: Sequence[str] = ()) -> Page:
     """Warehouse rows (snake_case columns, typed) for `records` of `obj`, plus rejects and the
     cursor after this page. `mapped_fields` are extra CRM fields kept in `mapped_fields`."""
-    raw = pd.DataFrame.from_records(records, columns=[*obj.field_names(), *mapped_fields]) if records else None
-    if raw is None or raw.empty:
+    if not records:
         return Page(_empty_rows(obj), [], None)
-    bad = pd.Series("", index=raw.index, dtype=object)
+    extras = [{name: record.get(name) for name in mapped_fields} for record in records] if mapped_fields else None
+    rows = _well_formed_rows(records, obj)
+    rejected: list[Rejected] = []
+    if rows is None:  # some value is not what its field needs: the slow path finds and explains it
+        rows, keep, rejected = _checked_rows(records, obj)
+        if extras is not None:
+            extras = [extra for extra, kept in zip(extras, keep, strict=True) if kept]
+    if not obj.soft_deletes:
+        rows["is_deleted"] = False
+    rows["is_deleted"] = rows["is_deleted"].fillna(False).astype(bool)
+    rows["deleted_at"] = rows["system_modstamp"].where(rows["is_deleted"])
+    rows["mapped_fields"] = pd.Series(extras, index=rows.index, dtype=object) if extras is not None else None
+    return Page(rows, rejected, _cursor_of(rows))
 
+
+def _well_formed_rows(records: Sequence[dict[str, Any]], obj: CrmObject) -> pd.DataFrame | None:
+    """The page converted by Arrow in C++, when every value has its field's type (the usual case);
+    None as soon as one does not."""
+    schema = pa.schema([(f.name, _ARROW_TYPE[f.kind]) for f in obj.fields])
+    try:
+        table = pa.Table.from_pylist(list(records), schema=schema)
+        ids = table.column("Id")
+        if ids.null_count or not pc.all(pc.match_substring_regex(ids, _ID.pattern)).as_py():
+            return None
+        columns = []
+        for field in obj.fields:
+            column = table.column(field.name)
+            if field.kind == "datetime":
+                column = pc.cast(column, pa.timestamp("us", tz="UTC"))
+            elif field.kind == "date":
+                column = pc.cast(pc.cast(column, pa.date32()), pa.timestamp("us"))
+            elif field.kind == "int":
+                if not pc.all(pc.equal(column, pc.floor(column))).as_py() in (True, None):
+                    return None
+                column = pc.cast(column, pa.int64())
+            columns.append(column)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
+    converted = pa.table(columns, names=[f.column for f in obj.fields])
+    return converted.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
+def _checked_rows(records: Sequence[dict[str, Any]], obj: CrmObject) -> tuple[pd.DataFrame, np.ndarray, list[Rejected]]:
+    """Value by value: the rows that convert, which records they are, and the rest with reasons."""
+    raw = pd.DataFrame.from_records(records, columns=obj.field_names())
+    bad = pd.Series("", index=raw.index, dtype=object)
     ids = raw["Id"]
     id_text, id_not_text = _as_text(ids)
     id_ok = (~id_not_text & id_text.str.fullmatch(_ID.pattern).fillna(False)).astype(bool)
     bad = bad.where(id_ok, "Id is missing or not a Salesforce id")
-
     columns: dict[str, pd.Series] = {}
     for field in obj.fields:
         converted, failed = _convert(raw[field.name], field)
         bad = bad.where(~failed | (bad != ""), f"{field.name} = {{value}} is not a valid {field.kind}")
         columns[field.column] = converted
     rows = pd.DataFrame(columns)
-    if not obj.soft_deletes:
-        rows["is_deleted"] = False
-    rows["is_deleted"] = rows["is_deleted"].fillna(False).astype(bool)
-    rows["deleted_at"] = rows["system_modstamp"].where(rows["is_deleted"])
-    if mapped_fields:
-        extra = raw[list(mapped_fields)].astype(object).where(raw[list(mapped_fields)].notna(), None)
-        rows["mapped_fields"] = pd.Series(extra.to_dict("records"), index=raw.index, dtype=object)
-    else:
-        rows["mapped_fields"] = None
-
-    rejected_mask = (bad != "").to_numpy()
+    keep = (bad == "").to_numpy()
     rejected = [
         Rejected(
             record_id=ids.iat[i] if isinstance(ids.iat[i], str) else None,
             reason=_explain(bad.iat[i], raw.iloc[i], obj),
             raw={k: v for k, v in records[i].items() if k != "attributes"},
         )
-        for i in np.flatnonzero(rejected_mask)
+        for i in np.flatnonzero(~keep)
     ]
-    good = rows.loc[~rejected_mask].reset_index(drop=True)
-    return Page(good, rejected, _cursor_of(good))
+    return rows.loc[keep].reset_index(drop=True), keep, rejected
 
 
 def _convert(values: pd.Series, field: CrmField) -> tuple[pd.Series, pd.Series]:
@@ -112,6 +145,11 @@ def _convert(values: pd.Series, field: CrmField) -> tuple[pd.Series, pd.Series]:
             return out.where(whole).astype("Int64"), not_number | ~whole
         return out, not_number
     return _as_text(values)
+
+
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.bool_(): pd.BooleanDtype(), pa.int64(): pd.Int64Dtype()}
+_ARROW_TYPE = {"id": pa.string(), "string": pa.string(), "bool": pa.bool_(), "float": pa.float64(),
+               "int": pa.float64(), "datetime": pa.string(), "date": pa.string()}
 
 
 def _inferred(values: pd.Series) -> str:
