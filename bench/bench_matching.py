@@ -84,12 +84,14 @@ def generate(*, prospects: int, leads: int, contacts: int, seed: int) -> BenchDa
     # 2% of Leads share their email with a Contact (an ambiguity resolved Contact-first).
     shared = rng.random(leads) < 0.02
     lead_emails = np.asarray(emails.slice(contacts).to_numpy(zero_copy_only=False), dtype=object)
-    lead_emails[shared] = np.asarray(emails.to_numpy(zero_copy_only=False), dtype=object)[rng.integers(0, contacts, shared.sum())]
+    contact_emails = np.asarray(emails.slice(0, contacts).to_numpy(zero_copy_only=False), dtype=object)
+    lead_emails[shared] = contact_emails[rng.integers(0, contacts, shared.sum())]
     emails = pa.concat_arrays([emails.slice(0, contacts), pa.array(lead_emails, pa.string())])
     crm_modified = _stamps(rng, n_crm)
     first, last = _pick(rng, _FIRST, n_crm), _pick(rng, _LAST, n_crm)
     title, city, country = _pick(rng, _TITLES, n_crm), _pick(rng, _CITIES, n_crm), _pick(rng, _COUNTRIES, n_crm)
-    source, phone = _pick(rng, _SOURCES, n_crm), pc.binary_join_element_wise("+1555", pc.cast(pa.array(person), pa.string()), "")
+    source = _pick(rng, _SOURCES, n_crm)
+    phone = pc.binary_join_element_wise("+1555", pc.cast(pa.array(person), pa.string()), "")
     opted = rng.random(n_crm) < 0.05
     scores = rng.integers(0, 100, n_crm).astype(float)
     persona, region = _pick(rng, _PERSONAS, n_crm), _pick(rng, _REGIONS, n_crm)
@@ -135,7 +137,8 @@ def generate(*, prospects: int, leads: int, contacts: int, seed: int) -> BenchDa
             frame["is_converted"] = pd.Series(converted[part], dtype="boolean")
             frame["converted_contact_id"] = pd.Series(converted_contact[part], dtype="string")
         else:
-            frame["mailing_city"], frame["mailing_country"] = _text(city.slice(lo, hi - lo)), _text(country.slice(lo, hi - lo))
+            frame["mailing_city"] = _text(city.slice(lo, hi - lo))
+            frame["mailing_country"] = _text(country.slice(lo, hi - lo))
         return frame
 
     contacts_frame, leads_frame = crm_frame(0, contacts, False), crm_frame(contacts, n_crm, True)
@@ -170,15 +173,17 @@ def generate(*, prospects: int, leads: int, contacts: int, seed: int) -> BenchDa
     prospect_scores = np.concatenate([scores[source_rows], rng.integers(0, 100, new).astype(float)])
     prospect_scores[rng.random(prospects) < 0.05] += 1
     prospect_frame = pd.DataFrame({
-        "prospect_id": _text(pc.binary_join_element_wise("P", pc.cast(pa.array(np.arange(prospects)), pa.string()), "")),
+        "prospect_id": _text(pc.binary_join_element_wise("P", pc.cast(pa.array(np.arange(prospects)), pa.string()),
+                                                         "")),
         "crm_id": pd.Series(crm_of_prospect, dtype="string"),
-        "crm_type": pd.Series(np.concatenate([type_of_prospect, np.full(email_only + new, None, dtype=object)]), dtype="string"),
+        "crm_type": pd.Series(np.concatenate([type_of_prospect, np.full(email_only + new, None, dtype=object)]),
+                              dtype="string"),
         "email": _text(all_emails),
         "first_name": copied(first, _FIRST, 0.03),
         "last_name": copied(last, _LAST, 0.03),
         "title": copied(title, _TITLES, 0.03),
         "company": copied(companies, [f"Company {i}" for i in range(50)], 0.02),
-        "phone": pd.Series(pa.concat_arrays([phone.take(take), pa.nulls(new, pa.string())]).to_pandas(), dtype="string"),
+        "phone": _text(pa.concat_arrays([phone.take(take), pa.nulls(new, pa.string())])),
         "city": copied(city, _CITIES, 0.02),
         "country": copied(country, _COUNTRIES, 0.02),
         "status": pd.Series(pd.NA, index=range(prospects), dtype="string"),
@@ -195,10 +200,11 @@ def generate(*, prospects: int, leads: int, contacts: int, seed: int) -> BenchDa
         "updated_at": _stamps(rng, prospects).astype("datetime64[us, UTC]"),
         "last_activity_at": pd.Series(pd.NaT, index=range(prospects), dtype="datetime64[us, UTC]"),
     })
+    confirmed = min(1_000, email_only)  # users confirmed a match for some email-only prospects
     overrides = pd.DataFrame({
-        "entity": ["prospect"] * 1_000,
-        "app_id": prospect_frame["prospect_id"].iloc[with_id:with_id + 1_000].to_numpy(),
-        "crm_id": ids_np[rng.integers(0, n_crm, 1_000)],
+        "entity": ["prospect"] * confirmed,
+        "app_id": prospect_frame["prospect_id"].iloc[with_id:with_id + confirmed].to_numpy(),
+        "crm_id": ids_np[rng.integers(0, n_crm, confirmed)],
         "confirmed_at": pd.Timestamp("2024-06-01", tz="UTC"),
     }).astype({"entity": "string", "app_id": "string", "crm_id": "string"})
     return BenchData(prospect_frame, leads_frame, contacts_frame, overrides)

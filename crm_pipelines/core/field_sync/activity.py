@@ -19,5 +19,5 @@ def activity_push_enabled(settings: ConnectorSettings) -> bool:
 def activity_targets(matched: pd.DataFrame, settings: ConnectorSettings) -> pd.DataFrame:
     """The CRM records a prospect's activity may be logged on (prospect_id, crm_id, crm_type):
     every matched prospect's Lead or Contact when F4.8 is on, none when it is off."""
-    targets = matched[["prospect_id", "crm_id", "crm_type"]]
-    return targets.reset_index(drop=True) if activity_push_enabled(settings) else targets.iloc[0:0].reset_index(drop=True)
+    targets = matched[["prospect_id", "crm_id", "crm_type"]].reset_index(drop=True)
+    return targets if activity_push_enabled(settings) else targets.iloc[0:0]

@@ -16,8 +16,8 @@ import pandas as pd
 
 from crm_pipelines.core.field_sync.changes import CRM_TO_APP
 from crm_pipelines.core.field_sync.values import decode, storage, storage_dtype
-from crm_pipelines.core.matching.lookup import positions
-from crm_pipelines.core.matching.frames import utc_naive
+from crm_pipelines.core.matching.frames import utc_aware, utc_naive
+from crm_pipelines.core.matching.lookup import positions, shared_codes
 
 
 def apply_changes(
@@ -39,27 +39,36 @@ def apply_changes(
     if unknown:
         raise ValueError(f"changes to {object} name field(s) the {object} table lacks: {', '.join(map(str, unknown))}")
     if rows.duplicated(["app_id", "field"]).any():
-        rows = rows.sort_values("at", kind="stable", na_position="first").drop_duplicates(["app_id", "field"], keep="last")
+        rows = rows.sort_values("at", kind="stable", na_position="first")
+        rows = rows.drop_duplicates(["app_id", "field"], keep="last")
+    rows = rows.reset_index(drop=True)
 
-    table = _with_new_records(table.copy(deep=False), rows, id_column, new_row_defaults or {})
-    ids = table[id_column].astype("string")
-    for (field, field_type), group in rows.groupby(["field", "field_type"], sort=True):
-        values = storage(decode(group["new_value"], field_type), field_type)
+    table = table.copy(deep=False)
+    at = positions(rows["app_id"], table[id_column])
+    if (at < 0).any():
+        table, at = _with_new_records(table, rows, at, id_column, new_row_defaults or {})
+    for (field, field_type), group in rows.groupby(["field", "field_type"], sort=True).indices.items():
+        values = storage(decode(rows["new_value"].iloc[group], field_type), field_type)
         column = table[field]
         if str(column.dtype) != storage_dtype(field_type):
             column = column.astype(storage_dtype(field_type))
         column = column.copy()
-        column.iloc[positions(group["app_id"], ids)] = values.array
+        column.iloc[at[group]] = values.array
         table[field] = column
-    return _touch(table, ids, rows)
+    return _touch(table, at, rows["at"])
 
 
-def _with_new_records(table: pd.DataFrame, rows: pd.DataFrame, id_column: str, defaults: Mapping[str, Any]) -> pd.DataFrame:
-    named = pd.Series(rows["app_id"].unique(), dtype="string")
-    new_ids = named[positions(named, table[id_column]) < 0].reset_index(drop=True)
-    if new_ids.empty:
-        return table
-    first_at = rows.groupby("app_id")["at"].min()
+def _with_new_records(
+    table: pd.DataFrame, rows: pd.DataFrame, at: np.ndarray, id_column: str, defaults: Mapping[str, Any]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table with a row appended for each app id the rows name but the table lacks, and the
+    rows' positions in it."""
+    missing = np.flatnonzero(at < 0)
+    named = rows["app_id"].iloc[missing].reset_index(drop=True)
+    (codes,), distinct = shared_codes(named)
+    first = np.unique(codes, return_index=True)[1]  # codes number ids by first appearance
+    new_ids = named.iloc[first].reset_index(drop=True)
+    first_at = pd.Series(utc_naive(rows["at"].iloc[missing])).groupby(codes).min().sort_index()
     new = {}
     for column in table.columns:
         dtype = _nullable(table[column].dtype)
@@ -68,25 +77,30 @@ def _with_new_records(table: pd.DataFrame, rows: pd.DataFrame, id_column: str, d
         elif column in defaults:
             new[column] = pd.Series([defaults[column]] * len(new_ids), dtype=dtype)
         elif column == "created_at":
-            new[column] = pd.Series(first_at.reindex(new_ids.to_numpy()).to_numpy()).astype(dtype)
+            new[column] = utc_aware(first_at.to_numpy()).astype(dtype)
         else:
             new[column] = pd.Series(index=range(len(new_ids)), dtype=dtype)
     widened = table.astype({c: _nullable(table[c].dtype) for c in table.columns})
-    return pd.concat([widened, pd.DataFrame(new)], ignore_index=True)
+    at = at.copy()
+    at[missing] = len(table) + codes
+    return pd.concat([widened, pd.DataFrame(new)], ignore_index=True), at
 
 
-def _touch(table: pd.DataFrame, ids: pd.Series, rows: pd.DataFrame) -> pd.DataFrame:
+def _touch(table: pd.DataFrame, at: np.ndarray, stamps: pd.Series) -> pd.DataFrame:
+    """updated_at = the later of its own value and the record's latest change."""
     if "updated_at" not in table.columns:
         return table
-    latest = rows.dropna(subset=["at"]).groupby("app_id")["at"].max()
-    if latest.empty:
+    stamped = utc_naive(stamps)
+    known = ~np.isnat(stamped)
+    if not known.any():
         return table
-    at = positions(pd.Series(latest.index, dtype="string"), ids)
+    latest = pd.Series(stamped[known]).groupby(at[known]).max()
+    rows = latest.index.to_numpy()
     updated = table["updated_at"].astype("datetime64[us, UTC]").copy()
-    current = utc_naive(updated.iloc[at])
-    proposed = utc_naive(latest)
+    current = utc_naive(updated.iloc[rows])
+    proposed = latest.to_numpy()
     later = np.isnat(current) | (proposed > current)
-    updated.iloc[at[later]] = latest.iloc[np.flatnonzero(later)].array
+    updated.iloc[rows[later]] = utc_aware(proposed[later]).array
     table["updated_at"] = updated
     return table
 

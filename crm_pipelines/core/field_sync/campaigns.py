@@ -23,8 +23,8 @@ from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CRM_TO_APP, change
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
 from crm_pipelines.core.field_sync.values import canonical, empty, encode
-from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
+from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import CAMPAIGN_FIELDS
 

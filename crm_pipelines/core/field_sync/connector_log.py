@@ -23,7 +23,7 @@ def connector_log_rows(changes: pd.DataFrame, *, at: pd.Timestamp | None = None)
     missing = [c for c in _SOURCE_COLUMNS if c not in changes.columns]
     if missing:
         raise ValueError(f"connector log rows need the change column(s) {', '.join(missing)}")
-    rows = pd.DataFrame({c: changes[c].astype("string").to_numpy() for c in _SOURCE_COLUMNS}).astype("string")
+    rows = pd.DataFrame({c: changes[c].astype("string").reset_index(drop=True) for c in _SOURCE_COLUMNS})
     if at is not None:
         stamps = pd.Series(pd.Timestamp(at).tz_convert("UTC"), index=rows.index)
     elif "at" in changes.columns:

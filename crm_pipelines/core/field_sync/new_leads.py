@@ -17,8 +17,8 @@ import pandas as pd
 from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.core.field_sync.changes import APP_TO_CRM, change_rows, concat_changes
 from crm_pipelines.core.field_sync.values import canonical, empty, encode
-from crm_pipelines.core.matching.lookup import contains
 from crm_pipelines.core.matching.frames import flag, utc_instant, utc_naive
+from crm_pipelines.core.matching.lookup import contains
 from crm_pipelines.settings import FieldMapping
 from crm_pipelines.settings.fields import PROSPECT_FIELDS
 

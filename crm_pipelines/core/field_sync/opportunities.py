@@ -22,8 +22,8 @@ from crm_pipelines.core.field_sync.changes import CRM_TO_APP, change_rows, conca
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
 from crm_pipelines.core.field_sync.values import canonical, encode, same
-from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
+from crm_pipelines.core.matching.lookup import positions, taken
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import OPPORTUNITY_FIELDS, FieldType
 
@@ -76,7 +76,8 @@ def sync_opportunities(
     app_campaigns: the app's tables. company_of_account: matching.company_of_account(...)
     (crm_account_id, company_id). since: the last sync (None: every opportunity)."""
     settings = settings or ConnectorSettings()
-    require(crm_opportunities, ("id", "stage_name", "account_id", "campaign_id", "last_modified_date"), "crm_opportunities")
+    require(crm_opportunities, ("id", "stage_name", "account_id", "campaign_id", "last_modified_date"),
+            "crm_opportunities")
     require(app_opportunities, ("opportunity_id", "crm_opportunity_id", "stage_id", "updated_at"), "app_opportunities")
     crm = crm_opportunities.reset_index(drop=True)
     app = app_opportunities.reset_index(drop=True)
@@ -136,8 +137,7 @@ def _stages(crm: pd.DataFrame, window: np.ndarray, stages: pd.DataFrame) -> tupl
     keys = stage_keys(crm["stage_name"]).reset_index(drop=True)
     known_keys = stage_keys(stages["name"]).reset_index(drop=True)
     at_known = positions(keys, known_keys)
-    stage_ids = stages["stage_id"].astype("string").reset_index(drop=True).iloc[np.maximum(at_known, 0)]
-    stage_ids = stage_ids.reset_index(drop=True).mask(at_known < 0) if len(stages) else pd.Series(pd.NA, index=keys.index, dtype="string")
+    stage_ids = taken(stages["stage_id"], at_known)
     unknown = window & (at_known < 0) & keys.notna().to_numpy()
     candidates = pd.DataFrame({
         "key": keys[unknown].to_numpy(),
@@ -167,16 +167,11 @@ def _stage_rows(new_stages: pd.DataFrame) -> pd.DataFrame:
 
 def _link_values(crm: pd.DataFrame, stage_ids: pd.Series, company_of_account: pd.DataFrame,
                  app_campaigns: pd.DataFrame) -> dict[str, pd.Series]:
-    def via(keys: pd.Series, table: pd.DataFrame, key: str, value: str) -> pd.Series:
-        at = positions(keys.reset_index(drop=True), table[key])
-        values = table[value].astype("string").reset_index(drop=True)
-        if values.empty:
-            return pd.Series(pd.NA, index=range(len(at)), dtype="string")
-        return values.iloc[np.maximum(at, 0)].reset_index(drop=True).mask(at < 0)
-
     return {
-        "company_id": via(crm["account_id"], company_of_account, "crm_account_id", "company_id"),
-        "campaign_id": via(crm["campaign_id"], app_campaigns, "crm_campaign_id", "campaign_id"),
+        "company_id": taken(company_of_account["company_id"],
+                            positions(crm["account_id"], company_of_account["crm_account_id"])),
+        "campaign_id": taken(app_campaigns["campaign_id"],
+                             positions(crm["campaign_id"], app_campaigns["crm_campaign_id"])),
         "stage_id": stage_ids.reset_index(drop=True),
         "is_closed": canonical(crm["is_closed"], "boolean") if "is_closed" in crm else None,
         "is_won": canonical(crm["is_won"], "boolean") if "is_won" in crm else None,
@@ -187,7 +182,10 @@ def _link_changes(app: pd.DataFrame, crm: pd.DataFrame, links: dict[str, pd.Seri
                   app_rows: np.ndarray | None, new_ids: pd.Series | None, reason: str) -> pd.DataFrame:
     at = utc_aware(utc_naive(crm["last_modified_date"])[crm_rows])
     crm_ids = crm["id"].astype("string").iloc[crm_rows].reset_index(drop=True)
-    app_ids = new_ids if app_rows is None else app["opportunity_id"].astype("string").iloc[app_rows].reset_index(drop=True)
+    if app_rows is None:
+        app_ids = new_ids
+    else:
+        app_ids = app["opportunity_id"].astype("string").iloc[app_rows].reset_index(drop=True)
     parts = []
     for column, crm_field, field_type in _LINKS:
         if links.get(column) is None or column not in app.columns:
@@ -197,7 +195,7 @@ def _link_changes(app: pd.DataFrame, crm: pd.DataFrame, links: dict[str, pd.Seri
             old = canonical(pd.Series(pd.NA, index=range(len(crm_rows)), dtype="string"), field_type)
         else:
             old = canonical(app[column].iloc[app_rows], field_type)
-        differs = ~same(old, new, field_type) & new.notna().to_numpy() if app_rows is None else ~same(old, new, field_type)
+        differs = ~same(old, new, field_type)
         parts.append(change_rows(
             object="opportunity", app_id=app_ids[differs], crm_type="Opportunity", crm_id=crm_ids[differs],
             field=column, crm_field=crm_field, field_type=field_type, old_value=encode(old[differs], field_type),

@@ -36,8 +36,8 @@ from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
 from crm_pipelines.core.field_sync.new_leads import new_lead_changes
-from crm_pipelines.core.matching.lookup import contains, positions, shared_codes
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
+from crm_pipelines.core.matching.lookup import contains, positions, shared_codes, taken
 from crm_pipelines.core.matching.people import CONTACT, LEAD, crm_people
 from crm_pipelines.core.matching.prospects import free_people_rows
 from crm_pipelines.core.matching.successors import DELETED
@@ -227,7 +227,8 @@ def _creations(people: pd.DataFrame, free: np.ndarray, prospects: pd.DataFrame, 
         at = utc_aware(people["last_modified_date"].to_numpy()[rows])
         common = dict(object="prospect", app_id=new_ids, crm_type=crm_type, crm_id=crm_ids, old_value=None,
                       direction=CRM_TO_APP, reason="created_in_crm")
-        parts.append(change_rows(**common, field="crm_id", crm_field="Id", field_type="string", new_value=crm_ids, at=at))
+        parts.append(change_rows(**common, field="crm_id", crm_field="Id", field_type="string", new_value=crm_ids,
+                                 at=at))
         parts.append(change_rows(**common, field="crm_type", crm_field=None, field_type="string",
                                  new_value=crm_type, at=at))
         frame = frames[crm_type]
@@ -264,10 +265,7 @@ def _owners(linked: LinkedRecords, since: pd.Timestamp | None, matched_users: pd
 
 
 def _app_owner(crm_owner_ids: pd.Series, matched_users: pd.DataFrame) -> pd.Series:
-    at = positions(crm_owner_ids.reset_index(drop=True), matched_users["crm_user_id"])
-    users = matched_users["user_id"].astype("string").reset_index(drop=True)
-    owners = users.iloc[np.maximum(at, 0)].reset_index(drop=True) if len(users) else pd.Series(pd.NA, index=range(len(at)), dtype="string")
-    return owners.mask(at < 0)
+    return taken(matched_users["user_id"], positions(crm_owner_ids, matched_users["crm_user_id"]))
 
 
 def _shared_records(crm_ids: pd.Series) -> pd.Series:

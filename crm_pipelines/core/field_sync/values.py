@@ -31,7 +31,7 @@ def canonical(values: pd.Series, field_type: FieldType) -> pd.Series:
     canonical form of `field_type`, with a fresh RangeIndex."""
     values = values.reset_index(drop=True)
     if field_type == "string":
-        text = values if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is pd.NA else values.astype("string")
+        text = values.astype("string")
         blank = (text == "").fillna(False).to_numpy(dtype=bool)
         return text.mask(blank) if blank.any() else text
     if field_type == "number":

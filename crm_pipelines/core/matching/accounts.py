@@ -15,9 +15,9 @@ import pandas as pd
 
 from crm_pipelines.core.matching.company_names import normalize_company_names
 from crm_pipelines.core.matching.domains import company_domains
+from crm_pipelines.core.matching.frames import flag, require, utc_aware, utc_naive
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.frames import flag, require, utc_aware, utc_naive
 from crm_pipelines.core.matching.successors import LIVE, MERGED, OWN, follow_successors
 
 MATCHED_ACCOUNT_COLUMNS = ("company_id", "crm_account_id", "matched_by", "candidates", "ambiguous")
@@ -61,8 +61,10 @@ def match_accounts(
     n = len(companies)
 
     deleted = flag(crm_accounts, "is_deleted")
-    masters = (crm_accounts["master_record_id"].astype("string").reset_index(drop=True)
-               if "master_record_id" in crm_accounts.columns else pd.Series(pd.NA, index=account_ids.index, dtype="string"))
+    if "master_record_id" in crm_accounts.columns:
+        masters = crm_accounts["master_record_id"].astype("string").reset_index(drop=True)
+    else:
+        masters = pd.Series(pd.NA, index=account_ids.index, dtype="string")
     merged = deleted & masters.notna().to_numpy()
     chains = follow_successors(account_ids, masters, np.where(merged, MERGED, OWN).astype(np.int8), deleted)
 
@@ -126,7 +128,8 @@ def match_accounts(
         "ambiguous": candidates[hit] > 1,
     }).astype({"company_id": "string", "crm_account_id": "string", "matched_by": "string"})
     missed = np.flatnonzero(final < 0)
-    unmatched = pd.DataFrame({"company_id": company_ids.iloc[missed].to_numpy(), "reason": reason[missed]}).astype("string")
+    unmatched = pd.DataFrame({"company_id": company_ids.iloc[missed].to_numpy(), "reason": reason[missed]})
+    unmatched = unmatched.astype("string")
     held = np.zeros(len(account_ids), dtype=bool)
     held[final[hit]] = True
     free = account_ids.iloc[np.flatnonzero(~deleted & ~held)].reset_index(drop=True).rename("crm_account_id").to_frame()
@@ -162,7 +165,8 @@ def _best_by_key(
         "crm_account_id": account_ids.iloc[offered_rows].to_numpy(),
     })
     ranked = ranked.loc[ranked["code"] >= 0].sort_values(
-        ["code", "last_modified_date", "crm_account_id"], ascending=[True, False, True], kind="stable", na_position="last")
+        ["code", "last_modified_date", "crm_account_id"], ascending=[True, False, True], kind="stable",
+        na_position="last")
     ranked["rank"] = ranked.groupby("code").cumcount() + 1
     best = np.full(distinct + 1, -1, dtype=np.int64)
     top = ranked.loc[ranked["rank"] == 1]

@@ -10,12 +10,14 @@ import pandas as pd
 
 LEGAL_FORMS = (
     "incorporated", "inc", "corporation", "corp", "company", "co", "limited", "ltd", "llc", "l l c",
-    "llp", "lp", "pllc", "plc", "gmbh", "mbh", "ag", "kg", "gmbh and co kg", "and co kg", "and co", "ug", "se", "sa", "s a",
-    "sas", "sarl", "srl", "spa", "s p a", "bv", "b v", "nv", "n v", "oy", "oyj", "ab", "as", "a s",
-    "aps", "pty", "pty ltd", "pte", "pte ltd", "kk", "holdings", "group",
+    "llp", "lp", "pllc", "plc", "gmbh", "mbh", "ag", "kg", "gmbh and co kg", "and co kg", "and co", "ug",
+    "se", "sa", "s a", "sas", "sarl", "srl", "spa", "s p a", "bv", "b v", "nv", "n v", "oy", "oyj", "ab",
+    "as", "a s", "aps", "pty", "pty ltd", "pte", "pte ltd", "kk", "holdings", "group",
 )
 
-_TRAILING_FORMS = r"(?:\s+(?:" + "|".join(sorted((f.replace(" ", r"\s") for f in LEGAL_FORMS), key=len, reverse=True)) + r"))+$"
+# Longest first, so "gmbh and co kg" is removed whole rather than as "kg" after "co".
+_FORMS = "|".join(sorted((form.replace(" ", r"\s") for form in LEGAL_FORMS), key=len, reverse=True))
+_TRAILING_FORMS = r"(?:\s+(?:" + _FORMS + r"))+$"
 
 
 def normalize_company_names(names: pd.Series) -> pd.Series:

@@ -30,8 +30,11 @@ def utc_naive(values: pd.Series) -> np.ndarray:
 
 
 def utc_instant(stamp: pd.Timestamp) -> np.datetime64:
-    """One (tz-aware) instant as naive UTC datetime64[us], to compare with `utc_naive` columns."""
-    return np.datetime64(pd.Timestamp(stamp).tz_convert("UTC").tz_localize(None), "us")
+    """One instant as naive UTC datetime64[us], to compare with `utc_naive` columns (a naive
+    timestamp is read as UTC)."""
+    instant = pd.Timestamp(stamp)
+    instant = instant.tz_convert("UTC").tz_localize(None) if instant.tzinfo is not None else instant
+    return np.datetime64(instant, "us")
 
 
 def utc_aware(stamps: np.ndarray) -> pd.Series:

@@ -58,6 +58,14 @@ def _numpy(indices: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return pc.fill_null(indices, MISSING).to_numpy().astype(np.int64, copy=False)
 
 
+def taken(values: pd.Series, at: np.ndarray) -> pd.Series:
+    """`values` at positions `at` as text (RangeIndex), NA where the position is -1."""
+    text = values.astype("string").reset_index(drop=True)
+    if text.empty:
+        return pd.Series(pd.NA, index=range(len(at)), dtype="string")
+    return text.iloc[np.maximum(at, 0)].reset_index(drop=True).mask(at < 0)
+
+
 def contains(keys: pd.Series, values: pd.Series) -> np.ndarray:
     """Whether each key occurs in `values` (NA never does)."""
     return positions(keys, values) >= 0

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.emails import coded_text, normalize_emails
+from crm_pipelines.core.matching.frames import flag, require, utc_aware
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.frames import flag, require, utc_aware
 from crm_pipelines.core.matching.people import CONTACT, crm_people
 from crm_pipelines.core.matching.successors import DELETED, LIVE, OWN, SUCCESSOR_MISSING
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.emails import normalize_emails
+from crm_pipelines.core.matching.frames import flag, require, utc_naive
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.frames import flag, require, utc_naive
 
 MATCHED_USER_COLUMNS = ("user_id", "crm_user_id", "matched_by")
 
