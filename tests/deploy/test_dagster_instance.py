@@ -38,7 +38,7 @@ def _tag_limits(instance: DagsterInstance) -> dict[str, int]:
 
 
 @pytest.mark.postgres
-def test_root_dagster_yaml_runs_a_tenant_partition_on_real_postgres(postgres_url, monkeypatch, tmp_path):
+def test_root_dagster_yaml_runs_a_tenant_partition_on_real_postgres(postgres_db, postgres_url, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     with scratch_database("crm_dagster") as dagster_db:
         monkeypatch.setenv("DAGSTER_PG_URL", dagster_db.replace("postgresql+psycopg://", "postgresql+psycopg2://"))
@@ -48,7 +48,7 @@ def test_root_dagster_yaml_runs_a_tenant_partition_on_real_postgres(postgres_url
             assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
             assert _tag_limits(instance) == {"crm_pipelines/tenant": 1, "dagster/partition": 1}
 
-            TenantRegistry(open_database(postgres_url)).add_many([_tenant("acme"), _tenant("globex")])
+            TenantRegistry(postgres_db).add_many([_tenant("acme"), _tenant("globex")])
             instance.add_dynamic_partitions(tenant_partitions.name, ["acme", "globex"])
             defs = build_definitions(database_url=postgres_url)
             settings_asset = defs.get_assets_def("tenant_settings")
