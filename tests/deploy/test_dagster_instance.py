@@ -10,7 +10,6 @@ from crm_pipelines.definitions import build_definitions
 from crm_pipelines.instance import get_instance
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import validated, Tenant
-from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.postgres import scratch_database
 

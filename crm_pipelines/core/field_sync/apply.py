@@ -30,9 +30,16 @@ def apply_changes(
 ) -> pd.DataFrame:
     """`table` with the crm_to_app changes of `object` applied. New records get `new_row_defaults`
     and `created_at` = their earliest change time. When one field of one record has several
-    changes, the latest (by `at`) wins."""
+    changes, the latest (by `at`) wins. A row with no field and reason deleted_in_crm removes
+    its record."""
     rows = changes.loc[(changes["object"] == object).to_numpy(dtype=bool)
                        & (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)]
+    whole = rows["field"].isna().to_numpy(dtype=bool)
+    removed = rows.loc[whole & (rows["reason"] == "deleted_in_crm").fillna(False).to_numpy(dtype=bool), "app_id"]
+    rows = rows.loc[~whole]
+    if not removed.empty:
+        table = table.loc[positions(table[id_column], removed) < 0].reset_index(drop=True)
+        rows = rows.loc[positions(rows["app_id"], removed) < 0]
     if rows.empty:
         return table
     unknown = sorted(set(rows["field"].dropna().unique()) - set(table.columns))

@@ -10,7 +10,9 @@ Columns:
                  record created from the CRM
     crm_type     CRM object: Lead | Contact | Account | Campaign | Opportunity (NA for app-only rows)
     crm_id       the CRM record; NA for a record the CRM should create (F6, F7)
-    field        the app field
+    field        the app field; NA for a change to the record as a whole: with reason
+                 deleted_in_crm, the app record is removed (tables without a deleted flag, such
+                 as opportunity copies)
     crm_field    the CRM field (Salesforce name); NA for the app's own link fields
     field_type   string | number | boolean | date | datetime
     old_value    the receiving side's value before (text, NA for none)

@@ -43,8 +43,9 @@ _LINKS: tuple[tuple[str, str, FieldType], ...] = (
 @dataclass(frozen=True)
 class OpportunitySync:
     """changes: crm_to_app rows for app_opportunities (object opportunity; new copies under
-    `crm-<CRM id>`) and for new stages (object opportunity_stage, one row per stage giving its
-    name). new_stages: stage_id, name, is_closed, is_won to add to opportunity_stages.
+    `crm-<CRM id>`; a row with no field and reason deleted_in_crm removes a copy) and for new
+    stages (object opportunity_stage, one row per stage giving its name).
+    new_stages: stage_id, name, is_closed, is_won to add to opportunity_stages.
     removed: opportunity_id, crm_opportunity_id of copies whose CRM record was deleted.
     skipped_mappings: mappings whose CRM field was not extracted."""
 
@@ -116,7 +117,12 @@ def sync_opportunities(
         "opportunity_id": app["opportunity_id"].astype("string").iloc[app_rows[gone]].to_numpy(),
         "crm_opportunity_id": crm["id"].astype("string").iloc[gone].to_numpy(),
     }).astype("string")
-    return OpportunitySync(changes, new_stages, removed, found.skipped_mappings)
+    removals = change_rows(
+        object="opportunity", app_id=removed["opportunity_id"], crm_type="Opportunity",
+        crm_id=removed["crm_opportunity_id"], field=None, crm_field=None, field_type="string", old_value=None,
+        new_value=None, direction=CRM_TO_APP, reason="deleted_in_crm",
+        at=utc_aware(changed_at(crm)[gone]))
+    return OpportunitySync(concat_changes([changes, removals]), new_stages, removed, found.skipped_mappings)
 
 
 def apply_opportunity_sync(
@@ -127,9 +133,7 @@ def apply_opportunity_sync(
     known = positions(sync.new_stages["stage_id"], opportunity_stages["stage_id"]) >= 0
     stages = pd.concat([opportunity_stages, sync.new_stages.loc[~known]], ignore_index=True) if (~known).any() \
         else opportunity_stages
-    copies = apply_changes(app_opportunities, sync.changes, object="opportunity", id_column="opportunity_id")
-    keep = positions(copies["opportunity_id"], sync.removed["opportunity_id"]) < 0
-    return copies.loc[keep].reset_index(drop=True), stages
+    return apply_changes(app_opportunities, sync.changes, object="opportunity", id_column="opportunity_id"), stages
 
 
 def _stages(crm: pd.DataFrame, window: np.ndarray, stages: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -81,6 +81,8 @@ def test_an_existing_copy_takes_the_crm_values():
 def test_copies_of_deleted_opportunities_are_removed_and_applying_twice_is_once():
     result = sync()
     assert result.removed.to_dict("records") == [{"opportunity_id": "o4", "crm_opportunity_id": O4}]
+    assert changes(result.changes, "app_id", "crm_id", "field", "reason", reason="deleted_in_crm") == [
+        ("o4", O4, None, "deleted_in_crm")]
     copies, stages = apply_opportunity_sync(APP, STAGES, result)
     assert sorted(copies["opportunity_id"]) == ["crm-" + O2, "crm-" + O3, "o1"]
     assert stages["stage_id"].tolist() == ["s1", "s2", "crm-negotiation-review"]
