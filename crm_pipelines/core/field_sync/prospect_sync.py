@@ -40,7 +40,7 @@ from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aw
 from crm_pipelines.core.matching.lookup import contains, positions, shared_codes, taken
 from crm_pipelines.core.matching.people import CONTACT, LEAD, crm_people
 from crm_pipelines.core.matching.prospects import free_people_rows
-from crm_pipelines.core.matching.successors import DELETED
+from crm_pipelines.core.matching.successors import DELETED, LIVE
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import PROSPECT_FIELDS
 
@@ -85,13 +85,17 @@ def sync_prospects(
 ) -> ProspectSync:
     """All prospect changes due, both ways.
 
-    matched: match_prospects(...).matched (prospect_id, crm_id, crm_type, matched_by).
+    matched: match_prospects(...).matched (prospect_id, crm_id, matched_by); links to records
+    that are no longer live (a stale matched frame) are left out.
     prospects: the app's prospects table. crm_leads / crm_contacts: the extracted tables
     (mapped custom fields in `mapped_fields`). since: the last sync; None compares everything.
     matched_users: match_users(...).matched (user_id, crm_user_id), to pull owners.
+    people: crm_people(crm_leads, crm_contacts), when the caller has it already.
     """
     settings = settings or ConnectorSettings()
     require(prospects, ("prospect_id", "crm_id", "crm_type", "updated_at"), "prospects")
+    require(matched, ("prospect_id", "crm_id", "matched_by"), "matched prospects")
+    prospects = prospects.reset_index(drop=True)
     if people is None:
         people = crm_people(crm_leads, crm_contacts)
     frames = {CONTACT: crm_contacts.reset_index(drop=True), LEAD: crm_leads.reset_index(drop=True)}
@@ -100,11 +104,12 @@ def sync_prospects(
 
     live = ~flag(prospects, "is_deleted")
     matched_rows = positions(matched["prospect_id"], prospect_ids)
-    keep = matched_rows >= 0
-    keep[keep] = live[matched_rows[keep]]
-    links = matched.loc[keep].reset_index(drop=True)
-    m_rows = matched_rows[keep]
-    m_people = positions(links["crm_id"], people["crm_id"])
+    matched_people = positions(matched["crm_id"], people["crm_id"])
+    keep = (matched_rows >= 0) & (matched_people >= 0)
+    keep[keep] = live[matched_rows[keep]] & (people["fate"].to_numpy()[matched_people[keep]] == LIVE)
+    m_rows, m_people = matched_rows[keep], matched_people[keep]
+    links = matched.loc[keep, ["prospect_id", "crm_id", "matched_by"]].reset_index(drop=True)
+    links["crm_type"] = people["crm_type"].iloc[m_people].reset_index(drop=True)
 
     stored_at = positions(prospects["crm_id"], people["crm_id"])
     crm_columns = {

@@ -71,7 +71,7 @@ def winner(sync):
     return rows[0] if rows else None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(a_value=VALUES, a_minutes=st.integers(0, 3), b_value=VALUES, b_minutes=st.integers(0, 3))
 def test_the_newer_side_wins_whichever_side_it_is(a_value, a_minutes, b_value, b_minutes):
     a_in_app, (matched, app, crm) = title_sync(a_value, a_minutes, b_value, b_minutes)
