@@ -8,8 +8,9 @@ CRM; a tenth of the CRM records have no prospect; some Leads are converted, some
 or deleted; about one linked pair in ten differs in a field, newer on either side. Custom fields
 sit in `mapped_fields` dicts, as the warehouse holds them.
 
-Target: matching plus both directions of field sync under 15 s, peak RSS under 3 GB.
-Results go to bench/results/matching.json.
+Target: matching plus both directions of field sync under 15 s, peak RSS under 3 GB. The figure
+is the best of three rounds in one process (other work on the machine only ever slows a round
+down); every round's time is recorded too. Results go to bench/results/matching.json.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "matching.json"
 
 PROSPECTS, LEADS, CONTACTS, SEED = 1_000_000, 450_000, 550_000, 7
+ROUNDS = 3
 TARGET_SECONDS, TARGET_RSS_MIB = 15.0, 3072.0
 
 
@@ -209,8 +211,10 @@ def generate(*, prospects: int, leads: int, contacts: int, seed: int) -> BenchDa
     }).astype({"entity": "string", "app_id": "string", "crm_id": "string"})
     return BenchData(prospect_frame, leads_frame, contacts_frame, overrides)
 
+# Runs in the child: the inputs once, then matching and sync ROUNDS times (the machine is shared,
+# so the best round is the figure and every round is kept), with wall and CPU time of each.
 _CHILD = f"""
-import json, resource, sys, time
+import gc, json, resource, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from bench.bench_matching import generate
 from crm_pipelines.core.field_sync import sync_prospects
@@ -218,14 +222,23 @@ from crm_pipelines.core.matching import match_prospects
 
 data = generate(prospects={PROSPECTS}, leads={LEADS}, contacts={CONTACTS}, seed={SEED})
 generated_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-begin = time.perf_counter()
-matches = match_prospects(data.prospects, data.leads, data.contacts, data.overrides, match_by_email=True)
-matched_at = time.perf_counter()
-sync = sync_prospects(matches.matched, data.prospects, data.leads, data.contacts)
-done = time.perf_counter()
+rounds = []
+for _ in range({ROUNDS}):
+    matches = sync = None
+    gc.collect()
+    begin, cpu = time.perf_counter(), time.process_time()
+    matches = match_prospects(data.prospects, data.leads, data.contacts, data.overrides, match_by_email=True)
+    matched_at = time.perf_counter()
+    sync = sync_prospects(matches.matched, data.prospects, data.leads, data.contacts)
+    done = time.perf_counter()
+    rounds.append({{"match_seconds": matched_at - begin, "sync_seconds": done - matched_at,
+                    "seconds": done - begin, "cpu_seconds": time.process_time() - cpu}})
+best = min(rounds, key=lambda r: r["seconds"])
 print(json.dumps({{
-    "match_seconds": matched_at - begin,
-    "sync_seconds": done - matched_at,
+    "match_seconds": best["match_seconds"],
+    "sync_seconds": best["sync_seconds"],
+    "cpu_seconds": best["cpu_seconds"],
+    "rounds_seconds": [r["seconds"] for r in rounds],
     "generated_peak_rss_mib": generated_kib / 1024,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "matched_by": matches.matched["matched_by"].value_counts().to_dict(),
@@ -255,6 +268,8 @@ def run() -> dict[str, object]:
         "seconds": round(seconds, 3),
         "match_seconds": round(figures["match_seconds"], 3),
         "sync_seconds": round(figures["sync_seconds"], 3),
+        "cpu_seconds": round(figures["cpu_seconds"], 3),
+        "rounds_seconds": [round(s, 3) for s in figures["rounds_seconds"]],
         "peak_rss_mib": round(figures["peak_rss_mib"], 1),
         "input_peak_rss_mib": round(figures["generated_peak_rss_mib"], 1),
         "target_seconds": TARGET_SECONDS,
@@ -277,7 +292,8 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"matching {PROSPECTS:,} prospects against {LEADS + CONTACTS:,} leads and contacts, then field sync both "
-          f"ways: {result['seconds']} s (match {result['match_seconds']} s, sync {result['sync_seconds']} s), peak RSS "
+          f"ways: {result['seconds']} s, best of {result['rounds_seconds']} (match {result['match_seconds']} s, sync "
+          f"{result['sync_seconds']} s, {result['cpu_seconds']} s of CPU), peak RSS "
           f"{result['peak_rss_mib']} MiB (inputs alone {result['input_peak_rss_mib']} MiB); "
           f"{result['inbound_changes']:,} inbound and {result['outbound_changes']:,} outbound changes; "
           f"within targets: {result['within_targets']}; written to {RESULTS.relative_to(ROOT)}")

@@ -37,7 +37,7 @@ from crm_pipelines.core.field_sync.crm_values import crm_field_columns
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
 from crm_pipelines.core.field_sync.new_leads import new_lead_changes
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
-from crm_pipelines.core.matching.lookup import contains, positions, shared_codes, taken
+from crm_pipelines.core.matching.lookup import contains, positions, taken
 from crm_pipelines.core.matching.people import CONTACT, LEAD, crm_people
 from crm_pipelines.core.matching.prospects import free_people_rows
 from crm_pipelines.core.matching.successors import DELETED, LIVE
@@ -128,7 +128,7 @@ def sync_prospects(
                                   matched_users))
 
     outbound, skipped = [], []
-    shared = _shared_records(links.loc[~merged_away, "crm_id"])
+    shared = _shared_records(people, m_people[~merged_away])
     gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
     for crm_type in (CONTACT, LEAD):
         pick = ~merged_away & (links["crm_type"] == crm_type).fillna(False).to_numpy(dtype=bool)
@@ -171,11 +171,12 @@ def _relinks(links: pd.DataFrame, rows: np.ndarray, at_people: np.ndarray, prosp
 
 def _merges(links: pd.DataFrame, rows: np.ndarray, prospects: pd.DataFrame, at_people: np.ndarray,
             people: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Prospects merged into the prospect that survives on their record, and which links those are."""
-    (codes,), distinct = shared_codes(links["crm_id"])
+    """Prospects merged into the prospect that survives on their record, and which links those are.
+    Records are told apart by their position in `people` (`at_people`), not by hashing ids again."""
+    codes = at_people
     is_merged = (links["matched_by"] == "merged").to_numpy(dtype=bool)
-    crowded = np.bincount(codes, minlength=distinct)[codes] > 1
-    has_merged = np.bincount(codes, weights=is_merged, minlength=distinct)[codes] > 0
+    crowded = np.bincount(codes, minlength=len(people))[codes] > 1
+    has_merged = np.bincount(codes, weights=is_merged, minlength=len(people))[codes] > 0
     involved = np.flatnonzero(crowded & has_merged)
     merged_away = np.zeros(len(links), dtype=bool)
     if involved.size == 0:
@@ -273,11 +274,9 @@ def _app_owner(crm_owner_ids: pd.Series, matched_users: pd.DataFrame) -> pd.Seri
     return taken(matched_users["user_id"], positions(crm_owner_ids, matched_users["crm_user_id"]))
 
 
-def _shared_records(crm_ids: pd.Series) -> pd.Series:
-    """The CRM ids more than one prospect holds."""
-    (codes,), distinct = shared_codes(crm_ids)
-    crowded = np.bincount(codes[codes >= 0], minlength=distinct)[np.maximum(codes, 0)] > 1
-    return crm_ids[crowded & (codes >= 0)].drop_duplicates()
+def _shared_records(people: pd.DataFrame, held: np.ndarray) -> pd.Series:
+    """The CRM ids more than one prospect holds (`held`: positions in `people` of the records held)."""
+    return people["crm_id"].iloc[np.flatnonzero(np.bincount(held, minlength=len(people)) > 1)]
 
 
 def _one_sender_per_record(outbound: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
