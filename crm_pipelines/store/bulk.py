@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+import psycopg
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -164,7 +165,7 @@ def upsert_frame(
         try:
             with conn.begin_nested():
                 return _copy_into(conn, table, df, columns)
-        except IntegrityError:
+        except (IntegrityError, psycopg.errors.UniqueViolation):
             pass  # some rows were there already (a resumed sync): upsert them all below
     staging = f"staging_{table.name}"
     conn.execute(text(f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" (LIKE "{table.name}") ON COMMIT DELETE ROWS'))

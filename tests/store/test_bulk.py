@@ -47,3 +47,20 @@ def test_naive_datetimes_are_refused(db):
     with pytest.raises(Exception, match="naive"):
         with db.transaction() as conn:
             insert_frame(conn, tenant_settings, frame)
+
+
+@pytest.mark.postgres
+def test_upsert_of_likely_new_rows_falls_back_when_some_exist(postgres_db):
+    from crm_pipelines.store.bulk import upsert_frame
+
+    def rows(values):
+        return pd.DataFrame({"tenant_id": "acme", "setting": ["a", "b"], "value": values, "is_default": True,
+                             "captured_at": datetime(2026, 1, 1, tzinfo=UTC)})
+
+    with postgres_db.transaction() as conn:
+        upsert_frame(conn, tenant_settings, rows(["1", "2"]), ["tenant_id", "setting"], likely_new=True)
+    with postgres_db.transaction() as conn:
+        upsert_frame(conn, tenant_settings, rows(["3", "4"]), ["tenant_id", "setting"], likely_new=True)
+    with postgres_db.engine.connect() as conn:
+        back = read_frame(conn, tenant_settings, order_by=["setting"])
+    assert back["value"].tolist() == ["3", "4"]
