@@ -10,7 +10,9 @@ T0 = "2024-01-01T00:00:00Z"
 
 
 def at(text: str) -> pd.Timestamp:
-    return pd.Timestamp(text).tz_convert("UTC") if pd.Timestamp(text).tzinfo else pd.Timestamp(text, tz="UTC")
+    """A UTC timestamp from ISO text (naive text read as UTC)."""
+    stamp = pd.Timestamp(text)
+    return stamp.tz_convert("UTC") if stamp.tzinfo else stamp.tz_localize("UTC")
 
 
 _PERSON = {
