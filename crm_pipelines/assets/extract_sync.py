@@ -96,7 +96,7 @@ def sync_object(
                 result.cursor_after = cursor
                 if result.preview is None and len(converted.rows):
                     result.preview = converted.rows.head(10)
-                usage = client.last_usage
+                usage = page.usage
                 if usage is not None and usage.remaining_share < reserve_share and not page.done:
                     raise OrgNearLimit(
                         tenant.id,

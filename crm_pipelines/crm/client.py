@@ -57,6 +57,8 @@ class QueryPage:
     records: list[dict[str, Any]]
     total_size: int
     done: bool
+    # The org's own usage as reported with this page (pages may be read ahead of their use).
+    usage: OrgUsage | None = None
 
 
 class _SessionExpired(Exception):
@@ -99,7 +101,10 @@ class SalesforceClient:
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"} if batch_size else None
         body = self.get(f"{self.api_base}/{resource}", params={"q": soql}, headers=headers, what=f"{resource} {soql[:200]}")
         while True:
-            page = QueryPage(records=body.get("records", []), total_size=int(body.get("totalSize", 0)), done=bool(body.get("done", True)))
+            page = QueryPage(
+                records=body.get("records", []), total_size=int(body.get("totalSize", 0)),
+                done=bool(body.get("done", True)), usage=self.last_usage,
+            )
             yield page
             if page.done or not body.get("nextRecordsUrl"):
                 return

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import requests
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from crm_pipelines.automation.sensors import api_limit_backoff
@@ -123,3 +124,31 @@ def test_a_long_retry_after_defers_instead_of_waiting(db, sim):
     [request] = evaluate_sensor(instance, db, 7300)
     assert run_request(instance, db, request, 7300).success
     assert DeferralStore(db).open("acme") == []
+
+
+def test_the_sync_stops_early_when_the_org_itself_is_near_its_own_limit(db):
+    """Other integrations share the org's quota. With 50% kept in reserve, an org limit of 10 and 4
+    calls already spent by another integration, the sync reads Sforce-Limit-Info, stops once the
+    org has less than half left, and defers the rest."""
+    _TOKENS.clear()
+    with run_simulator(orgs=("acme",), scale="small", seed=5) as sim:
+        register_sim_tenant(db, sim, "acme", **{"api_budget.org_reserve_percent": "50"})
+        org = sim.org("acme")
+        org.set_api_limit(10)
+        other = sim.issue_token("acme")
+        for _ in range(4):
+            requests.get(f"{sim.base_url}/services/data/v60.0/limits/", headers={"Authorization": f"Bearer {other}"}).raise_for_status()
+        contacts = len(org.rows("Contact", include_deleted=True))
+        assert contacts > 4000, "needs at least three pages"
+
+        result = sync(db, "acme", selection={"crm_contacts"})
+        assert result.success
+        [deferral] = DeferralStore(db).open("acme")
+        assert deferral.objects == ("Contact",)
+        assert "kept for its other integrations" in deferral.reason
+        md = metadata_by_asset(result)["crm_contacts"]
+        assert md["deferred"] is True
+        # 4 calls by the other integration, then describe (5 of 10: half left, go on) and page 1
+        # (6 of 10: 40% left, under the reserve): stop there, with at most one page read ahead.
+        assert md["records_read"] == 2000
+        assert org.api_usage()["used"] <= 7
