@@ -1,7 +1,8 @@
 """Reading ahead: the next query page travels over the wire while this one is written.
 
-One page ahead at most, so a sync that stops early (budget, org limit) has spent at most one
-call more than it used, and that call was still counted against the budget before it was sent.
+Exactly one item ahead at most: the fetcher asks for the next item only once the consumer has
+taken the previous one. So a sync that stops early (budget, org limit) has spent at most one call
+more than it used, and that call was still counted against the budget before it was sent.
 """
 
 from __future__ import annotations
@@ -18,33 +19,38 @@ _DONE = object()
 def read_ahead(items: Iterable[T]) -> Iterator[T]:
     """Yield `items` in order while a background thread fetches the next one. An exception raised
     while fetching is raised here, at the position where the item would have been."""
-    slots: queue.Queue = queue.Queue(maxsize=1)
+    handed: queue.Queue = queue.Queue()
+    may_fetch = threading.Semaphore(1)
     stop = threading.Event()
 
     def fetch() -> None:
+        iterator = iter(items)
         try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        slots.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+            while True:
+                while not may_fetch.acquire(timeout=0.1):
+                    if stop.is_set():
+                        return
                 if stop.is_set():
                     return
-            slots.put((_DONE, None))
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    handed.put((_DONE, None))
+                    return
+                handed.put((item, None))
         except BaseException as exc:  # handed over to the consumer, never lost
-            slots.put((None, exc))
+            handed.put((None, exc))
 
     worker = threading.Thread(target=fetch, name="crm-read-ahead", daemon=True)
     worker.start()
     try:
         while True:
-            item, error = slots.get()
+            item, error = handed.get()
             if error is not None:
                 raise error
             if item is _DONE:
                 return
+            may_fetch.release()  # this one is taken: the next may travel while it is used
             yield item
     finally:
         stop.set()
