@@ -9,7 +9,7 @@ replaces and reads exactly one tenant's rows through it, and no query can forget
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table, Text
 
 from crm_pipelines.crm.objects import CRM_OBJECTS, CrmField, CrmObject
 
@@ -157,4 +157,304 @@ crm_rejected_records = Table(
     Column("raw", json_type(), nullable=False),
     Column("run_id", String(64), nullable=True),
     Column("rejected_at", UtcDateTime(), nullable=False),
+)
+
+# -- the app's own tables (the app database of the spec's "systems" table) ---------------------
+# Ids of app records are the app's own text ids; CRM ids are Salesforce's 18-character ids.
+_APP_ID = 64
+
+app_users = Table(
+    "app_users",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("user_id", String(_APP_ID), primary_key=True),
+    Column("email", Text(), nullable=True),
+    Column("full_name", Text(), nullable=True),
+    Column("is_active", Boolean(), nullable=True),
+)
+
+prospects = Table(
+    "prospects",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("prospect_id", String(_APP_ID), primary_key=True),
+    Column("crm_id", String(18), nullable=True),
+    Column("crm_type", String(16), nullable=True),
+    Column("email", Text(), nullable=True),
+    Column("first_name", Text(), nullable=True),
+    Column("last_name", Text(), nullable=True),
+    Column("title", Text(), nullable=True),
+    Column("company", Text(), nullable=True),
+    Column("phone", Text(), nullable=True),
+    Column("city", Text(), nullable=True),
+    Column("country", Text(), nullable=True),
+    Column("status", Text(), nullable=True),
+    Column("lead_source", Text(), nullable=True),
+    Column("industry", Text(), nullable=True),
+    Column("lead_score", Float(), nullable=True),
+    Column("opted_out", Boolean(), nullable=True),
+    Column("persona", Text(), nullable=True),
+    Column("region", Text(), nullable=True),
+    Column("owner_user_id", String(_APP_ID), nullable=True),
+    Column("owner_email", Text(), nullable=True),
+    Column("is_deleted", Boolean(), nullable=True),
+    Column("merged_into", String(_APP_ID), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+    Column("last_activity_at", UtcDateTime(), nullable=True),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("company_id", String(_APP_ID), primary_key=True),
+    Column("crm_account_id", String(18), nullable=True),
+    Column("name", Text(), nullable=True),
+    Column("website", Text(), nullable=True),
+    Column("domain", Text(), nullable=True),
+    Column("industry", Text(), nullable=True),
+    Column("type", Text(), nullable=True),
+    Column("city", Text(), nullable=True),
+    Column("country", Text(), nullable=True),
+    Column("employee_count", Float(), nullable=True),
+    Column("annual_revenue", Float(), nullable=True),
+    Column("tier", Text(), nullable=True),
+    Column("owner_email", Text(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+)
+
+app_campaigns = Table(
+    "app_campaigns",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("campaign_id", String(_APP_ID), primary_key=True),
+    Column("crm_campaign_id", String(18), nullable=True),
+    Column("name", Text(), nullable=True),
+    Column("type", Text(), nullable=True),
+    Column("status", Text(), nullable=True),
+    Column("is_active", Boolean(), nullable=True),
+    Column("start_date", Date(), nullable=True),
+    Column("end_date", Date(), nullable=True),
+    Column("owner_email", Text(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+)
+
+opportunity_stages = Table(
+    "opportunity_stages",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("stage_id", String(_APP_ID), primary_key=True),
+    Column("name", Text(), nullable=True),
+    Column("is_closed", Boolean(), nullable=True),
+    Column("is_won", Boolean(), nullable=True),
+)
+
+app_opportunities = Table(
+    "app_opportunities",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("opportunity_id", String(_APP_ID), primary_key=True),
+    Column("crm_opportunity_id", String(18), nullable=True),
+    Column("name", Text(), nullable=True),
+    Column("company_id", String(_APP_ID), nullable=True),
+    Column("campaign_id", String(_APP_ID), nullable=True),
+    Column("stage_id", String(_APP_ID), nullable=True),
+    Column("amount", Float(), nullable=True),
+    Column("probability", Float(), nullable=True),
+    Column("close_date", Date(), nullable=True),
+    Column("is_closed", Boolean(), nullable=True),
+    Column("is_won", Boolean(), nullable=True),
+    Column("owner_email", Text(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=True),
+)
+
+activity_events = Table(
+    "activity_events",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("event_id", String(_APP_ID), primary_key=True),
+    Column("prospect_id", String(_APP_ID), nullable=True),
+    Column("user_id", String(_APP_ID), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("object_type", String(40), nullable=True),
+    Column("object_id", String(_APP_ID), nullable=True),
+    Column("object_name", Text(), nullable=True),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+)
+
+cadences = Table(
+    "cadences",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("cadence_id", String(_APP_ID), primary_key=True),
+    Column("name", Text(), nullable=False),
+)
+
+cadence_memberships = Table(
+    "cadence_memberships",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("membership_id", String(_APP_ID), primary_key=True),
+    Column("prospect_id", String(_APP_ID), nullable=False),
+    Column("cadence_id", String(_APP_ID), nullable=False),
+    Column("current_touch", Integer(), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
+)
+
+cadence_touches = Table(
+    "cadence_touches",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("touch_id", String(_APP_ID), primary_key=True),
+    Column("membership_id", String(_APP_ID), nullable=False),
+    Column("prospect_id", String(_APP_ID), nullable=False),
+    Column("user_id", String(_APP_ID), nullable=True),
+    Column("touch_number", Integer(), nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+)
+
+# X3: a confirmed match per app record; confirming again replaces it. An input of every
+# matching rebuild, never a result of one, so no rebuild can lose it.
+match_overrides = Table(
+    "match_overrides",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("entity", String(16), primary_key=True),
+    Column("app_id", String(_APP_ID), primary_key=True),
+    Column("crm_id", String(18), nullable=False),
+    Column("confirmed_at", UtcDateTime(), nullable=False),
+)
+
+manual_list_overrides = Table(
+    "manual_list_overrides",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("user_id", String(_APP_ID), primary_key=True),
+    Column("list", String(32), primary_key=True),
+    Column("crm_id", String(18), primary_key=True),
+    Column("at", UtcDateTime(), primary_key=True),
+    Column("action", String(40), nullable=False),
+)
+
+auto_save_rule_selections = Table(
+    "auto_save_rule_selections",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("user_id", String(_APP_ID), primary_key=True),
+    # JSON lists of rule ids ("A1".."A3", "P1".."P5").
+    Column("account_rules", json_type(), nullable=False),
+    Column("lead_rules", json_type(), nullable=False),
+)
+
+push_requests = Table(
+    "push_requests",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("request_id", String(_APP_ID), primary_key=True),
+    Column("prospect_id", String(_APP_ID), nullable=False),
+    Column("requested_by", String(_APP_ID), nullable=True),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+todos = Table(
+    "todos",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("todo_id", String(_APP_ID), primary_key=True),
+    Column("prospect_id", String(_APP_ID), nullable=False),
+    Column("assignee_user_id", String(_APP_ID), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# F4.9: the labels the app shows for mapped custom fields, as last taken from the CRM.
+app_field_labels = Table(
+    "app_field_labels",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("crm_object", String(80), primary_key=True),
+    Column("crm_field", String(80), primary_key=True),
+    Column("label", Text(), nullable=True),
+)
+
+# -- matching and field-sync asset tables (written by the IO manager) ---------------------------
+matched_users = Table(
+    "matched_users",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("user_id", String(_APP_ID), primary_key=True),
+    Column("crm_user_id", String(18), nullable=False),
+    Column("matched_by", String(16), nullable=False),
+)
+
+matched_prospects = Table(
+    "matched_prospects",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("prospect_id", String(_APP_ID), primary_key=True),
+    Column("crm_id", String(18), nullable=False),
+    Column("crm_type", String(16), nullable=False),
+    Column("matched_by", String(16), nullable=False),
+    Column("candidates", Integer(), nullable=False),
+    Column("ambiguous", Boolean(), nullable=False),
+)
+
+matched_accounts = Table(
+    "matched_accounts",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("company_id", String(_APP_ID), primary_key=True),
+    Column("crm_account_id", String(18), nullable=False),
+    Column("matched_by", String(16), nullable=False),
+    Column("candidates", Integer(), nullable=False),
+    Column("ambiguous", Boolean(), nullable=False),
+)
+
+# The app → CRM changes the latest field sync found due, for the outbound push (P6, P7, F7).
+outbound_field_changes = Table(
+    "outbound_field_changes",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("position", Integer(), primary_key=True),
+    Column("object", String(32), nullable=False),
+    Column("app_id", String(_APP_ID), nullable=False),
+    Column("crm_type", String(16), nullable=True),
+    Column("crm_id", String(18), nullable=True),
+    Column("field", String(80), nullable=True),
+    Column("crm_field", String(80), nullable=True),
+    Column("field_type", String(16), nullable=False),
+    Column("old_value", Text(), nullable=True),
+    Column("new_value", Text(), nullable=True),
+    Column("reason", String(40), nullable=False),
+    Column("at", UtcDateTime(), nullable=True),
+)
+
+# F8: every change the connector applied, either way. The id is `<run>/<batch>/<position>`, so a
+# step that is retried within its run rewrites its own rows instead of logging them twice.
+connector_log = Table(
+    "connector_log",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("id", String(200), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("object", String(32), nullable=False),
+    Column("app_id", String(_APP_ID), nullable=True),
+    Column("crm_type", String(16), nullable=True),
+    Column("crm_id", String(18), nullable=True),
+    Column("field", String(80), nullable=True),
+    Column("crm_field", String(80), nullable=True),
+    Column("old_value", Text(), nullable=True),
+    Column("new_value", Text(), nullable=True),
+    Column("direction", String(16), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Index("ix_connector_log_tenant_id_at", "tenant_id", "at"),
+    Index("ix_connector_log_tenant_id_app_id", "tenant_id", "app_id"),
+    Index("ix_connector_log_tenant_id_crm_id", "tenant_id", "crm_id"),
 )
