@@ -1,0 +1,60 @@
+"""The connector log (F8): appending the changes a sync applied, and reading them back.
+
+Rows are core.field_sync's connector-log rows (LOG_COLUMNS) plus the tenant and the run. Each row's
+id is `<run>/<batch>/<position>`: a step retried within its run writes the same ids again and so
+replaces its own rows rather than logging its changes twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import and_, desc, or_, select
+
+from crm_pipelines.store.bulk import typed_frame, upsert_frame
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.tables import connector_log
+
+LOGGED_COLUMNS = (
+    "at", "object", "app_id", "crm_type", "crm_id", "field", "crm_field",
+    "old_value", "new_value", "direction", "reason",
+)
+
+
+def append_log(db: Database, tenant_id: str, rows: pd.DataFrame, *, run_id: str | None, batch: str) -> int:
+    """Store `rows` (LOGGED_COLUMNS; other columns are never copied) for the tenant and run, in one
+    transaction; `batch` names the step that applied them (an asset name). Returns the row count."""
+    missing = [c for c in LOGGED_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(f"connector log rows for tenant '{tenant_id}' lack the column(s) {', '.join(missing)}")
+    if rows.empty:
+        return 0
+    prefix = f"{run_id or 'run-' + uuid.uuid4().hex}/{batch}/"
+    frame = rows[list(LOGGED_COLUMNS)].reset_index(drop=True)
+    frame.insert(0, "id", prefix + pd.Series(range(len(frame))).map("{:07d}".format))
+    frame.insert(0, "tenant_id", tenant_id)
+    frame["run_id"] = run_id
+    with db.transaction() as conn:
+        return upsert_frame(conn, connector_log, frame, ["tenant_id", "id"], context=f"tenant '{tenant_id}', connector log")
+
+
+def read_log(
+    db: Database, tenant_id: str, *, record: str | None = None, since: datetime | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """The tenant's log rows, oldest first: those about `record` (an app id or a CRM id), at or
+    after `since`; with `limit`, only the latest `limit` of them."""
+    where = [connector_log.c.tenant_id == tenant_id]
+    if record is not None:
+        where.append(or_(connector_log.c.app_id == record, connector_log.c.crm_id == record))
+    if since is not None:
+        where.append(connector_log.c.at >= since)
+    stmt = select(connector_log).where(and_(*where)).order_by(desc(connector_log.c.at), desc(connector_log.c.id))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with db.engine.connect() as conn:
+        result = conn.execute(stmt)
+        frame = pd.DataFrame.from_records(result.fetchall(), columns=list(result.keys()))
+    return typed_frame(frame, connector_log).iloc[::-1].reset_index(drop=True)
