@@ -1,0 +1,135 @@
+"""The production setup, for real: webserver and daemon on the root dagster.yaml with dagster-postgres,
+a backfill of three tenants launched through the GraphQL API (as the UI does), every run succeeding,
+and never two runs of one tenant at once (the run queue's per-tenant limit)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from crm_pipelines.sim.server import run_simulator
+from tests.postgres import scratch_database
+from tests.sim_tenants import register_sim_tenant
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+TENANTS = ("acme", "globex", "initech")
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+LAUNCH_BACKFILL = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+  }
+}
+"""
+RUNS = """
+query Runs {
+  runsOrError(filter: {pipelineName: "crm_sync"}) {
+    ... on Runs { results { runId status tags { key value } startTime endTime } }
+  }
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _graphql(base: str, query: str, variables: dict | None = None) -> dict:
+    response = requests.post(f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    return body["data"]
+
+
+def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, postgres_url, tmp_path, monkeypatch):
+    with run_simulator(orgs=TENANTS, scale="tiny", seed=2) as sim, scratch_database("crm_dagster") as dagster_db:
+        for tenant in TENANTS:
+            register_sim_tenant(postgres_db, sim, tenant)
+        env = {
+            **os.environ,
+            "DAGSTER_HOME": str(ROOT),
+            "DAGSTER_PG_URL": dagster_db.replace("postgresql+psycopg://", "postgresql+psycopg2://"),
+            "CRM_PIPELINES_DB_URL": postgres_url,
+            "CRM_PIPELINES_DATA_DIR": str(tmp_path / "data"),
+        }
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        logs = tmp_path / "logs"
+        logs.mkdir()
+        # Relative paths of the root dagster.yaml (artifacts, step logs) land in the test's folder.
+        processes = [
+            subprocess.Popen([str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+                             cwd=tmp_path, env=env, stdout=open(logs / "webserver.log", "w"), stderr=subprocess.STDOUT),
+            subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+                             cwd=tmp_path, env=env, stdout=open(logs / "daemon.log", "w"), stderr=subprocess.STDOUT),
+        ]
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if requests.get(f"{base}/server_info", timeout=2).ok:
+                        break
+                except requests.ConnectionError:
+                    pass
+                assert time.monotonic() < deadline, (logs / "webserver.log").read_text()
+                time.sleep(0.5)
+
+            from dagster import DagsterInstance
+
+            monkeypatch.chdir(tmp_path)
+            monkeypatch.setenv("DAGSTER_PG_URL", env["DAGSTER_PG_URL"])
+            instance = DagsterInstance.from_config(str(ROOT))
+            instance.add_dynamic_partitions("tenants", list(TENANTS))
+            params = {
+                "selector": {
+                    "partitionSetName": "crm_sync_partition_set",
+                    "repositorySelector": {"repositoryLocationName": "crm_pipelines", "repositoryName": "__repository__"},
+                },
+                "partitionNames": list(TENANTS),
+                "fromFailure": False,
+            }
+            # Twice: two runs per tenant are queued at once, and the queue must keep them apart.
+            for _ in range(2):
+                launched = _graphql(base, LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
+                assert launched["__typename"] == "LaunchBackfillSuccess", launched
+
+            deadline = time.monotonic() + 420
+            while True:
+                runs = _graphql(base, RUNS)["runsOrError"]["results"]
+                finished = [r for r in runs if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")]
+                if len(runs) == 2 * len(TENANTS) and len(finished) == len(runs):
+                    break
+                assert time.monotonic() < deadline, f"runs did not finish: {[(r['runId'], r['status']) for r in runs]}\n" + (logs / "daemon.log").read_text()[-3000:]
+                time.sleep(2)
+            instance.dispose()
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    assert all(r["status"] == "SUCCESS" for r in runs), [(r["runId"], r["status"]) for r in runs]
+    by_tenant: dict[str, list[tuple[float, float]]] = {}
+    for run in runs:
+        tenant = {t["key"]: t["value"] for t in run["tags"]}["dagster/partition"]
+        by_tenant.setdefault(tenant, []).append((run["startTime"], run["endTime"]))
+    assert sorted(by_tenant) == sorted(TENANTS)
+    for tenant, spans in by_tenant.items():
+        first, second = sorted(spans)
+        assert first[1] <= second[0], f"two runs of {tenant} overlapped: {spans}"
