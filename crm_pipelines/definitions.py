@@ -5,6 +5,7 @@ from dagster import Definitions, load_assets_from_modules
 from crm_pipelines.assets import extract, tenants
 from crm_pipelines.automation.jobs import crm_sync_job
 from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.store.io_manager import TenantTableIOManager
@@ -16,7 +17,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
     return Definitions(
         assets=load_assets_from_modules([tenants, extract]),
         jobs=[crm_sync_job],
-        sensors=[api_limit_backoff],
+        sensors=[api_limit_backoff, tenant_registry, crm_sync_due],
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),

@@ -5,10 +5,10 @@ from dagster import AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationC
 from crm_pipelines.automation.jobs import JOBS_BY_NAME
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 
-TENANT_TAG = "crm_pipelines/tenant"
 
 
 @sensor(

@@ -106,11 +106,14 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
                 launched = _graphql(base, LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
                 assert launched["__typename"] == "LaunchBackfillSuccess", launched
 
+            # The tenant-registry and sync-due sensors launch runs of their own meanwhile (catch-up
+            # on connect, frequency): all of them go through the same queue and must succeed too.
             deadline = time.monotonic() + 420
             while True:
                 runs = _graphql(base, RUNS)["runsOrError"]["results"]
                 finished = [r for r in runs if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")]
-                if len(runs) == 2 * len(TENANTS) and len(finished) == len(runs):
+                from_backfills = [r for r in runs if any(t["key"] == "dagster/backfill" for t in r["tags"])]
+                if len(from_backfills) == 2 * len(TENANTS) and len(finished) == len(runs):
                     break
                 assert time.monotonic() < deadline, f"runs did not finish: {[(r['runId'], r['status']) for r in runs]}\n" + (logs / "daemon.log").read_text()[-3000:]
                 time.sleep(2)
@@ -131,5 +134,7 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
         by_tenant.setdefault(tenant, []).append((run["startTime"], run["endTime"]))
     assert sorted(by_tenant) == sorted(TENANTS)
     for tenant, spans in by_tenant.items():
-        first, second = sorted(spans)
-        assert first[1] <= second[0], f"two runs of {tenant} overlapped: {spans}"
+        spans.sort()
+        assert len(spans) >= 2
+        for earlier, later in zip(spans, spans[1:]):
+            assert earlier[1] <= later[0], f"two runs of {tenant} overlapped: {spans}"
