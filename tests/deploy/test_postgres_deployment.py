@@ -3,21 +3,16 @@ a backfill of three tenants launched through the GraphQL API (as the UI does), e
 and never two runs of one tenant at once (the run queue's per-tenant limit)."""
 
 import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from crm_pipelines.sim.server import run_simulator
 from tests.postgres import scratch_database
+from tests.dagster_services import ROOT, webserver_and_daemon
 from tests.sim_tenants import register_sim_tenant
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 TENANTS = ("acme", "globex", "initech")
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -40,12 +35,6 @@ query Runs {
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _graphql(base: str, query: str, variables: dict | None = None) -> dict:
     response = requests.post(f"{base}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
     response.raise_for_status()
@@ -65,28 +54,8 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
             "CRM_PIPELINES_DB_URL": postgres_url,
             "CRM_PIPELINES_DATA_DIR": str(tmp_path / "data"),
         }
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        logs = tmp_path / "logs"
-        logs.mkdir()
         # Relative paths of the root dagster.yaml (artifacts, step logs) land in the test's folder.
-        processes = [
-            subprocess.Popen([str(BIN / "dagster-webserver"), "-w", str(ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-                             cwd=tmp_path, env=env, stdout=open(logs / "webserver.log", "w"), stderr=subprocess.STDOUT),
-            subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
-                             cwd=tmp_path, env=env, stdout=open(logs / "daemon.log", "w"), stderr=subprocess.STDOUT),
-        ]
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if requests.get(f"{base}/server_info", timeout=2).ok:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert time.monotonic() < deadline, (logs / "webserver.log").read_text()
-                time.sleep(0.5)
-
+        with webserver_and_daemon(env, tmp_path, tmp_path / "logs") as (base, _daemon):
             from dagster import DagsterInstance
 
             monkeypatch.chdir(tmp_path)
@@ -115,17 +84,9 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
                 from_backfills = [r for r in runs if any(t["key"] == "dagster/backfill" for t in r["tags"])]
                 if len(from_backfills) == 2 * len(TENANTS) and len(finished) == len(runs):
                     break
-                assert time.monotonic() < deadline, f"runs did not finish: {[(r['runId'], r['status']) for r in runs]}\n" + (logs / "daemon.log").read_text()[-3000:]
+                assert time.monotonic() < deadline, f"runs did not finish: {[(r['runId'], r['status']) for r in runs]}\n" + (tmp_path / "logs" / "daemon.log").read_text()[-3000:]
                 time.sleep(2)
             instance.dispose()
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
 
     assert all(r["status"] == "SUCCESS" for r in runs), [(r["runId"], r["status"]) for r in runs]
     by_tenant: dict[str, list[tuple[float, float]]] = {}
@@ -138,3 +99,4 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
         assert len(spans) >= 2
         for earlier, later in zip(spans, spans[1:]):
             assert earlier[1] <= later[0], f"two runs of {tenant} overlapped: {spans}"
+

@@ -7,18 +7,13 @@ a person would see there.
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.dagster_services import BIN, ROOT, webserver_and_daemon
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.slow
@@ -45,12 +40,6 @@ def chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory, chromium):
     data = tmp_path_factory.mktemp("ui-data")
@@ -59,36 +48,8 @@ def ui(tmp_path_factory, chromium):
     assert demo.returncode == 0, demo.stdout + demo.stderr
     env |= {"DAGSTER_HOME": str(data / "demo" / "dagster"),
             "CRM_PIPELINES_DB_URL": f"sqlite:///{data / 'demo' / 'crm_pipelines.db'}"}
-    port = _free_port()
-    logs = data / "logs"
-    logs.mkdir()
-    webserver = subprocess.Popen(
-        [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=open(logs / "webserver.log", "w"), stderr=subprocess.STDOUT,
-    )
-    daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=ROOT, env=env,
-                              stdout=open(logs / "daemon.log", "w"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{base}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert webserver.poll() is None, (logs / "webserver.log").read_text()
-            assert time.monotonic() < deadline, "the webserver did not start"
-            time.sleep(0.5)
+    with webserver_and_daemon(env, ROOT, data / "logs") as (base, daemon):
         yield base, chromium, data, daemon
-    finally:
-        for process in (webserver, daemon):
-            process.terminate()
-        for process in (webserver, daemon):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture
@@ -137,3 +98,4 @@ def test_a_tenant_partition_shows_its_latest_materialization_and_metadata(ui, pa
     # the value shown beside records_read is the number of acme's contacts in the warehouse
     assert lines[lines.index("records_read") + 1] == str(acme_contacts)
     assert daemon.poll() is None, "the daemon stopped"
+

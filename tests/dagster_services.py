@@ -1,0 +1,70 @@
+"""The Dagster webserver and daemon as real processes, for the tests that look at them from outside."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def webserver_and_daemon(env: dict[str, str], cwd: Path, logs: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `dagster-webserver` and `dagster-daemon run` on the workspace; yield the base URL and the
+    daemon once the webserver answers. Both are stopped with everything they started."""
+    logs.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    workspace = str(ROOT / "workspace.yaml")
+    webserver = subprocess.Popen(
+        [str(BIN / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1", "-p", str(port)],
+        cwd=cwd, env=env, stdout=open(logs / "webserver.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", workspace],
+        cwd=cwd, env=env, stdout=open(logs / "daemon.log", "w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{base}/server_info", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert webserver.poll() is None, (logs / "webserver.log").read_text()
+            assert time.monotonic() < deadline, "the webserver did not start:\n" + (logs / "webserver.log").read_text()
+            time.sleep(0.5)
+        yield base, daemon
+    finally:
+        for process in (webserver, daemon):
+            _signal_group(process, signal.SIGTERM)
+        for process in (webserver, daemon):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the process and everything it started (the daemon's run workers included)."""
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
