@@ -3,6 +3,7 @@
 from dagster import Definitions, load_assets_from_modules
 
 from crm_pipelines.assets import extract, tenants
+from crm_pipelines.assets.checks import extract_checks
 from crm_pipelines.automation.jobs import crm_sync_job
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
@@ -16,6 +17,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
         assets=load_assets_from_modules([tenants, extract]),
+        asset_checks=extract_checks,
         jobs=[crm_sync_job],
         sensors=[api_limit_backoff, tenant_registry, crm_sync_due],
         resources={

@@ -1,0 +1,95 @@
+"""Asset checks on the extracted CRM objects (O6), per tenant partition.
+
+Blocking where a failure must stop what is downstream: a CRM id twice in one tenant, or a tenant's
+record also present in another tenant's rows, means the warehouse cannot be trusted. References
+that do not resolve (a contact whose account was never extracted) are warnings: they happen while
+an object's sync is deferred, and say so.
+"""
+
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, asset_check
+from sqlalchemy import text
+
+from crm_pipelines.crm.objects import BY_NAME, CRM_OBJECTS, CrmObject
+from crm_pipelines.store.resource import DatabaseResource
+
+# (column, referenced object) for every reference the rest of the pipeline relies on.
+REFERENCES: dict[str, list[tuple[str, str]]] = {
+    "Account": [("owner_id", "User")],
+    "AccountTeamMember": [("account_id", "Account"), ("user_id", "User")],
+    "Contact": [("account_id", "Account"), ("owner_id", "User")],
+    "Lead": [("owner_id", "User")],
+    "Opportunity": [("account_id", "Account"), ("owner_id", "User"), ("campaign_id", "Campaign")],
+    "OpportunityContactRole": [("opportunity_id", "Opportunity"), ("contact_id", "Contact")],
+    "Campaign": [("owner_id", "User")],
+}
+
+
+def _tenant(context: AssetCheckExecutionContext) -> str:
+    tenant = context.run.tags.get("dagster/partition")
+    if not tenant:
+        raise ValueError("these checks run for one tenant partition at a time")
+    return tenant
+
+
+def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(obj.asset), name="unique_crm_ids", blocking=True,
+                 description=f"Each {obj.name} id appears once in the tenant's rows.")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        with database.db().engine.connect() as conn:
+            duplicated = conn.execute(
+                text(f'SELECT count(*) FROM (SELECT id FROM "{obj.table}" WHERE tenant_id = :t GROUP BY id HAVING count(*) > 1) d'),
+                {"t": tenant},
+            ).scalar_one()
+        return AssetCheckResult(passed=duplicated == 0, metadata={"tenant": tenant, "duplicated_ids": duplicated})
+
+    return _check
+
+
+def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(obj.asset), name="no_rows_of_another_tenant", blocking=True,
+                 description=f"No {obj.name} of this tenant's org is also held as another tenant's row "
+                             "(one org serves one tenant, so a shared id means rows crossed tenants).")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        with database.db().engine.connect() as conn:
+            shared = conn.execute(
+                text(f'SELECT count(*) FROM "{obj.table}" a JOIN "{obj.table}" b ON a.id = b.id '
+                     "WHERE a.tenant_id = :t AND b.tenant_id <> :t"),
+                {"t": tenant},
+            ).scalar_one()
+        return AssetCheckResult(passed=shared == 0, metadata={"tenant": tenant, "ids_shared_with_other_tenants": shared})
+
+    return _check
+
+
+def _references_resolve(obj: CrmObject, references: list[tuple[str, str]]) -> AssetChecksDefinition:
+    targets = sorted({BY_NAME[target].asset for _, target in references if target != obj.name})
+
+    @asset_check(asset=AssetKey(obj.asset), name="references_resolve", blocking=False,
+                 additional_deps=[AssetKey(t) for t in targets],
+                 description=f"Every reference of a {obj.name} ({', '.join(c for c, _ in references)}) "
+                             "points at a record extracted for the same tenant.")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        dangling: dict[str, int] = {}
+        with database.db().engine.connect() as conn:
+            for column, target in references:
+                dangling[column] = conn.execute(
+                    text(f'SELECT count(*) FROM "{obj.table}" x WHERE x.tenant_id = :t AND x.{column} IS NOT NULL '
+                         f'AND NOT EXISTS (SELECT 1 FROM "{BY_NAME[target].table}" y WHERE y.tenant_id = :t AND y.id = x.{column})'),
+                    {"t": tenant},
+                ).scalar_one()
+        return AssetCheckResult(
+            passed=not any(dangling.values()), severity=AssetCheckSeverity.WARN,
+            metadata={"tenant": tenant, **{f"dangling_{column}": n for column, n in dangling.items()}},
+        )
+
+    return _check
+
+
+extract_checks = [
+    *[_unique_ids(obj) for obj in CRM_OBJECTS],
+    *[_own_tenant_only(obj) for obj in CRM_OBJECTS],
+    *[_references_resolve(obj, REFERENCES[obj.name]) for obj in CRM_OBJECTS if obj.name in REFERENCES],
+]
