@@ -26,7 +26,8 @@ bench: install
 	$(BIN)/python -m bench
 
 ui: install
-	$(BIN)/crm-pipelines ui
+	test -d .data/demo || $(BIN)/crm-pipelines demo
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/crm-pipelines ui --demo
 
 validate: install
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -176,11 +176,21 @@ def db_upgrade() -> None:
 
 # -- dagster ---------------------------------------------------------------------------------
 @main.command()
-def ui() -> None:
-    """Open the Dagster UI (dagster dev) on the embedded default's data."""
+@click.option("--demo/--no-demo", "demo_data", default=False,
+              help="Open the data `crm-pipelines demo` left (its instance and database) instead of the defaults.")
+def ui(demo_data: bool) -> None:
+    """Open the Dagster UI (dagster dev) on the embedded default's data, or on the demo's."""
     from crm_pipelines.instance import dagster_home
+    from crm_pipelines.paths import data_dir
 
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home())}
+    env = dict(os.environ)
+    if demo_data:
+        demo = data_dir() / "demo"
+        if not (demo / "dagster").is_dir():
+            _refuse(f"no demo data in {demo}: run `make demo` (or `crm-pipelines demo`) first")
+        env |= {"DAGSTER_HOME": str(demo / "dagster"), "CRM_PIPELINES_DB_URL": f"sqlite:///{demo / 'crm_pipelines.db'}"}
+    else:
+        env["DAGSTER_HOME"] = str(dagster_home())
     root = Path(__file__).resolve().parent.parent
     os.execvpe("dagster", ["dagster", "dev", "-w", str(root / "workspace.yaml")], env)
 
