@@ -177,22 +177,45 @@ def db_upgrade() -> None:
 # -- dagster ---------------------------------------------------------------------------------
 @main.command()
 @click.option("--demo/--no-demo", "demo_data", default=False,
-              help="Open the data `crm-pipelines demo` left (its instance and database) instead of the defaults.")
+              help="Open the data `crm-pipelines demo` left, with its CRM simulator back on its port.")
 def ui(demo_data: bool) -> None:
     """Open the Dagster UI (dagster dev) on the embedded default's data, or on the demo's."""
+    import json
+    import signal
+    import subprocess
+
     from crm_pipelines.instance import dagster_home
     from crm_pipelines.paths import data_dir
 
+    root = Path(__file__).resolve().parent.parent
     env = dict(os.environ)
+    simulator = None
     if demo_data:
+        from crm_pipelines.demo import SIM_FILE, demo_credentials
+
         demo = data_dir() / "demo"
-        if not (demo / "dagster").is_dir():
+        if not (demo / SIM_FILE).is_file():
             _refuse(f"no demo data in {demo}: run `make demo` (or `crm-pipelines demo`) first")
+        sim = json.loads((demo / SIM_FILE).read_text())
         env |= {"DAGSTER_HOME": str(demo / "dagster"), "CRM_PIPELINES_DB_URL": f"sqlite:///{demo / 'crm_pipelines.db'}"}
+        for org in sim["orgs"]:
+            env |= demo_credentials(org)
+        # The same orgs (same seed) on the same port, so schedules and sensors can reach the CRM.
+        simulator = subprocess.Popen(
+            [sys.executable, "-m", "crm_pipelines.cli", "sim", "serve", "--port", str(sim["port"]),
+             "--orgs", ",".join(sim["orgs"]), "--scale", sim["scale"], "--seed", str(sim["seed"])],
+            env=env,
+        )
     else:
         env["DAGSTER_HOME"] = str(dagster_home())
-    root = Path(__file__).resolve().parent.parent
-    os.execvpe("dagster", ["dagster", "dev", "-w", str(root / "workspace.yaml")], env)
+    # A plain `kill` must stop the simulator too, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        subprocess.run(["dagster", "dev", "-w", str(root / "workspace.yaml")], env=env, check=False)
+    finally:
+        if simulator is not None:
+            simulator.terminate()
+            simulator.wait(timeout=30)
 
 
 @main.command()

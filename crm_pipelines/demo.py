@@ -11,8 +11,10 @@ never touches a real tenant's data and always tells the same story.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,11 +66,29 @@ def demo_home() -> Path:
     return home
 
 
+SIM_FILE = "simulator.json"
+PREFERRED_SIM_PORT = 8765
+
+
+def demo_credentials(org: str) -> dict[str, str]:
+    """The simulator's credentials for an org, as the env vars the demo tenant names (the way
+    production hands credentials over); the simulator's are public, so `make ui` sets them too."""
+    return {f"DEMO_{org.upper()}_CLIENT_ID": org, f"DEMO_{org.upper()}_CLIENT_SECRET": f"{org}-secret"}
+
+
+def _sim_port() -> int:
+    """The simulator's usual port when free, so `make ui` can bring the same CRM back later."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", PREFERRED_SIM_PORT))
+        except OSError:
+            return 0
+    return PREFERRED_SIM_PORT
+
+
 def demo_tenant(org: str, login_url: str) -> Tenant:
     env_prefix = f"DEMO_{org.upper()}"
-    # The simulator's credentials for this org, handed over the way production does it: env vars.
-    os.environ[f"{env_prefix}_CLIENT_ID"] = org
-    os.environ[f"{env_prefix}_CLIENT_SECRET"] = f"{org}-secret"
+    os.environ.update(demo_credentials(org))
     base = validated(
         Tenant,
         {
@@ -95,8 +115,10 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
     db = open_database(db_url)
     echo(f"demo data: {home}")
 
-    with run_simulator(orgs=DEMO_ORGS, scale="tiny", seed=1) as sim:
+    with run_simulator(orgs=DEMO_ORGS, scale="tiny", seed=1, port=_sim_port()) as sim:
         echo(f"CRM simulator: {sim.base_url} (orgs {', '.join(DEMO_ORGS)})")
+        port = int(sim.base_url.rsplit(":", 1)[1])
+        (home / SIM_FILE).write_text(json.dumps({"port": port, "orgs": list(DEMO_ORGS), "scale": "tiny", "seed": 1}))
         tenants = TenantRegistry(db).add_many([demo_tenant(org, sim.base_url) for org in DEMO_ORGS])
         for t in tenants:
             echo(f"registered tenant {t.id:<8} sync every {t.settings.sync.frequency_minutes} min, "
