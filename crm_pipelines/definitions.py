@@ -2,7 +2,8 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from crm_pipelines.assets import extract, tenants
+from crm_pipelines.assets import extract, field_sync, field_sync_outbound, matching, tenants
+from crm_pipelines.assets.app import app_tables
 from crm_pipelines.assets.checks import extract_checks
 from crm_pipelines.automation.jobs import crm_sync_job
 from crm_pipelines.automation.sensors import api_limit_backoff
@@ -16,7 +17,7 @@ from crm_pipelines.store.resource import DatabaseResource
 def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
-        assets=load_assets_from_modules([tenants, extract]),
+        assets=[app_tables, *load_assets_from_modules([tenants, extract, matching, field_sync, field_sync_outbound])],
         asset_checks=extract_checks,
         jobs=[crm_sync_job],
         sensors=[api_limit_backoff, tenant_registry, crm_sync_due],

@@ -6,8 +6,9 @@ from crm_pipelines.assets.extract import CRM_SYNC_JOB
 
 crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
-    selection=AssetSelection.groups("tenants", "crm_extract"),
-    description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget.",
+    selection=AssetSelection.groups("tenants", "crm_extract", "matching", "field_sync"),
+    description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
+    "matching of users, prospects and companies, and the field sync both ways (applied inbound, stored outbound).",
     # One process per run: the objects of a tenant are read one after another with one login,
     # which is what the tenant's API budget and the org's concurrency limit want anyway; tenants
     # run in parallel as separate runs.

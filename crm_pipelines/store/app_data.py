@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from crm_pipelines.store.bulk import insert_frame, read_frame
 from crm_pipelines.store.database import Database
@@ -83,12 +83,17 @@ def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame
 
 def write_app_tables(db: Database, tenant_id: str, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
     """Replace the tenant's rows of several app tables, all in one transaction; rows written per table."""
+    with db.transaction() as conn:
+        return replace_app_rows(conn, tenant_id, frames)
+
+
+def replace_app_rows(conn: Connection, tenant_id: str, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
+    """`write_app_tables` within the caller's transaction (to commit other rows with them)."""
     checked = {name: (app_table(name), _for_tenant(frame, tenant_id, name)) for name, frame in frames.items()}
     written: dict[str, int] = {}
-    with db.transaction() as conn:
-        for name, (table, frame) in checked.items():
-            conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant_id))
-            written[name] = insert_frame(conn, table, frame, context=f"tenant '{tenant_id}', app table '{name}'")
+    for name, (table, frame) in checked.items():
+        conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant_id))
+        written[name] = insert_frame(conn, table, frame, context=f"tenant '{tenant_id}', app table '{name}'")
     return written
 
 

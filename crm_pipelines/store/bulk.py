@@ -113,8 +113,10 @@ def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[s
     format tells NULL from the empty string."""
     frame = pd.DataFrame({name: _copy_column(df[name], table.c[name].type) for name in columns})
     buffer = io.BytesIO()
+    # One chunk per column: Arrow's CSV writer (26.0) writes NUL bytes for a chunked string column
+    # whose first chunk is empty, which is what pandas leaves after concatenating onto an empty frame.
     pa_csv.write_csv(
-        pa.Table.from_pandas(frame, preserve_index=False), buffer,
+        pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), buffer,
         pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
     )
     quoted = ", ".join(f'"{c}"' for c in columns)

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, desc, or_, select
+from sqlalchemy import Connection, and_, desc, or_, select
 
 from crm_pipelines.store.bulk import typed_frame, upsert_frame
 from crm_pipelines.store.database import Database
@@ -26,6 +26,12 @@ LOGGED_COLUMNS = (
 def append_log(db: Database, tenant_id: str, rows: pd.DataFrame, *, run_id: str | None, batch: str) -> int:
     """Store `rows` (LOGGED_COLUMNS; other columns are never copied) for the tenant and run, in one
     transaction; `batch` names the step that applied them (an asset name). Returns the row count."""
+    with db.transaction() as conn:
+        return insert_log_rows(conn, tenant_id, rows, run_id=run_id, batch=batch)
+
+
+def insert_log_rows(conn: Connection, tenant_id: str, rows: pd.DataFrame, *, run_id: str | None, batch: str) -> int:
+    """`append_log` within the caller's transaction, so changes and their log commit together."""
     missing = [c for c in LOGGED_COLUMNS if c not in rows.columns]
     if missing:
         raise ValueError(f"connector log rows for tenant '{tenant_id}' lack the column(s) {', '.join(missing)}")
@@ -36,8 +42,7 @@ def append_log(db: Database, tenant_id: str, rows: pd.DataFrame, *, run_id: str 
     frame.insert(0, "id", prefix + pd.Series(range(len(frame))).map("{:07d}".format))
     frame.insert(0, "tenant_id", tenant_id)
     frame["run_id"] = run_id
-    with db.transaction() as conn:
-        return upsert_frame(conn, connector_log, frame, ["tenant_id", "id"], context=f"tenant '{tenant_id}', connector log")
+    return upsert_frame(conn, connector_log, frame, ["tenant_id", "id"], context=f"tenant '{tenant_id}', connector log")
 
 
 def read_log(

@@ -76,3 +76,11 @@ def test_an_app_record_exists_only_for_its_own_tenant(db):
     assert app_record_exists(db, "acme", "user", "ann")
     assert not app_record_exists(db, "globex", "user", "ann")
     assert not app_record_exists(db, "acme", "prospect", "ann")
+
+
+def test_a_frame_concatenated_onto_an_empty_one_is_written_intact(db):
+    text = {"user_id": "string", "email": "string", "full_name": "string"}
+    users = pd.concat([_users().astype(text), _users("ann").astype(text)], ignore_index=True)
+    assert users["email"].array._pa_array.num_chunks == 2  # the shape that once came out as NUL bytes
+    write_app_table(db, "acme", "app_users", users)
+    assert read_app_table(db, "acme", "app_users")["email"].tolist() == ["ann@acme.com"]

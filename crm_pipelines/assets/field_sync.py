@@ -1,0 +1,165 @@
+"""The `field_sync` group, CRM → app: the inbound changes each sync applies to the app's tables,
+under the tenant's mappings (F2) and connector settings (F4), each change logged (F8).
+
+Every sync compares every linked pair of records (newer side wins, F3), so a missed or failed run
+loses nothing: the next one finds the same differences. Applying is idempotent. With the tenant's
+`sync.crm_to_app` switch off (S4) these assets apply nothing and say so.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
+
+from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.report_tables import markdown_table
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.field_sync import (
+    apply_campaign_changes,
+    apply_company_changes,
+    apply_inbound_changes,
+    apply_label_changes,
+    apply_opportunity_sync,
+    company_changes,
+    connector_log_rows,
+    label_changes,
+    log_summary,
+    sync_campaigns,
+    sync_opportunities,
+    sync_prospects,
+)
+from crm_pipelines.core.matching import company_of_account
+from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.settings import FieldMapping, Tenant
+from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.field_labels import read_crm_labels
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_commit import commit_sync
+
+_COMMON = dict(
+    partitions_def=tenant_partitions, group_name="field_sync", kinds={"python", "sql"},
+    owners=["team:data-engineering"], code_version="1",
+)
+_OFF = "off (S4 sync.crm_to_app): nothing applied"
+
+
+def _crm_to_app_off(tenant: Tenant) -> MaterializeResult | None:
+    if tenant.settings.sync.crm_to_app:
+        return None
+    return MaterializeResult(metadata={"crm_to_app": _OFF, "changes_applied": 0})
+
+
+def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+            tables: dict[str, pd.DataFrame], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
+            **extra: object) -> MaterializeResult:
+    """Write the changed tables and the changes' log rows together; the run's metadata."""
+    rows = connector_log_rows(changes, at=clock.now())
+    commit_sync(database.db(), context.partition_key, tables, rows, run_id=context.run.run_id,
+                batch=context.asset_key.to_user_string())
+    metadata = {
+        "crm_to_app": "on",
+        "changes_applied": len(rows),
+        "records_changed": int(rows["app_id"].nunique()),
+        "records_created": int(rows.loc[rows["reason"] == "created_in_crm", "app_id"].nunique()),
+        "log_summary": markdown_table(log_summary(rows) if len(rows) else rows.iloc[0:0]),
+        "changes_preview": markdown_table(rows.drop(columns=["at"])),
+    }
+    metadata.update(extra)
+    if skipped:
+        metadata["mappings_not_in_org"] = MetadataValue.text(
+            ", ".join(f"{m.crm_object}.{m.crm_field}" for m in skipped))
+    return MaterializeResult(metadata=metadata)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]],
+       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn(), "crm_leads": AssetIn(),
+            "crm_contacts": AssetIn()})
+def synced_prospects(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                     matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, crm_leads: pd.DataFrame,
+                     crm_contacts: pd.DataFrame) -> MaterializeResult:
+    """The CRM's Lead and Contact changes applied to the app's prospects: new prospects for new CRM
+    records (F4.1), email changes (F4.2), deletions and merges (F4.3), mapped values with the empty
+    value rule (F4.4) and the opted-out flag (F4.7), links found by email, conversion or a manual
+    match, and owners (the app user matched to the CRM owner). Every change is in the connector log."""
+    tenant = database.tenants().get(context.partition_key)
+    if (off := _crm_to_app_off(tenant)) is not None:
+        return off
+    prospects = read_app_table(database.db(), tenant.id, "prospects")
+    sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
+                          mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
+                          matched_users=matched_users)
+    updated = apply_inbound_changes(prospects, sync.inbound)
+    return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["companies"]],
+       ins={"matched_accounts": AssetIn(), "crm_accounts": AssetIn()})
+def synced_companies(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                     matched_accounts: pd.DataFrame, crm_accounts: pd.DataFrame) -> MaterializeResult:
+    """Each matched company takes its Account's mapped values (Accounts are pulled, F1); its domain
+    follows a changed website. Every change is in the connector log."""
+    tenant = database.tenants().get(context.partition_key)
+    if (off := _crm_to_app_off(tenant)) is not None:
+        return off
+    companies = read_app_table(database.db(), tenant.id, "companies")
+    found = company_changes(matched_accounts, companies, crm_accounts, mappings=tenant.settings.field_mappings,
+                            settings=tenant.settings.connector)
+    updated = apply_company_changes(companies, found.changes)
+    return _commit(context, database, clock, {"companies": updated}, found.changes, found.skipped_mappings)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_campaigns"]], ins={"crm_campaigns": AssetIn()})
+def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                     crm_campaigns: pd.DataFrame) -> MaterializeResult:
+    """CRM Campaigns in the app (F6): new ones inserted, linked ones updated where the CRM side is
+    newer (F3). The app's own changes go the other way, in `outbound_field_changes`."""
+    tenant = database.tenants().get(context.partition_key)
+    if (off := _crm_to_app_off(tenant)) is not None:
+        return off
+    campaigns = read_app_table(database.db(), tenant.id, "app_campaigns")
+    sync = sync_campaigns(campaigns, crm_campaigns, mappings=tenant.settings.field_mappings,
+                          settings=tenant.settings.connector)
+    updated = apply_campaign_changes(campaigns, sync.inbound)
+    return _commit(context, database, clock, {"app_campaigns": updated}, sync.inbound, sync.skipped_mappings)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_opportunities"], APP_ASSET_KEYS["opportunity_stages"],
+                        AssetKey("synced_campaigns")],
+       ins={"crm_opportunities": AssetIn(), "matched_accounts": AssetIn()})
+def synced_opportunities(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                         crm_opportunities: pd.DataFrame, matched_accounts: pd.DataFrame) -> MaterializeResult:
+    """The app's read-only copies of CRM Opportunities (F5), linked to their company (through the
+    matched Accounts), campaign and stage; a stage the app does not know is created, copies of
+    deleted opportunities removed. Every change is in the connector log."""
+    tenant = database.tenants().get(context.partition_key)
+    if (off := _crm_to_app_off(tenant)) is not None:
+        return off
+    db = database.db()
+    opportunities = read_app_table(db, tenant.id, "app_opportunities")
+    stages = read_app_table(db, tenant.id, "opportunity_stages")
+    sync = sync_opportunities(
+        crm_opportunities, opportunities, stages, company_of_account=company_of_account(matched_accounts),
+        app_campaigns=read_app_table(db, tenant.id, "app_campaigns"), mappings=tenant.settings.field_mappings,
+        settings=tenant.settings.connector)
+    opportunities, stages = apply_opportunity_sync(opportunities, stages, sync)
+    return _commit(context, database, clock, {"app_opportunities": opportunities, "opportunity_stages": stages},
+                   sync.changes, sync.skipped_mappings, stages_created=len(sync.new_stages),
+                   copies_removed=len(sync.removed))
+
+
+_LABELLED = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_field_labels"], *[AssetKey(BY_NAME[n].asset) for n in _LABELLED]])
+def synced_field_labels(context: AssetExecutionContext, database: DatabaseResource,
+                        clock: ClockResource) -> MaterializeResult:
+    """The labels of mapped custom fields, as the CRM names them now (F4.9): when the tenant follows
+    CRM label changes, the app takes each new label; when not, it keeps its own."""
+    tenant = database.tenants().get(context.partition_key)
+    if (off := _crm_to_app_off(tenant)) is not None:
+        return off
+    db = database.db()
+    labels = read_app_table(db, tenant.id, "app_field_labels")
+    changes = label_changes(read_crm_labels(db, tenant.id), labels, tenant.settings.field_mappings,
+                            tenant.settings.connector)
+    return _commit(context, database, clock, {"app_field_labels": apply_label_changes(labels, changes)}, changes,
+                   follow_crm_label_changes=tenant.settings.connector.follow_crm_label_changes)

@@ -1,0 +1,156 @@
+"""Matching and the field sync wired into the CRM sync, against the simulator over real HTTP (issue 5)."""
+
+import pandas as pd
+import pytest
+
+from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.core.emails import normalize_emails
+from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import confirm_match, read_app_table, write_app_tables
+from crm_pipelines.store.connector_log import read_log
+from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.tables import metadata
+from tests.sim_tenants import metadata_by_asset, register_sim_tenant, sync
+
+SEED = 3
+CONFIRMED_AT = pd.Timestamp("2026-06-01 12:30", tz="UTC")
+
+
+@pytest.fixture
+def sim():
+    with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=SEED) as sim:
+        yield sim
+
+
+def _seeded(db, sim, org: str, **settings: str) -> None:
+    register_sim_tenant(db, sim, org, **settings)
+    write_app_tables(db, org, app_data_for_org(sim.org(org), seed=SEED))
+
+
+def _asset_table(db, name: str, tenant: str) -> pd.DataFrame:
+    return read_tenant_partition(db, metadata.tables[name], tenant)
+
+
+def _kind(frame: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
+    return frame.loc[frame[column].str.startswith(prefix)]
+
+
+def _synced(db, tenant: str):
+    result = sync(db, tenant)
+    assert result.success
+    return result
+
+
+def test_a_seeded_tenants_prospects_match_as_the_seed_says(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    seeded = read_app_table(sqlite_db, "acme", "prospects")
+    _synced(sqlite_db, "acme")
+    matched = _asset_table(sqlite_db, "matched_prospects", "acme").set_index("prospect_id")
+
+    by_id = _kind(seeded, "prospect_id", "p-id-").set_index("prospect_id")
+    assert (matched.loc[by_id.index, "matched_by"] == "id").all()
+    assert (matched.loc[by_id.index, "crm_id"] == by_id["crm_id"]).all()
+
+    by_email = _kind(seeded, "prospect_id", "p-email-").set_index("prospect_id")
+    assert (matched.loc[by_email.index, "matched_by"] == "email").all()
+    org = sim.org("acme")
+    crm_email = pd.concat([org.rows("Contact"), org.rows("Lead")]).set_index("Id")["Email"]
+    chosen = normalize_emails(crm_email.loc[matched.loc[by_email.index, "crm_id"]]).to_numpy()
+    assert (chosen == normalize_emails(by_email["email"]).to_numpy()).all()
+
+    new = seeded.loc[seeded["prospect_id"].str.match(r"p-(new|incomplete)-")]
+    assert not new["prospect_id"].isin(matched.index).any()
+
+
+def test_a_seeded_tenants_users_and_companies_match_as_the_seed_says(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    companies = read_app_table(sqlite_db, "acme", "companies").set_index("company_id")
+    _synced(sqlite_db, "acme")
+
+    users = _asset_table(sqlite_db, "matched_users", "acme")
+    assert sorted(users["user_id"]) == [f"u-00{i}" for i in range(1, len(users) + 1)]
+    assert set(users["matched_by"]) == {"email"}
+
+    accounts = _asset_table(sqlite_db, "matched_accounts", "acme").set_index("company_id")
+    for kind in ("id", "domain", "name"):
+        held = accounts.loc[accounts.index.str.startswith(f"c-{kind}-")]
+        assert len(held) == companies.index.str.startswith(f"c-{kind}-").sum()
+        assert set(held["matched_by"]) == {kind}
+    ids = companies.loc[companies.index.str.startswith("c-id-"), "crm_account_id"]
+    assert (accounts.loc[ids.index, "crm_account_id"] == ids).all()
+    assert not accounts.index.str.startswith("c-none-").any()
+
+
+def test_a_manual_match_wins_and_survives_every_rebuild(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    contact = sim.org("acme").rows("Contact", include_deleted=False)["Id"].iloc[-1]
+    confirm_match(sqlite_db, "acme", "prospect", "p-new-1", contact, CONFIRMED_AT.to_pydatetime())
+    for _ in range(2):
+        _synced(sqlite_db, "acme")
+        matched = _asset_table(sqlite_db, "matched_prospects", "acme").set_index("prospect_id")
+        assert (matched.loc["p-new-1", "crm_id"], matched.loc["p-new-1", "matched_by"]) == (contact, "manual")
+    prospect = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-new-1"]
+    assert (prospect["crm_id"], prospect["crm_type"]) == (contact, "Contact")
+
+
+def test_a_crm_edit_changes_the_prospect_at_the_next_sync_and_is_logged_with_old_and_new_value(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    _synced(sqlite_db, "acme")
+    before = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-id-0002"]
+    org = sim.org("acme")
+    org.advance_clock(3600)
+    org.edit(before["crm_type"], before["crm_id"], {"Title": "Chief Widget Officer"})
+
+    _synced(sqlite_db, "acme")
+    after = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-id-0002"]
+    assert after["title"] == "Chief Widget Officer"
+    log = read_log(sqlite_db, "acme", record="p-id-0002")
+    title = log.loc[log["field"] == "title"].iloc[-1]
+    assert (title["old_value"], title["new_value"]) == (before["title"], "Chief Widget Officer")
+    assert (title["direction"], title["reason"], title["crm_id"]) == ("crm_to_app", "crm_newer", before["crm_id"])
+    assert title["run_id"] is not pd.NA and title["run_id"]
+
+
+def test_a_second_sync_with_nothing_changed_applies_nothing(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    _synced(sqlite_db, "acme")
+    again = metadata_by_asset(_synced(sqlite_db, "acme"))
+    for name in ("synced_prospects", "synced_companies", "synced_campaigns", "synced_opportunities",
+                 "synced_field_labels"):
+        assert again[name]["changes_applied"] == 0, name
+
+
+def test_with_crm_to_app_off_the_app_is_left_as_it_was(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme", **{"sync.crm_to_app": "false"})
+    seeded = read_app_table(sqlite_db, "acme", "prospects")
+    md = metadata_by_asset(_synced(sqlite_db, "acme"))
+    assert md["synced_prospects"]["changes_applied"] == 0
+    assert "nothing applied" in md["synced_prospects"]["crm_to_app"]
+    pd.testing.assert_frame_equal(read_app_table(sqlite_db, "acme", "prospects"), seeded)
+    assert read_log(sqlite_db, "acme").empty
+
+
+def test_no_secret_reaches_the_connector_log_or_any_metadata(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    secret = "acme-secret"  # the client secret register_sim_tenant puts in the environment
+    md = metadata_by_asset(_synced(sqlite_db, "acme"))
+    assert not [(asset, key) for asset, entries in md.items() for key, value in entries.items() if secret in str(value)]
+    log = read_log(sqlite_db, "acme")
+    assert len(log) > 0
+    assert not log.astype("string").apply(lambda c: c.str.contains(secret, regex=False).fillna(False)).any().any()
+
+
+def test_two_tenants_keep_their_matches_app_rows_and_logs_apart(db, sim):
+    for org in ("acme", "globex"):
+        _seeded(db, sim, org)
+        _synced(db, org)
+    for org, other in (("acme", "globex"), ("globex", "acme")):
+        people = pd.concat([sim.org(org).rows("Contact"), sim.org(org).rows("Lead")])["Id"]
+        matched = _asset_table(db, "matched_prospects", org)
+        assert matched["crm_id"].isin(people).all()
+        prospects = read_app_table(db, org, "prospects")
+        assert prospects["crm_id"].dropna().isin(people).all()
+        log = read_log(db, org)
+        assert log["crm_id"].dropna().isin(
+            pd.concat([people, *(sim.org(org).rows(o)["Id"] for o in ("Account", "Campaign", "Opportunity"))])).all()
+        assert set(log["tenant_id"]) == {org}
