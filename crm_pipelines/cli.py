@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,74 @@ def tenant_remove(tenant_id: str, yes: bool) -> None:
         click.confirm(f"remove tenant {tenant_id}?", abort=True)
     _guarded(lambda: _registry().remove(tenant_id))
     click.echo(f"removed {tenant_id}")
+
+
+# -- matching and the connector log -------------------------------------------------------------
+_MATCH_OBJECTS = {"user": ("User",), "prospect": ("Contact", "Lead"), "company": ("Account",)}
+
+
+@main.group()
+def match() -> None:
+    """Manual match overrides (X3)."""
+
+
+@match.command("confirm")
+@click.option("--tenant", "tenant_id", required=True, help="The tenant.")
+@click.option("--prospect", "prospect_id", default=None, help="An app prospect id.")
+@click.option("--user", "user_id", default=None, help="An app user id.")
+@click.option("--company", "company_id", default=None, help="An app company id.")
+@click.option("--crm-id", required=True, help="The CRM record it is: a Lead or Contact, a User, an Account.")
+def match_confirm(tenant_id: str, prospect_id: str | None, user_id: str | None, company_id: str | None,
+                  crm_id: str) -> None:
+    """Mark a CRM record as the correct match of an app record; it wins over every automatic match
+    from the next sync on, and every rebuild keeps it."""
+    from crm_pipelines.store.app_data import app_record_exists, confirm_match
+    from crm_pipelines.store.crm_lookup import crm_record_type
+
+    chosen = [(entity, app_id) for entity, app_id in
+              (("prospect", prospect_id), ("user", user_id), ("company", company_id)) if app_id is not None]
+    if len(chosen) != 1:
+        _refuse("name exactly one app record: --prospect ID, --user ID or --company ID")
+    entity, app_id = chosen[0]
+    database = open_database()
+    _guarded(lambda: TenantRegistry(database).get(tenant_id))
+    if not app_record_exists(database, tenant_id, entity, app_id):  # type: ignore[arg-type]
+        _refuse(f"tenant '{tenant_id}' has no {entity} '{app_id}'")
+    crm_type = crm_record_type(database, tenant_id, _MATCH_OBJECTS[entity], crm_id)
+    if crm_type is None:
+        _refuse(f"tenant '{tenant_id}' has no extracted CRM {' or '.join(_MATCH_OBJECTS[entity])} '{crm_id}' "
+                "(run the CRM sync first if it is new)")
+    confirm_match(database, tenant_id, entity, app_id, crm_id, datetime.now(UTC))  # type: ignore[arg-type]
+    click.echo(f"{tenant_id}: {entity} {app_id} is {crm_type} {crm_id} from the next sync on (manual match)")
+
+
+@main.command("log")
+@click.option("--tenant", "tenant_id", required=True, help="The tenant.")
+@click.option("--record", default=None, help="Only changes to this record: an app id or a CRM id.")
+@click.option("--since", default=None, help="Only changes applied at or after this time (ISO 8601; UTC unless it says).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the latest N changes.")
+def log(tenant_id: str, record: str | None, since: str | None, limit: int | None) -> None:
+    """The connector log (F8): every change the connector applied, oldest first."""
+    from crm_pipelines.store.connector_log import read_log
+
+    database = open_database()
+    _guarded(lambda: TenantRegistry(database).get(tenant_id))
+    start = None
+    if since is not None:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            _refuse(f"--since '{since}' is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z")
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    rows = read_log(database, tenant_id, record=record, since=start, limit=limit)
+    if rows.empty:
+        click.echo("no changes logged" + (f" for {record}" if record else ""))
+        return
+    click.echo(f"{'applied at (UTC)':<19}  {'direction':<10}  {'object':<11}  {'app id':<24}  {'crm id':<18}  "
+               f"{'field':<16}  {'reason':<16}  old -> new")
+    for row in rows.astype({"at": "object"}).fillna("").itertuples(index=False):
+        click.echo(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.direction:<10}  {row.object:<11}  {row.app_id:<24}  "
+                   f"{row.crm_id:<18}  {row.field:<16}  {row.reason:<16}  {row.old_value!s} -> {row.new_value!s}")
 
 
 # -- database --------------------------------------------------------------------------------

@@ -2,18 +2,19 @@
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.cli import main
 from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.sim.server import run_simulator
-from crm_pipelines.store.app_data import confirm_match, read_app_table, write_app_tables
+from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.tables import metadata
-from tests.sim_tenants import metadata_by_asset, register_sim_tenant, sync
+from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
 
 SEED = 3
-CONFIRMED_AT = pd.Timestamp("2026-06-01 12:30", tz="UTC")
 
 
 @pytest.fixture
@@ -33,6 +34,12 @@ def _asset_table(db, name: str, tenant: str) -> pd.DataFrame:
 
 def _kind(frame: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
     return frame.loc[frame[column].str.startswith(prefix)]
+
+
+def _cli(db, *args: str):
+    result = CliRunner().invoke(main, list(args), env={"CRM_PIPELINES_DB_URL": db_url(db)}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def _synced(db, tenant: str):
@@ -81,10 +88,11 @@ def test_a_seeded_tenants_users_and_companies_match_as_the_seed_says(sqlite_db, 
     assert not accounts.index.str.startswith("c-none-").any()
 
 
-def test_a_manual_match_wins_and_survives_every_rebuild(sqlite_db, sim):
+def test_a_manual_match_confirmed_from_the_cli_wins_and_survives_every_rebuild(sqlite_db, sim):
     _seeded(sqlite_db, sim, "acme")
+    _synced(sqlite_db, "acme")  # the CLI only confirms CRM records the warehouse holds
     contact = sim.org("acme").rows("Contact", include_deleted=False)["Id"].iloc[-1]
-    confirm_match(sqlite_db, "acme", "prospect", "p-new-1", contact, CONFIRMED_AT.to_pydatetime())
+    _cli(sqlite_db, "match", "confirm", "--tenant", "acme", "--prospect", "p-new-1", "--crm-id", contact)
     for _ in range(2):
         _synced(sqlite_db, "acme")
         matched = _asset_table(sqlite_db, "matched_prospects", "acme").set_index("prospect_id")
@@ -109,6 +117,9 @@ def test_a_crm_edit_changes_the_prospect_at_the_next_sync_and_is_logged_with_old
     assert (title["old_value"], title["new_value"]) == (before["title"], "Chief Widget Officer")
     assert (title["direction"], title["reason"], title["crm_id"]) == ("crm_to_app", "crm_newer", before["crm_id"])
     assert title["run_id"] is not pd.NA and title["run_id"]
+
+    shown = _cli(sqlite_db, "log", "--tenant", "acme", "--record", "p-id-0002").splitlines()
+    assert any("title" in line and f"{before['title']} -> Chief Widget Officer" in line for line in shown)
 
 
 def test_a_second_sync_with_nothing_changed_applies_nothing(sqlite_db, sim):
