@@ -21,6 +21,13 @@ WORKFLOWS = [  # (action, target) by position
 def plan_oracle(matches: list[dict[str, Any]], members: list[tuple], applied: set[tuple[str, str]]) -> list[tuple]:
     prospect_of = {m[0]: m[1] for m in members}
     done = {(prospect_of.get(mid), key) for mid, key in applied}
+    turns = list(dict.fromkeys((match["prospect_id"], match["change_key"]) for match in matches))
+
+    def had_its_turn(prospect: str, change: str) -> bool:
+        """This change, or a later one of the prospect, has acted: a prospect's changes go in order."""
+        later = turns[turns.index((prospect, change)):]
+        return any(turn in done for turn in later if turn[0] == prospect)
+
     winner: dict[tuple[str, str], tuple[int, int]] = {}  # (membership, change) -> (position, match row)
     candidates = []
     for row, match in enumerate(matches):
@@ -32,15 +39,20 @@ def plan_oracle(matches: list[dict[str, Any]], members: list[tuple], applied: se
             if key not in winner or match["workflow_position"] < winner[key][0]:
                 winner[key] = (match["workflow_position"], row)
     planned = []
+    moved_by_earlier_change = set()  # the matches come change by change
     for row, membership_id, cadence in candidates:
         match = matches[row]
         if winner[(membership_id, match["change_key"])][1] != row:
             continue
-        if match["action"] == "move_to_cadence" and match["target_cadence"] == cadence:
+        if had_its_turn(match["prospect_id"], match["change_key"]):
             continue
-        if (match["prospect_id"], match["change_key"]) in done:
+        moves = match["action"] == "move_to_cadence"
+        # a membership an earlier change moved is elsewhere by now: applying follows it and judges there
+        if moves and match["target_cadence"] == cadence and membership_id not in moved_by_earlier_change:
             continue
         planned.append((membership_id, match["change_key"], match["workflow"]))
+        if moves:
+            moved_by_earlier_change.add(membership_id)
     return planned
 
 

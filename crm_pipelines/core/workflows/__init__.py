@@ -36,7 +36,12 @@ Which actions apply
 - Once per change: a change that has acted on a prospect never acts on it again, however often it
   is evaluated; a new change of the same record (a new change_key) acts again.
 - Several changes of one prospect in one run are applied in order, each on the memberships as
-  the previous one left them, so one run gives what one run per change would.
+  the previous one left them, so one run gives what one run per change would. A move is judged
+  against the cadence the membership is in by its turn: a later change may move a prospect back
+  into the cadence an earlier change moved it out of.
+- A change that comes before one of the prospect's changes that has already acted has had its
+  turn too, and never acts: evaluating a run's changes again changes nothing, even one that did
+  nothing the first time and so left nothing in the log.
 """
 
 from crm_pipelines.core.workflows.application import (

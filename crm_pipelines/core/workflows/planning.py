@@ -28,11 +28,17 @@ def plan_cadence_actions(
     - When several workflows match one membership for one change, the first in configured order
       (lowest workflow_position) wins and the others do nothing; no action outranks another, an
       exit included.
-    - Moving a membership into the cadence it is already in does nothing.
+    - Moving a membership into the cadence it is already in does nothing. A membership an earlier
+      change of this run moves is, for the later changes, in the cadence it moved to: their moves
+      stay planned and apply_cadence_actions, which follows it there, judges them.
     - Once per change: a change that has already acted on a prospect (it is in `already_applied`
       for any of the prospect's memberships, including one a move or an exit has closed since)
       acts on it no more, so evaluating the same change twice changes nothing the second time.
       A new change_key for the same record is a new change and acts again.
+    - A prospect's changes take their turns in order, so a change that comes before one of the
+      prospect's changes that has already acted has had its turn too, and acts no more. (It may
+      have done nothing then, a move into the cadence the membership was in, which leaves no trace
+      in `already_applied`: acting now, after the later change, would apply them out of order.)
     - Actions come in the order of `matches` (by change, then by workflow), memberships of one
       prospect in their order; apply_cadence_actions applies them in that order.
 
@@ -48,15 +54,18 @@ def plan_cadence_actions(
     change, changes = pd.factorize(matches["change_key"])
     position = matches["workflow_position"].to_numpy(dtype=np.int64)
 
+    turns = _Turns(match_prospect, change, len(changes))
+
     keep = _first_in_configured_order(member_rows, change[match_rows], position[match_rows], len(changes))
-    match_rows, member_rows = match_rows[keep], member_rows[keep]
-    keep = ~_moves_into_own_cadence(matches, memberships, match_rows, member_rows)
     match_rows, member_rows = match_rows[keep], member_rows[keep]
     applied = _applied_frame(already_applied)
     if len(applied):
-        keep = ~_already_applied(applied, memberships, match_rows, member_rows,
-                                 (match_prospect[match_rows], prospects), (change[match_rows], changes))
+        keep = ~_had_its_turn(applied, memberships, match_rows, member_rows,
+                              (match_prospect, prospects), (change, changes), turns)
         match_rows, member_rows = match_rows[keep], member_rows[keep]
+    # after the applied filter: a change that acted in an earlier run moves nothing in this one
+    keep = ~_moves_that_stay(matches, memberships, match_rows, member_rows, turns.of_match[match_rows])
+    match_rows, member_rows = match_rows[keep], member_rows[keep]
 
     def of_matches(column: str) -> pd.Series:
         return matches[column].take(match_rows).reset_index(drop=True)
@@ -89,15 +98,43 @@ def _first_in_configured_order(
     return keep
 
 
-def _moves_into_own_cadence(
-    matches: pd.DataFrame, memberships: pd.DataFrame, match_rows: np.ndarray, member_rows: np.ndarray
+class _Turns:
+    """Each match's turn in the run: its (prospect, change) pair, numbered in order of first
+    appearance, the order apply_cadence_actions takes a prospect's changes in."""
+
+    def __init__(self, prospect: np.ndarray, change: np.ndarray, changes: int) -> None:
+        self._changes = changes
+        self.of_match, pairs = pd.factorize(self.pair(prospect, change))
+        self._pairs = pd.Index(pairs)
+
+    def pair(self, prospect: np.ndarray, change: np.ndarray) -> np.ndarray:
+        return prospect.astype(np.int64) * (self._changes + 1) + (change.astype(np.int64) + 1)
+
+    def of_pairs(self, prospect: np.ndarray, change: np.ndarray) -> np.ndarray:
+        """The turns of (prospect, change) pairs; -1 for a pair no match has."""
+        return self._pairs.get_indexer(self.pair(prospect, change))
+
+
+def _moves_that_stay(
+    matches: pd.DataFrame, memberships: pd.DataFrame, match_rows: np.ndarray, member_rows: np.ndarray,
+    turn: np.ndarray,
 ) -> np.ndarray:
+    """Where a candidate moves its membership into the cadence it will be in when the move applies.
+
+    That is its own cadence unless an earlier change of this run moves it elsewhere first: then
+    apply_cadence_actions follows it to where it went and judges the move there, so it stays planned.
+    """
     actions = matches["action"].take(match_rows)
     moves = np.flatnonzero(actions.eq("move_to_cadence").fillna(False).to_numpy(dtype=bool))
     target = matches["target_cadence"].take(match_rows[moves]).astype("str").reset_index(drop=True)
     current = memberships["cadence_id"].take(member_rows[moves]).astype("str").reset_index(drop=True)
+    into_own = target.eq(current).fillna(False).to_numpy(dtype=bool)
+    away = moves[~into_own]
+    first_move_away = np.full(len(memberships), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_move_away, member_rows[away], turn[away])
     stays = np.zeros(len(match_rows), dtype=bool)
-    stays[moves] = target.eq(current).fillna(False).to_numpy(dtype=bool)
+    own = moves[into_own]
+    stays[own] = turn[own] <= first_move_away[member_rows[own]]
     return stays
 
 
@@ -112,17 +149,19 @@ def _applied_frame(already_applied: AppliedSet) -> pd.DataFrame:
     return applied
 
 
-def _already_applied(
+def _had_its_turn(
     applied: pd.DataFrame,
     memberships: pd.DataFrame,
     match_rows: np.ndarray,
     member_rows: np.ndarray,
     prospect: tuple[np.ndarray, pd.Index],
     change: tuple[np.ndarray, pd.Index],
+    turns: _Turns,
 ) -> np.ndarray:
-    """Where a candidate's change has already acted on its prospect (or, when the applied action's
-    prospect is unknown, on its membership)."""
-    change_codes, changes = change
+    """Where a candidate's change, or a later change of its prospect in this run, has already acted
+    on the prospect (or, when the applied action's prospect is unknown, its change on its membership)."""
+    match_prospect, prospects = prospect
+    match_change, changes = change
     applied_change = codes_in(applied["change_key"], changes)
     applied, applied_change = applied.loc[applied_change >= 0], applied_change[applied_change >= 0]
     seen = np.zeros(len(match_rows), dtype=bool)
@@ -135,16 +174,15 @@ def _already_applied(
             memberships["prospect_id"].to_numpy(), index=memberships["membership_id"].to_numpy()
         )
         applied_prospect = applied["membership_id"].map(prospect_of)
-    prospect_codes, prospects = prospect
     applied_prospect_codes = codes_in(applied_prospect, prospects)
-    seen |= np.isin(
-        prospect_codes.astype(np.int64) * len(changes) + change_codes,
-        applied_prospect_codes[applied_prospect_codes >= 0].astype(np.int64) * len(changes)
-        + applied_change[applied_prospect_codes >= 0],
-    )
+    known = applied_prospect_codes >= 0
+    applied_turn = turns.of_pairs(applied_prospect_codes[known], applied_change[known])
+    last_acted = np.full(len(prospects), -1, dtype=np.int64)
+    np.maximum.at(last_acted, applied_prospect_codes[known], applied_turn)
+    seen |= turns.of_match[match_rows] <= last_acted[match_prospect[match_rows]]
     unresolved = applied.loc[applied_prospect.isna().to_numpy(dtype=bool)]
     if len(unresolved):
         member_ids = memberships["membership_id"].take(member_rows).reset_index(drop=True)
-        key = pd.MultiIndex.from_arrays([member_ids, pd.Series(changes.take(change_codes))])
+        key = pd.MultiIndex.from_arrays([member_ids, pd.Series(changes.take(match_change[match_rows]))])
         seen |= key.isin(pd.MultiIndex.from_frame(unresolved[["membership_id", "change_key"]]))
     return seen
