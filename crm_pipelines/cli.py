@@ -17,6 +17,8 @@ import click
 import yaml
 
 from crm_pipelines.settings import SettingsError, Tenant, load_tenants_yaml, validated
+from crm_pipelines.automation.backfill import backfill
+from crm_pipelines.sim.cli import sim
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantRegistry, TenantRegistryError
 
@@ -295,15 +297,8 @@ def demo() -> None:
     sys.exit(run_demo(echo=click.echo))
 
 
-def _mount_optional_groups() -> None:
-    try:
-        from crm_pipelines.sim.cli import sim
-    except ImportError:  # the simulator package is optional only while it is being built
-        return
-    main.add_command(sim)
-
-
-_mount_optional_groups()
+main.add_command(sim)
+main.add_command(backfill)
 
 
 if __name__ == "__main__":
