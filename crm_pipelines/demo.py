@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
+from dagster import AssetSelection, DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
+from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.sensors import TENANT_TAG, api_limit_backoff
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.objects import CRM_OBJECTS
@@ -31,10 +32,14 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.paths import data_dir
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.database import Database, open_database
 from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tables import metadata
 from crm_pipelines.store.tenants import TenantRegistry
 
 DEMO_ORGS = ("acme", "globex", "initech")
@@ -123,6 +128,11 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
         for t in tenants:
             echo(f"registered tenant {t.id:<8} sync every {t.settings.sync.frequency_minutes} min, "
                  f"API limit {t.settings.api_budget.daily_limit}/day, pushes {'on' if t.settings.push.enabled else 'off'}")
+        for t in tenants:
+            app_data = app_data_for_org(sim.org(t.id), seed=1)
+            write_app_tables(db, t.id, app_data)
+            echo(f"app data for {t.id:<8} {len(app_data['app_users'])} users, {len(app_data['prospects'])} prospects, "
+                 f"{len(app_data['companies'])} companies (seeded from the org's records)")
 
         os.environ["DAGSTER_HOME"] = str(home / "dagster")
         instance = DagsterInstance.from_config(str(home / "dagster"))
@@ -171,6 +181,21 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
                      + ("done" if result.success and not still else f"deferred again ({', '.join(still[0].objects)})"))
             offset += DAY_AND_A_BIT
 
+        resumed = [t.id for t in tenants if stories[t.id].resumed]
+        if resumed:
+            echo("\n3. Matching and field sync again for the resumed tenants, on their complete extraction")
+            rematch = defs.resolve_job_def("crm_sync").get_subset(
+                asset_selection=AssetSelection.groups("matching", "field_sync").resolve(defs.resolve_asset_graph()))
+            for tenant_id in resumed:
+                result = rematch.execute_in_process(
+                    instance=instance, partition_key=tenant_id, tags={TENANT_TAG: tenant_id}, run_config=QUIET,
+                    raise_on_error=False)
+                stories[tenant_id].runs += 1
+                if not result.success:
+                    echo(f"   run for {tenant_id} failed; see `make ui`")
+                    return 1
+                echo(f"   {tenant_id}: matched and synced")
+
         echo("")
         _print_summary(echo, db, tenants, stories)
     echo(f"\ndone in {time.monotonic() - started:.1f} s; open the UI on this data with `make ui`")
@@ -188,15 +213,21 @@ def _evaluate_sensor(instance: DagsterInstance, db_url: str, offset_seconds: flo
 
 def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tenant], stories: dict[str, TenantStory]) -> None:
     header = (f"{'tenant':<9} {'records':>8} {'accounts':>8} {'contacts':>8} {'leads':>6} {'API calls':>9} "
-              f"{'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8}")
+              f"{'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8} {'users':>6} {'prospects':>9} "
+              f"{'companies':>9} {'log changes':>11}")
     echo(header)
     echo("-" * len(header))
     for t in tenants:
         counts = {obj.name: len(read_records(db, obj, t.id)) for obj in CRM_OBJECTS}
+        matched = {name: len(read_tenant_partition(db, metadata.tables[name], t.id))
+                   for name in ("matched_users", "matched_prospects", "matched_accounts")}
         s = stories[t.id]
         echo(f"{t.id:<9} {sum(counts.values()):>8} {counts['Account']:>8} {counts['Contact']:>8} {counts['Lead']:>6} "
              f"{_calls_ever(db, t.id):>9} {t.settings.api_budget.daily_limit:>9} {s.runs:>5} "
-             f"{DeferralStore(db).count(t.id):>9} {s.resumed:>8}")
+             f"{DeferralStore(db).count(t.id):>9} {s.resumed:>8} {matched['matched_users']:>6} "
+             f"{matched['matched_prospects']:>9} {matched['matched_accounts']:>9} {len(read_log(db, t.id)):>11}")
+    echo("users, prospects, companies: app records matched to CRM records; log changes: connector-log rows "
+         "(see `crm-pipelines log --tenant <tenant>`)")
 
 
 def _calls_ever(db: Database, tenant_id: str) -> int:

@@ -76,7 +76,8 @@ def match_accounts(
     at = positions(stored, account_ids)
     has_stored = stored.notna().to_numpy()
     found = at >= 0
-    live = found & (chains.fate[np.maximum(at, 0)] == LIVE)
+    # -1 (not found) reads the appended sentinel, which also keeps an empty Account table indexable.
+    live = found & (np.append(chains.fate, -1)[at] == LIVE)
     final[live] = chains.final[at[live]]
     matched_by[live] = np.where(chains.how[at[live]] == OWN, "id", "merged")
     reason[has_stored & ~found] = "crm_account_id_not_found"
@@ -112,7 +113,7 @@ def match_accounts(
     if not manual.empty:
         o_company = positions(manual["app_id"], company_ids)
         o_at = positions(manual["crm_id"], account_ids)
-        o_live = (o_at >= 0) & (chains.fate[np.maximum(o_at, 0)] == LIVE)
+        o_live = (o_at >= 0) & (np.append(chains.fate, -1)[o_at] == LIVE)
         usable = (o_company >= 0) & o_live
         final[o_company[usable]] = chains.final[o_at[usable]]
         matched_by[o_company[usable]] = "manual"

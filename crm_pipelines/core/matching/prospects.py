@@ -96,7 +96,8 @@ def match_prospects(
     at = positions(stored, people["crm_id"])
     has_stored = stored.notna().to_numpy()
     found = at >= 0
-    fate = np.where(found, people["fate"].to_numpy()[np.maximum(at, 0)], -1)
+    # -1 (not found) reads the appended -1, which also keeps an empty people table indexable.
+    fate = np.append(people["fate"].to_numpy(), -1)[at]
     by_id = found & (fate == LIVE)
     final[by_id] = people["final"].to_numpy()[at[by_id]]
     matched_by[by_id] = _BY_HOW[people["how"].to_numpy()[at[by_id]]]
@@ -127,7 +128,7 @@ def match_prospects(
     if not manual.empty:
         o_prospect = positions(manual["app_id"], prospect_ids)
         o_at = positions(manual["crm_id"], people["crm_id"])
-        o_fate = np.where(o_at >= 0, people["fate"].to_numpy()[np.maximum(o_at, 0)], -1)
+        o_fate = np.append(people["fate"].to_numpy(), -1)[o_at]
         usable = (o_prospect >= 0) & (o_fate == LIVE)
         target = o_prospect[usable]
         final[target] = people["final"].to_numpy()[o_at[usable]]
