@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+import requests
 from click.testing import CliRunner
 
 from crm_pipelines.app_seed import app_data_for_org
@@ -101,13 +102,16 @@ def test_a_manual_match_confirmed_from_the_cli_wins_and_survives_every_rebuild(s
     assert (prospect["crm_id"], prospect["crm_type"]) == (contact, "Contact")
 
 
-def test_a_crm_edit_changes_the_prospect_at_the_next_sync_and_is_logged_with_old_and_new_value(sqlite_db, sim):
+def test_a_crm_edit_through_the_control_api_changes_the_prospect_at_the_next_sync_and_is_logged_with_old_and_new_value(sqlite_db, sim):
     _seeded(sqlite_db, sim, "acme")
     _synced(sqlite_db, "acme")
     before = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-id-0002"]
-    org = sim.org("acme")
-    org.advance_clock(3600)
-    org.edit(before["crm_type"], before["crm_id"], {"Title": "Chief Widget Officer"})
+    control = f"{sim.base_url}/_sim/orgs/acme"
+    with requests.Session() as http:
+        http.trust_env = False  # loopback: no proxy
+        http.post(f"{control}/clock/advance", json={"seconds": 3600}).raise_for_status()
+        http.patch(f"{control}/sobjects/{before['crm_type']}/{before['crm_id']}",
+                   json={"Title": "Chief Widget Officer"}).raise_for_status()
 
     _synced(sqlite_db, "acme")
     after = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-id-0002"]
