@@ -169,3 +169,20 @@ def test_two_tenants_keep_their_matches_app_rows_and_logs_apart(db, sim):
         assert log["crm_id"].dropna().isin(
             pd.concat([people, *(sim.org(org).rows(o)["Id"] for o in ("Account", "Campaign", "Opportunity"))])).all()
         assert set(log["tenant_id"]) == {org}
+
+
+def test_outbound_changes_hold_new_leads_for_complete_new_prospects_and_the_new_app_campaign(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme")
+    _synced(sqlite_db, "acme")
+    outbound = _asset_table(sqlite_db, "outbound_field_changes", "acme")
+    new_leads = outbound.loc[outbound["reason"] == "new_lead"]
+    assert sorted(new_leads["app_id"].unique()) == ["p-new-1", "p-new-2", "p-new-3", "p-new-4"]
+    assert new_leads["crm_id"].isna().all() and set(new_leads["crm_type"]) == {"Lead"}
+    assert set(outbound.loc[outbound["reason"] == "new_campaign", "app_id"]) == {"cmp-app-active"}
+
+
+def test_with_app_to_crm_off_no_outbound_change_is_stored(sqlite_db, sim):
+    _seeded(sqlite_db, sim, "acme", **{"push.app_to_crm": "false"})
+    md = metadata_by_asset(_synced(sqlite_db, "acme"))
+    assert "nothing to send" in md["outbound_field_changes"]["app_to_crm"]
+    assert _asset_table(sqlite_db, "outbound_field_changes", "acme").empty
