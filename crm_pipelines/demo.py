@@ -34,6 +34,7 @@ from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.connector_log import read_log
+from crm_pipelines.store.auto_save_lists import read_lists
 from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.database import Database, open_database
 from crm_pipelines.store.deferrals import DeferralStore
@@ -196,6 +197,19 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
                     return 1
                 echo(f"   {tenant_id}: matched and synced")
 
+        echo("\nThe daily list rebuild (auto-save lists), for every connected tenant")
+        rebuild = defs.resolve_job_def("auto_save_rebuild")
+        for t in tenants:
+            result = rebuild.execute_in_process(
+                instance=instance, partition_key=t.id, tags={TENANT_TAG: t.id}, run_config=QUIET, raise_on_error=False)
+            stories[t.id].runs += 1
+            if not result.success:
+                echo(f"   list rebuild for {t.id} failed; see `make ui`")
+                return 1
+            lists = read_lists(db, t.id)
+            echo(f"   {t.id}: {lists['user_id'].nunique()} users, {int((lists['list'] == 'accounts').sum())} accounts and "
+                 f"{int((lists['list'] == 'leads_and_contacts').sum())} leads and contacts saved")
+
         echo("")
         _print_summary(echo, db, tenants, stories)
     echo(f"\ndone in {time.monotonic() - started:.1f} s; open the UI on this data with `make ui`")
@@ -214,7 +228,7 @@ def _evaluate_sensor(instance: DagsterInstance, db_url: str, offset_seconds: flo
 def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tenant], stories: dict[str, TenantStory]) -> None:
     header = (f"{'tenant':<9} {'records':>8} {'accounts':>8} {'contacts':>8} {'leads':>6} {'API calls':>9} "
               f"{'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8} {'users':>6} {'prospects':>9} "
-              f"{'companies':>9} {'log changes':>11}")
+              f"{'companies':>9} {'log changes':>11} {'list items':>10}")
     echo(header)
     echo("-" * len(header))
     for t in tenants:
@@ -225,9 +239,10 @@ def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tena
         echo(f"{t.id:<9} {sum(counts.values()):>8} {counts['Account']:>8} {counts['Contact']:>8} {counts['Lead']:>6} "
              f"{_calls_ever(db, t.id):>9} {t.settings.api_budget.daily_limit:>9} {s.runs:>5} "
              f"{DeferralStore(db).count(t.id):>9} {s.resumed:>8} {matched['matched_users']:>6} "
-             f"{matched['matched_prospects']:>9} {matched['matched_accounts']:>9} {len(read_log(db, t.id)):>11}")
+             f"{matched['matched_prospects']:>9} {matched['matched_accounts']:>9} {len(read_log(db, t.id)):>11} "
+             f"{len(read_lists(db, t.id)):>10}")
     echo("users, prospects, companies: app records matched to CRM records; log changes: connector-log rows "
-         "(see `crm-pipelines log --tenant <tenant>`)")
+         "(see `crm-pipelines log --tenant <tenant>`); list items: auto-save list entries of all users")
 
 
 def _calls_ever(db: Database, tenant_id: str) -> int:

@@ -16,3 +16,10 @@ crm_sync_job = define_asset_job(
 )
 
 JOBS_BY_NAME = {CRM_SYNC_JOB: crm_sync_job}
+
+auto_save_rebuild_job = define_asset_job(
+    "auto_save_rebuild",
+    selection=AssetSelection.groups("auto_save"),
+    description="The daily rebuild of one tenant's auto-save lists (L1–L12); reads the warehouse, never the CRM.",
+    executor_def=in_process_executor,
+)

@@ -39,6 +39,7 @@ def check_columns(df: pd.DataFrame, table: Table, *, context: str) -> list[str]:
         c.name
         for c in table.columns
         if c.name not in df.columns and not c.nullable and c.default is None and c.server_default is None
+        and c is not table.autoincrement_column  # the database numbers these rows itself
     ]
     if missing:
         raise FrameShapeError(f"{context}: required columns {missing} of table '{table.name}' are missing")

@@ -458,3 +458,40 @@ connector_log = Table(
     Index("ix_connector_log_tenant_id_app_id", "tenant_id", "app_id"),
     Index("ix_connector_log_tenant_id_crm_id", "tenant_id", "crm_id"),
 )
+
+
+# -- auto-save lists (L1–L12) -----------------------------------------------------------------------
+def _list_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("tenant_id", String(63), primary_key=True),
+        Column("user_id", String(_APP_ID), primary_key=True),
+        Column("crm_id", String(18), primary_key=True),
+        Column("list", String(32), nullable=False),
+        Column("record_type", String(16), nullable=False),
+        # The rule codes that hold the item ("A2,A3"), or "manual".
+        Column("rules", Text(), nullable=False),
+        Column("source", String(8), nullable=False),
+        Column("added_at", UtcDateTime(), nullable=False),
+        Column("is_deleted", Boolean(), nullable=False),
+    )
+
+
+auto_save_account_lists = _list_table("auto_save_account_lists")
+auto_save_lead_lists = _list_table("auto_save_lead_lists")
+
+auto_save_changes = Table(
+    "auto_save_changes",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("tenant_id", String(63), nullable=False, index=True),
+    Column("run_id", String(64), nullable=True),
+    Column("user_id", String(_APP_ID), nullable=False),
+    Column("list", String(32), nullable=False),
+    Column("crm_id", String(18), nullable=False),
+    Column("record_type", String(16), nullable=False),
+    Column("change", String(8), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+)

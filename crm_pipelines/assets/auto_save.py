@@ -1,0 +1,72 @@
+"""The `auto_save` group: every matched user's "My CRM Accounts" and "My CRM Leads and Contacts"
+(L1–L12), rebuilt once a day from the extracted CRM objects, under each user's rules, the cap of
+1,000 and its priority, with manual adds and removals, and frozen while the tenant is disconnected
+or has auto-save off. List building only reads the warehouse; it never calls the CRM (L11)."""
+
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+
+from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames, rebuild_lists
+from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.auto_save_lists import read_lists, write_rebuild
+from crm_pipelines.store.crm_records import read_records
+from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tables import matched_users as matched_users_table
+
+_CRM_INPUTS = {
+    "users": "User", "accounts": "Account", "account_team_members": "AccountTeamMember", "contacts": "Contact",
+    "leads": "Lead", "opportunities": "Opportunity", "opportunity_contact_roles": "OpportunityContactRole",
+}
+_DEPS = [
+    *(AssetKey(BY_NAME[name].asset) for name in _CRM_INPUTS.values()),
+    AssetKey("matched_users"),
+    APP_ASSET_KEYS["auto_save_rule_selections"],
+    APP_ASSET_KEYS["manual_list_overrides"],
+]
+_SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners=["team:data-engineering"],
+             code_version="1")
+
+
+@multi_asset(
+    specs=[
+        AssetSpec("auto_save_account_lists", **_SPEC, description=(
+            "\"My CRM Accounts\" of every app user matched to a CRM user: one row per user and account, with the "
+            "rules that put it there (A1 open opportunities, A2 owned, A3 account team, or manual), when it was "
+            "added, and whether the CRM deleted it. At most 1,000 per user, by L5's priority.")),
+        AssetSpec("auto_save_lead_lists", **_SPEC, description=(
+            "\"My CRM Leads and Contacts\" of every matched user: one row per user and lead or contact, with the "
+            "rules (P1–P5, or manual), when it was added, and the deleted flag. At most 1,000 per user.")),
+    ],
+    partitions_def=tenant_partitions,
+    can_subset=False,
+)
+def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource):
+    db, tenant_id = database.db(), context.partition_key
+    tenant = database.tenants().get(tenant_id)
+    crm = CrmFrames(**{name: read_records(db, BY_NAME[sobject], tenant_id) for name, sobject in _CRM_INPUTS.items()})
+    matches = read_tenant_partition(db, matched_users_table, tenant_id)
+    inputs = AutoSaveInputs(
+        crm=crm,
+        user_matches=matches[["user_id", "crm_user_id"]],
+        rule_selections=read_app_table(db, tenant_id, "auto_save_rule_selections"),
+        previous_lists=read_lists(db, tenant_id),
+        manual_overrides=read_app_table(db, tenant_id, "manual_list_overrides"),
+        enabled=tenant.settings.auto_save.enabled,
+        connected=tenant.status == "connected",
+    )
+    result = rebuild_lists(inputs, clock.now())
+    if result.frozen_reason is None:
+        write_rebuild(db, tenant_id, result.lists, result.changes, run_id=context.run.run_id)
+    figures = result.metadata()
+    common = {
+        "frozen": figures["frozen"],
+        "users_with_lists": figures["users_with_lists"],
+        "changes": MetadataValue.md(result.changes.head(20).to_markdown(index=False) if len(result.changes) else "no changes"),
+    }
+    for key, list_name in (("auto_save_account_lists", "accounts"), ("auto_save_lead_lists", "leads_and_contacts")):
+        own = {k: v for k, v in figures.items() if k.startswith(f"{list_name}_")}
+        yield MaterializeResult(asset_key=key, metadata={**common, **own})

@@ -1,0 +1,50 @@
+"""The auto-save lists of one tenant and the log of their changes (L10), read and written whole.
+
+A rebuild replaces both lists of the tenant and appends its changes in one transaction, so the
+lists a user sees and the reasons recorded for them never disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import select
+
+from crm_pipelines.store.bulk import insert_frame, read_frame
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.tables import auto_save_account_lists, auto_save_changes, auto_save_lead_lists
+
+LIST_TABLES = {"accounts": auto_save_account_lists, "leads_and_contacts": auto_save_lead_lists}
+
+
+def read_lists(db: Database, tenant_id: str) -> pd.DataFrame:
+    """Both lists of the tenant as the rebuild takes them (rules as tuples of codes)."""
+    with db.engine.connect() as conn:
+        frames = [read_frame(conn, table, table.c.tenant_id == tenant_id, order_by=["user_id", "crm_id"])
+                  for table in LIST_TABLES.values()]
+    lists = pd.concat(frames, ignore_index=True).drop(columns=["tenant_id"])
+    lists["rules"] = lists["rules"].map(lambda text: tuple(text.split(",")) if isinstance(text, str) and text else ())
+    return lists[["user_id", "list", "crm_id", "record_type", "rules", "source", "added_at", "is_deleted"]]
+
+
+def write_rebuild(db: Database, tenant_id: str, lists: pd.DataFrame, changes: pd.DataFrame, *, run_id: str | None) -> None:
+    """Replace the tenant's lists with `lists` and append `changes`, atomically."""
+    rows = lists.assign(tenant_id=tenant_id, rules=lists["rules"].map(lambda rules: ",".join(rules)))
+    with db.transaction() as conn:
+        for name, table in LIST_TABLES.items():
+            conn.execute(table.delete().where(table.c.tenant_id == tenant_id))
+            insert_frame(conn, table, rows[rows["list"] == name], context=f"tenant '{tenant_id}', list {name}")
+        if len(changes):
+            insert_frame(conn, auto_save_changes, changes.assign(tenant_id=tenant_id, run_id=run_id),
+                         context=f"tenant '{tenant_id}', auto-save changes")
+
+
+def read_changes(db: Database, tenant_id: str, *, user_id: str | None = None, crm_id: str | None = None) -> pd.DataFrame:
+    stmt = select(auto_save_changes).where(auto_save_changes.c.tenant_id == tenant_id)
+    if user_id is not None:
+        stmt = stmt.where(auto_save_changes.c.user_id == user_id)
+    if crm_id is not None:
+        stmt = stmt.where(auto_save_changes.c.crm_id == crm_id)
+    with db.engine.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt.order_by(auto_save_changes.c.id)).mappings().all())

@@ -1,0 +1,103 @@
+"""The auto-save list assets and their daily schedule, on a tenant synced from the simulator (issue 6)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from dagster import DagsterInstance, SkipReason, build_schedule_context
+
+from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.automation.schedules import daily_list_rebuild
+from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.definitions import build_definitions
+from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.auto_save_lists import read_changes, read_lists
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tenants import TenantRegistry
+from tests.sim_tenants import db_url, register_sim_tenant
+
+
+@pytest.fixture
+def synced(db):
+    _TOKENS.clear()
+    with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=9) as sim:
+        for org in ("acme", "globex"):
+            register_sim_tenant(db, sim, org)
+            write_app_tables(db, org, app_data_for_org(sim.org(org), seed=9))
+        instance = DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions("tenants", ["acme", "globex"])
+        defs = build_definitions(db_url(db))
+        for org in ("acme", "globex"):
+            assert defs.resolve_job_def("crm_sync").execute_in_process(instance=instance, partition_key=org).success
+        yield sim, instance, defs
+
+
+def _rebuild(defs, instance, tenant):
+    return defs.resolve_job_def("auto_save_rebuild").execute_in_process(instance=instance, partition_key=tenant)
+
+
+def test_the_rebuild_fills_every_matched_users_lists_and_records_why(db, synced):
+    sim, instance, defs = synced
+    writes_before = len(sim.org("acme").writes())
+    result = _rebuild(defs, instance, "acme")
+    assert result.success
+    lists = read_lists(db, "acme")
+    assert len(lists) > 0 and set(lists["list"]) == {"accounts", "leads_and_contacts"}
+    assert (lists.groupby(["user_id", "list"]).size() <= 1000).all()
+    assert set(lists.loc[lists["list"] == "accounts", "record_type"]) == {"Account"}
+    assert lists["rules"].map(len).min() >= 1
+    changes = read_changes(db, "acme")
+    assert len(changes) == len(lists) and set(changes["change"]) == {"added"}
+    # L11: building lists never writes to the CRM.
+    assert len(sim.org("acme").writes()) == writes_before
+    # Each tenant's lists are its own.
+    assert read_lists(db, "globex").empty
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"auto_save_account_lists", "auto_save_lead_lists"}
+
+
+def test_a_second_rebuild_with_nothing_changed_changes_nothing(db, synced):
+    _, instance, defs = synced
+    _rebuild(defs, instance, "acme")
+    first = read_lists(db, "acme")
+    _rebuild(defs, instance, "acme")
+    second = read_lists(db, "acme")
+    assert first.sort_values(["user_id", "crm_id"]).reset_index(drop=True).equals(
+        second.sort_values(["user_id", "crm_id"]).reset_index(drop=True))
+    assert len(read_changes(db, "acme")) == len(first)  # the second rebuild recorded no change
+
+
+def test_a_disconnected_tenants_lists_stay_as_they_were(db, synced):
+    _, instance, defs = synced
+    _rebuild(defs, instance, "acme")
+    before = read_lists(db, "acme")
+    TenantRegistry(db).disconnect("acme")
+    assert _rebuild(defs, instance, "acme").success
+    assert read_lists(db, "acme").equals(before)
+
+
+def test_the_daily_schedule_launches_each_connected_tenant_once_a_day_at_its_time(db):
+    for tenant, at in (("acme", "05:00"), ("globex", "18:30")):
+        TenantRegistry(db).add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_utc": at}))
+    TenantRegistry(db).add(_tenant("initech"))
+    TenantRegistry(db).disconnect("initech")
+    resources = {"database": DatabaseResource(database_url=db_url(db))}
+
+    def tick(moment: datetime):
+        result = daily_list_rebuild(build_schedule_context(scheduled_execution_time=moment, resources=resources))
+        return [] if isinstance(result, SkipReason) else list(result)
+
+    assert tick(datetime(2026, 3, 2, 4, 45, tzinfo=UTC)) == []
+    morning = tick(datetime(2026, 3, 2, 5, 0, tzinfo=UTC))
+    assert [(r.partition_key, r.run_key) for r in morning] == [("acme", "rebuild-acme-2026-03-02")]
+    evening = tick(datetime(2026, 3, 2, 18, 30, tzinfo=UTC))
+    assert sorted(r.run_key for r in evening) == ["rebuild-acme-2026-03-02", "rebuild-globex-2026-03-02"]
+    assert "initech" not in {r.partition_key for r in evening}
+
+
+def _tenant(tenant_id):
+    from crm_pipelines.settings import Tenant, validated
+
+    return validated(Tenant, {"id": tenant_id, "name": tenant_id, "connection": {
+        "login_url": f"https://{tenant_id}.my.salesforce.com",
+        "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"}}})
