@@ -17,6 +17,7 @@ import click
 import yaml
 
 from crm_pipelines.settings import SettingsError, Tenant, load_tenants_yaml, validated
+from crm_pipelines.auto_save_cli import lists
 from crm_pipelines.automation.backfill import backfill
 from crm_pipelines.sim.cli import sim
 from crm_pipelines.store.database import open_database
@@ -299,6 +300,7 @@ def demo() -> None:
 
 main.add_command(sim)
 main.add_command(backfill)
+main.add_command(lists)
 
 
 if __name__ == "__main__":

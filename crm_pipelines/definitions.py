@@ -4,7 +4,7 @@ from dagster import Definitions, load_assets_from_modules
 
 from crm_pipelines.assets import auto_save, extract, field_sync, field_sync_outbound, matching, tenants
 from crm_pipelines.assets.app import app_tables
-from crm_pipelines.assets.checks import extract_checks
+from crm_pipelines.assets.checks import extract_checks, list_checks
 from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job
 from crm_pipelines.automation.schedules import daily_list_rebuild
 from crm_pipelines.automation.sensors import api_limit_backoff
@@ -19,7 +19,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
         assets=[app_tables, *load_assets_from_modules([tenants, extract, matching, field_sync, field_sync_outbound, auto_save])],
-        asset_checks=extract_checks,
+        asset_checks=[*extract_checks, *list_checks],
         jobs=[crm_sync_job, auto_save_rebuild_job],
         schedules=[daily_list_rebuild],
         sensors=[api_limit_backoff, tenant_registry, crm_sync_due],

@@ -7,22 +7,14 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames, rebuild_lists
+from crm_pipelines.core.auto_save import rebuild_lists
 from crm_pipelines.crm.objects import BY_NAME
 from crm_pipelines.partitions import tenant_partitions
-from crm_pipelines.store.app_data import read_app_table
-from crm_pipelines.store.auto_save_lists import read_lists, write_rebuild
-from crm_pipelines.store.crm_records import read_records
-from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.auto_save_lists import CRM_INPUTS, load_inputs, write_rebuild
 from crm_pipelines.store.resource import DatabaseResource
-from crm_pipelines.store.tables import matched_users as matched_users_table
 
-_CRM_INPUTS = {
-    "users": "User", "accounts": "Account", "account_team_members": "AccountTeamMember", "contacts": "Contact",
-    "leads": "Lead", "opportunities": "Opportunity", "opportunity_contact_roles": "OpportunityContactRole",
-}
 _DEPS = [
-    *(AssetKey(BY_NAME[name].asset) for name in _CRM_INPUTS.values()),
+    *(AssetKey(BY_NAME[name].asset) for name in CRM_INPUTS.values()),
     AssetKey("matched_users"),
     APP_ASSET_KEYS["auto_save_rule_selections"],
     APP_ASSET_KEYS["manual_list_overrides"],
@@ -46,19 +38,7 @@ _SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners
 )
 def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource):
     db, tenant_id = database.db(), context.partition_key
-    tenant = database.tenants().get(tenant_id)
-    crm = CrmFrames(**{name: read_records(db, BY_NAME[sobject], tenant_id) for name, sobject in _CRM_INPUTS.items()})
-    matches = read_tenant_partition(db, matched_users_table, tenant_id)
-    inputs = AutoSaveInputs(
-        crm=crm,
-        user_matches=matches[["user_id", "crm_user_id"]],
-        rule_selections=read_app_table(db, tenant_id, "auto_save_rule_selections"),
-        previous_lists=read_lists(db, tenant_id),
-        manual_overrides=read_app_table(db, tenant_id, "manual_list_overrides"),
-        enabled=tenant.settings.auto_save.enabled,
-        connected=tenant.status == "connected",
-    )
-    result = rebuild_lists(inputs, clock.now())
+    result = rebuild_lists(load_inputs(db, database.tenants().get(tenant_id)), clock.now())
     if result.frozen_reason is None:
         write_rebuild(db, tenant_id, result.lists, result.changes, run_id=context.run.run_id)
     figures = result.metadata()

@@ -93,3 +93,22 @@ extract_checks = [
     *[_own_tenant_only(obj) for obj in CRM_OBJECTS],
     *[_references_resolve(obj, REFERENCES[obj.name]) for obj in CRM_OBJECTS if obj.name in REFERENCES],
 ]
+
+
+def _list_cap(asset: str, table: str) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(asset), name="at_most_1000_items_per_user", blocking=True,
+                 description="No user's list holds more than the cap of 1,000 items (L5).")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        with database.db().engine.connect() as conn:
+            largest = conn.execute(
+                text(f'SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "{table}" WHERE tenant_id = :t GROUP BY user_id) s'),
+                {"t": tenant},
+            ).scalar_one()
+        return AssetCheckResult(passed=largest <= 1000, metadata={"tenant": tenant, "largest_list": largest})
+
+    return _check
+
+
+list_checks = [_list_cap("auto_save_account_lists", "auto_save_account_lists"),
+               _list_cap("auto_save_lead_lists", "auto_save_lead_lists")]

@@ -11,11 +11,28 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import select
 
+from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames
+from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.settings import Tenant
+from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.bulk import insert_frame, read_frame
+from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.tables import auto_save_account_lists, auto_save_changes, auto_save_lead_lists
+from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.tables import (
+    auto_save_account_lists,
+    auto_save_changes,
+    auto_save_lead_lists,
+    manual_list_overrides,
+    matched_users,
+)
 
 LIST_TABLES = {"accounts": auto_save_account_lists, "leads_and_contacts": auto_save_lead_lists}
+# The rebuild's CRM inputs (core's names) and the extracted objects they come from.
+CRM_INPUTS = {
+    "users": "User", "accounts": "Account", "account_team_members": "AccountTeamMember", "contacts": "Contact",
+    "leads": "Lead", "opportunities": "Opportunity", "opportunity_contact_roles": "OpportunityContactRole",
+}
 
 
 def read_lists(db: Database, tenant_id: str) -> pd.DataFrame:
@@ -48,3 +65,27 @@ def read_changes(db: Database, tenant_id: str, *, user_id: str | None = None, cr
         stmt = stmt.where(auto_save_changes.c.crm_id == crm_id)
     with db.engine.connect() as conn:
         return pd.DataFrame(conn.execute(stmt.order_by(auto_save_changes.c.id)).mappings().all())
+
+
+def load_inputs(db: Database, tenant: Tenant) -> AutoSaveInputs:
+    """Everything one tenant's rebuild (or an `explain`) reads, from the warehouse and the app tables."""
+    crm = CrmFrames(**{name: read_records(db, BY_NAME[sobject], tenant.id) for name, sobject in CRM_INPUTS.items()})
+    matches = read_tenant_partition(db, matched_users, tenant.id)
+    return AutoSaveInputs(
+        crm=crm,
+        user_matches=matches[["user_id", "crm_user_id"]],
+        rule_selections=read_app_table(db, tenant.id, "auto_save_rule_selections"),
+        previous_lists=read_lists(db, tenant.id),
+        manual_overrides=read_app_table(db, tenant.id, "manual_list_overrides"),
+        enabled=tenant.settings.auto_save.enabled,
+        connected=tenant.status == "connected",
+    )
+
+
+def record_override(db: Database, tenant_id: str, user_id: str, list_name: str, action: str, crm_id: str,
+                    at: datetime) -> None:
+    """A user's manual add or removal (L7, L8), applied at the next rebuild and kept for good."""
+    row = pd.DataFrame([{"tenant_id": tenant_id, "user_id": user_id, "list": list_name, "crm_id": crm_id,
+                         "at": at, "action": action}])
+    with db.transaction() as conn:
+        insert_frame(conn, manual_list_overrides, row, context=f"tenant '{tenant_id}', manual list override")

@@ -54,6 +54,9 @@ def test_the_rebuild_fills_every_matched_users_lists_and_records_why(db, synced)
     assert read_lists(db, "globex").empty
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"auto_save_account_lists", "auto_save_lead_lists"}
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {("auto_save_account_lists", "at_most_1000_items_per_user"): True,
+                      ("auto_save_lead_lists", "at_most_1000_items_per_user"): True}
 
 
 def test_a_second_rebuild_with_nothing_changed_changes_nothing(db, synced):
@@ -101,3 +104,41 @@ def _tenant(tenant_id):
     return validated(Tenant, {"id": tenant_id, "name": tenant_id, "connection": {
         "login_url": f"https://{tenant_id}.my.salesforce.com",
         "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"}}})
+
+
+def test_lists_cli_show_explain_remove_and_add(db, synced, monkeypatch):
+    from click.testing import CliRunner
+
+    from crm_pipelines.cli import main
+
+    _, instance, defs = synced
+    _rebuild(defs, instance, "acme")
+    monkeypatch.setenv("CRM_PIPELINES_DB_URL", db_url(db))
+    runner = CliRunner()
+    lists = read_lists(db, "acme")
+    account = lists[lists["list"] == "accounts"].iloc[0]
+    user, account_id = account["user_id"], account["crm_id"]
+
+    shown = runner.invoke(main, ["lists", "show", "--tenant", "acme", "--user", user])
+    assert shown.exit_code == 0 and account_id in shown.output
+    why = runner.invoke(main, ["lists", "explain", "--tenant", "acme", "--user", user, "--crm-id", account_id])
+    assert why.exit_code == 0 and account_id in why.output
+
+    assert runner.invoke(main, ["lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id]).exit_code == 0
+    _rebuild(defs, instance, "acme")
+    _rebuild(defs, instance, "acme")
+    after = read_lists(db, "acme")
+    assert not ((after["user_id"] == user) & (after["crm_id"] == account_id)).any()  # gone, and not back
+    removed = read_changes(db, "acme", user_id=user, crm_id=account_id)
+    assert list(removed["change"]) == ["added", "removed"]
+
+    elsewhere = after[(after["list"] == "accounts") & (after["user_id"] != user)]["crm_id"]
+    missing = next(a for a in elsewhere if not ((after["user_id"] == user) & (after["crm_id"] == a)).any())
+    assert runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", missing]).exit_code == 0
+    _rebuild(defs, instance, "acme")
+    added = read_lists(db, "acme")
+    row = added[(added["user_id"] == user) & (added["crm_id"] == missing)]
+    assert len(row) == 1 and row.iloc[0]["source"] == "manual"
+
+    refused = runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", "001000000000000AAA"])
+    assert refused.exit_code == 2 and "001000000000000AAA" in refused.stderr
