@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 
 import click
 
 from crm_pipelines.core.auto_save import explain as explain_item
 from crm_pipelines.core.auto_save import override_problem
+from crm_pipelines.refusals import refuse
 from crm_pipelines.store.auto_save_lists import load_inputs, read_lists, record_override
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantNotFound, TenantRegistry
 
-REFUSED = 2
 LIST_CHOICE = click.Choice(["accounts", "leads_and_contacts"])
-
-
-def _refuse(message: str) -> None:
-    click.echo(f"refused: {message}", err=True)
-    sys.exit(REFUSED)
 
 
 def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
@@ -27,7 +21,7 @@ def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
     try:
         return db, TenantRegistry(db).get(tenant_id)
     except TenantNotFound as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
 
 
 @click.group()
@@ -93,6 +87,6 @@ def _override(tenant_id: str, user_id: str, list_name: str, action: str, crm_id:
     if problem is None and user_id not in set(inputs.user_matches["user_id"]):
         problem = f"user {user_id!r} is not matched to a CRM user in tenant {tenant.id}, so has no lists (L1)"
     if problem:
-        _refuse(problem)
+        refuse(problem)
     record_override(db, tenant.id, user_id, list_name, action, crm_id, datetime.now(UTC))
     click.echo(f"{tenant.id}: {action} {crm_id} on {user_id}'s {list_name} list, applied at the next rebuild")

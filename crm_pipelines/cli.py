@@ -19,29 +19,22 @@ import yaml
 from crm_pipelines.settings import SettingsError, Tenant, load_tenants_yaml, validated
 from crm_pipelines.auto_save_cli import lists
 from crm_pipelines.automation.backfill import backfill
+from crm_pipelines.refusals import refuse
 from crm_pipelines.sim.cli import sim
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantRegistry, TenantRegistryError
 
-REFUSED = 2
-
-
 def _registry() -> TenantRegistry:
     return TenantRegistry(open_database())
-
-
-def _refuse(message: str) -> None:
-    click.echo(f"refused: {message}", err=True)
-    sys.exit(REFUSED)
 
 
 def _guarded(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except SettingsError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
     except TenantRegistryError as exc:
-        _refuse(str(exc))
+        refuse(str(exc))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,7 +52,7 @@ def _parse_assignments(pairs: tuple[str, ...]) -> dict[str, str]:
     updates: dict[str, str] = {}
     for pair in pairs:
         if "=" not in pair:
-            _refuse(f"'{pair}' is not KEY=VALUE (for example sync.frequency_minutes=30)")
+            refuse(f"'{pair}' is not KEY=VALUE (for example sync.frequency_minutes=30)")
         key, value = pair.split("=", 1)
         updates[key.strip()] = value.strip()
     return updates
@@ -188,15 +181,15 @@ def match_confirm(tenant_id: str, prospect_id: str | None, user_id: str | None, 
     chosen = [(entity, app_id) for entity, app_id in
               (("prospect", prospect_id), ("user", user_id), ("company", company_id)) if app_id is not None]
     if len(chosen) != 1:
-        _refuse("name exactly one app record: --prospect ID, --user ID or --company ID")
+        refuse("name exactly one app record: --prospect ID, --user ID or --company ID")
     entity, app_id = chosen[0]
     database = open_database()
     _guarded(lambda: TenantRegistry(database).get(tenant_id))
     if not app_record_exists(database, tenant_id, entity, app_id):  # type: ignore[arg-type]
-        _refuse(f"tenant '{tenant_id}' has no {entity} '{app_id}'")
+        refuse(f"tenant '{tenant_id}' has no {entity} '{app_id}'")
     crm_type = crm_record_type(database, tenant_id, _MATCH_OBJECTS[entity], crm_id)
     if crm_type is None:
-        _refuse(f"tenant '{tenant_id}' has no extracted CRM {' or '.join(_MATCH_OBJECTS[entity])} '{crm_id}' "
+        refuse(f"tenant '{tenant_id}' has no extracted CRM {' or '.join(_MATCH_OBJECTS[entity])} '{crm_id}' "
                 "(run the CRM sync first if it is new)")
     confirm_match(database, tenant_id, entity, app_id, crm_id, datetime.now(UTC))  # type: ignore[arg-type]
     click.echo(f"{tenant_id}: {entity} {app_id} is {crm_type} {crm_id} from the next sync on (manual match)")
@@ -218,7 +211,7 @@ def log(tenant_id: str, record: str | None, since: str | None, limit: int | None
         try:
             start = datetime.fromisoformat(since)
         except ValueError:
-            _refuse(f"--since '{since}' is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z")
+            refuse(f"--since '{since}' is not a time; use ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z")
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
     rows = read_log(database, tenant_id, record=record, since=start, limit=limit)
     if rows.empty:
@@ -267,7 +260,7 @@ def ui(demo_data: bool) -> None:
 
         demo = data_dir() / "demo"
         if not (demo / SIM_FILE).is_file():
-            _refuse(f"no demo data in {demo}: run `make demo` (or `crm-pipelines demo`) first")
+            refuse(f"no demo data in {demo}: run `make demo` (or `crm-pipelines demo`) first")
         sim = json.loads((demo / SIM_FILE).read_text())
         env |= {"DAGSTER_HOME": str(demo / "dagster"), "CRM_PIPELINES_DB_URL": f"sqlite:///{demo / 'crm_pipelines.db'}"}
         for org in sim["orgs"]:

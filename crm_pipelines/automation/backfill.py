@@ -16,10 +16,10 @@ import click
 
 from crm_pipelines.instance import dagster_home
 from crm_pipelines.partitions import TENANT_TAG, tenant_partitions
+from crm_pipelines.refusals import refuse
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantNotFound, TenantRegistry
 
-REFUSED = 2
 JOBS = ("crm_sync",)
 
 
@@ -42,8 +42,7 @@ def backfill(tenants: str, job: str) -> None:
         if tenant.status != "connected":
             problems.append(f"tenant '{tenant_id}' is disconnected; reconnect it first (T3)")
     if not wanted or problems:
-        click.echo("refused: " + ("; ".join(problems) or "name at least one tenant"), err=True)
-        sys.exit(REFUSED)
+        refuse("; ".join(problems) or "name at least one tenant")
 
     home = dagster_home()
     env = {**os.environ, "DAGSTER_HOME": str(home)}

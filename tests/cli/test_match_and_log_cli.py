@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from crm_pipelines.cli import REFUSED, main
+from crm_pipelines.cli import main
+from crm_pipelines.refusals import REFUSED
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.app_data import read_app_table, write_app_table
 from crm_pipelines.store.bulk import insert_frame
