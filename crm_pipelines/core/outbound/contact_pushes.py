@@ -1,0 +1,146 @@
+"""P4: prospects pushed to the CRM because something asked for it.
+
+Three triggers push a prospect between the scheduled pushes (the fourth, P4b, is the tenant's push
+interval itself, which sends everything due):
+
+- a) a user's push request (push_requests, status pending);
+- c) the lead score at or above the tenant's interest threshold;
+- d) a to-do assigned to a user and not pushed yet: the prospect goes out with that user's matched
+  CRM user as its owner (the latest to-do of a prospect decides).
+
+A triggered prospect with a CRM Lead or Contact has every push and two-way mapped field of that
+record written (empty app values only when F4.5 allows it); one without is created as a Lead when
+F7 allows it, and otherwise skipped with the reason. Requests and to-dos are forced: their fields
+are sent even when the ledger says the CRM already has them. The threshold is not: a prospect
+above it goes out once, and again only when its values change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.field_sync.new_leads import REQUIRED_LEAD_FIELDS, eligible_new_leads
+from crm_pipelines.core.matching.frames import flag, require
+from crm_pipelines.core.outbound.items import column_json_values, concat_items, empty_items, items_frame
+from crm_pipelines.settings import ConnectorSettings, FieldMapping
+from crm_pipelines.settings.fields import PROSPECT_FIELDS
+
+NOT_ELIGIBLE = ("has no CRM id and is not eligible as a new Lead under F7 "
+                "(it needs a last name, a company and an email, and must not be a contact)")
+
+
+def contact_push_items(
+    prospects: pd.DataFrame,
+    push_requests: pd.DataFrame,
+    todos: pd.DataFrame,
+    matched: pd.DataFrame,
+    *,
+    crm_user_of: pd.Series,
+    mappings: Sequence[FieldMapping],
+    settings: ConnectorSettings,
+    interest_threshold: int | None,
+) -> pd.DataFrame:
+    """Push items for every triggered prospect: updates by CRM id, Lead upserts, or `skip` rows
+    whose note says why (see the module doc)."""
+    require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted"), "prospects")
+    triggers = _triggers(prospects, push_requests, todos, interest_threshold, crm_user_of)
+    if triggers.empty:
+        return empty_items()
+    people = prospects.reset_index(drop=True)
+    row_of = pd.Series(np.arange(len(people)), index=people["prospect_id"].astype("string"))
+    row_of = row_of[~row_of.index.duplicated()]
+    triggers = triggers.loc[triggers["prospect_id"].isin(row_of.index)].reset_index(drop=True)
+    rows = row_of.loc[triggers["prospect_id"]].to_numpy()
+    picked = people.iloc[rows].reset_index(drop=True)
+    deleted = flag(picked, "is_deleted")
+    linked = picked["crm_id"].notna().to_numpy() & ~deleted
+    eligible = np.isin(rows, eligible_new_leads(people, matched)) & ~linked & ~deleted
+
+    parts = []
+    for crm_type in ("Lead", "Contact"):
+        these = linked & (picked["crm_type"].astype("string") == crm_type).fillna(False).to_numpy()
+        if these.any():
+            parts.append(_records(picked[these], triggers[these], crm_type, "update", mappings, settings))
+    if eligible.any():
+        # Without a to-do, a new Lead is owned as P3 owns it: by the prospect's app owner's CRM user.
+        app_owner = picked.loc[eligible, "owner_user_id"].astype("string").map(crm_user_of).to_numpy()
+        these = triggers[eligible].assign(owner=lambda t: t["owner"].where(t["owner"].notna(), app_owner))
+        parts.append(_records(picked[eligible], these, "Lead", "upsert", mappings, settings,
+                              required=REQUIRED_LEAD_FIELDS))
+    skipped = ~(linked | eligible)
+    if skipped.any():
+        note = np.where(deleted[skipped], "is deleted in the app", NOT_ELIGIBLE)
+        parts.append(items_frame(
+            kind="contact_push", sobject="Lead", operation="skip", external_id="prospect:" + triggers.loc[skipped, "prospect_id"],
+            crm_id=None, app_object="prospect", app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
+            fields=None, triggers=triggers.loc[skipped, "triggers"], forced=False,
+            note=pd.Series("prospect " + triggers.loc[skipped, "prospect_id"].to_numpy() + " " + note, dtype="string"),
+        ))
+    return concat_items(parts)
+
+
+def _triggers(prospects: pd.DataFrame, requests: pd.DataFrame, todos: pd.DataFrame, threshold: int | None,
+              crm_user_of: pd.Series) -> pd.DataFrame:
+    """One row per triggered prospect: prospect_id, triggers (text), forced, owner (CRM user id or NA)."""
+    found = []
+    if len(requests):
+        pending = requests.loc[(requests["status"] == "pending").fillna(False)]
+        found.append(pd.DataFrame({"prospect_id": pending["prospect_id"].astype("string"),
+                                   "trigger": "request:" + pending["request_id"].astype("string"),
+                                   "forced": True, "owner": pd.NA, "at": pd.NaT}))
+    if len(todos):
+        open_todos = todos.loc[todos["assignee_user_id"].notna()]
+        if "pushed_at" in open_todos.columns:
+            open_todos = open_todos.loc[open_todos["pushed_at"].isna()]
+        found.append(pd.DataFrame({"prospect_id": open_todos["prospect_id"].astype("string"),
+                                   "trigger": "todo:" + open_todos["todo_id"].astype("string"), "forced": True,
+                                   "owner": open_todos["assignee_user_id"].astype("string").map(crm_user_of),
+                                   "at": pd.to_datetime(open_todos["created_at"], utc=True)}))
+    if threshold is not None:
+        score = pd.to_numeric(prospects["lead_score"], errors="coerce")
+        hot = prospects.loc[(score >= threshold).fillna(False) & ~flag(prospects, "is_deleted")]
+        found.append(pd.DataFrame({"prospect_id": hot["prospect_id"].astype("string"), "trigger": "threshold",
+                                   "forced": False, "owner": pd.NA, "at": pd.NaT}))
+    found = [f for f in found if len(f)]
+    if not found:
+        return pd.DataFrame(columns=["prospect_id", "triggers", "forced", "owner"])
+    every = pd.concat(found, ignore_index=True).sort_values(["prospect_id", "at", "trigger"], kind="stable", na_position="first")
+    grouped = every.groupby("prospect_id", sort=True)
+    return pd.DataFrame({
+        "prospect_id": pd.Series(list(grouped.groups), dtype="string"),
+        "triggers": grouped["trigger"].agg(",".join).astype("string").to_numpy(),
+        "forced": grouped["forced"].any().to_numpy(dtype=bool),
+        # The latest to-do's assignee owns the prospect (rows are in time order).
+        "owner": grouped["owner"].agg(lambda o: o.dropna().iloc[-1] if o.notna().any() else pd.NA).to_numpy(),
+    })
+
+
+def _records(people: pd.DataFrame, triggers: pd.DataFrame, crm_type: str, operation: str,
+             mappings: Sequence[FieldMapping], settings: ConnectorSettings,
+             required: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+    people = people.reset_index(drop=True)
+    triggers = triggers.reset_index(drop=True)
+    pairs = [(m.crm_field, m.app_field) for m in mappings
+             if m.crm_object == crm_type and m.direction in ("push", "two_way") and m.app_field in people.columns]
+    mapped = {app for _, app in pairs}
+    pairs += [p for p in required if p[1] not in mapped]
+    columns = {crm: column_json_values(people[app], PROSPECT_FIELDS[app]) for crm, app in pairs}
+    send_empty = settings.overwrite_crm_with_empty_app_values and operation == "update"
+    fields, app_fields = [], []
+    for i in range(len(people)):
+        record = {crm: values[i] for crm, values in columns.items() if values[i] is not None or send_empty}
+        owner = triggers["owner"].iloc[i]
+        if isinstance(owner, str):
+            record["OwnerId"] = owner
+        fields.append(record)
+        app_fields.append({crm: app for crm, app in pairs if crm in record})
+    ids = people["prospect_id"].astype("string")
+    return items_frame(
+        kind="contact_push", sobject=crm_type, operation=operation, external_id="prospect:" + ids,
+        crm_id=people["crm_id"].astype("string") if operation == "update" else None, app_object="prospect",
+        app_id=ids, who_prospect_id=None, fields=fields, app_fields=app_fields, old_values=None,
+        triggers=triggers["triggers"], forced=triggers["forced"].to_numpy(dtype=bool),
+    )

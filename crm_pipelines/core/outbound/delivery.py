@@ -1,0 +1,190 @@
+"""Delivering due push items (P8), as pure steps around the CRM calls the caller makes.
+
+    for stage in STAGES:                               # new records, then updates, then Tasks
+        ready, waiting = resolve_task_targets(...)     # Tasks only: WhoId from the prospect now
+        for batch in batches(ready):                   # ≤ 200 records, one sObject, no id twice
+            body = request_records(batch)              # → /composite/sobjects (upsert or update)
+            outcome = batch_outcome(batch, results, at)  # ledger rows, write-backs, log rows
+
+New records go first, so the CRM ids written back to prospects and campaigns can serve the Tasks
+of the same run. Every record of a batch gets its own result: a permanent error (a validation rule,
+a required field) fails that record alone; a transient one (a locked row) leaves it pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
+from crm_pipelines.core.matching.frames import flag
+from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD
+from crm_pipelines.core.outbound.ledger import LEDGER_COLUMNS
+
+MAX_BATCH = 200
+STAGES = ("records", "updates", "tasks")
+# Per-record errors worth trying again at the next push; every other error code is the record's own.
+TRANSIENT_RECORD_ERRORS = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG",
+                                     "ALL_OR_NONE_OPERATION_ROLLED_BACK"})
+WAITING_FOR_CRM_ID = "waiting: the prospect has no CRM Lead or Contact yet"
+
+
+def stage_of(due: pd.DataFrame) -> np.ndarray:
+    """records (new Leads, new Campaigns), updates (by id), tasks (Task upserts)."""
+    is_task = (due["sobject"] == "Task").fillna(False).to_numpy(dtype=bool)
+    is_update = (due["operation"] == "update").fillna(False).to_numpy(dtype=bool)
+    return np.where(is_task, "tasks", np.where(is_update, "updates", "records"))
+
+
+def resolve_task_targets(tasks: pd.DataFrame, prospects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tasks with WhoId set from their prospect's CRM id as the app holds it now; those whose
+    prospect has none (or is deleted) wait, untouched, for a later push."""
+    live = prospects.loc[~flag(prospects, "is_deleted") & prospects["crm_id"].notna()]
+    crm_of = live.set_index(live["prospect_id"].astype("string"))["crm_id"].astype("string")
+    crm_of = crm_of[~crm_of.index.duplicated()]
+    who = tasks["who_prospect_id"].astype("string").map(crm_of)
+    has = who.notna().to_numpy()
+    ready = tasks.loc[has].reset_index(drop=True)
+    ready["fields"] = [{**f, "WhoId": w} for f, w in zip(ready["fields"], who[has], strict=True)]
+    return ready, tasks.loc[~has].reset_index(drop=True)
+
+
+def batches(items: pd.DataFrame, size: int = MAX_BATCH) -> Iterator[pd.DataFrame]:
+    """Items in calls of at most `size` records of one sObject and operation, in order; a record
+    id or external id never twice in one call (the CRM refuses duplicates in a collection)."""
+    if items.empty:
+        return
+    for _, group in items.groupby(["operation", "sobject"], sort=False):
+        group = group.reset_index(drop=True)
+        keys = group["crm_id"].where(group["operation"] == "update", group["external_id"]).astype("string")
+        start, seen = 0, set()
+        for i, key in enumerate(keys.tolist()):
+            if i - start == size or key in seen:
+                yield group.iloc[start:i].reset_index(drop=True)
+                start, seen = i, set()
+            seen.add(key)
+        yield group.iloc[start:].reset_index(drop=True)
+
+
+def request_records(batch: pd.DataFrame) -> list[dict[str, Any]]:
+    """The records of one /composite/sobjects call: an upsert carries its external id, an update
+    its CRM id."""
+    records = []
+    for sobject, operation, external_id, crm_id, fields in zip(
+            batch["sobject"], batch["operation"], batch["external_id"], batch["crm_id"], batch["fields"], strict=True):
+        record: dict[str, Any] = {"attributes": {"type": sobject}, **fields}
+        if operation == "upsert":
+            record[EXTERNAL_ID_FIELD] = external_id
+        else:
+            record["id"] = crm_id
+        records.append(record)
+    return records
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """ledger: LEDGER_COLUMNS rows for the batch's records; prospect_ids / campaign_ids: app id →
+    new CRM id to write back; requests: push request id → its status; todos: to-do ids pushed;
+    log: connector-log rows (LOG_COLUMNS) of what the CRM accepted."""
+
+    ledger: pd.DataFrame
+    prospect_ids: dict[str, str]
+    campaign_ids: dict[str, str]
+    requests: dict[str, str]
+    todos: list[str]
+    log: pd.DataFrame
+    sent: int
+    failed: int
+    retry_later: int
+
+
+def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd.Timestamp) -> BatchOutcome:
+    """What the CRM's per-record `results` of one call mean for the ledger, the app and the log."""
+    if len(results) != len(batch):
+        raise ValueError(f"the CRM answered {len(results)} results for {len(batch)} records")
+    ledger, log = [], []
+    prospect_ids: dict[str, str] = {}
+    campaign_ids: dict[str, str] = {}
+    requests: dict[str, str] = {}
+    todos: list[str] = []
+    sent = failed = retry = 0
+    for item, result in zip(batch.to_dict("records"), results, strict=True):
+        errors = result.get("errors") or []
+        success = bool(result.get("success"))
+        code = None if success else (errors[0].get("statusCode") if errors else "UNKNOWN_ERROR")
+        message = None if success else (errors[0].get("message") if errors else "the CRM gave no reason")
+        state = "sent" if success else ("pending" if code in TRANSIENT_RECORD_ERRORS else "failed")
+        crm_id = result.get("id") or (None if item["crm_id"] is pd.NA else item["crm_id"])
+        ledger.append({
+            "sobject": item["sobject"], "external_id": item["external_id"], "kind": item["kind"],
+            "app_object": item["app_object"], "app_id": item["app_id"], "crm_id": crm_id, "state": state,
+            "attempts": int(item["attempts"]) + 1,
+            "sent_fields": {**item["previous_sent"], **item["fields"]} if success else (item["previous_sent"] or None),
+            "attempted_fields": item["fields"], "error_code": code, "error_message": message,
+            "last_attempt_at": at, "sent_at": at if success else None,
+        })
+        if success:
+            sent += 1
+            if item["operation"] == "upsert" and crm_id:
+                if item["app_object"] == "prospect":
+                    prospect_ids[item["app_id"]] = crm_id
+                elif item["app_object"] == "campaign":
+                    campaign_ids[item["app_id"]] = crm_id
+            log.extend(_log_rows(item, crm_id, at))
+        elif state == "failed":
+            failed += 1
+        else:
+            retry += 1
+        if state != "pending":
+            for trigger in _triggers(item):
+                kind, _, trigger_id = trigger.partition(":")
+                if kind == "request":
+                    requests[trigger_id] = "sent" if success else "failed"
+                elif kind == "todo":
+                    # Answered either way: a to-do refused for good must not push again every run.
+                    todos.append(trigger_id)
+    return BatchOutcome(
+        ledger=pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS)),
+        prospect_ids=prospect_ids, campaign_ids=campaign_ids, requests=requests, todos=todos,
+        log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=sent, failed=failed, retry_later=retry,
+    )
+
+
+def unpushable_requests(unpushable: pd.DataFrame) -> dict[str, str]:
+    """Push requests answered without a send: their prospect cannot be pushed (see the item's note)."""
+    out = {}
+    for item in unpushable.to_dict("records"):
+        for trigger in _triggers(item):
+            kind, _, trigger_id = trigger.partition(":")
+            if kind == "request":
+                out[trigger_id] = "skipped"
+    return out
+
+
+def _triggers(item: dict[str, Any]) -> list[str]:
+    triggers = item.get("triggers")
+    return [] if triggers is None or triggers is pd.NA else [t for t in str(triggers).split(",") if t]
+
+
+def _log_rows(item: dict[str, Any], crm_id: str, at: pd.Timestamp) -> list[dict[str, Any]]:
+    base = {"at": at, "object": item["app_object"], "app_id": item["app_id"], "crm_type": item["sobject"],
+            "crm_id": crm_id, "direction": "app_to_crm", "reason": item["kind"]}
+    if item["sobject"] == "Task":
+        return [{**base, "field": None, "crm_field": None, "old_value": None,
+                 "new_value": str(item["fields"].get("Subject", ""))}]
+    names = item["app_fields"] or {}
+    old = item["old_values"] or {}
+    return [{**base, "field": names.get(crm_field) or ("owner" if crm_field == "OwnerId" else None),
+             "crm_field": crm_field, "old_value": old.get(crm_field),
+             "new_value": None if value is None else _text(value)}
+            for crm_field, value in item["fields"].items()]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

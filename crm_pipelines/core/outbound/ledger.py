@@ -1,0 +1,122 @@
+"""The delivery ledger's decisions (P8): which push items are due, with which fields.
+
+The ledger holds one row per CRM record the app writes (sobject, external id): its state, the
+CRM id, the fields the CRM confirmed (`sent_fields`), the fields last attempted, attempts, and the
+CRM's error. From it:
+
+- an item never attempted goes out with every field;
+- a sent one goes out again only with the fields whose values the CRM has not got from us (a whole
+  Task or new record again if any changed), unless a person asked (forced), then every field;
+- a pending one (attempted, outcome unknown: a crash, a deferral, a transient failure) goes out
+  again with every field: upserts by external id and updates by id make that harmless;
+- a failed one (the CRM refused it for good: a required field, a validation rule) is not sent
+  again with the same values; once the app record changes, or a person asks, it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from crm_pipelines.core.outbound.items import PUSH_COLUMNS, empty_items
+
+LEDGER_COLUMNS = (
+    "sobject", "external_id", "kind", "app_object", "app_id", "crm_id", "state", "attempts", "sent_fields",
+    "attempted_fields", "error_code", "error_message", "last_attempt_at", "sent_at",
+)
+STATES = ("pending", "sent", "failed")
+
+# When two plans write one record, the later kind's value wins: a triggered push reads the app
+# record as it is now, the field sync's changes as they were at the last sync.
+_KIND_ORDER = ("field_update", "lead_score", "campaign_update", "new_campaign", "new_lead", "contact_push",
+               "activity", "touch_outcome")
+
+
+@dataclass(frozen=True)
+class DuePlan:
+    """due: the items to send (PUSH_COLUMNS plus `previous_sent`, the fields the CRM had from us,
+    and `attempts`); unpushable: `skip` items whose triggers are answered without a send;
+    already_sent and failed_unchanged: how many items the ledger held back, and why."""
+
+    due: pd.DataFrame
+    unpushable: pd.DataFrame
+    already_sent: int
+    failed_unchanged: int
+
+
+def merge_items(items: pd.DataFrame) -> pd.DataFrame:
+    """One item per CRM record (sobject, external id): fields, names and old values united (the
+    later kind of _KIND_ORDER wins a field), kinds and triggers joined, forced if any is.
+    `skip` items are left as they are."""
+    sendable = items.loc[items["operation"] != "skip"]
+    if sendable.empty:
+        return items.loc[items["operation"] == "skip"].reset_index(drop=True)
+    rank = sendable["kind"].map({k: i for i, k in enumerate(_KIND_ORDER)}).fillna(len(_KIND_ORDER))
+    ordered = sendable.assign(_rank=rank.to_numpy()).sort_values(["sobject", "external_id", "_rank"], kind="stable")
+    repeated = ordered.duplicated(["sobject", "external_id"], keep=False).to_numpy()
+    single = ordered.loc[~repeated, list(PUSH_COLUMNS)]
+    merged = [_merge(group) for _, group in ordered.loc[repeated].groupby(["sobject", "external_id"], sort=False)]
+    out = pd.concat([single, pd.DataFrame(merged, columns=list(PUSH_COLUMNS)) if merged else empty_items(),
+                     items.loc[items["operation"] == "skip"]], ignore_index=True)
+    out = out.astype({c: "string" for c in PUSH_COLUMNS if c not in ("fields", "app_fields", "old_values", "forced")})
+    return out
+
+
+def due_items(items: pd.DataFrame, ledger: pd.DataFrame) -> DuePlan:
+    """The merged items the ledger says to send now, and what it held back (see the module doc)."""
+    merged = merge_items(items)
+    unpushable = merged.loc[merged["operation"] == "skip"].reset_index(drop=True)
+    merged = merged.loc[merged["operation"] != "skip"].reset_index(drop=True)
+    known = {(s, e): row for s, e, row in zip(ledger["sobject"], ledger["external_id"],
+                                              ledger.to_dict("records"), strict=True)} if len(ledger) else {}
+    keep, fields_now, previous, attempts = [], [], [], []
+    already_sent = failed_unchanged = 0
+    for i, (sobject, external_id, operation, fields, forced) in enumerate(zip(
+            merged["sobject"], merged["external_id"], merged["operation"], merged["fields"], merged["forced"],
+            strict=True)):
+        row = known.get((sobject, external_id))
+        if row is None:
+            keep.append(i), fields_now.append(fields), previous.append({}), attempts.append(0)
+            continue
+        sent = row["sent_fields"] or {}
+        if row["state"] == "pending" or forced:
+            send = fields
+        else:
+            changed = {k: v for k, v in fields.items() if k not in sent or sent[k] != v}
+            send = changed if operation == "update" or not changed else fields
+            if not send:
+                already_sent += 1
+                continue
+            if row["state"] == "failed" and send == (row["attempted_fields"] or {}):
+                failed_unchanged += 1
+                continue
+        keep.append(i), fields_now.append(send), previous.append(sent), attempts.append(int(row["attempts"] or 0))
+    due = merged.iloc[keep].reset_index(drop=True)
+    due["fields"] = fields_now
+    due["previous_sent"] = previous
+    due["attempts"] = pd.Series(attempts, dtype="int64")
+    return DuePlan(due=due, unpushable=unpushable, already_sent=already_sent, failed_unchanged=failed_unchanged)
+
+
+def _merge(group: pd.DataFrame) -> dict[str, Any]:
+    first = group.iloc[0]
+    fields: dict[str, Any] = {}
+    app_fields: dict[str, str] = {}
+    old_values: dict[str, Any] = {}
+    for f, a, o in zip(group["fields"], group["app_fields"], group["old_values"], strict=True):
+        fields.update(f or {}), app_fields.update(a or {}), old_values.update(o or {})
+    triggers = [t for t in group["triggers"].dropna().tolist() for t in t.split(",")]
+    crm_ids = group["crm_id"].dropna()
+    who = group["who_prospect_id"].dropna()
+    return {
+        "kind": "+".join(dict.fromkeys(group["kind"].tolist())),
+        "sobject": first["sobject"], "operation": "upsert" if (group["operation"] == "upsert").any() else "update",
+        "external_id": first["external_id"], "crm_id": crm_ids.iloc[0] if len(crm_ids) else pd.NA,
+        "app_object": first["app_object"], "app_id": first["app_id"],
+        "who_prospect_id": who.iloc[0] if len(who) else pd.NA,
+        "fields": fields, "app_fields": app_fields, "old_values": old_values,
+        "triggers": ",".join(dict.fromkeys(triggers)) if triggers else pd.NA,
+        "forced": bool(group["forced"].any()), "note": pd.NA,
+    }
