@@ -2,10 +2,20 @@
 
 from dagster import Definitions, load_assets_from_modules
 
-from crm_pipelines.assets import auto_save, extract, field_sync, field_sync_outbound, matching, tenants
+from crm_pipelines.assets import (
+    auto_save,
+    extract,
+    field_sync,
+    field_sync_outbound,
+    matching,
+    outbound,
+    outbound_delivery,
+    tenants,
+)
 from crm_pipelines.assets.app import app_tables
 from crm_pipelines.assets.checks import extract_checks, list_checks
-from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job
+from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job, outbound_push_job
+from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
 from crm_pipelines.automation.schedules import daily_list_rebuild
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
@@ -18,11 +28,13 @@ from crm_pipelines.store.resource import DatabaseResource
 def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
-        assets=[app_tables, *load_assets_from_modules([tenants, extract, matching, field_sync, field_sync_outbound, auto_save])],
+        assets=[app_tables, *load_assets_from_modules([
+            tenants, extract, matching, field_sync, field_sync_outbound, auto_save, outbound, outbound_delivery,
+        ])],
         asset_checks=[*extract_checks, *list_checks],
-        jobs=[crm_sync_job, auto_save_rebuild_job],
-        schedules=[daily_list_rebuild],
-        sensors=[api_limit_backoff, tenant_registry, crm_sync_due],
+        jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job],
+        schedules=[daily_list_rebuild, outbound_push_schedule],
+        sensors=[api_limit_backoff, tenant_registry, crm_sync_due, push_triggers],
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),

@@ -52,7 +52,10 @@ def sync(db: Database, tenant: str, instance: DagsterInstance | None = None, *, 
     if tenant not in instance.get_dynamic_partitions("tenants"):
         instance.add_dynamic_partitions("tenants", [tenant])
     defs = build_definitions(db_url(db), clock_offset_seconds=clock_offset_seconds)
-    assets = [a for a in defs.assets if selection is None or any(k.to_user_string() in selection for k in a.keys)]
+    # Everything but the outbound pushes, which write to the CRM (run_job("outbound_push") runs them).
+    assets = [a for a in defs.assets
+              if (selection is None and "outbound" not in getattr(a, "group_names_by_key", {}).values())
+              or (selection is not None and any(k.to_user_string() in selection for k in a.keys))]
     return materialize(
         assets, partition_key=tenant, instance=instance, resources={**defs.resources, **(resources or {})},
         raise_on_error=False, tags=tags,
@@ -107,3 +110,15 @@ def assert_warehouse_equals_sim(db: Database, tenant: str, org_state, objects=CR
         )
         for record_id, fields in expected.items():
             assert actual[record_id] == fields, f"{obj.name} {record_id}: {actual[record_id]} != {fields}"
+
+
+def run_job(db: Database, job_name: str, tenant: str, instance: DagsterInstance | None = None, *,
+            clock_offset_seconds: float = 0.0, resources: dict | None = None, tags: dict | None = None):
+    """Run one of the code location's jobs for one tenant partition, in process, as the daemon would."""
+    instance = instance or DagsterInstance.ephemeral()
+    if tenant not in instance.get_dynamic_partitions("tenants"):
+        instance.add_dynamic_partitions("tenants", [tenant])
+    defs = build_definitions(db_url(db), clock_offset_seconds=clock_offset_seconds)
+    job = defs.resolve_job_def(job_name)
+    return job.execute_in_process(instance=instance, partition_key=tenant, raise_on_error=False,
+                                  tags={"crm_pipelines/tenant": tenant, **(tags or {})}, resources=resources)

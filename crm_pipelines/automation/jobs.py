@@ -3,6 +3,7 @@
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 
 crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
@@ -15,7 +16,17 @@ crm_sync_job = define_asset_job(
     executor_def=in_process_executor,
 )
 
-JOBS_BY_NAME = {CRM_SYNC_JOB: crm_sync_job}
+outbound_push_job = define_asset_job(
+    OUTBOUND_PUSH_JOB,
+    selection=AssetSelection.groups("outbound"),
+    description="App → CRM for one tenant: the push plans (activity and touch Tasks, new Leads, contact pushes, "
+    "lead scores, field updates, campaigns) and their delivery in composite calls within the API budget, each "
+    "record once, by its external id (P1–P8).",
+    # One process: the batches of one tenant go one after another through one login and one budget.
+    executor_def=in_process_executor,
+)
+
+JOBS_BY_NAME = {CRM_SYNC_JOB: crm_sync_job, OUTBOUND_PUSH_JOB: outbound_push_job}
 
 auto_save_rebuild_job = define_asset_job(
     "auto_save_rebuild",

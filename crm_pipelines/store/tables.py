@@ -371,6 +371,8 @@ todos = Table(
     Column("prospect_id", String(_APP_ID), nullable=False),
     Column("assignee_user_id", String(_APP_ID), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    # When the push the to-do triggered (P4d) reached the CRM; NA while it waits.
+    Column("pushed_at", UtcDateTime(), nullable=True),
 )
 
 # F4.9: the labels the app shows for mapped custom fields, as last taken from the CRM.
@@ -495,3 +497,62 @@ auto_save_changes = Table(
     Column("reason", Text(), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
 )
+
+
+# -- outbound pushes (P1–P8) ------------------------------------------------------------------------
+# What each plan found to send, as core.outbound's push items (PUSH_COLUMNS), one table per plan.
+PUSH_PLANS = (
+    "activity_event_tasks", "touch_outcome_tasks", "new_crm_leads", "contact_pushes", "lead_score_updates",
+    "field_updates", "campaign_pushes",
+)
+
+
+def _push_plan_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("tenant_id", String(63), primary_key=True),
+        Column("position", Integer(), primary_key=True),
+        Column("kind", String(40), nullable=False),
+        Column("sobject", String(40), nullable=False),
+        Column("operation", String(8), nullable=False),
+        Column("external_id", String(80), nullable=False),
+        Column("crm_id", String(18), nullable=True),
+        Column("app_object", String(16), nullable=False),
+        Column("app_id", String(_APP_ID), nullable=False),
+        Column("who_prospect_id", String(_APP_ID), nullable=True),
+        Column("fields", json_type(), nullable=True),
+        Column("app_fields", json_type(), nullable=True),
+        Column("old_values", json_type(), nullable=True),
+        Column("triggers", Text(), nullable=True),
+        Column("forced", Boolean(), nullable=False),
+        Column("note", Text(), nullable=True),
+    )
+
+
+push_plan_tables: dict[str, Table] = {name: _push_plan_table(name) for name in PUSH_PLANS}
+
+# The delivery ledger (P8): one row per CRM record the app writes, by its external id.
+crm_push_results = Table(
+    "crm_push_results",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("sobject", String(40), primary_key=True),
+    Column("external_id", String(80), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("app_object", String(16), nullable=False),
+    Column("app_id", String(_APP_ID), nullable=False),
+    Column("crm_id", String(18), nullable=True),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer(), nullable=False),
+    # The fields the CRM confirmed, and the fields of the last attempt (JSON objects).
+    Column("sent_fields", json_type(), nullable=True),
+    Column("attempted_fields", json_type(), nullable=True),
+    Column("error_code", String(80), nullable=True),
+    Column("error_message", Text(), nullable=True),
+    Column("last_attempt_at", UtcDateTime(), nullable=True),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("run_id", String(64), nullable=True),
+    Index("ix_crm_push_results_tenant_id_state", "tenant_id", "state"),
+)
+

@@ -1,0 +1,160 @@
+"""The `outbound` group, what the app sends to each tenant's CRM (P1–P7): one plan asset per kind
+of push, each a table of push items (core.outbound's PUSH_COLUMNS), and the delivery that sends
+them (`crm_push_results`, in outbound_delivery).
+
+A plan holds what is still to send: items the ledger says the CRM already has are left out. Plans
+read the app and the last sync's results; they never call the CRM.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
+
+from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.core.outbound import (
+    PUSH_COLUMNS,
+    campaign_items,
+    contact_push_items,
+    due_items,
+    empty_items,
+    event_tasks,
+    field_update_items,
+    new_lead_items,
+    touch_tasks,
+)
+from crm_pipelines.core.outbound.activity import WHAT_OBJECTS
+from crm_pipelines.core.outbound.duplicates import one_writer_per_record
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.settings import Tenant
+from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.push_ledger import read_ledger
+from crm_pipelines.store.resource import DatabaseResource
+
+_COMMON = dict(
+    partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
+    kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
+)
+_CHANGES = {"outbound_field_changes": AssetIn()}
+
+
+def crm_user_of(matched_users: pd.DataFrame) -> pd.Series:
+    """App user id → the CRM user matched to it (X1)."""
+    return matched_users.set_index(matched_users["user_id"].astype("string"))["crm_user_id"].astype("string")
+
+
+def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataFrame, **extra: object) -> pd.DataFrame:
+    """The items the ledger does not already hold as sent, as table rows, with their metadata."""
+    plan = due_items(items, read_ledger(db, context.partition_key))
+    keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
+        zip(plan.unpushable["sobject"], plan.unpushable["external_id"], strict=True))
+    keep = [(s, e) in keys for s, e in zip(items["sobject"], items["external_id"], strict=True)]
+    rows = items.loc[keep].reset_index(drop=True)[list(PUSH_COLUMNS)]
+    rows.insert(0, "position", pd.Series(range(len(rows)), dtype="Int64"))
+    context.add_output_metadata({
+        "to_send": int((rows["operation"] != "skip").sum()), "records": int(rows["external_id"].nunique()),
+        "already_sent": plan.already_sent, "failed_unchanged": plan.failed_unchanged,
+        "cannot_send": int((rows["operation"] == "skip").sum()), **counts_by(rows, "sobject", prefix="sobject_"),
+        "preview": markdown_table(rows[["kind", "sobject", "operation", "external_id", "crm_id", "app_id", "triggers", "note"]]),
+        **extra,
+    })
+    return rows
+
+
+def _tenant(database: DatabaseResource, context: AssetExecutionContext) -> Tenant:
+    return database.tenants().get(context.partition_key)
+
+
+def _field_changes(database: DatabaseResource, context: AssetExecutionContext, changes: pd.DataFrame) -> pd.DataFrame:
+    """The field sync's outbound changes, or none when app → CRM sync is off (S4) now: the switch may
+    have been turned off since the sync stored them."""
+    return changes if _tenant(database, context).settings.push.app_to_crm else changes.iloc[0:0]
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")],
+       ins={"matched_users": AssetIn()})
+def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResource,
+                         matched_users: pd.DataFrame) -> pd.DataFrame:
+    """P1: each app activity event (email, call, meeting) as a CRM Task on the prospect's Lead or
+    Contact, related to the event's opportunity, company or campaign, owned by the CRM user matched
+    to the app user who acted. Off when the tenant does not show app activity in the CRM (F4.8).
+    Events of prospects without a CRM id wait here until the id appears."""
+    db, tenant = database.db(), _tenant(database, context)
+    records = {table: read_app_table(db, tenant.id, table) for table, *_ in WHAT_OBJECTS.values()}
+    items = event_tasks(read_app_table(db, tenant.id, "activity_events"), crm_user_of=crm_user_of(matched_users),
+                        app_records=records, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
+    return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")],
+       ins={"matched_users": AssetIn()})
+def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResource,
+                        matched_users: pd.DataFrame) -> pd.DataFrame:
+    """P2: each cadence touch whose outcome the tenant logs in the CRM (`push.activity_touch_outcomes`)
+    as a Task on the prospect's Lead or Contact, owned by the CRM user of the app user who made it."""
+    db, tenant = database.db(), _tenant(database, context)
+    outcomes = sorted(tenant.settings.push.activity_touch_outcomes)
+    items = touch_tasks(read_app_table(db, tenant.id, "cadence_touches"), read_app_table(db, tenant.id, "cadence_memberships"),
+                        read_app_table(db, tenant.id, "cadences"), outcomes=outcomes,
+                        crm_user_of=crm_user_of(matched_users))
+    return _still_to_send(context, db, items, outcomes_logged=", ".join(outcomes) or "none")
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
+def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
+                  matched_users: pd.DataFrame) -> pd.DataFrame:
+    """P3: prospects the field sync found eligible as new CRM Leads (F7: not a contact, no CRM id,
+    last name, company and email), owned by the CRM user matched to the prospect's app owner. The
+    new Lead's id is written back to the prospect when it is created."""
+    db = database.db()
+    items = new_lead_items(_field_changes(database, context, outbound_field_changes), read_app_table(db, context.partition_key, "prospects"),
+                           crm_user_of=crm_user_of(matched_users))
+    return _still_to_send(context, db, items)
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")] + [AssetKey("synced_prospects")],
+       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
+def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
+                   matched_users: pd.DataFrame) -> pd.DataFrame:
+    """P4: prospects pushed because something asked: a user's push request, the lead score reaching
+    the tenant's interest threshold, or a to-do assigned to a user (who then owns the CRM record).
+    Linked prospects get every push and two-way mapped field; others become new Leads if F7 allows,
+    or are listed with the reason they cannot go. Empty when app → CRM sync is off (S4)."""
+    db, tenant = database.db(), _tenant(database, context)
+    settings = tenant.settings
+    if not settings.push.app_to_crm:
+        return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
+    prospects = read_app_table(db, tenant.id, "prospects")
+    items = contact_push_items(
+        prospects, read_app_table(db, tenant.id, "push_requests"),
+        read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
+        mappings=settings.field_mappings, settings=settings.connector,
+        interest_threshold=settings.push.interest_threshold)
+    return _still_to_send(context, db, one_writer_per_record(items, prospects), interest_threshold=str(settings.push.interest_threshold))
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins=_CHANGES)
+def lead_score_updates(context: AssetExecutionContext, database: DatabaseResource,
+                       outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
+    """P5: the lead score of each matched Lead or Contact whose app score differs from the CRM's."""
+    db = database.db()
+    items = field_update_items(_field_changes(database, context, outbound_field_changes), lead_score=True)
+    return _still_to_send(context, db, one_writer_per_record(items, read_app_table(db, context.partition_key, "prospects")))
+
+
+@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins=_CHANGES)
+def field_updates(context: AssetExecutionContext, database: DatabaseResource,
+                  outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
+    """P6: every other push or two-way mapped field the field sync found newer in the app (F2–F4),
+    one update per CRM record; empty app values only where the tenant allows them (F4.5)."""
+    db = database.db()
+    items = field_update_items(_field_changes(database, context, outbound_field_changes), lead_score=False)
+    return _still_to_send(context, db, one_writer_per_record(items, read_app_table(db, context.partition_key, "prospects")))
+
+
+@asset(**_COMMON, ins=_CHANGES)
+def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
+                    outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
+    """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and
+    campaign fields the app changed more recently (F6)."""
+    return _still_to_send(context, database.db(), campaign_items(_field_changes(database, context, outbound_field_changes)))

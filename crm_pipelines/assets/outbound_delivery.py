@@ -1,0 +1,86 @@
+"""`crm_push_results`: the delivery of every outbound plan to the tenant's CRM, and its ledger (P8).
+
+Each run sends what the plans hold and the ledger says is due, in composite calls of at most 200
+records, within the tenant's API budget (S1): when the budget or the CRM says "not now", what was
+sent is kept, a deferral is recorded and the `api_limit_backoff` sensor relaunches the push when
+the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) nothing is sent.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, MaterializeResult, MetadataValue, asset
+
+from crm_pipelines.assets.push_delivery import PushRun, deliver
+from crm_pipelines.assets.report_tables import markdown_table
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.outbound import concat_items
+from crm_pipelines.crm.resource import CrmClientResource
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.api_budget import ApiBudget
+from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.push_ledger import ledger_counts, read_ledger
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tables import PUSH_PLANS
+
+OUTBOUND_PUSH_JOB = "outbound_push"
+DELIVERY = "crm_push_results"
+
+
+@asset(
+    partitions_def=tenant_partitions, group_name="outbound", kinds={"salesforce", "sql"},
+    owners=["team:data-engineering"], code_version="1", ins={plan: AssetIn() for plan in PUSH_PLANS},
+    # The Tasks' WhoIds and the write-backs are read from and written to the linked app records.
+    deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns")],
+)
+def crm_push_results(context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource,
+                     clock: ClockResource, activity_event_tasks: pd.DataFrame, touch_outcome_tasks: pd.DataFrame,
+                     new_crm_leads: pd.DataFrame, contact_pushes: pd.DataFrame, lead_score_updates: pd.DataFrame,
+                     field_updates: pd.DataFrame, campaign_pushes: pd.DataFrame) -> MaterializeResult:
+    """The delivery ledger: one row per CRM record the app writes (a Task, a new Lead or Campaign, a
+    record whose fields it updates), by its App_External_Id__c, with its state (pending, sent,
+    failed), CRM id, attempts and the CRM's error. Upserts by external id make a retried or re-run
+    push update what it created instead of duplicating it; a record the CRM refused for good is not
+    sent again until it changes. Read it with `crm-pipelines push status`."""
+    db = database.db()
+    tenant = database.tenants().get(context.partition_key)
+    if not tenant.settings.push.enabled:
+        return MaterializeResult(metadata={"push": "off (S3 push.enabled): nothing sent", "sent": 0,
+                                           **ledger_counts(db, tenant.id)})
+    if tenant.status != "connected":
+        raise Failure(description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); nothing is "
+                      "written to its CRM (T3). Its pushes wait and go out after `crm-pipelines tenant reconnect`.")
+    plans = (activity_event_tasks, touch_outcome_tasks, new_crm_leads, contact_pushes, lead_score_updates,
+             field_updates, campaign_pushes)
+    items = concat_items([plan.drop(columns=["position"]) for plan in plans])
+    budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
+    client = crm.client_for(tenant, budget.reserve, clock.now)
+    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY)
+    deferrals = DeferralStore(db)
+    if run.deferred is not None:
+        deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason, run.deferred.resume_at,
+                         clock.now(), context.run.run_id)
+        context.log.warning(f"push deferred: {run.deferred}")
+    elif run.stopped is None:
+        deferrals.complete(tenant.id, OUTBOUND_PUSH_JOB, DELIVERY, clock.now())
+    metadata = _metadata(run, db, tenant.id, budget.status().remaining)
+    if run.stopped is not None:
+        raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.sent} record(s): "
+                      f"{run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
+                      metadata=metadata)
+    return MaterializeResult(metadata=metadata)
+
+
+def _metadata(run: PushRun, db, tenant_id: str, calls_left: int) -> dict:
+    failed = read_ledger(db, tenant_id, state="failed")
+    metadata = {
+        "push": "on", "due": run.due, "sent": run.sent, "failed": run.failed, "retry_later": run.retry_later,
+        "waiting_for_crm_id": run.waiting_for_crm_id, "already_sent": run.already_sent,
+        "failed_unchanged_not_retried": run.failed_unchanged, "cannot_send": run.cannot_send,
+        "api_calls_used": run.calls, "api_calls_left": calls_left, "deferred": run.deferred is not None,
+        **{f"sent_{kind}": n for kind, n in sorted(run.sent_by_kind.items())},
+        **{f"ledger_{state}": n for state, n in ledger_counts(db, tenant_id).items()},
+        "failed_records": markdown_table(failed[["sobject", "external_id", "kind", "attempts", "error_code", "error_message"]]),
+    }
+    if run.deferred is not None:
+        metadata["deferred_reason"] = run.deferred.reason
+        metadata["resume_at"] = MetadataValue.text(run.deferred.resume_at.isoformat())
+    return metadata

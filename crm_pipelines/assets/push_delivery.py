@@ -1,0 +1,100 @@
+"""Delivering one tenant's due push items to its CRM: the loop behind `crm_push_results` (P8).
+
+Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
+one composite call, commit the CRM's answer with the write-backs and log rows. When the budget or
+the CRM says "not now", what was sent is committed and the `NotNow` is returned for the caller to
+defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
+with the error, and the records not sent stay due.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from crm_pipelines.core.outbound import (
+    STAGES,
+    batch_outcome,
+    batches,
+    due_items,
+    request_records,
+    resolve_task_targets,
+    stage_of,
+    unpushable_requests,
+)
+from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.collections import send_collection
+from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
+from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.push_ledger import (
+    answer_unpushable,
+    mark_attempted,
+    read_ledger,
+    record_batch_error,
+    record_outcome,
+)
+
+
+@dataclass
+class PushRun:
+    """What one delivery did, for metadata and the deferral."""
+
+    due: int = 0
+    sent: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    waiting_for_crm_id: int = 0
+    already_sent: int = 0
+    failed_unchanged: int = 0
+    cannot_send: int = 0
+    calls: int = 0
+    sent_by_kind: Counter = field(default_factory=Counter)
+    deferred: NotNow | None = None
+    stopped: Exception | None = None
+
+
+def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.DataFrame, *,
+            now: Callable[[], datetime], run_id: str | None, batch_name: str) -> PushRun:
+    plan = due_items(items, read_ledger(db, tenant_id))
+    run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
+                  cannot_send=len(plan.unpushable))
+    answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable))
+    stages = stage_of(plan.due)
+    batch_number = 0
+    try:
+        for stage in STAGES:
+            part = plan.due.loc[stages == stage].reset_index(drop=True)
+            if stage == "tasks":
+                # After the new Leads: their ids are on the prospects now, so their Tasks go too.
+                part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"))
+                run.waiting_for_crm_id = len(waiting)
+            for batch in batches(part):
+                mark_attempted(db, tenant_id, batch, now(), run_id)
+                try:
+                    results = send_collection(client, batch["operation"].iloc[0], batch["sobject"].iloc[0],
+                                              request_records(batch))
+                except CrmApiError as refused:
+                    record_batch_error(db, tenant_id, batch, refused.error_code, refused.crm_message)
+                    raise
+                except CrmTransientError as down:
+                    record_batch_error(db, tenant_id, batch, "TRANSIENT", str(down))
+                    raise
+                outcome = batch_outcome(batch, results, pd.Timestamp(now()))
+                batch_number += 1
+                record_outcome(db, tenant_id, outcome, run_id=run_id, batch=f"{batch_name}/{batch_number:06d}")
+                run.sent += outcome.sent
+                run.failed += outcome.failed
+                run.retry_later += outcome.retry_later
+                sent = outcome.ledger.loc[outcome.ledger["state"] == "sent", "kind"]
+                run.sent_by_kind.update(k for kinds in sent for k in kinds.split("+"))
+    except NotNow as not_now:
+        run.deferred = not_now
+    except (CrmApiError, CrmTransientError) as error:
+        run.stopped = error
+    run.calls = client.calls_sent
+    return run

@@ -1,0 +1,78 @@
+"""When each tenant's outbound push runs (S3, P4, O3).
+
+`outbound_push_schedule` launches every connected tenant's push once per its own interval
+(`push.interval_minutes`, 10 minutes to 24 hours): the run key is the tenant and the interval slot,
+so a tick the daemon repeats or catches up launches nothing twice. `push_triggers` launches a
+tenant's push as soon as a user asks for one (P4a) or assigns a to-do (P4d), instead of waiting
+for the interval. Neither launches anything for a disconnected tenant, a tenant with pushes off,
+or one whose deferred push waits for its budget to reopen (the `api_limit_backoff` sensor
+resumes it).
+"""
+
+from datetime import UTC, datetime
+
+from dagster import (
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SensorEvaluationContext,
+    SkipReason,
+    schedule,
+    sensor,
+)
+
+from crm_pipelines.automation.jobs import outbound_push_job
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.partitions import TENANT_TAG
+from crm_pipelines.settings import Tenant
+from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.push_ledger import open_triggers
+from crm_pipelines.store.resource import DatabaseResource
+
+
+def _pushing_tenants(database: DatabaseResource) -> list[Tenant]:
+    waiting = {d.tenant_id for d in DeferralStore(database.db()).open(job=outbound_push_job.name)}
+    return [t for t in database.tenants().list()
+            if t.status == "connected" and t.settings.push.enabled and t.id not in waiting]
+
+
+@schedule(
+    job=outbound_push_job,
+    cron_schedule="*/5 * * * *",
+    execution_timezone="UTC",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description=(
+        "Each connected tenant's outbound push once per its `push.interval_minutes` (S3, default 60): looks every "
+        "5 minutes, and the run key (tenant and interval slot) launches each slot once. Nothing for tenants "
+        "disconnected, with pushes off, or with a deferred push waiting for its budget."
+    ),
+)
+def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
+    now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
+    requests = []
+    for tenant in _pushing_tenants(database):
+        slot = int(now.timestamp() // (tenant.settings.push.interval_minutes * 60))
+        requests.append(RunRequest(run_key=f"push-{tenant.id}-{slot}", partition_key=tenant.id,
+                                   tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push interval"}))
+    return requests or SkipReason("no connected tenant with pushes on")
+
+
+@sensor(
+    job=outbound_push_job,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description=(
+        "Launches a tenant's outbound push as soon as a user asks to push a prospect (P4a) or assigns a to-do "
+        "(P4d), without waiting for the push interval; once per new request or to-do."
+    ),
+)
+def push_triggers(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
+    requests = []
+    for tenant in _pushing_tenants(database):
+        waiting, latest = open_triggers(database.db(), tenant.id)
+        if not waiting or latest is None:
+            continue
+        requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{waiting}", partition_key=tenant.id,
+                                   tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push request or to-do"}))
+    return requests or SkipReason(f"no push request or to-do waiting (checked {clock.now():%H:%M} UTC)")

@@ -1,0 +1,151 @@
+"""The delivery ledger (P8) and the app write-backs of a push, kept in the state store.
+
+Before a batch goes to the CRM its records are marked pending (attempted, outcome unknown); after
+the CRM answers, the outcome, the CRM ids written back to the app, the answered push requests and
+to-dos, and the connector-log rows commit in one transaction. A crash between the two leaves the
+records pending, and the next push sends them again by external id, which the CRM treats as an
+update of the record it already has: never a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Connection, and_, func, select, update
+
+from crm_pipelines.core.outbound import LEDGER_COLUMNS, BatchOutcome
+from crm_pipelines.store.bulk import read_frame
+from crm_pipelines.store.connector_log import insert_log_rows
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.tables import app_campaigns, crm_push_results, prospects, push_requests, todos
+from crm_pipelines.store.types import UtcDateTime
+from crm_pipelines.store.upsert import upsert_statement
+
+_KEYS = ("tenant_id", "sobject", "external_id")
+# What marking a record attempted may change; the CRM id and what was sent before stay as they were.
+_ATTEMPT_COLUMNS = ("kind", "app_object", "app_id", "state", "attempts", "attempted_fields", "last_attempt_at",
+                    "run_id")
+
+
+def read_ledger(db: Database, tenant_id: str, *, state: str | None = None) -> pd.DataFrame:
+    """The tenant's ledger rows (LEDGER_COLUMNS and run_id), by sobject and external id."""
+    where = crm_push_results.c.tenant_id == tenant_id
+    if state is not None:
+        where = and_(where, crm_push_results.c.state == state)
+    with db.engine.connect() as conn:
+        frame = read_frame(conn, crm_push_results, where, order_by=["sobject", "external_id"])
+    return frame.drop(columns=["tenant_id"])
+
+
+def ledger_counts(db: Database, tenant_id: str) -> dict[str, int]:
+    """Ledger rows per state (pending, sent, failed)."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(crm_push_results.c.state, func.count()).where(crm_push_results.c.tenant_id == tenant_id)
+            .group_by(crm_push_results.c.state)
+        ).all()
+    return {"pending": 0, "sent": 0, "failed": 0, **{state: int(n) for state, n in rows}}
+
+
+def mark_attempted(db: Database, tenant_id: str, batch: pd.DataFrame, at: datetime, run_id: str | None) -> None:
+    """Record that the batch's records are about to be sent (state pending, one more attempt)."""
+    records = [
+        {"tenant_id": tenant_id, "sobject": r["sobject"], "external_id": r["external_id"], "kind": r["kind"],
+         "app_object": r["app_object"], "app_id": r["app_id"], "state": "pending", "attempts": int(r["attempts"]) + 1,
+         "attempted_fields": r["fields"], "last_attempt_at": at, "run_id": run_id}
+        for r in batch.to_dict("records")
+    ]
+    with db.transaction() as conn:
+        conn.execute(_upsert(conn, _ATTEMPT_COLUMNS), records)
+
+
+def record_batch_error(db: Database, tenant_id: str, batch: pd.DataFrame, code: str, message: str) -> None:
+    """The CRM refused a whole call: its records stay pending (it was about the call, not them),
+    with the error to read in the ledger."""
+    with db.transaction() as conn:
+        for sobject, external_id in zip(batch["sobject"], batch["external_id"], strict=True):
+            conn.execute(update(crm_push_results).where(
+                crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject == sobject,
+                crm_push_results.c.external_id == external_id).values(error_code=code[:80], error_message=message))
+
+
+def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_id: str | None, batch: str) -> None:
+    """The CRM's answer to one batch, in one transaction: ledger rows, new CRM ids on prospects and
+    campaigns, answered requests and to-dos, connector-log rows."""
+    with db.transaction() as conn:
+        rows = outcome.ledger.assign(tenant_id=tenant_id, run_id=run_id)
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        conn.execute(_upsert(conn, [c for c in LEDGER_COLUMNS if c not in ("sobject", "external_id")] + ["run_id"]),
+                     records)
+        _write_back_ids(conn, tenant_id, outcome.prospect_ids, outcome.campaign_ids)
+        answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max())
+        insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
+
+
+def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str], todo_ids: Sequence[str],
+                    at: datetime | None) -> None:
+    """Push requests get their status (sent, failed, skipped); pushed to-dos their pushed_at."""
+    for request_id, status in requests.items():
+        conn.execute(update(push_requests).where(
+            push_requests.c.tenant_id == tenant_id, push_requests.c.request_id == request_id).values(status=status))
+    if todo_ids and at is not None:
+        conn.execute(update(todos).where(todos.c.tenant_id == tenant_id, todos.c.todo_id.in_(list(todo_ids)))
+                     .values(pushed_at=at))
+
+
+def answer_unpushable(db: Database, tenant_id: str, requests: Mapping[str, str]) -> None:
+    if requests:
+        with db.transaction() as conn:
+            answer_triggers(conn, tenant_id, requests, (), None)
+
+
+def add_push_request(db: Database, tenant_id: str, request_id: str, prospect_id: str, requested_by: str | None,
+                     at: datetime) -> None:
+    """A user asks for a prospect's push (P4a); the next push answers it."""
+    with db.transaction() as conn:
+        conn.execute(push_requests.insert().values(tenant_id=tenant_id, request_id=request_id, prospect_id=prospect_id,
+                                                   requested_by=requested_by, requested_at=at, status="pending"))
+
+
+def open_triggers(db: Database, tenant_id: str) -> tuple[int, datetime | None]:
+    """Push requests pending and to-dos not pushed yet (P4a, P4d): how many, and the latest's time."""
+    with db.engine.connect() as conn:
+        requests = conn.execute(select(func.count(), func.max(push_requests.c.requested_at)).where(
+            push_requests.c.tenant_id == tenant_id, push_requests.c.status == "pending")).one()
+        assigned = conn.execute(select(func.count(), func.max(todos.c.created_at)).where(
+            todos.c.tenant_id == tenant_id, todos.c.pushed_at.is_(None), todos.c.assignee_user_id.is_not(None))).one()
+    latest = [_utc(t) for t in (requests[1], assigned[1]) if t is not None]
+    return int(requests[0]) + int(assigned[0]), max(latest) if latest else None
+
+
+def retry_failed(db: Database, tenant_id: str, external_ids: Sequence[str] | None = None) -> int:
+    """Make failed records due again (after the CRM side was fixed); returns how many."""
+    stmt = update(crm_push_results).where(crm_push_results.c.tenant_id == tenant_id,
+                                          crm_push_results.c.state == "failed")
+    if external_ids:
+        stmt = stmt.where(crm_push_results.c.external_id.in_(list(external_ids)))
+    with db.transaction() as conn:
+        return conn.execute(stmt.values(state="pending")).rowcount
+
+
+def _write_back_ids(conn: Connection, tenant_id: str, prospect_ids: Mapping[str, str],
+                    campaign_ids: Mapping[str, str]) -> None:
+    # Only the link columns change: the rest of the app's rows are the app's and the field sync's.
+    for prospect_id, crm_id in prospect_ids.items():
+        conn.execute(update(prospects).where(prospects.c.tenant_id == tenant_id, prospects.c.prospect_id == prospect_id)
+                     .values(crm_id=crm_id, crm_type="Lead"))
+    for campaign_id, crm_id in campaign_ids.items():
+        conn.execute(update(app_campaigns).where(app_campaigns.c.tenant_id == tenant_id,
+                                                 app_campaigns.c.campaign_id == campaign_id)
+                     .values(crm_campaign_id=crm_id))
+
+
+def _utc(value: datetime | str) -> datetime:
+    # An aggregate loses the column's type (and UtcDateTime's parsing) on SQLite.
+    return UtcDateTime().process_result_value(value, None)  # type: ignore[arg-type]
+
+
+def _upsert(conn: Connection, columns: Sequence[str]):
+    return upsert_statement(conn, crm_push_results, list(_KEYS), update=lambda excluded: {c: excluded[c] for c in columns})
