@@ -19,6 +19,7 @@ import yaml
 from crm_pipelines.settings import SettingsError, Tenant, load_tenants_yaml, validated
 from crm_pipelines.auto_save_cli import lists
 from crm_pipelines.automation.backfill import backfill
+from crm_pipelines.push_cli import push
 from crm_pipelines.refusals import refuse
 from crm_pipelines.sim.cli import sim
 from crm_pipelines.store.database import open_database
@@ -294,6 +295,7 @@ def demo() -> None:
 main.add_command(sim)
 main.add_command(backfill)
 main.add_command(lists)
+main.add_command(push)
 
 
 if __name__ == "__main__":

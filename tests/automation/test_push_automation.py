@@ -1,0 +1,100 @@
+"""The push schedule and the push-trigger sensor, evaluated with Dagster's own contexts (S3, P4, O3)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from click.testing import CliRunner
+from dagster import DagsterInstance, SkipReason, build_schedule_context, build_sensor_context
+
+from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
+from crm_pipelines.cli import main
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.settings import Tenant, validated
+from crm_pipelines.store.app_data import write_app_table
+from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tenants import TenantRegistry
+from tests.sim_tenants import db_url
+
+TEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def _tenant(tenant_id: str, **settings: str) -> Tenant:
+    tenant = validated(Tenant, {"id": tenant_id, "name": tenant_id, "connection": {
+        "login_url": f"https://{tenant_id}.my.salesforce.com",
+        "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"}}})
+    return tenant.with_settings(settings) if settings else tenant
+
+
+def _registry(db) -> TenantRegistry:
+    registry = TenantRegistry(db)
+    registry.add(_tenant("acme", **{"push.interval_minutes": "30"}))
+    registry.add(_tenant("globex"))  # the default: every 60 minutes
+    registry.add(_tenant("initech"))
+    registry.disconnect("initech")
+    registry.add(_tenant("hooli", **{"push.enabled": "false"}))
+    registry.add(_tenant("umbrella"))
+    DeferralStore(db).record("umbrella", "outbound_push", ["crm_push_results"], "budget", TEN + timedelta(hours=20), TEN)
+    return registry
+
+
+def _tick(db, moment: datetime) -> dict[str, str]:
+    context = build_schedule_context(scheduled_execution_time=moment,
+                                     resources={"database": DatabaseResource(database_url=db_url(db))})
+    result = outbound_push_schedule(context)
+    return {} if isinstance(result, SkipReason) else {r.partition_key: r.run_key for r in result}
+
+
+def test_each_connected_tenant_with_pushes_on_is_pushed_once_per_its_own_interval(sqlite_db):
+    _registry(sqlite_db)
+    ticks = {m: _tick(sqlite_db, TEN + timedelta(minutes=m)) for m in (0, 5, 25, 30, 55, 60)}
+    assert set(ticks[0]) == {"acme", "globex"}, "never a disconnected tenant, pushes off, or a push deferred"
+    # One run key per interval slot: the ticks inside a slot repeat it, so Dagster launches it once.
+    assert ticks[0]["acme"] == ticks[5]["acme"] == ticks[25]["acme"] != ticks[30]["acme"] == ticks[55]["acme"]
+    assert ticks[0]["globex"] == ticks[30]["globex"] == ticks[55]["globex"] != ticks[60]["globex"]
+    assert len({ticks[m]["acme"] for m in ticks}) == 3 and len({ticks[m]["globex"] for m in ticks}) == 2
+
+
+def test_a_resolved_deferral_lets_the_schedule_push_the_tenant_again(sqlite_db):
+    _registry(sqlite_db)
+    DeferralStore(sqlite_db).complete("umbrella", "outbound_push", "crm_push_results", TEN)
+    assert "umbrella" in _tick(sqlite_db, TEN)
+
+
+def _sense(db, instance) -> dict[str, str]:
+    context = build_sensor_context(instance=instance, resources={
+        "database": DatabaseResource(database_url=db_url(db)), "clock": ClockResource()})
+    result = push_triggers(context)
+    return {} if isinstance(result, SkipReason) else {r.partition_key: r.run_key for r in result}
+
+
+def test_a_push_request_or_a_new_todo_launches_the_tenants_push_once_each(sqlite_db, monkeypatch):
+    _registry(sqlite_db)
+    instance = DagsterInstance.ephemeral()
+    for tenant in ("acme", "initech"):
+        write_app_table(sqlite_db, tenant, "prospects", pd.DataFrame({"prospect_id": ["p-1"]}))
+    assert _sense(sqlite_db, instance) == {}
+
+    runner = CliRunner()
+    env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
+    for tenant in ("acme", "initech"):
+        result = runner.invoke(main, ["push", "request", "--tenant", tenant, "--prospect", "p-1"], env=env)
+        assert result.exit_code == 0, result.output
+    first = _sense(sqlite_db, instance)
+    assert list(first) == ["acme"], "a disconnected tenant's request waits for its reconnect"
+    assert _sense(sqlite_db, instance) == first  # the same trigger: the same run key, launched once
+
+    write_app_table(sqlite_db, "acme", "todos", pd.DataFrame({
+        "todo_id": ["td-1"], "prospect_id": ["p-1"], "assignee_user_id": ["u-1"],
+        "created_at": [pd.Timestamp.now(tz="UTC") + pd.Timedelta(seconds=1)]}))
+    second = _sense(sqlite_db, instance)
+    assert second["acme"] != first["acme"]
+
+
+def test_a_push_request_for_an_unknown_prospect_or_tenant_is_refused(sqlite_db):
+    _registry(sqlite_db)
+    env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
+    unknown = CliRunner().invoke(main, ["push", "request", "--tenant", "acme", "--prospect", "p-nope"], env=env)
+    assert unknown.exit_code == 2 and "no prospect 'p-nope'" in unknown.output
+    nobody = CliRunner().invoke(main, ["push", "status", "--tenant", "nobody"], env=env)
+    assert nobody.exit_code == 2 and "nobody" in nobody.output
