@@ -11,6 +11,7 @@ from crm_pipelines.assets import (
     outbound,
     outbound_delivery,
     tenants,
+    workflows,
 )
 from crm_pipelines.assets.app import app_tables
 from crm_pipelines.assets.checks import extract_checks, list_checks
@@ -29,7 +30,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
         assets=[app_tables, *load_assets_from_modules([
-            tenants, extract, matching, field_sync, field_sync_outbound, auto_save, outbound, outbound_delivery,
+            tenants, extract, matching, field_sync, field_sync_outbound, workflows, auto_save, outbound, outbound_delivery,
         ])],
         asset_checks=[*extract_checks, *list_checks],
         jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job],

@@ -7,9 +7,10 @@ from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 
 crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
-    selection=AssetSelection.groups("tenants", "crm_extract", "matching", "field_sync"),
+    selection=AssetSelection.groups("tenants", "crm_extract", "matching", "field_sync", "workflows"),
     description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
-    "matching of users, prospects and companies, and the field sync both ways (applied inbound, stored outbound).",
+    "matching of users, prospects and companies, the field sync both ways (applied inbound, stored outbound), "
+    "and the cadence workflows on the records that changed.",
     # One process per run: the objects of a tenant are read one after another with one login,
     # which is what the tenant's API budget and the org's concurrency limit want anyway; tenants
     # run in parallel as separate runs.

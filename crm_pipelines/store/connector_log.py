@@ -24,7 +24,7 @@ LOGGED_COLUMNS = (
 
 
 def append_log(db: Database, tenant_id: str, rows: pd.DataFrame, *, run_id: str | None, batch: str) -> int:
-    """Store `rows` (LOGGED_COLUMNS; other columns are never copied) for the tenant and run, in one
+    """Store `rows` (LOGGED_COLUMNS and an optional `detail`; other columns are never copied) for the tenant and run, in one
     transaction; `batch` names the step that applied them (an asset name). Returns the row count."""
     with db.transaction() as conn:
         return insert_log_rows(conn, tenant_id, rows, run_id=run_id, batch=batch)
@@ -38,7 +38,7 @@ def insert_log_rows(conn: Connection, tenant_id: str, rows: pd.DataFrame, *, run
     if rows.empty:
         return 0
     prefix = f"{run_id or 'run-' + uuid.uuid4().hex}/{batch}/"
-    frame = rows[list(LOGGED_COLUMNS)].reset_index(drop=True)
+    frame = rows[[*LOGGED_COLUMNS, *(["detail"] if "detail" in rows.columns else [])]].reset_index(drop=True)
     frame.insert(0, "id", prefix + pd.Series(range(len(frame))).map("{:07d}".format))
     frame.insert(0, "tenant_id", tenant_id)
     frame["run_id"] = run_id

@@ -456,6 +456,8 @@ connector_log = Table(
     Column("new_value", Text(), nullable=True),
     Column("direction", String(16), nullable=False),
     Column("reason", String(40), nullable=False),
+    # The reason in words where a code is not enough (the workflow and its criteria).
+    Column("detail", Text(), nullable=True),
     Index("ix_connector_log_tenant_id_at", "tenant_id", "at"),
     Index("ix_connector_log_tenant_id_app_id", "tenant_id", "app_id"),
     Index("ix_connector_log_tenant_id_crm_id", "tenant_id", "crm_id"),
@@ -556,3 +558,27 @@ crm_push_results = Table(
     Index("ix_crm_push_results_tenant_id_state", "tenant_id", "state"),
 )
 
+
+# -- cadence workflows (W1–W4) ------------------------------------------------------------------------
+# Each action applied, once per (membership, change, workflow): the W3 "once per change" memory.
+workflow_actions_applied = Table(
+    "workflow_actions_applied",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("membership_id", String(_APP_ID), primary_key=True),
+    Column("change_key", String(80), primary_key=True),
+    Column("workflow", String(200), primary_key=True),
+    Column("prospect_id", String(_APP_ID), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("applied_at", UtcDateTime(), nullable=False),
+    Column("run_id", String(64), nullable=True),
+)
+
+# The SystemModstamp up to which each tenant's Lead and Contact changes have been evaluated.
+workflow_cursors = Table(
+    "workflow_cursors",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("evaluated_through", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,80 @@
+"""The `workflows` group: cadence workflows on the CRM changes each sync brings (W1–W4, S4).
+
+After the field sync has applied the CRM's Lead and Contact changes to the prospects, every
+workflow of the tenant is evaluated on the records changed since the last evaluation, and its
+actions (exit, move to another cadence, next touch) are applied to the prospects' active cadence
+memberships once per change, each logged in the connector log (F8).
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
+
+from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.workflows import apply_cadence_actions, evaluate_workflows, plan_cadence_actions
+from crm_pipelines.core.workflows.changed_records import changed_records, workflow_log_rows
+from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.workflow_state import commit_workflow_run, read_applied_actions, read_workflow_cursor
+
+
+@asset(
+    partitions_def=tenant_partitions, group_name="workflows", kinds={"python", "sql"},
+    owners=["team:data-engineering"], code_version="1",
+    deps=[AssetKey("synced_prospects"), APP_ASSET_KEYS["cadence_memberships"], APP_ASSET_KEYS["cadences"]],
+    ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()},
+)
+def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                             crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> MaterializeResult:
+    """The tenant's cadence workflows applied to the Leads and Contacts changed since the last
+    evaluation: "when a Lead's Status becomes Disqualified, exit the cadence", "when a Contact's
+    Title contains VP, move to the Executive cadence". Each action once per change, however often
+    this runs; each logged. Only with `sync.updates_with_criteria` and `sync.crm_to_app` on (S4);
+    changes synced while either is off are not acted on later. The first evaluation only sets the
+    starting point: workflows act on changes after it."""
+    db, now = database.db(), clock.now()
+    tenant = database.tenants().get(context.partition_key)
+    settings = tenant.settings
+    since = read_workflow_cursor(db, tenant.id)
+    prospects = read_app_table(db, tenant.id, "prospects")
+    changes, latest = changed_records(crm_leads, crm_contacts, prospects, since)
+    off = [name for name, on in (("sync.updates_with_criteria", settings.sync.updates_with_criteria),
+                                 ("sync.crm_to_app", settings.sync.crm_to_app)) if not on]
+    if off or since is None or not settings.workflows:
+        why = (f"off (S4 {', '.join(off)}): changes are not acted on" if off else
+               "first evaluation: starting point set, workflows act on later changes" if since is None else
+               "no workflow configured")
+        commit_workflow_run(db, tenant.id, memberships=None, applied=pd.DataFrame(), log_rows=pd.DataFrame(
+            columns=["at", "object", "app_id", "crm_type", "crm_id", "field", "crm_field", "old_value", "new_value",
+                     "direction", "reason"]), evaluated_through=latest, at=now, run_id=context.run.run_id,
+            batch=context.asset_key.to_user_string())
+        return MaterializeResult(metadata={"workflows": why, "changed_records": len(changes), "actions_applied": 0})
+
+    memberships = read_app_table(db, tenant.id, "cadence_memberships")
+    known = set(read_app_table(db, tenant.id, "cadences")["cadence_id"].astype(str))
+    matches = evaluate_workflows(changes, settings.workflows, settings.workflow_fields())
+    unknown = matches["action"].eq("move_to_cadence") & ~matches["target_cadence"].astype("string").isin(known)
+    if unknown.any():
+        context.log.warning(f"tenant '{tenant.id}': {int(unknown.sum())} move(s) to a cadence the app does not have "
+                            f"({', '.join(sorted(matches.loc[unknown, 'target_cadence'].astype(str).unique()))}); not applied")
+    matches = matches.loc[~unknown.to_numpy()].reset_index(drop=True)
+    actions = plan_cadence_actions(matches, memberships, read_applied_actions(db, tenant.id))
+    applied = apply_cadence_actions(memberships, actions, pd.Timestamp(now))
+    log = applied.log
+    done = log.drop_duplicates(["membership_id", "change_key", "workflow"])[
+        ["membership_id", "change_key", "workflow", "prospect_id", "action"]].astype("string")
+    rows = workflow_log_rows(log, changes, pd.Timestamp(now))
+    commit_workflow_run(db, tenant.id, memberships=applied.memberships, applied=done, log_rows=rows,
+                        evaluated_through=latest, at=now, run_id=context.run.run_id,
+                        batch=context.asset_key.to_user_string())
+    return MaterializeResult(metadata={
+        "workflows": f"{len(settings.workflows)} configured", "changed_records": len(changes),
+        "matches": len(matches),
+        "actions_applied": int(len(done.drop_duplicates(["prospect_id", "change_key", "workflow"]))), "memberships_changed": int(log["membership_id"].nunique()),
+        "moves_to_unknown_cadences": int(unknown.sum()),
+        **counts_by(done.drop_duplicates(["prospect_id", "change_key", "workflow"]), "action", prefix="action_"),
+        "evaluated_through": MetadataValue.text(latest.isoformat() if latest is not None else "none"),
+        "preview": markdown_table(rows[["app_id", "crm_id", "field", "old_value", "new_value", "reason", "detail"]]),
+    })
