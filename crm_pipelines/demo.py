@@ -1,9 +1,10 @@
 """`crm-pipelines demo`: the pipeline on the embedded default, end to end, with a summary.
 
 It starts the CRM simulator on a free loopback port with three orgs, registers a tenant for each,
-and runs the CRM sync for all of them through a real Dagster instance. One tenant's daily API
-budget is set too small on purpose: its sync runs out, defers, and the `api_limit_backoff` sensor
-resumes it once the pipeline clock is moved past the window (the demo cannot wait 24 hours).
+and runs the CRM sync, the daily list rebuild and the outbound push for all of them through a real
+Dagster instance. One tenant's daily API budget is set too small on purpose: its sync runs out,
+defers, and the `api_limit_backoff` sensor resumes it once the pipeline clock is moved past the
+window (the demo cannot wait 24 hours); its push then does the same. One tenant has pushes off.
 
 The demo keeps its own data under `<data folder>/demo` and starts from scratch each time, so it
 never touches a real tenant's data and always tells the same story.
@@ -32,20 +33,25 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.paths import data_dir
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.sim.server import run_simulator
-from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.auto_save_lists import read_lists
 from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.database import Database, open_database
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.push_ledger import ledger_counts
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tables import metadata
 from crm_pipelines.store.tenants import TenantRegistry
 
 DEMO_ORGS = ("acme", "globex", "initech")
+ACME_WORKFLOWS = ("[{name: Exit disqualified, record_type: Lead, action: exit_cadence, "
+                  "criteria: [{field: status, operator: equals, value: Disqualified}]}]")
 DEMO_SETTINGS: dict[str, dict[str, str]] = {
-    "acme": {"sync.frequency_minutes": "15", "push.interval_minutes": "30"},
+    "acme": {"sync.frequency_minutes": "15", "push.interval_minutes": "30",
+             "push.activity_touch_outcomes": "email_replied,call_connected",
+             "sync.updates_with_criteria": "true", "workflows": ACME_WORKFLOWS},
     # Too small for a first full sync on purpose: the demo shows the deferral and its resumption.
     "globex": {"api_budget.daily_limit": "6", "connector.match_by_email": "false"},
     "initech": {"push.enabled": "false"},
@@ -160,27 +166,7 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
         echo("\n2. The api_limit_backoff sensor")
         now_requests = _evaluate_sensor(instance, db_url, 0)
         echo(f"   now: {'nothing to launch' if not now_requests else now_requests}")
-        offset = DAY_AND_A_BIT
-        while DeferralStore(db).open():
-            requests = _evaluate_sensor(instance, db_url, offset)
-            echo(f"   pipeline clock +{offset / 3600:.0f} h: {len(requests)} run(s) to launch")
-            if not requests:
-                offset += DAY_AND_A_BIT
-                continue
-            resumed_defs = build_definitions(database_url=db_url, clock_offset_seconds=offset)
-            for request in requests:
-                job = resumed_defs.resolve_job_def(request.job_name).get_subset(asset_selection=set(request.asset_selection))
-                result = job.execute_in_process(
-                    instance=instance, partition_key=request.partition_key,
-                    tags={**request.tags, "dagster/run_key": request.run_key}, run_config=QUIET, raise_on_error=False,
-                )
-                story = stories[request.partition_key]
-                story.runs += 1
-                story.resumed += 1
-                still = DeferralStore(db).open(request.partition_key)
-                echo(f"   resumed {request.partition_key} ({request.run_key}): "
-                     + ("done" if result.success and not still else f"deferred again ({', '.join(still[0].objects)})"))
-            offset += DAY_AND_A_BIT
+        offset = _resume_deferred(echo, instance, db, db_url, stories, DAY_AND_A_BIT)
 
         resumed = [t.id for t in tenants if stories[t.id].resumed]
         if resumed:
@@ -197,6 +183,12 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
                     return 1
                 echo(f"   {tenant_id}: matched and synced")
 
+        echo("\n4. A cadence workflow: a CRM user disqualifies a Lead of acme whose prospect is in a cadence")
+        line = _disqualify_a_lead(sim.org("acme"), db, defs, instance, stories["acme"])
+        if line is None:
+            return 1
+        echo(f"   {line}")
+
         echo("\nThe daily list rebuild (auto-save lists), for every connected tenant")
         rebuild = defs.resolve_job_def("auto_save_rebuild")
         for t in tenants:
@@ -210,10 +202,88 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
             echo(f"   {t.id}: {lists['user_id'].nunique()} users, {int((lists['list'] == 'accounts').sum())} accounts and "
                  f"{int((lists['list'] == 'leads_and_contacts').sum())} leads and contacts saved")
 
+        echo("\nThe outbound push (activity and touch Tasks, new Leads, field updates, campaigns), for every tenant")
+        pushing = build_definitions(database_url=db_url, clock_offset_seconds=offset).resolve_job_def("outbound_push")
+        for t in tenants:
+            result = pushing.execute_in_process(
+                instance=instance, partition_key=t.id, tags={TENANT_TAG: t.id}, run_config=QUIET, raise_on_error=False)
+            stories[t.id].runs += 1
+            if not result.success:
+                echo(f"   push for {t.id} failed; see `make ui`")
+                return 1
+            echo(f"   {t.id}: {_push_line(db, t)}")
+        if DeferralStore(db).open():
+            echo("   the api_limit_backoff sensor resumes the deferred pushes once the window reopens:")
+            offset = _resume_deferred(echo, instance, db, db_url, stories, offset + DAY_AND_A_BIT)
+
         echo("")
         _print_summary(echo, db, tenants, stories)
     echo(f"\ndone in {time.monotonic() - started:.1f} s; open the UI on this data with `make ui`")
     return 0
+
+
+def _resume_deferred(echo: Callable[[str], None], instance: DagsterInstance, db: Database, db_url: str,
+                     stories: dict[str, TenantStory], offset: float) -> float:
+    """Move the pipeline clock a window at a time and launch what the sensor asks for, until no
+    deferral is left; returns the clock offset reached."""
+    while DeferralStore(db).open():
+        requests = _evaluate_sensor(instance, db_url, offset)
+        echo(f"   pipeline clock +{offset / 3600:.0f} h: {len(requests)} run(s) to launch")
+        if not requests:
+            offset += DAY_AND_A_BIT
+            continue
+        resumed_defs = build_definitions(database_url=db_url, clock_offset_seconds=offset)
+        for request in requests:
+            job = resumed_defs.resolve_job_def(request.job_name)
+            if request.asset_selection:
+                job = job.get_subset(asset_selection=set(request.asset_selection))
+            result = job.execute_in_process(
+                instance=instance, partition_key=request.partition_key,
+                tags={**request.tags, "dagster/run_key": request.run_key}, run_config=QUIET, raise_on_error=False,
+            )
+            story = stories[request.partition_key]
+            story.runs += 1
+            story.resumed += 1
+            still = DeferralStore(db).open(request.partition_key)
+            echo(f"   resumed {request.partition_key} {request.job_name} ({request.run_key}): "
+                 + ("done" if result.success and not still else f"deferred again ({', '.join(still[0].objects)})"))
+        offset += DAY_AND_A_BIT
+    return offset
+
+
+def _disqualify_a_lead(org, db: Database, defs, instance: DagsterInstance, story: TenantStory) -> str | None:
+    """Edit one Lead's Status in the CRM as a user would, sync, and say what the workflow did."""
+    prospects = read_app_table(db, "acme", "prospects")
+    memberships = read_app_table(db, "acme", "cadence_memberships")
+    active = set(memberships.loc[memberships["status"] == "active", "prospect_id"])
+    leads = prospects.loc[(prospects["crm_type"] == "Lead") & prospects["prospect_id"].isin(active)
+                          & ~prospects["crm_id"].duplicated(keep=False) & prospects["crm_id"].notna()]
+    if leads.empty:
+        return "no Lead of acme is in a cadence: nothing to show"
+    lead = leads.iloc[0]
+    org.advance_clock(60)
+    org.edit("Lead", lead["crm_id"], {"Status": "Disqualified"})
+    result = defs.resolve_job_def("crm_sync").execute_in_process(
+        instance=instance, partition_key="acme", tags={TENANT_TAG: "acme"}, run_config=QUIET, raise_on_error=False)
+    story.runs += 1
+    if not result.success:
+        return None
+    after = read_app_table(db, "acme", "cadence_memberships")
+    exited = after.loc[(after["prospect_id"] == lead["prospect_id"]) & (after["status"] == "exited"), "membership_id"]
+    return (f"Lead {lead['crm_id']} is Disqualified; the sync's 'Exit disqualified' workflow exited prospect "
+            f"{lead['prospect_id']} from {len(exited)} cadence membership(s) (`crm-pipelines log --tenant acme "
+            f"--record {exited.iloc[0] if len(exited) else lead['prospect_id']}`)")
+
+
+def _push_line(db: Database, tenant: Tenant) -> str:
+    if not tenant.settings.push.enabled:
+        return "pushes are off (push.enabled=false): nothing sent"
+    counts = ledger_counts(db, tenant.id)
+    deferred = DeferralStore(db).open(tenant.id, job="outbound_push")
+    line = f"{counts['sent']} records in the CRM, {counts['failed']} refused by it (see `crm-pipelines push status`)"
+    if deferred:
+        line += f"; API budget ran out, the rest deferred until {deferred[0].resume_at:%Y-%m-%d %H:%M} UTC"
+    return line
 
 
 def _evaluate_sensor(instance: DagsterInstance, db_url: str, offset_seconds: float) -> list[RunRequest]:
@@ -228,7 +298,7 @@ def _evaluate_sensor(instance: DagsterInstance, db_url: str, offset_seconds: flo
 def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tenant], stories: dict[str, TenantStory]) -> None:
     header = (f"{'tenant':<9} {'records':>8} {'accounts':>8} {'contacts':>8} {'leads':>6} {'API calls':>9} "
               f"{'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8} {'users':>6} {'prospects':>9} "
-              f"{'companies':>9} {'log changes':>11} {'list items':>10}")
+              f"{'companies':>9} {'log changes':>11} {'list items':>10} {'pushed':>6} {'refused':>7}")
     echo(header)
     echo("-" * len(header))
     for t in tenants:
@@ -236,13 +306,15 @@ def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tena
         matched = {name: len(read_tenant_partition(db, metadata.tables[name], t.id))
                    for name in ("matched_users", "matched_prospects", "matched_accounts")}
         s = stories[t.id]
+        pushes = ledger_counts(db, t.id)
         echo(f"{t.id:<9} {sum(counts.values()):>8} {counts['Account']:>8} {counts['Contact']:>8} {counts['Lead']:>6} "
              f"{_calls_ever(db, t.id):>9} {t.settings.api_budget.daily_limit:>9} {s.runs:>5} "
              f"{DeferralStore(db).count(t.id):>9} {s.resumed:>8} {matched['matched_users']:>6} "
              f"{matched['matched_prospects']:>9} {matched['matched_accounts']:>9} {len(read_log(db, t.id)):>11} "
-             f"{len(read_lists(db, t.id)):>10}")
+             f"{len(read_lists(db, t.id)):>10} {pushes['sent']:>6} {pushes['failed']:>7}")
     echo("users, prospects, companies: app records matched to CRM records; log changes: connector-log rows "
-         "(see `crm-pipelines log --tenant <tenant>`); list items: auto-save list entries of all users")
+         "(see `crm-pipelines log --tenant <tenant>`); list items: auto-save list entries of all users; pushed, refused: "
+         "CRM records the outbound push created or updated, and those the CRM refused (`crm-pipelines push status`)")
 
 
 def _calls_ever(db: Database, tenant_id: str) -> int:

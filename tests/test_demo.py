@@ -15,8 +15,14 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     out = result.stdout
     assert "globex: API budget ran out; deferred" in out
     assert "now: nothing to launch" in out  # the sensor launches nothing before the window reopens
-    assert "resumed globex (deferral-" in out and ": done" in out
-    summary = out[out.index("tenant "):]
+    assert "resumed globex crm_sync (deferral-" in out and ": done" in out
+    pushes = out[out.index("The outbound push"):out.index("\ntenant  ")]
+    assert "initech: pushes are off" in pushes
+    for tenant in ("acme", "globex"):
+        line = next(l for l in pushes.splitlines() if l.strip().startswith(f"{tenant}:"))
+        assert int(line.split(":")[1].split()[0]) > 0, line  # records in the CRM
+    summary = out[out.index("\ntenant  ") + 1:]
+    assert "pushed" in summary.splitlines()[0]
     for tenant in ("acme", "globex", "initech"):
         assert f"\n{tenant} " in summary
     assert (tmp_path / "demo" / "crm_pipelines.db").exists()

@@ -73,11 +73,15 @@ def page(ui):
 def test_the_asset_graph_draws_the_groups_and_their_assets(ui, page, tmp_path):
     base = ui[0]
     page.goto(f"{base}/asset-groups")
-    for group in ("crm_extract", "tenants"):
+    for group in ("crm_extract", "tenants", "workflows", "outbound"):
         page.get_by_text(group, exact=True).first.wait_for(timeout=30_000)
     page.goto(f"{base}/locations/crm_pipelines/asset-groups/crm_extract/lineage")
     page.get_by_text("crm_contacts", exact=True).first.wait_for(timeout=30_000)
     page.screenshot(path=str(tmp_path / "crm_extract.png"))
+    page.goto(f"{base}/locations/crm_pipelines/asset-groups/outbound/list")
+    for asset in ("activity_event_tasks", "touch_outcome_tasks", "new_crm_leads", "contact_pushes",
+                  "lead_score_updates", "field_updates", "campaign_pushes", "crm_push_results"):
+        page.get_by_text(asset, exact=True).first.wait_for(timeout=30_000)
     page.goto(f"{base}/locations/crm_pipelines/asset-groups/crm_extract/list")
     for asset in ("crm_users", "crm_accounts", "crm_account_team_members", "crm_contacts", "crm_leads",
                   "crm_opportunities", "crm_opportunity_contact_roles", "crm_campaigns"):
@@ -86,16 +90,18 @@ def test_the_asset_graph_draws_the_groups_and_their_assets(ui, page, tmp_path):
 
 def test_a_tenant_partition_shows_its_latest_materialization_and_metadata(ui, page):
     base, _, data, daemon = ui
+    # initech is synced once in the demo (acme syncs again for its workflow), so its latest
+    # materialization read every contact it holds.
     with sqlite3.connect(data / "demo" / "crm_pipelines.db") as db:
-        (acme_contacts,) = db.execute("SELECT count(*) FROM crm_contacts WHERE tenant_id = 'acme'").fetchone()
-    page.goto(f"{base}/assets/crm_contacts?view=partitions&partition=acme")
+        (initech_contacts,) = db.execute("SELECT count(*) FROM crm_contacts WHERE tenant_id = 'initech'").fetchone()
+    page.goto(f"{base}/assets/crm_contacts?view=partitions&partition=initech")
     page.get_by_text("Latest materialization").first.wait_for(timeout=30_000)
     page.get_by_text("records_read").first.wait_for(timeout=30_000)
     lines = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
-    assert "acme" in lines and "Materialized" in lines
+    assert "initech" in lines and "Materialized" in lines
     for key in ("mode", "records_read", "rows_upserted", "api_calls_used", "api_calls_left", "deferred", "cursor"):
         assert key in lines, key
-    # the value shown beside records_read is the number of acme's contacts in the warehouse
-    assert lines[lines.index("records_read") + 1] == str(acme_contacts)
+    # the value shown beside records_read is the number of initech's contacts in the warehouse
+    assert lines[lines.index("records_read") + 1] == str(initech_contacts)
     assert daemon.poll() is None, "the daemon stopped"
 
