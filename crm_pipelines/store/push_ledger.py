@@ -15,8 +15,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Connection, and_, func, select, update
 
-from crm_pipelines.core.outbound import LEDGER_COLUMNS, BatchOutcome
-from crm_pipelines.store.bulk import read_frame
+from crm_pipelines.core.outbound import BatchOutcome
+from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.tables import app_campaigns, crm_push_results, prospects, push_requests, todos
@@ -75,10 +75,9 @@ def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_i
     """The CRM's answer to one batch, in one transaction: ledger rows, new CRM ids on prospects and
     campaigns, answered requests and to-dos, connector-log rows."""
     with db.transaction() as conn:
-        rows = outcome.ledger.assign(tenant_id=tenant_id, run_id=run_id)
-        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
-        conn.execute(_upsert(conn, [c for c in LEDGER_COLUMNS if c not in ("sobject", "external_id")] + ["run_id"]),
-                     records)
+        # Every column of the row is written, so one bulk upsert (COPY on PostgreSQL) will do.
+        upsert_frame(conn, crm_push_results, outcome.ledger.assign(tenant_id=tenant_id, run_id=run_id), list(_KEYS),
+                     context=f"tenant '{tenant_id}', push ledger")
         _write_back_ids(conn, tenant_id, outcome.prospect_ids, outcome.campaign_ids)
         answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max())
         insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
