@@ -14,7 +14,7 @@ from crm_pipelines.assets import (
     workflows,
 )
 from crm_pipelines.assets.app import app_tables
-from crm_pipelines.assets.checks import extract_checks, list_checks
+from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
 from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job, outbound_push_job
 from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
 from crm_pipelines.automation.schedules import daily_list_rebuild
@@ -32,7 +32,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
         assets=[app_tables, *load_assets_from_modules([
             tenants, extract, matching, field_sync, field_sync_outbound, workflows, auto_save, outbound, outbound_delivery,
         ])],
-        asset_checks=[*extract_checks, *list_checks],
+        asset_checks=[*extract_checks, *list_checks, *linked_checks],
         jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job],
         schedules=[daily_list_rebuild, outbound_push_schedule],
         sensors=[api_limit_backoff, tenant_registry, crm_sync_due, push_triggers],

@@ -112,3 +112,68 @@ def _list_cap(asset: str, table: str) -> AssetChecksDefinition:
 
 list_checks = [_list_cap("auto_save_account_lists", "auto_save_account_lists"),
                _list_cap("auto_save_lead_lists", "auto_save_lead_lists")]
+
+
+# -- matched entities and the push ledger -----------------------------------------------------------
+# (asset, table, CRM id column, the CRM tables its ids come from)
+LINKED_TABLES = (
+    ("matched_users", "matched_users", "crm_user_id", ("User",)),
+    ("matched_prospects", "matched_prospects", "crm_id", ("Lead", "Contact")),
+    ("matched_accounts", "matched_accounts", "crm_account_id", ("Account",)),
+    ("crm_push_results", "crm_push_results", "crm_id", ()),
+)
+
+
+def _no_crm_id_of_another_tenant(asset: str, table: str, column: str) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(asset), name="no_rows_of_another_tenant", blocking=True,
+                 description=f"No CRM id in this tenant's {table} is also in another tenant's: one org serves one "
+                             "tenant, so a shared id means a match or a push crossed tenants.")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        with database.db().engine.connect() as conn:
+            shared = conn.execute(
+                text(f'SELECT count(*) FROM "{table}" a WHERE a.tenant_id = :t AND a.{column} IS NOT NULL AND EXISTS '
+                     f'(SELECT 1 FROM "{table}" b WHERE b.tenant_id <> :t AND b.{column} = a.{column})'),
+                {"t": tenant},
+            ).scalar_one()
+        return AssetCheckResult(passed=shared == 0, metadata={"tenant": tenant, "ids_shared_with_other_tenants": shared})
+
+    return _check
+
+
+def _matches_resolve(asset: str, table: str, column: str, objects: tuple[str, ...]) -> AssetChecksDefinition:
+    @asset_check(asset=AssetKey(asset), name="references_resolve", blocking=False,
+                 additional_deps=[AssetKey(BY_NAME[o].asset) for o in objects],
+                 description=f"Every matched CRM id is a {' or '.join(objects)} extracted for the same tenant.")
+    def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+        tenant = _tenant(context)
+        known = " OR ".join(f'EXISTS (SELECT 1 FROM "{BY_NAME[o].table}" y WHERE y.tenant_id = :t AND y.id = x.{column})'
+                            for o in objects)
+        with database.db().engine.connect() as conn:
+            dangling = conn.execute(text(f'SELECT count(*) FROM "{table}" x WHERE x.tenant_id = :t AND NOT ({known})'),
+                                    {"t": tenant}).scalar_one()
+        return AssetCheckResult(passed=dangling == 0, severity=AssetCheckSeverity.WARN,
+                                metadata={"tenant": tenant, "dangling": dangling})
+
+    return _check
+
+
+@asset_check(asset=AssetKey("crm_push_results"), name="nothing_left_pending", blocking=False,
+             description="After a push, no record waits in state pending unless the push was deferred: a pending "
+                         "record means a push stopped mid-way; the next one sends it again by its external id.")
+def _nothing_left_pending(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
+    tenant = _tenant(context)
+    with database.db().engine.connect() as conn:
+        pending = conn.execute(text("SELECT count(*) FROM crm_push_results WHERE tenant_id = :t AND state = 'pending'"),
+                               {"t": tenant}).scalar_one()
+        deferred = conn.execute(text("SELECT count(*) FROM deferrals WHERE tenant_id = :t AND job = 'outbound_push' "
+                                     "AND resolved_at IS NULL"), {"t": tenant}).scalar_one()
+    return AssetCheckResult(passed=pending == 0 or deferred > 0, severity=AssetCheckSeverity.WARN,
+                            metadata={"tenant": tenant, "pending": pending, "push_deferred": bool(deferred)})
+
+
+linked_checks = [
+    *[_no_crm_id_of_another_tenant(asset, table, column) for asset, table, column, _ in LINKED_TABLES],
+    *[_matches_resolve(asset, table, column, objects) for asset, table, column, objects in LINKED_TABLES if objects],
+    _nothing_left_pending,
+]

@@ -308,3 +308,25 @@ def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_t
     assert status.exit_code == 0
     assert f"prospect:{linked['prospect_id']}" in status.output and linked["crm_id"] in status.output
     assert "acme-secret" not in status.output
+
+
+def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_holds(sqlite_db, sim):
+    from sqlalchemy import text
+
+    for org in ("acme", "globex"):
+        seeded(sqlite_db, sim, org)
+    instance = DagsterInstance.ephemeral()
+    crm_sync(sqlite_db, "acme", instance)
+    result = push(sqlite_db, "acme", instance)
+    checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {("crm_push_results", "no_rows_of_another_tenant"): True,
+                      ("crm_push_results", "nothing_left_pending"): True}
+    with sqlite_db.transaction() as conn:
+        conn.execute(text(
+            "INSERT INTO crm_push_results (tenant_id, sobject, external_id, kind, app_object, app_id, crm_id, state, attempts) "
+            "SELECT 'globex', sobject, external_id, kind, app_object, app_id, crm_id, state, attempts "
+            "FROM crm_push_results WHERE tenant_id = 'acme' AND sobject = 'Task' LIMIT 1"))
+    again = push(sqlite_db, "acme", instance)
+    assert not again.success  # the blocking check failed
+    failed = {e.check_name for e in again.get_asset_check_evaluations() if not e.passed}
+    assert failed == {"no_rows_of_another_tenant"}
