@@ -330,3 +330,23 @@ def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_h
     assert not again.success  # the blocking check failed
     failed = {e.check_name for e in again.get_asset_check_evaluations() if not e.passed}
     assert failed == {"no_rows_of_another_tenant"}
+
+
+def test_a_disconnected_tenant_writes_nothing_and_its_queued_pushes_go_out_after_the_reconnect(sqlite_db, sim):
+    from crm_pipelines.store.tenants import TenantRegistry
+
+    seeded(sqlite_db, sim)
+    instance = DagsterInstance.ephemeral()
+    crm_sync(sqlite_db, "acme", instance)
+    TenantRegistry(sqlite_db).disconnect("acme")
+    refused = push(sqlite_db, "acme", instance)
+    assert not refused.success
+    failure = next(e for e in refused.all_events if e.is_step_failure)
+    assert "disconnected" in str(failure.event_specific_data.error.message)
+    assert sim.org("acme").writes() == []
+    assert read_ledger(sqlite_db, "acme").empty
+
+    TenantRegistry(sqlite_db).reconnect("acme")
+    assert push(sqlite_db, "acme", instance).success
+    assert len(by_external_id(sim, "acme", "Task")) > 0
+    assert set(read_ledger(sqlite_db, "acme")["state"]) == {"sent"}
