@@ -161,3 +161,27 @@ def test_no_secret_value_is_ever_printed(cli, monkeypatch):
     outputs = [cli(*ADD).output, cli("tenant", "show", "acme").output, cli("tenant", "list").output]
     assert all("s3cr3t-value-xyz" not in out for out in outputs)
     assert all("s3cr3t-value-xyz" not in str(row) for row in registry_rows())
+
+
+GOOD_WORKFLOW = ("workflows=[{name: Exit disqualified, record_type: Lead, action: exit_cadence, "
+                 "criteria: [{field: status, operator: equals, value: Disqualified}]}]")
+
+
+@pytest.mark.parametrize(("workflow", "reason"), [
+    ("[{name: W, record_type: Lead, action: exit_cadence, criteria: [{field: job_title, operator: equals, value: x}]}]",
+     "workflows[0].criteria[0].field = job_title is not allowed"),
+    ("[{name: W, record_type: Lead, action: exit_cadence, criteria: [{field: title, operator: resembles, value: x}]}]",
+     "workflows[0].criteria[0].operator = resembles is not allowed"),
+    ("[{name: W, record_type: Contact, action: move_to_cadence, criteria: [{field: title, operator: contains, value: VP}]}]",
+     "target_cadence"),
+])
+def test_a_workflow_with_an_unknown_field_or_operator_or_a_move_without_target_is_refused_and_nothing_changes(
+        cli, workflow, reason):
+    assert cli(*ADD).exit_code == 0
+    assert cli("tenant", "set", "acme", GOOD_WORKFLOW).exit_code == 0
+    before = registry_rows()
+    refused = cli("tenant", "set", "acme", f"workflows={workflow}")
+    assert refused.exit_code == 2
+    assert reason in refused.output
+    assert registry_rows() == before
+    assert "Exit disqualified" in cli("tenant", "show", "acme").output
