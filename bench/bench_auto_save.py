@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames, empty_lists, empty_overrides, rebuild_lists
-from crm_pipelines.crm.objects import column_name
+from crm_pipelines.core.crm_objects import column_name
 from crm_pipelines.sim.generate import generate_org
 
 def peak_mib():

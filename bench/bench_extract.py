@@ -22,7 +22,7 @@ from dagster import DagsterInstance, materialize
 
 from bench.pg import scratch_postgres
 from bench.simproc import simulator_process
-from crm_pipelines.crm.objects import CRM_OBJECTS
+from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.database import open_database

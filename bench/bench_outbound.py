@@ -23,7 +23,7 @@ from dagster import DagsterInstance
 
 from bench.pg import scratch_postgres
 from bench.simproc import simulator_process
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.app_data import write_app_tables

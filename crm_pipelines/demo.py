@@ -26,7 +26,7 @@ from dagster import AssetSelection, DagsterInstance, RunRequest, SkipReason, bui
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.sensors import TENANT_TAG, api_limit_backoff
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.objects import CRM_OBJECTS
+from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.instance import EMBEDDED_DAGSTER_YAML
 from crm_pipelines.partitions import tenant_partitions

@@ -8,7 +8,7 @@ import os
 import pandas as pd
 from dagster import DagsterInstance, materialize
 
-from crm_pipelines.crm.objects import CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.crm_records import read_records

@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.auto_save import rebuild_lists
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.auto_save_lists import CRM_INPUTS, load_inputs, write_rebuild
 from crm_pipelines.store.resource import DatabaseResource

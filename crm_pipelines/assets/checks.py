@@ -9,7 +9,7 @@ an object's sync is deferred, and say so.
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, asset_check
 from sqlalchemy import text
 
-from crm_pipelines.crm.objects import BY_NAME, CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS, CrmObject
 from crm_pipelines.store.resource import DatabaseResource
 
 # (column, referenced object) for every reference the rest of the pipeline relies on.

@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, Failure, Materializ
 
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.objects import CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.crm.wire import OrgUsage
 from crm_pipelines.partitions import tenant_partitions

@@ -27,7 +27,7 @@ from crm_pipelines.core.extraction import (
 from crm_pipelines.crm import soql
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.errors import NotNow, OrgNearLimit
-from crm_pipelines.crm.objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
 from crm_pipelines.crm.prefetch import read_ahead
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels

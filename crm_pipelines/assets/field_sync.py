@@ -27,7 +27,7 @@ from crm_pipelines.core.field_sync import (
     sync_prospects,
 )
 from crm_pipelines.core.matching import company_of_account
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import read_app_table

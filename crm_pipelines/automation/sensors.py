@@ -4,7 +4,7 @@ from dagster import AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationC
 
 from crm_pipelines.automation.jobs import JOBS_BY_NAME
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_pipelines.crm.objects import CrmField, CrmObject
+from crm_pipelines.core.crm_objects import CrmField, CrmObject
 
 _ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 

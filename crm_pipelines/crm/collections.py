@@ -11,7 +11,7 @@ from typing import Any
 
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.errors import CrmApiError
-from crm_pipelines.crm.objects import APP_EXTERNAL_ID
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID
 
 MAX_COLLECTION = 200
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.bulk import insert_frame, read_frame

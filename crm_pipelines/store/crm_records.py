@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from crm_pipelines.core.extraction import Cursor, Rejected
 from crm_pipelines.crm.wire import OrgUsage
-from crm_pipelines.crm.objects import CrmObject
+from crm_pipelines.core.crm_objects import CrmObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.tables import crm_field_labels, crm_rejected_records, crm_tables, extract_cursors

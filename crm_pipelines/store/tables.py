@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table, Text
 
-from crm_pipelines.crm.objects import CRM_OBJECTS, CrmField, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmField, CrmObject
 
 from crm_pipelines.store.types import UtcDateTime, json_type
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
-from crm_pipelines.crm.objects import BY_NAME, CRM_OBJECTS
+from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.crm_records import read_cursor
 from crm_pipelines.store.tables import crm_tables

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from crm_pipelines.core.extraction import Cursor, check_against_describe, convert_page, extra_fields_to_read, later
-from crm_pipelines.crm.objects import BY_NAME
+from crm_pipelines.core.crm_objects import BY_NAME
 
 ACCOUNT = BY_NAME["Account"]
 USER = BY_NAME["User"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 import pyarrow as pa
 
-from crm_pipelines.crm.objects import column_name
+from crm_pipelines.core.crm_objects import column_name
 
 
 def crm_field_columns(frame: pd.DataFrame, crm_fields: Iterable[str]) -> dict[str, pd.Series]:

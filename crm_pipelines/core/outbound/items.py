@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID
 from crm_pipelines.core.field_sync.values import canonical, decode, encode
 from crm_pipelines.settings.fields import FieldType
 
-EXTERNAL_ID_FIELD = "App_External_Id__c"
+EXTERNAL_ID_FIELD = APP_EXTERNAL_ID
 MAX_EXTERNAL_ID_LENGTH = 80
 
 PUSH_COLUMNS = (
