@@ -8,20 +8,14 @@ import click
 
 from crm_pipelines.core.auto_save import explain as explain_item
 from crm_pipelines.core.auto_save import override_problem
-from crm_pipelines.refusals import refuse
+from crm_pipelines.refusals import refuse, tenant_or_refuse
 from crm_pipelines.store.auto_save_lists import load_inputs, read_lists, record_override
-from crm_pipelines.store.database import open_database
-from crm_pipelines.store.tenants import TenantNotFound, TenantRegistry
 
 LIST_CHOICE = click.Choice(["accounts", "leads_and_contacts"])
 
 
 def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
-    db = open_database()
-    try:
-        return db, TenantRegistry(db).get(tenant_id)
-    except TenantNotFound as exc:
-        refuse(str(exc))
+    return tenant_or_refuse(tenant_id)
 
 
 @click.group()

@@ -8,21 +8,15 @@ from datetime import UTC, datetime
 
 import click
 
-from crm_pipelines.refusals import refuse
+from crm_pipelines.refusals import refuse, tenant_or_refuse
 from crm_pipelines.store.app_data import app_record_exists
-from crm_pipelines.store.database import open_database
 from crm_pipelines.store.push_ledger import add_push_request, ledger_counts, read_ledger, retry_failed
-from crm_pipelines.store.tenants import TenantNotFound, TenantRegistry
 
 STATE_CHOICE = click.Choice(["pending", "sent", "failed"])
 
 
 def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
-    db = open_database()
-    try:
-        return db, TenantRegistry(db).get(tenant_id)
-    except TenantNotFound as exc:
-        refuse(str(exc))
+    return tenant_or_refuse(tenant_id)
 
 
 @click.group()
