@@ -14,10 +14,6 @@ from crm_pipelines.store.auto_save_lists import load_inputs, read_lists, record_
 LIST_CHOICE = click.Choice(["accounts", "leads_and_contacts"])
 
 
-def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
-    return tenant_or_refuse(tenant_id)
-
-
 @click.group()
 def lists() -> None:
     """Each user's "My CRM Accounts" and "My CRM Leads and Contacts"."""
@@ -29,7 +25,7 @@ def lists() -> None:
 @click.option("--list", "list_name", type=LIST_CHOICE, default=None, help="One list only.")
 def show(tenant_id: str, user_id: str, list_name: str | None) -> None:
     """The user's list items as of the last rebuild, with the rules that hold each."""
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     rows = read_lists(db, tenant.id)
     rows = rows[rows["user_id"] == user_id]
     if list_name:
@@ -70,12 +66,12 @@ def remove(tenant_id: str, user_id: str, crm_id: str, list_name: str, with_leads
 @click.option("--crm-id", required=True)
 def explain(tenant_id: str, user_id: str, crm_id: str) -> None:
     """Why an item is on the user's list, or why it is not (L10)."""
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     click.echo(explain_item(load_inputs(db, tenant), user_id, crm_id, datetime.now(UTC)).sentence)
 
 
 def _override(tenant_id: str, user_id: str, list_name: str, action: str, crm_id: str) -> None:
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     inputs = load_inputs(db, tenant)
     problem = override_problem(inputs.crm, list_name, action, crm_id)
     if problem is None and user_id not in set(inputs.user_matches["user_id"]):

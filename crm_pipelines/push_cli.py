@@ -15,10 +15,6 @@ from crm_pipelines.store.push_ledger import add_push_request, ledger_counts, rea
 STATE_CHOICE = click.Choice(["pending", "sent", "failed"])
 
 
-def _tenant(tenant_id: str):  # type: ignore[no-untyped-def]
-    return tenant_or_refuse(tenant_id)
-
-
 @click.group()
 def push() -> None:
     """Outbound pushes to the CRM: requests, the delivery ledger, retries."""
@@ -31,7 +27,7 @@ def push() -> None:
 def request(tenant_id: str, prospect_id: str, requested_by: str | None) -> None:
     """Push a prospect at the next push (P4a): every mapped field of its Lead or Contact, or a new
     Lead when it has none and F7 allows it."""
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     if not app_record_exists(db, tenant.id, "prospect", prospect_id):
         refuse(f"tenant '{tenant.id}' has no prospect '{prospect_id}'")
     request_id = f"cli-{uuid.uuid4().hex[:12]}"
@@ -46,7 +42,7 @@ def request(tenant_id: str, prospect_id: str, requested_by: str | None) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def status(tenant_id: str, state: str | None, limit: int) -> None:
     """The delivery ledger: records by state, and the latest of them with the CRM's error."""
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     counts = ledger_counts(db, tenant.id)
     click.echo(f"tenant {tenant.id}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     rows = read_ledger(db, tenant.id, state=state).sort_values("last_attempt_at", ascending=False).head(limit)
@@ -62,6 +58,6 @@ def status(tenant_id: str, state: str | None, limit: int) -> None:
 def retry(tenant_id: str, external_ids: tuple[str, ...]) -> None:
     """Make records the CRM refused due again, after fixing the CRM side (a validation rule, a
     missing field); a record fixed in the app goes out again by itself."""
-    db, tenant = _tenant(tenant_id)
+    db, tenant = tenant_or_refuse(tenant_id)
     n = retry_failed(db, tenant.id, list(external_ids) or None)
     click.echo(f"{n} failed record(s) of tenant {tenant.id} will be sent at the next push")

@@ -23,7 +23,6 @@ from crm_pipelines.core.outbound import (
     touch_tasks,
 )
 from crm_pipelines.core.outbound.activity import WHAT_OBJECTS
-from crm_pipelines.core.outbound.duplicates import one_writer_per_record
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
@@ -65,10 +64,10 @@ def _tenant(database: DatabaseResource, context: AssetExecutionContext) -> Tenan
     return database.tenants().get(context.partition_key)
 
 
-def _field_changes(database: DatabaseResource, context: AssetExecutionContext, changes: pd.DataFrame) -> pd.DataFrame:
-    """The field sync's outbound changes, or none when app → CRM sync is off (S4) now: the switch may
-    have been turned off since the sync stored them."""
-    return changes if _tenant(database, context).settings.push.app_to_crm else changes.iloc[0:0]
+def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:
+    """The field sync's outbound changes (one writer per CRM record already), or none when app → CRM
+    sync is off (S4) now: the switch may have been turned off since the sync stored them."""
+    return changes if tenant.settings.push.app_to_crm else changes.iloc[0:0]
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")],
@@ -106,8 +105,8 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
     """P3: prospects the field sync found eligible as new CRM Leads (F7: not a contact, no CRM id,
     last name, company and email), owned by the CRM user matched to the prospect's app owner. The
     new Lead's id is written back to the prospect when it is created."""
-    db = database.db()
-    items = new_lead_items(_field_changes(database, context, outbound_field_changes), read_app_table(db, context.partition_key, "prospects"),
+    db, tenant = database.db(), _tenant(database, context)
+    items = new_lead_items(_field_changes(tenant, outbound_field_changes), read_app_table(db, tenant.id, "prospects"),
                            crm_user_of=crm_user_of(matched_users))
     return _still_to_send(context, db, items)
 
@@ -124,32 +123,29 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, m
     settings = tenant.settings
     if not settings.push.app_to_crm:
         return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
-    prospects = read_app_table(db, tenant.id, "prospects")
     items = contact_push_items(
-        prospects, read_app_table(db, tenant.id, "push_requests"),
+        read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
         mappings=settings.field_mappings, settings=settings.connector,
         interest_threshold=settings.push.interest_threshold)
-    return _still_to_send(context, db, one_writer_per_record(items, prospects), interest_threshold=str(settings.push.interest_threshold))
+    return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold))
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins=_CHANGES)
+@asset(**_COMMON, ins=_CHANGES)
 def lead_score_updates(context: AssetExecutionContext, database: DatabaseResource,
                        outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P5: the lead score of each matched Lead or Contact whose app score differs from the CRM's."""
-    db = database.db()
-    items = field_update_items(_field_changes(database, context, outbound_field_changes), lead_score=True)
-    return _still_to_send(context, db, one_writer_per_record(items, read_app_table(db, context.partition_key, "prospects")))
+    changes = _field_changes(_tenant(database, context), outbound_field_changes)
+    return _still_to_send(context, database.db(), field_update_items(changes, lead_score=True))
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins=_CHANGES)
+@asset(**_COMMON, ins=_CHANGES)
 def field_updates(context: AssetExecutionContext, database: DatabaseResource,
                   outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P6: every other push or two-way mapped field the field sync found newer in the app (F2–F4),
     one update per CRM record; empty app values only where the tenant allows them (F4.5)."""
-    db = database.db()
-    items = field_update_items(_field_changes(database, context, outbound_field_changes), lead_score=False)
-    return _still_to_send(context, db, one_writer_per_record(items, read_app_table(db, context.partition_key, "prospects")))
+    changes = _field_changes(_tenant(database, context), outbound_field_changes)
+    return _still_to_send(context, database.db(), field_update_items(changes, lead_score=False))
 
 
 @asset(**_COMMON, ins=_CHANGES)
@@ -157,4 +153,5 @@ def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
                     outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and
     campaign fields the app changed more recently (F6)."""
-    return _still_to_send(context, database.db(), campaign_items(_field_changes(database, context, outbound_field_changes)))
+    changes = _field_changes(_tenant(database, context), outbound_field_changes)
+    return _still_to_send(context, database.db(), campaign_items(changes))

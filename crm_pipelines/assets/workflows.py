@@ -12,8 +12,8 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.workflows import apply_cadence_actions, evaluate_workflows, plan_cadence_actions
-from crm_pipelines.core.workflows.changed_records import changed_records, workflow_log_rows
+from crm_pipelines.core.workflows.changed_records import changed_records
+from crm_pipelines.core.workflows.run import run_workflows
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.resource import DatabaseResource
@@ -46,35 +46,26 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
         why = (f"off (S4 {', '.join(off)}): changes are not acted on" if off else
                "first evaluation: starting point set, workflows act on later changes" if since is None else
                "no workflow configured")
-        commit_workflow_run(db, tenant.id, memberships=None, applied=pd.DataFrame(), log_rows=pd.DataFrame(
-            columns=["at", "object", "app_id", "crm_type", "crm_id", "field", "crm_field", "old_value", "new_value",
-                     "direction", "reason"]), evaluated_through=latest, at=now, run_id=context.run.run_id,
-            batch=context.asset_key.to_user_string())
+        commit_workflow_run(db, tenant.id, memberships=None, applied=None, log_rows=None, evaluated_through=latest,
+                            at=now, run_id=context.run.run_id, batch=context.asset_key.to_user_string())
         return MaterializeResult(metadata={"workflows": why, "changed_records": len(changes), "actions_applied": 0})
 
-    memberships = read_app_table(db, tenant.id, "cadence_memberships")
-    known = set(read_app_table(db, tenant.id, "cadences")["cadence_id"].astype(str))
-    matches = evaluate_workflows(changes, settings.workflows, settings.workflow_fields())
-    unknown = matches["action"].eq("move_to_cadence") & ~matches["target_cadence"].astype("string").isin(known)
-    if unknown.any():
-        context.log.warning(f"tenant '{tenant.id}': {int(unknown.sum())} move(s) to a cadence the app does not have "
-                            f"({', '.join(sorted(matches.loc[unknown, 'target_cadence'].astype(str).unique()))}); not applied")
-    matches = matches.loc[~unknown.to_numpy()].reset_index(drop=True)
-    actions = plan_cadence_actions(matches, memberships, read_applied_actions(db, tenant.id))
-    applied = apply_cadence_actions(memberships, actions, pd.Timestamp(now))
-    log = applied.log
-    done = log.drop_duplicates(["membership_id", "change_key", "workflow"])[
-        ["membership_id", "change_key", "workflow", "prospect_id", "action"]].astype("string")
-    rows = workflow_log_rows(log, changes, pd.Timestamp(now))
-    commit_workflow_run(db, tenant.id, memberships=applied.memberships, applied=done, log_rows=rows,
+    run = run_workflows(changes, read_app_table(db, tenant.id, "cadence_memberships"),
+                        set(read_app_table(db, tenant.id, "cadences")["cadence_id"].astype(str)),
+                        read_applied_actions(db, tenant.id), settings.workflows, settings.workflow_fields(),
+                        pd.Timestamp(now))
+    if run.unknown_targets:
+        context.log.warning(f"tenant '{tenant.id}': moves to cadences the app does not have "
+                            f"({', '.join(run.unknown_targets)}) are not applied")
+    commit_workflow_run(db, tenant.id, memberships=run.memberships, applied=run.applied, log_rows=run.log_rows,
                         evaluated_through=latest, at=now, run_id=context.run.run_id,
                         batch=context.asset_key.to_user_string())
+    rows = run.log_rows
     return MaterializeResult(metadata={
-        "workflows": f"{len(settings.workflows)} configured", "changed_records": len(changes),
-        "matches": len(matches),
-        "actions_applied": int(len(done.drop_duplicates(["prospect_id", "change_key", "workflow"]))), "memberships_changed": int(log["membership_id"].nunique()),
-        "moves_to_unknown_cadences": int(unknown.sum()),
-        **counts_by(done.drop_duplicates(["prospect_id", "change_key", "workflow"]), "action", prefix="action_"),
+        "workflows": f"{len(settings.workflows)} configured", "changed_records": len(changes), "matches": run.matches,
+        "actions_applied": len(run.actions), "memberships_changed": int(rows["app_id"].nunique()),
+        "unknown_target_cadences": ", ".join(run.unknown_targets) or "none",
+        **counts_by(run.actions, "action", prefix="action_"),
         "evaluated_through": MetadataValue.text(latest.isoformat() if latest is not None else "none"),
         "preview": markdown_table(rows[["app_id", "crm_id", "field", "old_value", "new_value", "reason", "detail"]]),
     })

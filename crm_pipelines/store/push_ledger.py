@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, select, type_coerce, update
 
 from crm_pipelines.core.outbound import BatchOutcome
 from crm_pipelines.store.bulk import read_frame, upsert_frame
@@ -111,11 +111,12 @@ def add_push_request(db: Database, tenant_id: str, request_id: str, prospect_id:
 def open_triggers(db: Database, tenant_id: str) -> tuple[int, datetime | None]:
     """Push requests pending and to-dos not pushed yet (P4a, P4d): how many, and the latest's time."""
     with db.engine.connect() as conn:
-        requests = conn.execute(select(func.count(), func.max(push_requests.c.requested_at)).where(
-            push_requests.c.tenant_id == tenant_id, push_requests.c.status == "pending")).one()
-        assigned = conn.execute(select(func.count(), func.max(todos.c.created_at)).where(
+        # type_coerce: an aggregate loses the column's type, and with it UtcDateTime's parsing.
+        requests = conn.execute(select(func.count(), type_coerce(func.max(push_requests.c.requested_at), UtcDateTime()))
+                                .where(push_requests.c.tenant_id == tenant_id, push_requests.c.status == "pending")).one()
+        assigned = conn.execute(select(func.count(), type_coerce(func.max(todos.c.created_at), UtcDateTime())).where(
             todos.c.tenant_id == tenant_id, todos.c.pushed_at.is_(None), todos.c.assignee_user_id.is_not(None))).one()
-    latest = [_utc(t) for t in (requests[1], assigned[1]) if t is not None]
+    latest = [t for t in (requests[1], assigned[1]) if t is not None]
     return int(requests[0]) + int(assigned[0]), max(latest) if latest else None
 
 
@@ -139,11 +140,6 @@ def _write_back_ids(conn: Connection, tenant_id: str, prospect_ids: Mapping[str,
         conn.execute(update(app_campaigns).where(app_campaigns.c.tenant_id == tenant_id,
                                                  app_campaigns.c.campaign_id == campaign_id)
                      .values(crm_campaign_id=crm_id))
-
-
-def _utc(value: datetime | str) -> datetime:
-    # An aggregate loses the column's type (and UtcDateTime's parsing) on SQLite.
-    return UtcDateTime().process_result_value(value, None)  # type: ignore[arg-type]
 
 
 def _upsert(conn: Connection, columns: Sequence[str]):

@@ -31,19 +31,20 @@ def read_applied_actions(db: Database, tenant_id: str) -> pd.DataFrame:
     return frame.drop(columns=["tenant_id"])
 
 
-def commit_workflow_run(db: Database, tenant_id: str, *, memberships: pd.DataFrame | None, applied: pd.DataFrame,
-                        log_rows: pd.DataFrame, evaluated_through: datetime | None, at: datetime,
+def commit_workflow_run(db: Database, tenant_id: str, *, memberships: pd.DataFrame | None,
+                        applied: pd.DataFrame | None, log_rows: pd.DataFrame | None, evaluated_through: datetime | None, at: datetime,
                         run_id: str | None, batch: str) -> None:
-    """One evaluation's results together: the tenant's memberships (None: unchanged), the applied
-    actions (membership_id, change_key, workflow, prospect_id, action), their log rows, the cursor."""
+    """One evaluation's results together: the tenant's memberships, the applied actions
+    (membership_id, change_key, workflow, prospect_id, action), their log rows (None: none), the cursor."""
     with db.transaction() as conn:
         if memberships is not None:
             replace_app_rows(conn, tenant_id, {"cadence_memberships": memberships})
-        if len(applied):
+        if applied is not None and len(applied):
             rows = applied.assign(tenant_id=tenant_id, applied_at=at, run_id=run_id)
             upsert_frame(conn, workflow_actions_applied, rows,
                          ["tenant_id", "membership_id", "change_key", "workflow"], context=f"tenant '{tenant_id}'")
-        insert_log_rows(conn, tenant_id, log_rows, run_id=run_id, batch=batch)
+        if log_rows is not None:
+            insert_log_rows(conn, tenant_id, log_rows, run_id=run_id, batch=batch)
         if evaluated_through is not None:
             conn.execute(upsert_statement(conn, workflow_cursors, ["tenant_id"]),
                          {"tenant_id": tenant_id, "evaluated_through": evaluated_through, "updated_at": at})

@@ -19,7 +19,7 @@ Inbound (crm_to_app), in the order a reader of the connector log meets them:
 
 Outbound (app_to_crm): mapped fields, push and two-way, with F4.5 deciding whether empty app
 values are sent (the lead score is a push mapping), and F7's new Leads. When several prospects
-hold one CRM record, only the most recently updated one's values are sent.
+hold one CRM record, only its writer's values are sent (record_writers: the most recently updated).
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
 from crm_pipelines.core.field_sync.new_leads import new_lead_changes
+from crm_pipelines.core.field_sync.record_writers import writer_of_each_record
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
-from crm_pipelines.core.matching.lookup import contains, positions, taken
+from crm_pipelines.core.matching.lookup import positions, taken
 from crm_pipelines.core.matching.people import CONTACT, LEAD, crm_people
 from crm_pipelines.core.matching.prospects import free_people_rows
 from crm_pipelines.core.matching.successors import DELETED, LIVE
@@ -128,7 +129,7 @@ def sync_prospects(
                                   matched_users))
 
     outbound, skipped = [], []
-    shared = _shared_records(people, m_people[~merged_away])
+    writers = _writers(prospects, people, m_rows[~merged_away], m_people[~merged_away])
     gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
     for crm_type in (CONTACT, LEAD):
         pick = ~merged_away & (links["crm_type"] == crm_type).fillna(False).to_numpy(dtype=bool)
@@ -145,7 +146,7 @@ def sync_prospects(
             inbound.append(_owners(linked, since, matched_users))
     return ProspectSync(
         inbound=concat_changes(inbound),
-        outbound=concat_changes([_one_sender_per_record(concat_changes(outbound), shared),
+        outbound=concat_changes([_one_sender_per_record(concat_changes(outbound), writers),
                                  new_lead_changes(prospects, matched, mappings, since=since,
                                                   matched_rows=matched_rows)]),
         skipped_mappings=tuple(skipped),
@@ -274,20 +275,22 @@ def _app_owner(crm_owner_ids: pd.Series, matched_users: pd.DataFrame) -> pd.Seri
     return taken(matched_users["user_id"], positions(crm_owner_ids, matched_users["crm_user_id"]))
 
 
-def _shared_records(people: pd.DataFrame, held: np.ndarray) -> pd.Series:
-    """The CRM ids more than one prospect holds (`held`: positions in `people` of the records held)."""
-    return people["crm_id"].iloc[np.flatnonzero(np.bincount(held, minlength=len(people)) > 1)]
+def _writers(prospects: pd.DataFrame, people: pd.DataFrame, rows: np.ndarray, held: np.ndarray) -> pd.Series:
+    """CRM id → the one prospect that writes to it, for records several linked prospects hold
+    (`rows`, `held`: positions in `prospects` and `people` of the links)."""
+    return writer_of_each_record(pd.DataFrame({
+        "prospect_id": prospects["prospect_id"].iloc[rows].to_numpy(), "crm_id": people["crm_id"].iloc[held].to_numpy(),
+        "updated_at": prospects["updated_at"].iloc[rows].to_numpy()}))
 
 
-def _one_sender_per_record(outbound: pd.DataFrame, shared: pd.Series) -> pd.DataFrame:
-    """When several prospects hold one CRM record, send only the most recently updated one's values."""
-    if shared.empty:
+def _one_sender_per_record(outbound: pd.DataFrame, writers: pd.Series) -> pd.DataFrame:
+    """When several prospects hold one CRM record, send only its writer's values
+    (record_writers), even when the writer has nothing to send: another's would flip-flop it."""
+    if writers.empty:
         return outbound
-    contested = contains(outbound["crm_id"], shared)
-    ranked = outbound.loc[contested].sort_values(["crm_id", "crm_field", "at", "app_id"],
-                                                 ascending=[True, True, False, True], kind="stable", na_position="last")
-    kept = ranked.drop_duplicates(["crm_id", "crm_field"])
-    return pd.concat([outbound.loc[~contested], kept]).sort_index().reset_index(drop=True)
+    writer = outbound["crm_id"].astype("string").map(writers)
+    keep = (writer.isna() | (writer == outbound["app_id"].astype("string"))).fillna(True).to_numpy(dtype=bool)
+    return outbound.loc[keep].reset_index(drop=True)
 
 
 def _same_text(a: pd.Series, b: pd.Series) -> np.ndarray:

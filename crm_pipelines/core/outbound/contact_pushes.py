@@ -24,7 +24,8 @@ import pandas as pd
 
 from crm_pipelines.core.field_sync.new_leads import REQUIRED_LEAD_FIELDS, eligible_new_leads
 from crm_pipelines.core.matching.frames import flag, require
-from crm_pipelines.core.outbound.items import column_json_values, concat_items, empty_items, items_frame
+from crm_pipelines.core.outbound.duplicates import one_writer_per_record
+from crm_pipelines.core.outbound.items import column_json_values, concat_items, empty_items, external_ids, items_frame
 from crm_pipelines.settings import ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import PROSPECT_FIELDS
 
@@ -44,8 +45,10 @@ def contact_push_items(
     interest_threshold: int | None,
 ) -> pd.DataFrame:
     """Push items for every triggered prospect: updates by CRM id, Lead upserts, or `skip` rows
-    whose note says why (see the module doc)."""
-    require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted"), "prospects")
+    whose note says why (see the module doc); of duplicate prospects on one record, only its
+    writer updates it."""
+    require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted", "updated_at"),
+            "prospects")
     triggers = _triggers(prospects, push_requests, todos, interest_threshold, crm_user_of)
     if triggers.empty:
         return empty_items()
@@ -74,12 +77,12 @@ def contact_push_items(
     if skipped.any():
         note = np.where(deleted[skipped], "is deleted in the app", NOT_ELIGIBLE)
         parts.append(items_frame(
-            kind="contact_push", sobject="Lead", operation="skip", external_id="prospect:" + triggers.loc[skipped, "prospect_id"],
+            kind="contact_push", sobject="Lead", operation="skip", external_id=external_ids("prospect", triggers.loc[skipped, "prospect_id"]),
             crm_id=None, app_object="prospect", app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
             fields=None, triggers=triggers.loc[skipped, "triggers"], forced=False,
             note=pd.Series("prospect " + triggers.loc[skipped, "prospect_id"].to_numpy() + " " + note, dtype="string"),
         ))
-    return concat_items(parts)
+    return one_writer_per_record(concat_items(parts), prospects)
 
 
 def _triggers(prospects: pd.DataFrame, requests: pd.DataFrame, todos: pd.DataFrame, threshold: int | None,
@@ -139,7 +142,7 @@ def _records(people: pd.DataFrame, triggers: pd.DataFrame, crm_type: str, operat
         app_fields.append({crm: app for crm, app in pairs if crm in record})
     ids = people["prospect_id"].astype("string")
     return items_frame(
-        kind="contact_push", sobject=crm_type, operation=operation, external_id="prospect:" + ids,
+        kind="contact_push", sobject=crm_type, operation=operation, external_id=external_ids("prospect", ids),
         crm_id=people["crm_id"].astype("string") if operation == "update" else None, app_object="prospect",
         app_id=ids, who_prospect_id=None, fields=fields, app_fields=app_fields, old_values=None,
         triggers=triggers["triggers"], forced=triggers["forced"].to_numpy(dtype=bool),

@@ -1,27 +1,12 @@
-"""Duplicate prospects: several app prospects linked to one CRM Lead or Contact.
-
-If each pushed its own values, the record would take whichever pushed last, and the next sync
-would find the others different and push them again: the CRM record flip-flops for ever. One of
-them writes to it: the most recently updated live holder (then the smallest prospect id), the
-rule the field sync already applies to its outbound changes; the others' updates are `skip`
-items that say which prospect writes.
-"""
+"""Outbound updates of duplicate prospects: only the writer of each shared CRM record
+(field_sync.record_writers) updates it; the others' updates become `skip` items that say which
+prospect writes."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from crm_pipelines.core.matching.frames import flag, utc_naive
-
-
-def writer_of_each_record(prospects: pd.DataFrame) -> pd.Series:
-    """CRM id → the prospect that alone writes to it, for CRM records several live prospects hold."""
-    live = prospects.loc[~flag(prospects, "is_deleted") & prospects["crm_id"].notna()]
-    shared = pd.DataFrame({"prospect_id": live["prospect_id"].astype("string"), "crm_id": live["crm_id"].astype("string"),
-                           "updated_at": utc_naive(live["updated_at"])})
-    shared = shared.loc[shared.duplicated("crm_id", keep=False)]
-    writers = shared.sort_values(["updated_at", "prospect_id"], ascending=[False, True], na_position="last")
-    return writers.drop_duplicates("crm_id").set_index("crm_id")["prospect_id"]
+from crm_pipelines.core.field_sync.record_writers import writer_of_each_record
 
 
 def one_writer_per_record(items: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:

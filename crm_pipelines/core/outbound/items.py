@@ -57,10 +57,12 @@ PUSH_REASONS = {
 }
 
 
-def external_ids(app_object: str, app_ids: pd.Series) -> pd.Series:
-    """`<app object>:<app id>`, the value of App_External_Id__c for those app records. App ids are
-    at most 64 characters, so every external id fits the field's 80."""
-    return (app_object + ":" + app_ids.astype("string")).reset_index(drop=True)
+def external_ids(app_object: str | pd.Series, app_ids: pd.Series) -> pd.Series:
+    """`<app object>:<app id>`, the value of App_External_Id__c for those app records (one app
+    object for all, or one per record). App ids are at most 64 characters, so every external id
+    fits the field's 80."""
+    objects = app_object.astype("string").reset_index(drop=True) if isinstance(app_object, pd.Series) else app_object
+    return objects + ":" + app_ids.astype("string").reset_index(drop=True)
 
 
 def empty_items() -> pd.DataFrame:

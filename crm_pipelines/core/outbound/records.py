@@ -78,7 +78,7 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
     key_frame = pd.DataFrame(keys, columns=columns)
     return items_frame(
         kind=kind, sobject=key_frame["crm_type"].astype("string"), operation=operation,
-        external_id=external_ids_of(key_frame), crm_id=key_frame["crm_id"].astype("string") if operation == "update"
+        external_id=external_ids(key_frame["object"], key_frame["app_id"]), crm_id=key_frame["crm_id"].astype("string") if operation == "update"
         else pd.Series(pd.NA, index=key_frame.index, dtype="string"),
         app_object=key_frame["object"].astype("string"), app_id=key_frame["app_id"].astype("string"),
         who_prospect_id=pd.Series(pd.NA, index=key_frame.index, dtype="string"),
@@ -86,15 +86,8 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
     )
 
 
-def external_ids_of(frame: pd.DataFrame) -> pd.Series:
-    """`<object>:<app id>` for each row's app object and id."""
-    return (frame["object"].astype("string") + ":" + frame["app_id"].astype("string")).reset_index(drop=True)
-
-
 def _with_owner(fields: dict, owner: object) -> dict:
     if isinstance(owner, str):
         return {**fields, "OwnerId": owner}
     return fields
 
-
-__all__ = ["campaign_items", "external_ids", "field_update_items", "items_from_changes", "new_lead_items"]
