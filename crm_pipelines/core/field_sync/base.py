@@ -1,0 +1,81 @@
+"""The base of the three-way field sync (F3): the value a two-way field of a linked pair last had
+on both sides, and the app's own change time of each field.
+
+A base frame has BASE_COLUMNS: object (prospect | campaign), app_id, crm_id, field (the app field)
+and value (text, read back with the field's type). A pair is the app record and the CRM record
+together: a prospect relinked to another CRM record starts with no base.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.matching.lookup import shared_codes
+
+BASE_COLUMNS = ("object", "app_id", "crm_id", "field", "value")
+FIELD_CHANGED_AT = "field_changed_at"
+
+
+def empty_base() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in BASE_COLUMNS})
+
+
+class BaseLookup:
+    """Where each linked pair's base value of a field is, found on whole columns at once."""
+
+    def __init__(self, base: pd.DataFrame, app_object: str, app_ids: pd.Series, crm_ids: pd.Series) -> None:
+        mine = base.loc[(base["object"] == app_object).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+        self.values = mine["value"].astype("string")
+        self._fields = mine["field"].astype("string").to_numpy(dtype=object, na_value=None)
+        if mine.empty:
+            self._pairs = np.zeros(0, dtype=np.int64)
+            self._linked = np.full(len(app_ids), -1, dtype=np.int64)
+            return
+        (linked_app, base_app), _ = shared_codes(app_ids, mine["app_id"])
+        (linked_crm, base_crm), n_crm = shared_codes(crm_ids, mine["crm_id"])
+        self._pairs = _pair_keys(base_app, base_crm, n_crm)
+        self._linked = _pair_keys(linked_app, linked_crm, n_crm)
+
+    def rows(self, field: str) -> np.ndarray:
+        """For each linked pair, the position of its base row of `field` in `values`, -1 for none."""
+        of_field = np.flatnonzero(self._fields == field) if self._pairs.size else self._pairs
+        if of_field.size == 0:
+            return np.full(len(self._linked), -1, dtype=np.int64)
+        found = pd.Index(self._pairs[of_field]).get_indexer(self._linked)
+        hit = (found >= 0) & (self._linked >= 0)
+        return np.where(hit, of_field[np.maximum(found, 0)], -1)
+
+
+def _pair_keys(app_codes: np.ndarray, crm_codes: np.ndarray, n_crm: int) -> np.ndarray:
+    keys = app_codes * (n_crm + 1) + crm_codes
+    return np.where((app_codes < 0) | (crm_codes < 0), -1, keys)
+
+
+class FieldTimes:
+    """When each field of the linked app records last changed in the app: its own time from
+    FIELD_CHANGED_AT where the app kept one, else the record's updated_at. Read only when a
+    conflict needs it."""
+
+    def __init__(self, app: pd.DataFrame, app_rows: np.ndarray, record_times: np.ndarray) -> None:
+        self._app, self._rows, self._record = app, app_rows, record_times
+        self._wide: pd.DataFrame | None = None
+
+    def of(self, field: str) -> np.ndarray:
+        times = self._record.copy()
+        wide = self._by_field()
+        if field in wide.columns:
+            own = pd.to_datetime(wide[field], utc=True, format="ISO8601").dt.tz_localize(None)
+            known = own.notna().to_numpy()
+            times[wide.index.to_numpy()[known]] = own.to_numpy(dtype="datetime64[us]")[known]
+        return times
+
+    def _by_field(self) -> pd.DataFrame:
+        if self._wide is None:
+            if FIELD_CHANGED_AT not in self._app.columns:
+                self._wide = pd.DataFrame()
+            else:
+                column = self._app[FIELD_CHANGED_AT].reset_index(drop=True).iloc[self._rows].reset_index(drop=True)
+                kept = column.notna().to_numpy()
+                self._wide = pd.DataFrame.from_records(column[kept].tolist(), index=np.flatnonzero(kept))
+        return self._wide
