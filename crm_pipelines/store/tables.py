@@ -544,6 +544,8 @@ def _push_plan_table(name: str) -> Table:
         Column("fields", json_type(), nullable=True),
         Column("app_fields", json_type(), nullable=True),
         Column("old_values", json_type(), nullable=True),
+        # {CRM field: the field sync's reason} where the log says more than the kind (F3 conflicts).
+        Column("reasons", json_type(), nullable=True),
         Column("triggers", Text(), nullable=True),
         Column("forced", Boolean(), nullable=False),
         Column("note", Text(), nullable=True),

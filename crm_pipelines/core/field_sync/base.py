@@ -79,3 +79,14 @@ class FieldTimes:
                 kept = column.notna().to_numpy()
                 self._wide = pd.DataFrame.from_records(column[kept].tolist(), index=np.flatnonzero(kept))
         return self._wide
+
+
+def already_agreed(synced: pd.DataFrame, inbound: pd.DataFrame) -> pd.DataFrame:
+    """The base rows of `synced` for values both sides share already, leaving out those only an
+    inbound change (`inbound`, change rows) would make shared: what to store when nothing is applied."""
+    if synced.empty or inbound.empty:
+        return synced
+    keys = ["object", "app_id", "crm_id", "field"]
+    brought = inbound[keys].astype("string").drop_duplicates()
+    found = synced.astype({k: "string" for k in keys}).merge(brought, on=keys, how="left", indicator=True)
+    return synced.loc[(found["_merge"] == "left_only").to_numpy()].reset_index(drop=True)

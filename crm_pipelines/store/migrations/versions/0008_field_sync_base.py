@@ -1,5 +1,6 @@
-"""Three-way field sync (F3): the last synced value of every two-way field of a linked pair, and
-each app record's per-field change times.
+"""Three-way field sync (F3): the last synced value of every two-way field of a linked pair, each
+app record's per-field change times, and the push plans' per-field reasons (a conflict the app
+won is logged as one when delivered).
 
 Revision ID: 0008
 Revises: 0007
@@ -14,6 +15,11 @@ revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
+
+PUSH_PLANS = (
+    "activity_event_tasks", "touch_outcome_tasks", "new_crm_leads", "contact_pushes", "lead_score_updates",
+    "field_updates", "campaign_pushes",
+)
 
 
 def upgrade() -> None:
@@ -31,9 +37,15 @@ def upgrade() -> None:
     for table in ("prospects", "app_campaigns"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("field_changed_at", json_type(), nullable=True))
+    for table in PUSH_PLANS:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("reasons", json_type(), nullable=True))
 
 
 def downgrade() -> None:
+    for table in reversed(PUSH_PLANS):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("reasons")
     for table in ("app_campaigns", "prospects"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("field_changed_at")
