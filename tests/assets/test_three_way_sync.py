@@ -46,13 +46,16 @@ def push(db, instance):
     return result
 
 
-def a_lead_prospect(db) -> pd.Series:
+def a_lead_prospect(db, sim=None) -> pd.Series:
     """A live seeded prospect (matched since the first sync) that alone holds a Lead (no duplicate
-    prospect writes to it)."""
+    prospect writes to it); given the simulator, one whose title is the Lead's already."""
     prospects = read_app_table(db, "acme", "prospects")
     live = prospects.loc[~prospects["is_deleted"].fillna(False).astype(bool) & prospects["crm_id"].notna()
                          & prospects["prospect_id"].str.startswith("p-id-")]
     alone = live.loc[~live["crm_id"].duplicated(keep=False) & (live["crm_type"] == "Lead")]
+    if sim is not None:
+        titles = sim.org("acme").rows("Lead").set_index("Id")["Title"]
+        alone = alone.loc[(alone["title"] == alone["crm_id"].map(titles)).fillna(False).to_numpy(dtype=bool)]
     return alone.sort_values("prospect_id").iloc[0]
 
 
@@ -160,8 +163,7 @@ def test_a_crm_edit_extracted_by_the_last_sync_is_not_reverted_by_a_push_even_wi
     write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
     instance = DagsterInstance.ephemeral()
     crm_sync(db, instance)
-    push(db, instance)
-    prospect = a_lead_prospect(db)
+    prospect = a_lead_prospect(db, sim)
     # The app's record is touched later (another field), but its title was not changed.
     edited_at = crm_user_edits(sim, prospect["crm_id"], 60, Title="Kept In The CRM")
     app_user_edits(db, prospect["prospect_id"], edited_at + pd.Timedelta(hours=1), phone="+1 555 0103")
