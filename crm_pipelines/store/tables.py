@@ -421,7 +421,7 @@ matched_accounts = Table(
     Column("ambiguous", Boolean(), nullable=False),
 )
 
-# The app → CRM changes the latest field sync found due, for the outbound push (P6, P7, F7).
+# The app → CRM changes due at the latest push, planned from the app at push time (P5–P7, F3, F7).
 outbound_field_changes = Table(
     "outbound_field_changes",
     metadata,

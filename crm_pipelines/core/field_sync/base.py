@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_pipelines.core.matching.lookup import shared_codes
+from crm_pipelines.core.matching.lookup import positions
 
 BASE_COLUMNS = ("object", "app_id", "crm_id", "field", "value")
 FIELD_CHANGED_AT = "field_changed_at"
@@ -22,34 +22,36 @@ def empty_base() -> pd.DataFrame:
 
 
 class BaseLookup:
-    """Where each linked pair's base value of a field is, found on whole columns at once."""
+    """Where each linked pair's base value of a field is, found on whole columns at once.
+
+    A prospect or campaign is linked to one CRM record at most, so each base row is found by its
+    app id among the linked pairs' (one hash of the linked ids, probed by every base row), then kept
+    only when its CRM id is the pair's too (a relinked pair starts with no base)."""
 
     def __init__(self, base: pd.DataFrame, app_object: str, app_ids: pd.Series, crm_ids: pd.Series) -> None:
-        mine = base.loc[(base["object"] == app_object).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
-        self.values = mine["value"].astype("string")
-        self._fields = mine["field"].astype("string").to_numpy(dtype=object, na_value=None)
-        if mine.empty:
-            self._pairs = np.zeros(0, dtype=np.int64)
-            self._linked = np.full(len(app_ids), -1, dtype=np.int64)
-            return
-        (linked_app, base_app), _ = shared_codes(app_ids, mine["app_id"])
-        (linked_crm, base_crm), n_crm = shared_codes(crm_ids, mine["crm_id"])
-        self._pairs = _pair_keys(base_app, base_crm, n_crm)
-        self._linked = _pair_keys(linked_app, linked_crm, n_crm)
+        n = len(app_ids)
+        of_object = (base["object"] == app_object).fillna(False).to_numpy(dtype=bool)
+        mine = base if of_object.all() else base.loc[of_object]
+        self.values = mine["value"].reset_index(drop=True)
+        pair = positions(mine["app_id"], app_ids)
+        # CRM ids compared as the position of their first occurrence among the linked pairs' ids:
+        # integers, so ten million base rows are never gathered as text.
+        first_of_crm = positions(crm_ids, crm_ids)
+        crm_at = positions(mine["crm_id"], crm_ids)
+        found = np.flatnonzero(pair >= 0)
+        found = found[crm_at[found] == first_of_crm[pair[found]]]
+        codes, fields = pd.factorize(mine["field"])
+        self._code_of = {str(f): i for i, f in enumerate(fields)}
+        self._codes, self._rows, self._pairs, self._n = codes[found], found, pair[found], n
 
     def rows(self, field: str) -> np.ndarray:
         """For each linked pair, the position of its base row of `field` in `values`, -1 for none."""
-        of_field = np.flatnonzero(self._fields == field) if self._pairs.size else self._pairs
-        if of_field.size == 0:
-            return np.full(len(self._linked), -1, dtype=np.int64)
-        found = pd.Index(self._pairs[of_field]).get_indexer(self._linked)
-        hit = (found >= 0) & (self._linked >= 0)
-        return np.where(hit, of_field[np.maximum(found, 0)], -1)
-
-
-def _pair_keys(app_codes: np.ndarray, crm_codes: np.ndarray, n_crm: int) -> np.ndarray:
-    keys = app_codes * (n_crm + 1) + crm_codes
-    return np.where((app_codes < 0) | (crm_codes < 0), -1, keys)
+        at = np.full(self._n, -1, dtype=np.int64)
+        code = self._code_of.get(field)
+        if code is not None:
+            hit = self._codes == code
+            at[self._pairs[hit]] = self._rows[hit]
+        return at
 
 
 class FieldTimes:

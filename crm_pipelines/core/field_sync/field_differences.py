@@ -36,6 +36,7 @@ from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CRM_TO_APP, change
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
 from crm_pipelines.core.field_sync.values import canonical, empty, encode, same
 from crm_pipelines.core.matching.frames import changed_at, utc_instant, utc_naive
+from crm_pipelines.core.matching.lookup import taken
 from crm_pipelines.settings import ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import AppObject, CrmObject, app_fields_of
 
@@ -130,8 +131,7 @@ def field_differences(
             if lookup is not None:
                 at_base = lookup.rows(mapping.app_field)
                 has_base = at_base >= 0
-                base_values = canonical(lookup.values.iloc[np.maximum(at_base, 0)] if len(lookup.values)
-                                        else pd.Series(pd.NA, index=range(len(at_base)), dtype="string"), field_type)
+                base_values = canonical(taken(lookup.values, at_base), field_type)
                 app_changed = has_base & ~_same(app_values, base_values, field_type, is_email)
                 crm_changed = has_base & ~_same(crm_values, base_values, field_type, is_email)
                 conflict = differs & app_changed & crm_changed
@@ -155,7 +155,7 @@ def field_differences(
             reason_out = np.where(has_base[to_crm] & conflict[to_crm], "conflict_app_newer", "app_newer")
             if lookup is not None:
                 # Both sides hold the CRM's value once to_app is applied; store it where the base differs.
-                shared = (~differs | to_app) & ~(has_base & _same(crm_values, base_values, field_type, is_email))
+                shared = (~differs | to_app) & ~(has_base & ~crm_changed)
                 if shared.any():
                     synced.append(pd.DataFrame({
                         "object": linked.app_object, "app_id": app_ids[shared].to_numpy(),

@@ -1,7 +1,8 @@
 """P3, P5, P6, P7: the field sync's app → CRM changes (outbound_field_changes) as push items.
 
-The field sync already decided what the CRM should receive (F2–F7: mappings, newer side wins,
-empty values, F7's eligibility); here its change rows, one per field, become one item per record:
+The field sync already decided what the CRM should receive (F2–F7: mappings, three-way per field,
+empty values, F7's eligibility); here its change rows, one per field, become one item per record
+(a conflict the app won keeps its reason, for the connector log):
 
 - P3 new Leads (reason new_lead): upserted by the prospect's external id, owned by the CRM user
   matched to the prospect's app owner; the new CRM id is written back to the prospect.
