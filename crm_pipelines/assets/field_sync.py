@@ -1,9 +1,12 @@
 """The `field_sync` group, CRM → app: the inbound changes each sync applies to the app's tables,
 under the tenant's mappings (F2) and connector settings (F4), each change logged (F8).
 
-Every sync compares every linked pair of records (newer side wins, F3), so a missed or failed run
-loses nothing: the next one finds the same differences. Applying is idempotent. With the tenant's
-`sync.crm_to_app` switch off (S4) these assets apply nothing and say so.
+Every sync compares every linked pair of records, field by field against the value both sides
+last agreed on (three-way, F3; the newer record wins for a pair never synced before), so a missed
+or failed run loses nothing: the next one finds the same differences. Applying is idempotent, and
+the new base values commit with the changes that made them shared. With the tenant's
+`sync.crm_to_app` switch off (S4) these assets apply nothing and say so; they still record the
+values both sides already share as the base.
 """
 
 import pandas as pd
@@ -26,12 +29,14 @@ from crm_pipelines.core.field_sync import (
     sync_opportunities,
     sync_prospects,
 )
+from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
+from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_commit import commit_sync
 
@@ -48,13 +53,22 @@ def _crm_to_app_off(tenant: Tenant) -> MaterializeResult | None:
     return MaterializeResult(metadata={"crm_to_app": _OFF, "changes_applied": 0})
 
 
+def _agreed_only(database: DatabaseResource, clock: ClockResource, tenant: Tenant, synced: pd.DataFrame,
+                 inbound: pd.DataFrame) -> MaterializeResult:
+    """crm_to_app off: nothing applied, but the values both sides already share become the base (F3)."""
+    with database.db().transaction() as conn:
+        stored = store_base(conn, tenant.id, already_agreed(synced, inbound), clock.now())
+    return MaterializeResult(metadata={"crm_to_app": _OFF, "changes_applied": 0, "base_values_stored": stored})
+
+
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
             tables: dict[str, pd.DataFrame], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
-            **extra: object) -> MaterializeResult:
-    """Write the changed tables and the changes' log rows together; the run's metadata."""
-    rows = connector_log_rows(changes, at=clock.now())
+            base: pd.DataFrame | None = None, **extra: object) -> MaterializeResult:
+    """Write the changed tables, the changes' log rows and the base they move together; the run's metadata."""
+    now = clock.now()
+    rows = connector_log_rows(changes, at=now)
     commit_sync(database.db(), context.partition_key, tables, rows, run_id=context.run.run_id,
-                batch=context.asset_key.to_user_string())
+                batch=context.asset_key.to_user_string(), base=base, at=now)
     metadata = {
         "crm_to_app": "on",
         "changes_applied": len(rows),
@@ -63,6 +77,9 @@ def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: C
         "log_summary": markdown_table(log_summary(rows) if len(rows) else rows.iloc[0:0]),
         "changes_preview": markdown_table(rows.drop(columns=["at"])),
     }
+    if base is not None:
+        metadata["base_values_stored"] = len(base)
+        metadata["conflicts"] = int(rows["reason"].astype("string").str.startswith("conflict_").fillna(False).sum())
     metadata.update(extra)
     if skipped:
         metadata["mappings_not_in_org"] = MetadataValue.text(
@@ -79,16 +96,19 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     """The CRM's Lead and Contact changes applied to the app's prospects: new prospects for new CRM
     records (F4.1), email changes (F4.2), deletions and merges (F4.3), mapped values with the empty
     value rule (F4.4) and the opted-out flag (F4.7), links found by email, conversion or a manual
-    match, and owners (the app user matched to the CRM owner). Every change is in the connector log."""
+    match, and owners (the app user matched to the CRM owner). Two-way fields are three-way against
+    the base (F3), a conflict logged with both values. Every change is in the connector log."""
     tenant = database.tenants().get(context.partition_key)
-    if (off := _crm_to_app_off(tenant)) is not None:
-        return off
-    prospects = read_app_table(database.db(), tenant.id, "prospects")
+    db = database.db()
+    prospects = read_app_table(db, tenant.id, "prospects")
     sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
                           mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
-                          matched_users=matched_users)
+                          matched_users=matched_users, base=read_base(db, tenant.id, "prospect"))
+    if _crm_to_app_off(tenant) is not None:
+        return _agreed_only(database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_inbound_changes(prospects, sync.inbound)
-    return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings)
+    return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
+                   base=sync.synced)
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["companies"]],
@@ -110,16 +130,19 @@ def synced_companies(context: AssetExecutionContext, database: DatabaseResource,
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["app_campaigns"]], ins={"crm_campaigns": AssetIn()})
 def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                      crm_campaigns: pd.DataFrame) -> MaterializeResult:
-    """CRM Campaigns in the app (F6): new ones inserted, linked ones updated where the CRM side is
-    newer (F3). The app's own changes go the other way, in `outbound_field_changes`."""
+    """CRM Campaigns in the app (F6): new ones inserted, linked ones updated field by field where
+    the CRM changed them (three-way, F3). The app's own changes go the other way, planned at push
+    time in `outbound_field_changes`."""
     tenant = database.tenants().get(context.partition_key)
-    if (off := _crm_to_app_off(tenant)) is not None:
-        return off
-    campaigns = read_app_table(database.db(), tenant.id, "app_campaigns")
+    db = database.db()
+    campaigns = read_app_table(db, tenant.id, "app_campaigns")
     sync = sync_campaigns(campaigns, crm_campaigns, mappings=tenant.settings.field_mappings,
-                          settings=tenant.settings.connector)
+                          settings=tenant.settings.connector, base=read_base(db, tenant.id, "campaign"))
+    if _crm_to_app_off(tenant) is not None:
+        return _agreed_only(database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_campaign_changes(campaigns, sync.inbound)
-    return _commit(context, database, clock, {"app_campaigns": updated}, sync.inbound, sync.skipped_mappings)
+    return _commit(context, database, clock, {"app_campaigns": updated}, sync.inbound, sync.skipped_mappings,
+                   base=sync.synced)
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["app_opportunities"], APP_ASSET_KEYS["opportunity_stages"],

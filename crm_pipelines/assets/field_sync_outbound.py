@@ -1,5 +1,8 @@
-"""The `field_sync` group, app → CRM: the changes the CRM should receive, computed after the
-inbound changes are applied and stored for the outbound push, which sends and logs them."""
+"""App → CRM field changes, planned at push time (in the `outbound` group): the app as it is when
+the push runs, against the CRM as the last sync extracted it and the base both last agreed on
+(three-way, F3). So an app edit made after the last sync goes out at the next push, and a CRM edit
+the last sync extracted is never reverted by it. The push plans (P3, P5, P6, P7) read these rows;
+delivery sends and logs them and stores what the CRM accepted as the new base."""
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
@@ -9,13 +12,14 @@ from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_p
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.resource import DatabaseResource
 
 OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"])
 
 
 @asset(
-    partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="field_sync",
+    partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
     kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns")],
     ins={"matched_prospects": AssetIn(), "crm_leads": AssetIn(), "crm_contacts": AssetIn(), "crm_campaigns": AssetIn()},
@@ -23,19 +27,23 @@ OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"]
 def outbound_field_changes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                            crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame,
                            crm_campaigns: pd.DataFrame) -> pd.DataFrame:
-    """What the CRM should receive from the app, one row per field of one record: push and two-way
-    mappings where the app is newer (F3; empty app values only when the tenant allows it, F4.5),
-    new Leads for complete prospects unknown to the CRM (F7) and new Campaigns (F6). Computed here,
-    sent by the outbound push. Empty when the tenant's `push.app_to_crm` switch is off (S4)."""
+    """What the CRM should receive from the app now, one row per field of one record: push mappings,
+    and two-way fields the app changed since the base (on both sides: the later change wins, F3) or,
+    for a pair never synced, where the app record is newer (empty app values only when the tenant
+    allows it, F4.5), new Leads for complete prospects unknown to the CRM (F7) and new Campaigns
+    (F6). Computed at push time from the app's tables, the last extracted CRM records and the last
+    matching. Empty when the tenant's `push.app_to_crm` switch is off (S4)."""
     db, tenant = database.db(), database.tenants().get(context.partition_key)
     settings = tenant.settings
     if not settings.push.app_to_crm:
         context.add_output_metadata({"app_to_crm": "off (S4 push.app_to_crm): nothing to send", "changes": 0})
         return _outbound_rows(concat_changes([]))
     prospects = sync_prospects(matched_prospects, read_app_table(db, tenant.id, "prospects"), crm_leads, crm_contacts,
-                               mappings=settings.field_mappings, settings=settings.connector)
+                               mappings=settings.field_mappings, settings=settings.connector,
+                               base=read_base(db, tenant.id, "prospect"))
     campaigns = sync_campaigns(read_app_table(db, tenant.id, "app_campaigns"), crm_campaigns,
-                               mappings=settings.field_mappings, settings=settings.connector)
+                               mappings=settings.field_mappings, settings=settings.connector,
+                               base=read_base(db, tenant.id, "campaign"))
     rows = _outbound_rows(concat_changes([prospects.outbound, campaigns.outbound]))
     context.add_output_metadata({
         "app_to_crm": "on", "changes": len(rows), "records": int(rows["app_id"].nunique()),

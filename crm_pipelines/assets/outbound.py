@@ -3,7 +3,9 @@ of push, each a table of push items (core.outbound's PUSH_COLUMNS), and the deli
 them (`crm_push_results`, in outbound_delivery).
 
 A plan holds what is still to send: items the ledger says the CRM already has are left out. Plans
-read the app and the last sync's results; they never call the CRM.
+read the app as it is at push time and the last sync's results (extracted CRM records, matches);
+the field changes among them (`outbound_field_changes`) are planned in this same push run. Plans
+never call the CRM.
 """
 
 import pandas as pd
@@ -65,8 +67,8 @@ def _tenant(database: DatabaseResource, context: AssetExecutionContext) -> Tenan
 
 
 def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:
-    """The field sync's outbound changes (one writer per CRM record already), or none when app → CRM
-    sync is off (S4) now: the switch may have been turned off since the sync stored them."""
+    """The outbound field changes of this push (one writer per CRM record already), or none when
+    app → CRM sync is off (S4)."""
     return changes if tenant.settings.push.app_to_crm else changes.iloc[0:0]
 
 
@@ -142,7 +144,7 @@ def lead_score_updates(context: AssetExecutionContext, database: DatabaseResourc
 @asset(**_COMMON, ins=_CHANGES)
 def field_updates(context: AssetExecutionContext, database: DatabaseResource,
                   outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
-    """P6: every other push or two-way mapped field the field sync found newer in the app (F2–F4),
+    """P6: every other push mapped field, and every two-way one the app changed (F2–F4, three-way F3),
     one update per CRM record; empty app values only where the tenant allows them (F4.5)."""
     changes = _field_changes(_tenant(database, context), outbound_field_changes)
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=False))
@@ -152,6 +154,6 @@ def field_updates(context: AssetExecutionContext, database: DatabaseResource,
 def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
                     outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and
-    campaign fields the app changed more recently (F6)."""
+    campaign fields the app changed (three-way, F3, F6)."""
     changes = _field_changes(_tenant(database, context), outbound_field_changes)
     return _still_to_send(context, database.db(), campaign_items(changes))

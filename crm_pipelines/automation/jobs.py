@@ -9,7 +9,7 @@ crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
     selection=AssetSelection.groups("tenants", "crm_extract", "matching", "field_sync", "workflows"),
     description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
-    "matching of users, prospects and companies, the field sync both ways (applied inbound, stored outbound), "
+    "matching of users, prospects and companies, the field sync CRM → app (three-way per field, F3), "
     "and the cadence workflows on the records that changed.",
     # One process per run: the objects of a tenant are read one after another with one login,
     # which is what the tenant's API budget and the org's concurrency limit want anyway; tenants
@@ -20,7 +20,8 @@ crm_sync_job = define_asset_job(
 outbound_push_job = define_asset_job(
     OUTBOUND_PUSH_JOB,
     selection=AssetSelection.groups("outbound"),
-    description="App → CRM for one tenant: the push plans (activity and touch Tasks, new Leads, contact pushes, "
+    description="App → CRM for one tenant: the field changes due from the app as it is now (F3), the push plans "
+    "(activity and touch Tasks, new Leads, contact pushes, "
     "lead scores, field updates, campaigns) and their delivery in composite calls within the API budget, each "
     "record once, by its external id (P1–P8).",
     # One process: the batches of one tenant go one after another through one login and one budget.

@@ -19,6 +19,7 @@ from crm_pipelines.core.outbound import BatchOutcome
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_base import store_base
 from crm_pipelines.store.tables import app_campaigns, crm_push_results, prospects, push_requests, todos
 from crm_pipelines.store.types import UtcDateTime
 from crm_pipelines.store.upsert import upsert_statement
@@ -73,7 +74,8 @@ def record_batch_error(db: Database, tenant_id: str, batch: pd.DataFrame, code: 
 
 def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_id: str | None, batch: str) -> None:
     """The CRM's answer to one batch, in one transaction: ledger rows, new CRM ids on prospects and
-    campaigns, answered requests and to-dos, connector-log rows."""
+    campaigns, answered requests and to-dos, connector-log rows, and the values the CRM accepted as
+    the three-way base (F3)."""
     with db.transaction() as conn:
         # Every column of the row is written, so one bulk upsert (COPY on PostgreSQL) will do.
         upsert_frame(conn, crm_push_results, outcome.ledger.assign(tenant_id=tenant_id, run_id=run_id), list(_KEYS),
@@ -81,6 +83,7 @@ def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_i
         _write_back_ids(conn, tenant_id, outcome.prospect_ids, outcome.campaign_ids)
         answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max())
         insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
+        store_base(conn, tenant_id, outcome.base, outcome.ledger["last_attempt_at"].max())
 
 
 def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str], todo_ids: Sequence[str],

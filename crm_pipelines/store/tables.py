@@ -202,6 +202,8 @@ prospects = Table(
     Column("created_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=True),
     Column("last_activity_at", UtcDateTime(), nullable=True),
+    # F3: when each field last changed in the app ({field: ISO time}); updated_at where a field has none.
+    Column("field_changed_at", json_type(), nullable=True),
 )
 
 companies = Table(
@@ -240,6 +242,7 @@ app_campaigns = Table(
     Column("owner_email", Text(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=True),
+    Column("field_changed_at", json_type(), nullable=True),
 )
 
 opportunity_stages = Table(
@@ -418,7 +421,7 @@ matched_accounts = Table(
     Column("ambiguous", Boolean(), nullable=False),
 )
 
-# The app → CRM changes the latest field sync found due, for the outbound push (P6, P7, F7).
+# The app → CRM changes due at the latest push, planned from the app at push time (P5–P7, F3, F7).
 outbound_field_changes = Table(
     "outbound_field_changes",
     metadata,
@@ -435,6 +438,21 @@ outbound_field_changes = Table(
     Column("new_value", Text(), nullable=True),
     Column("reason", String(40), nullable=False),
     Column("at", UtcDateTime(), nullable=True),
+)
+
+# F3: the value each two-way field of a linked pair last had on both sides (the base of the
+# three-way sync): written when a CRM value is applied to the app, when the CRM confirms an app
+# value, and when the two sides are found to agree. Values are text (core.field_sync.values.encode).
+field_sync_base = Table(
+    "field_sync_base",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("object", String(32), primary_key=True),
+    Column("app_id", String(_APP_ID), primary_key=True),
+    Column("crm_id", String(18), primary_key=True),
+    Column("field", String(80), primary_key=True),
+    Column("value", Text(), nullable=True),
+    Column("synced_at", UtcDateTime(), nullable=True),
 )
 
 # F8: every change the connector applied, either way. The id is `<run>/<batch>/<position>`, so a
@@ -526,6 +544,8 @@ def _push_plan_table(name: str) -> Table:
         Column("fields", json_type(), nullable=True),
         Column("app_fields", json_type(), nullable=True),
         Column("old_values", json_type(), nullable=True),
+        # {CRM field: the field sync's reason} where the log says more than the kind (F3 conflicts).
+        Column("reasons", json_type(), nullable=True),
         Column("triggers", Text(), nullable=True),
         Column("forced", Boolean(), nullable=False),
         Column("note", Text(), nullable=True),

@@ -4,10 +4,12 @@ import pandas as pd
 import pytest
 import requests
 from click.testing import CliRunner
+from dagster import AssetKey, DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.cli import main
 from crm_pipelines.core.emails import normalize_emails
+from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
@@ -171,9 +173,21 @@ def test_two_tenants_keep_their_matches_app_rows_and_logs_apart(db, sim):
         assert set(log["tenant_id"]) == {org}
 
 
+def _planned(db, tenant: str):
+    """The outbound field changes alone, planned as the push job plans them (no delivery)."""
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenants", [tenant])
+    job = build_definitions(db_url(db)).resolve_job_def("outbound_push").get_subset(
+        asset_selection={AssetKey("outbound_field_changes")})
+    result = job.execute_in_process(instance=instance, partition_key=tenant, raise_on_error=False)
+    assert result.success
+    return result
+
+
 def test_outbound_changes_hold_new_leads_for_complete_new_prospects_and_the_new_app_campaign(sqlite_db, sim):
     _seeded(sqlite_db, sim, "acme")
     _synced(sqlite_db, "acme")
+    _planned(sqlite_db, "acme")
     outbound = _asset_table(sqlite_db, "outbound_field_changes", "acme")
     new_leads = outbound.loc[outbound["reason"] == "new_lead"]
     assert sorted(new_leads["app_id"].unique()) == ["p-new-1", "p-new-2", "p-new-3", "p-new-4"]
@@ -183,6 +197,7 @@ def test_outbound_changes_hold_new_leads_for_complete_new_prospects_and_the_new_
 
 def test_with_app_to_crm_off_no_outbound_change_is_stored(sqlite_db, sim):
     _seeded(sqlite_db, sim, "acme", **{"push.app_to_crm": "false"})
-    md = metadata_by_asset(_synced(sqlite_db, "acme"))
+    _synced(sqlite_db, "acme")
+    md = metadata_by_asset(_planned(sqlite_db, "acme"))
     assert "nothing to send" in md["outbound_field_changes"]["app_to_crm"]
     assert _asset_table(sqlite_db, "outbound_field_changes", "acme").empty

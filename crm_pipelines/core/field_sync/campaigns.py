@@ -2,7 +2,8 @@
 
 1. campaigns changed in the CRM since the last sync are looked up in the app by CRM id;
 2. one the app lacks is inserted (id `crm-<CRM id>`);
-3. one the app has is updated on whichever side was modified more recently (F3; a tie goes to
+3. one the app has is updated field by field, three-way against the base where the pair has one
+   (F3, see field_differences), else on whichever side was modified more recently (a tie goes to
    the CRM). Unlike the source, an app edit to a linked campaign is also pushed when the CRM side
    did not change since the last sync, or it would wait for the next CRM edit to go out;
 4. active app campaigns with no CRM id, changed since the last sync, are created in the CRM
@@ -13,12 +14,13 @@ Deleted CRM campaigns are neither inserted nor updated.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.apply import apply_changes
+from crm_pipelines.core.field_sync.base import empty_base
 from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CRM_TO_APP, change_rows, concat_changes
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
@@ -35,11 +37,13 @@ NEW_CAMPAIGN_PREFIX = "crm-"
 class CampaignSync:
     """inbound: crm_to_app rows for app_campaigns, inserts included (apply with
     apply_campaign_changes). outbound: app_to_crm rows for Campaigns; crm_id NA with reason
-    new_campaign for a campaign the CRM should create. skipped_mappings: CRM fields not extracted."""
+    new_campaign for a campaign the CRM should create. skipped_mappings: CRM fields not extracted.
+    synced: the base rows to store with the inbound changes."""
 
     inbound: pd.DataFrame
     outbound: pd.DataFrame
     skipped_mappings: tuple[FieldMapping, ...]
+    synced: pd.DataFrame = field(default_factory=empty_base)
 
 
 def sync_campaigns(
@@ -49,9 +53,11 @@ def sync_campaigns(
     mappings: Sequence[FieldMapping] = DEFAULT_FIELD_MAPPINGS,
     settings: ConnectorSettings | None = None,
     since: pd.Timestamp | None = None,
+    base: pd.DataFrame | None = None,
 ) -> CampaignSync:
-    """app_campaigns: campaign_id, crm_campaign_id, the mapped fields, updated_at.
-    crm_campaigns: the extracted table. since: the last sync (None: everything)."""
+    """app_campaigns: campaign_id, crm_campaign_id, the mapped fields, updated_at (and
+    field_changed_at, when kept). crm_campaigns: the extracted table. since: the last sync (None:
+    everything). base: the stored base for the three-way sync (None: the newer record wins)."""
     settings = settings or ConnectorSettings()
     require(app_campaigns, ("campaign_id", "crm_campaign_id", "is_active", "updated_at"), "app_campaigns")
     crm = crm_campaigns.reset_index(drop=True)
@@ -64,7 +70,7 @@ def sync_campaigns(
     linked = np.flatnonzero(live & (app_rows >= 0))
     found = field_differences(
         LinkedRecords(app, crm, app_rows[linked], linked, "campaign", "Campaign", "campaign_id"),
-        mappings, settings, since=since)
+        mappings, settings, since=since, base=base)
     is_in = (found.changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)
 
     inserted = np.flatnonzero(in_window & (app_rows < 0))
@@ -82,6 +88,7 @@ def sync_campaigns(
         inbound=concat_changes([inserts, found.changes.loc[is_in]]),
         outbound=concat_changes([found.changes.loc[~is_in], _new_in_crm(app, mappings, since)]),
         skipped_mappings=found.skipped_mappings,
+        synced=found.synced,
     )
 
 

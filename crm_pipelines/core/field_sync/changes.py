@@ -44,8 +44,14 @@ CHANGE_COLUMNS = (
 REASONS = {
     "pull": "a pull mapping: the CRM's value is copied to the app",
     "push": "a push mapping: the app's value is copied to the CRM",
-    "crm_newer": "a two-way mapping and the CRM record was modified more recently (F3)",
-    "app_newer": "a two-way mapping and the app record was modified more recently (F3)",
+    "crm_newer": "a two-way mapping: only the CRM changed the field since the last sync or, for a pair never "
+                 "synced before, the CRM record was modified more recently (F3)",
+    "app_newer": "a two-way mapping: only the app changed the field since the last sync or, for a pair never "
+                 "synced before, the app record was modified more recently (F3)",
+    "conflict_crm_newer": "a two-way mapping: both sides changed the field since the last sync and the CRM's "
+                          "change is the later one (or at the same time); old is the app's value, new the CRM's (F3)",
+    "conflict_app_newer": "a two-way mapping: both sides changed the field since the last sync and the app's "
+                          "change is the later one; old is the CRM's value, new the app's (F3)",
     "same_time_crm_wins": "a two-way mapping, both modified at the same time: the CRM is the master of record",
     "created_in_crm": "the record was created in the CRM and has no app counterpart (F4.1, F5, F6)",
     "deleted_in_crm": "the CRM record was deleted (F4.3)",

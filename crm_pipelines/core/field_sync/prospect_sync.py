@@ -11,7 +11,8 @@ Inbound (crm_to_app), in the order a reader of the connector log meets them:
 - F4.1 (on): a live, unconverted Lead or Contact that no prospect holds, changed in the window,
   becomes a new prospect with the id `crm-<CRM id>`, its mapped values, its owner and its
   opted-out flag (taken on creation even when F4.7 is off: there is nothing to overwrite yet);
-- mapped fields, pull and two-way (field_differences), with F4.2 gating email and F4.7 gating
+- mapped fields, pull and two-way (field_differences: three-way against the base where the pair
+  has one), with F4.2 gating email and F4.7 gating
   opted-out, F4.4 deciding whether empty CRM values overwrite;
 - the owner, when user matches are given: the CRM owns ownership (X1), so the owner of a
   prospect is the app user matched to its record's CRM owner; an owner matched to no app user
@@ -25,12 +26,13 @@ hold one CRM record, only its writer's values are sent (record_writers: the most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.emails import mapped_text
+from crm_pipelines.core.field_sync.base import empty_base
 from crm_pipelines.core.field_sync.changes import CRM_TO_APP, change_rows, concat_changes
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
@@ -59,11 +61,13 @@ _SURVIVOR_PRECEDENCE = {"manual": 0, "id": 1, "email": 2, "converted": 3, "merge
 class ProspectSync:
     """inbound: crm_to_app change rows for the prospects table (apply with
     apply_inbound_changes). outbound: app_to_crm change rows for Leads and Contacts (crm_id NA:
-    a new Lead, F7). skipped_mappings: mappings whose CRM field was not extracted (E6)."""
+    a new Lead, F7). skipped_mappings: mappings whose CRM field was not extracted (E6). synced:
+    the base rows to store with the inbound changes (field_differences.FieldDifferences.synced)."""
 
     inbound: pd.DataFrame
     outbound: pd.DataFrame
     skipped_mappings: tuple[FieldMapping, ...]
+    synced: pd.DataFrame = field(default_factory=empty_base)
 
 
 def new_prospect_ids(crm_ids: pd.Series) -> pd.Series:
@@ -83,6 +87,7 @@ def sync_prospects(
     since: pd.Timestamp | None = None,
     matched_users: pd.DataFrame | None = None,
     people: pd.DataFrame | None = None,
+    base: pd.DataFrame | None = None,
 ) -> ProspectSync:
     """All prospect changes due, both ways.
 
@@ -92,6 +97,8 @@ def sync_prospects(
     (mapped custom fields in `mapped_fields`). since: the last sync; None compares everything.
     matched_users: match_users(...).matched (user_id, crm_user_id), to pull owners.
     people: crm_people(crm_leads, crm_contacts), when the caller has it already.
+    base: the stored base (base.BASE_COLUMNS) for the three-way sync of two-way fields (F3); None
+    decides every field by the newer record.
     """
     settings = settings or ConnectorSettings()
     require(prospects, ("prospect_id", "crm_id", "crm_type", "updated_at"), "prospects")
@@ -128,7 +135,7 @@ def sync_prospects(
         inbound.append(_creations(people, free, prospects, frames, crm_columns, n_contacts, mappings, since,
                                   matched_users))
 
-    outbound, skipped = [], []
+    outbound, skipped, synced = [], [], []
     writers = _writers(prospects, people, m_rows[~merged_away], m_people[~merged_away])
     gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
     for crm_type in (CONTACT, LEAD):
@@ -136,8 +143,9 @@ def sync_prospects(
         crm_rows = m_people[pick] - (0 if crm_type == CONTACT else n_contacts)
         linked = LinkedRecords(prospects, frames[crm_type], m_rows[pick], crm_rows, "prospect", crm_type, "prospect_id")
         found = field_differences(linked, mappings, settings, since=since, crm_gates=gates,
-                                  crm_columns=crm_columns[crm_type])
+                                  crm_columns=crm_columns[crm_type], base=base)
         changes = found.changes
+        synced.append(found.synced)
         is_in = (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)
         inbound.append(changes.loc[is_in])
         outbound.append(changes.loc[~is_in])
@@ -150,6 +158,7 @@ def sync_prospects(
                                  new_lead_changes(prospects, matched, mappings, since=since,
                                                   matched_rows=matched_rows)]),
         skipped_mappings=tuple(skipped),
+        synced=pd.concat(synced, ignore_index=True),
     )
 
 

@@ -14,12 +14,13 @@ a required field) fails that record alone; a transient one (a locked row) leaves
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crm_pipelines.core.field_sync.base import BASE_COLUMNS, empty_base
 from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
 from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD
@@ -89,7 +90,8 @@ def request_records(batch: pd.DataFrame) -> list[dict[str, Any]]:
 class BatchOutcome:
     """ledger: LEDGER_COLUMNS rows for the batch's records; prospect_ids / campaign_ids: app id →
     new CRM id to write back; requests: push request id → its status; todos: to-do ids pushed;
-    log: connector-log rows (LOG_COLUMNS) of what the CRM accepted."""
+    log: connector-log rows (LOG_COLUMNS) of what the CRM accepted; base: the three-way base rows
+    (field_sync.base.BASE_COLUMNS) the accepted values of prospects and campaigns become (F3)."""
 
     ledger: pd.DataFrame
     prospect_ids: dict[str, str]
@@ -100,13 +102,14 @@ class BatchOutcome:
     sent: int
     failed: int
     retry_later: int
+    base: pd.DataFrame = field(default_factory=empty_base)
 
 
 def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd.Timestamp) -> BatchOutcome:
     """What the CRM's per-record `results` of one call mean for the ledger, the app and the log."""
     if len(results) != len(batch):
         raise ValueError(f"the CRM answered {len(results)} results for {len(batch)} records")
-    ledger, log = [], []
+    ledger, log, base = [], [], []
     prospect_ids: dict[str, str] = {}
     campaign_ids: dict[str, str] = {}
     requests: dict[str, str] = {}
@@ -135,6 +138,7 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
                 elif item["app_object"] == "campaign":
                     campaign_ids[item["app_id"]] = crm_id
             log.extend(_log_rows(item, crm_id, at))
+            base.extend(_base_rows(item, crm_id))
         elif state == "failed":
             failed += 1
         else:
@@ -151,6 +155,7 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
         ledger=pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS)),
         prospect_ids=prospect_ids, campaign_ids=campaign_ids, requests=requests, todos=todos,
         log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=sent, failed=failed, retry_later=retry,
+        base=pd.DataFrame(base, columns=list(BASE_COLUMNS)).astype("string") if base else empty_base(),
     )
 
 
@@ -178,10 +183,22 @@ def _log_rows(item: dict[str, Any], crm_id: str, at: pd.Timestamp) -> list[dict[
                  "new_value": str(item["fields"].get("Subject", ""))}]
     names = item["app_fields"] or {}
     old = item["old_values"] or {}
+    reasons = item.get("reasons") or {}
     return [{**base, "field": names.get(crm_field) or ("owner" if crm_field == "OwnerId" else None),
+             "reason": reasons.get(crm_field, base["reason"]),
              "crm_field": crm_field, "old_value": old.get(crm_field),
              "new_value": None if value is None else _text(value)}
             for crm_field, value in item["fields"].items()]
+
+
+def _base_rows(item: dict[str, Any], crm_id: str | None) -> list[dict[str, Any]]:
+    """The values the CRM confirmed, as the base both sides now share (F3)."""
+    if item["sobject"] == "Task" or item["app_object"] not in ("prospect", "campaign") or not crm_id:
+        return []
+    names = item["app_fields"] or {}
+    return [{"object": item["app_object"], "app_id": item["app_id"], "crm_id": crm_id, "field": names[crm_field],
+             "value": None if value is None else _text(value)}
+            for crm_field, value in item["fields"].items() if names.get(crm_field)]
 
 
 def _text(value: Any) -> str:

@@ -19,6 +19,8 @@ Columns (PUSH_COLUMNS):
     fields           {CRM field: JSON value} to write
     app_fields       {CRM field: app field} for the connector log
     old_values       {CRM field: the CRM's value before, as text} for the connector log
+    reasons          {CRM field: the field sync's reason} where the connector log should say more
+                     than the kind: a conflict the app won (conflict_app_newer, F3)
     triggers         what asked for the push ("request:pr-1,todo:td-2,threshold"), NA for none
     forced           a person asked (a push request or a to-do): send every field, even those sent before
     note             why an item cannot be sent (operation `skip`), NA otherwise
@@ -42,7 +44,7 @@ MAX_EXTERNAL_ID_LENGTH = 80
 
 PUSH_COLUMNS = (
     "kind", "sobject", "operation", "external_id", "crm_id", "app_object", "app_id", "who_prospect_id",
-    "fields", "app_fields", "old_values", "triggers", "forced", "note",
+    "fields", "app_fields", "old_values", "reasons", "triggers", "forced", "note",
 )
 
 PUSH_REASONS = {
@@ -106,7 +108,7 @@ def concat_items(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[list(PUSH_COLUMNS)]
 
 
-_DICT_COLUMNS = ("fields", "app_fields", "old_values")
+_DICT_COLUMNS = ("fields", "app_fields", "old_values", "reasons")
 
 
 def json_values(text: pd.Series, field_type: FieldType) -> list[Any]:

@@ -60,7 +60,8 @@ def merge_items(items: pd.DataFrame) -> pd.DataFrame:
     merged = [_merge(group) for _, group in ordered.loc[repeated].groupby(["sobject", "external_id"], sort=False)]
     out = pd.concat([single, pd.DataFrame(merged, columns=list(PUSH_COLUMNS)) if merged else empty_items(),
                      items.loc[items["operation"] == "skip"]], ignore_index=True)
-    out = out.astype({c: "string" for c in PUSH_COLUMNS if c not in ("fields", "app_fields", "old_values", "forced")})
+    out = out.astype({c: "string" for c in PUSH_COLUMNS
+                      if c not in ("fields", "app_fields", "old_values", "reasons", "forced")})
     return out
 
 
@@ -105,8 +106,12 @@ def _merge(group: pd.DataFrame) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     app_fields: dict[str, str] = {}
     old_values: dict[str, Any] = {}
-    for f, a, o in zip(group["fields"], group["app_fields"], group["old_values"], strict=True):
-        fields.update(f or {}), app_fields.update(a or {}), old_values.update(o or {})
+    reasons: dict[str, str] = {}
+    for f, a, o, r in zip(group["fields"], group["app_fields"], group["old_values"], group["reasons"], strict=True):
+        # A later kind's other value of a field replaces the earlier one, and with it the reason.
+        for key in [k for k in reasons if k in (f or {}) and f[k] != fields.get(k)]:
+            del reasons[key]
+        fields.update(f or {}), app_fields.update(a or {}), old_values.update(o or {}), reasons.update(r or {})
     triggers = [t for t in group["triggers"].dropna().tolist() for t in t.split(",")]
     crm_ids = group["crm_id"].dropna()
     who = group["who_prospect_id"].dropna()
@@ -116,7 +121,7 @@ def _merge(group: pd.DataFrame) -> dict[str, Any]:
         "external_id": first["external_id"], "crm_id": crm_ids.iloc[0] if len(crm_ids) else pd.NA,
         "app_object": first["app_object"], "app_id": first["app_id"],
         "who_prospect_id": who.iloc[0] if len(who) else pd.NA,
-        "fields": fields, "app_fields": app_fields, "old_values": old_values,
+        "fields": fields, "app_fields": app_fields, "old_values": old_values, "reasons": reasons,
         "triggers": ",".join(dict.fromkeys(triggers)) if triggers else pd.NA,
         "forced": bool(group["forced"].any()), "note": pd.NA,
     }

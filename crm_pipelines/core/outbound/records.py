@@ -1,7 +1,8 @@
 """P3, P5, P6, P7: the field sync's app → CRM changes (outbound_field_changes) as push items.
 
-The field sync already decided what the CRM should receive (F2–F7: mappings, newer side wins,
-empty values, F7's eligibility); here its change rows, one per field, become one item per record:
+The field sync already decided what the CRM should receive (F2–F7: mappings, three-way per field,
+empty values, F7's eligibility); here its change rows, one per field, become one item per record
+(a conflict the app won keeps its reason, for the connector log):
 
 - P3 new Leads (reason new_lead): upserted by the prospect's external id, owned by the CRM user
   matched to the prospect's app owner; the new CRM id is written back to the prospect.
@@ -66,7 +67,7 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
         for position, value in zip(part.index, json_values(part["new_value"], field_type), strict=True):
             values[position] = value
     rows = rows.assign(_value=values)
-    keys, fields, app_fields, old_values = [], [], [], []
+    keys, fields, app_fields, old_values, reasons = [], [], [], [], []
     columns = ["object", "app_id", "crm_type", "crm_id"]
     for key, part in rows.groupby(columns, sort=True, dropna=False):
         keys.append(key)
@@ -75,6 +76,8 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
         app_fields.append(dict(zip(crm_fields, part["field"].astype("string").fillna("").tolist(), strict=True)))
         old_values.append({f: (None if v is pd.NA else str(v))
                            for f, v in zip(crm_fields, part["old_value"].astype("string").tolist(), strict=True)})
+        reasons.append({f: r for f, r in zip(crm_fields, part["reason"].astype("string").tolist(), strict=True)
+                        if isinstance(r, str) and r.startswith("conflict_")})
     key_frame = pd.DataFrame(keys, columns=columns)
     return items_frame(
         kind=kind, sobject=key_frame["crm_type"].astype("string"), operation=operation,
@@ -82,7 +85,7 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
         else pd.Series(pd.NA, index=key_frame.index, dtype="string"),
         app_object=key_frame["object"].astype("string"), app_id=key_frame["app_id"].astype("string"),
         who_prospect_id=pd.Series(pd.NA, index=key_frame.index, dtype="string"),
-        fields=fields, app_fields=app_fields, old_values=old_values, triggers=None, forced=False,
+        fields=fields, app_fields=app_fields, old_values=old_values, reasons=reasons, triggers=None, forced=False,
     )
 
 

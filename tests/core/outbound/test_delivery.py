@@ -99,3 +99,32 @@ def test_a_request_whose_prospect_cannot_be_pushed_is_answered_skipped():
     skip = items_frame(kind="contact_push", sobject="Lead", operation="skip", external_id=["prospect:p-1"], crm_id=None,
                        app_object="prospect", app_id="p-1", triggers="request:pr-7,threshold", note="cannot")
     assert unpushable_requests(skip) == {"pr-7": "skipped"}
+
+
+def test_values_the_crm_accepted_become_the_three_way_base_and_a_won_conflict_is_logged_as_one():
+    crm = "00Q000000000001AAA"
+    update = items_frame(kind="field_update", sobject="Lead", operation="update", external_id=["prospect:p-1"],
+                         crm_id=crm, app_object="prospect", app_id="p-1",
+                         fields=[{"Title": "CTO", "Phone": None, "Lead_Score__c": 42}],
+                         app_fields=[{"Title": "title", "Phone": "phone", "Lead_Score__c": "lead_score"}],
+                         old_values=[{"Title": "VP", "Phone": "111", "Lead_Score__c": "40"}],
+                         reasons=[{"Title": "conflict_app_newer"}])
+    outcome = batch_outcome(_due(update), [{"id": crm, "success": True, "errors": []}], AT)
+    log = outcome.log[["field", "old_value", "new_value", "reason"]]
+    assert log.astype(object).where(log.notna(), None).values.tolist() == [
+        ["title", "VP", "CTO", "conflict_app_newer"], ["phone", "111", None, "field_update"],
+        ["lead_score", "40", "42", "field_update"]]
+    assert outcome.base.astype(object).where(outcome.base.notna(), None).values.tolist() == [
+        ["prospect", "p-1", crm, "title", "CTO"], ["prospect", "p-1", crm, "phone", None],
+        ["prospect", "p-1", crm, "lead_score", "42"]]
+
+
+def test_a_refused_value_and_a_task_move_no_base():
+    crm = "00Q000000000001AAA"
+    update = items_frame(kind="field_update", sobject="Lead", operation="update", external_id=["prospect:p-1"],
+                         crm_id=crm, app_object="prospect", app_id="p-1", fields=[{"Title": "CTO"}],
+                         app_fields=[{"Title": "title"}])
+    refused = [{"success": False, "errors": [{"statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "no"}]}]
+    assert batch_outcome(_due(update), refused, AT).base.empty
+    sent = [{"id": "00T000000000001AAA", "success": True, "errors": []}]
+    assert batch_outcome(_due(_tasks(1)), sent, AT).base.empty

@@ -91,3 +91,16 @@ def test_a_crm_record_several_prospects_hold_is_written_by_the_most_recently_upd
     assert items.iloc[0]["note"] == f"Lead {LEAD} is also linked to prospect p-1, which alone writes to it"
     mine = one_writer_per_record(_update({"Lead_Score__c": 90}), prospects)
     assert mine.iloc[0]["operation"] == "update"
+
+
+def test_merging_keeps_a_fields_conflict_reason_unless_a_later_kind_sends_another_value():
+    conflict = items_frame(kind="field_update", sobject="Lead", operation="update", external_id=["prospect:p-1"],
+                           crm_id="00Q000000000001AAA", app_object="prospect", app_id="p-1",
+                           fields=[{"Title": "CTO", "Phone": "222"}], reasons=[{"Title": "conflict_app_newer",
+                                                                                  "Phone": "conflict_app_newer"}])
+    pushed = items_frame(kind="contact_push", sobject="Lead", operation="update", external_id=["prospect:p-1"],
+                         crm_id="00Q000000000001AAA", app_object="prospect", app_id="p-1",
+                         fields=[{"Title": "CTO", "Phone": "333"}])
+    merged = merge_items(pd.concat([conflict, pushed], ignore_index=True)).iloc[0]
+    assert merged["fields"] == {"Title": "CTO", "Phone": "333"}
+    assert merged["reasons"] == {"Title": "conflict_app_newer"}
