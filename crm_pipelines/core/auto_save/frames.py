@@ -43,7 +43,9 @@ CRM_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "opportunities": ("id", "account_id", "owner_id", "is_closed", "is_deleted"),
     "opportunity_contact_roles": ("opportunity_id", "contact_id", "is_deleted"),
 }
-"""The extracted CRM tables (crm_users, crm_accounts, ...) and the columns the rules read of each."""
+"""The extracted CRM tables (crm_users, crm_accounts, ...) and the columns the rules read of each.
+Leads may also carry converted_contact_id: a converted lead's Contact takes its place (X5); without
+it a converted lead leaves the lists and nothing replaces it."""
 
 MATCH_COLUMNS = ("user_id", "crm_user_id")
 SELECTION_COLUMNS = ("user_id", "account_rules", "lead_rules")
