@@ -38,13 +38,18 @@ _SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners
 )
 def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource):
     db, tenant_id = database.db(), context.partition_key
-    result = rebuild_lists(load_inputs(db, database.tenants().get(tenant_id)), clock.now())
+    now = clock.now()
+    result = rebuild_lists(load_inputs(db, database.tenants().get(tenant_id)), now)
+    saved = result.saved_items
     if result.frozen_reason is None:
-        write_rebuild(db, tenant_id, result.lists, result.changes, run_id=context.run.run_id)
+        write_rebuild(db, tenant_id, result.lists, result.changes, saved, counted_at=now, run_id=context.run.run_id)
     figures = result.metadata()
     common = {
         "frozen": figures["frozen"],
         "users_with_lists": figures["users_with_lists"],
+        # L12: stored per user in saved_item_totals, with the lists.
+        "saved_items": int(saved["saved_items"].sum()),
+        "saved_items_per_user": MetadataValue.md(saved.head(20).to_markdown(index=False) if len(saved) else "no users"),
         "changes": MetadataValue.md(result.changes.head(20).to_markdown(index=False) if len(result.changes) else "no changes"),
     }
     for key, list_name in (("auto_save_account_lists", "accounts"), ("auto_save_lead_lists", "leads_and_contacts")):

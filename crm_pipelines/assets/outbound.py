@@ -17,17 +17,20 @@ from crm_pipelines.core.outbound import (
     PUSH_COLUMNS,
     campaign_items,
     contact_push_items,
+    converted_leads,
     due_items,
     empty_items,
     event_tasks,
     field_update_items,
     new_lead_items,
     touch_tasks,
+    without_converted_leads,
 )
 from crm_pipelines.core.outbound.activity import WHAT_OBJECTS
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.resource import DatabaseResource
@@ -44,8 +47,14 @@ def crm_user_of(matched_users: pd.DataFrame) -> pd.Series:
     return matched_users.set_index(matched_users["user_id"].astype("string"))["crm_user_id"].astype("string")
 
 
+def _converted(db: Database, tenant_id: str) -> pd.Series:
+    return converted_leads(read_converted_leads(db, tenant_id))
+
+
 def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataFrame, **extra: object) -> pd.DataFrame:
-    """The items the ledger does not already hold as sent, as table rows, with their metadata."""
+    """The items the ledger does not already hold as sent, as table rows, with their metadata.
+    Nothing is ever sent to a converted Lead (X5): such updates are listed with a note instead."""
+    items = without_converted_leads(items, _converted(db, context.partition_key))
     plan = due_items(items, read_ledger(db, context.partition_key))
     keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
         zip(plan.unpushable["sobject"], plan.unpushable["external_id"], strict=True))
@@ -129,7 +138,7 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, m
         read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
         mappings=settings.field_mappings, settings=settings.connector,
-        interest_threshold=settings.push.interest_threshold)
+        interest_threshold=settings.push.interest_threshold, converted=_converted(db, tenant.id))
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold))
 
 

@@ -20,6 +20,7 @@ from crm_pipelines.core.outbound import (
     STAGES,
     batch_outcome,
     batches,
+    converted_leads,
     due_items,
     request_records,
     resolve_task_targets,
@@ -30,6 +31,7 @@ from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.collections import send_collection
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
@@ -71,7 +73,8 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
             part = plan.due.loc[stages == stage].reset_index(drop=True)
             if stage == "tasks":
                 # After the new Leads: their ids are on the prospects now, so their Tasks go too.
-                part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"))
+                part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"),
+                                                     converted_leads(read_converted_leads(db, tenant_id)))
                 run.waiting_for_crm_id = len(waiting)
             for batch in batches(part):
                 mark_attempted(db, tenant_id, batch, now(), run_id)

@@ -1,7 +1,9 @@
-"""The auto-save lists of one tenant and the log of their changes (L10), read and written whole.
+"""The auto-save lists of one tenant, the log of their changes (L10) and each user's total saved
+items (L12), read and written whole.
 
-A rebuild replaces both lists of the tenant and appends its changes in one transaction, so the
-lists a user sees and the reasons recorded for them never disagree.
+A rebuild replaces both lists of the tenant and the saved-item totals and appends its changes in
+one transaction, so the lists a user sees, the reasons recorded for them and the totals never
+disagree.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from crm_pipelines.store.tables import (
     auto_save_lead_lists,
     manual_list_overrides,
     matched_users,
+    saved_item_totals,
 )
 
 LIST_TABLES = {"accounts": auto_save_account_lists, "leads_and_contacts": auto_save_lead_lists}
@@ -45,16 +48,30 @@ def read_lists(db: Database, tenant_id: str) -> pd.DataFrame:
     return lists[["user_id", "list", "crm_id", "record_type", "rules", "source", "added_at", "is_deleted"]]
 
 
-def write_rebuild(db: Database, tenant_id: str, lists: pd.DataFrame, changes: pd.DataFrame, *, run_id: str | None) -> None:
-    """Replace the tenant's lists with `lists` and append `changes`, atomically."""
+def write_rebuild(db: Database, tenant_id: str, lists: pd.DataFrame, changes: pd.DataFrame,
+                  saved_items: pd.DataFrame, *, counted_at: datetime, run_id: str | None) -> None:
+    """Replace the tenant's lists with `lists` and its users' totals with `saved_items`
+    (core.auto_save.saved_items), and append `changes`, atomically."""
     rows = lists.assign(tenant_id=tenant_id, rules=lists["rules"].map(lambda rules: ",".join(rules)))
     with db.transaction() as conn:
         for name, table in LIST_TABLES.items():
             conn.execute(table.delete().where(table.c.tenant_id == tenant_id))
             insert_frame(conn, table, rows[rows["list"] == name], context=f"tenant '{tenant_id}', list {name}")
+        conn.execute(saved_item_totals.delete().where(saved_item_totals.c.tenant_id == tenant_id))
+        insert_frame(conn, saved_item_totals, saved_items.assign(tenant_id=tenant_id, counted_at=counted_at, run_id=run_id),
+                     context=f"tenant '{tenant_id}', saved items")
         if len(changes):
             insert_frame(conn, auto_save_changes, changes.assign(tenant_id=tenant_id, run_id=run_id),
                          context=f"tenant '{tenant_id}', auto-save changes")
+
+
+def read_saved_items(db: Database, tenant_id: str, *, user_id: str | None = None) -> pd.DataFrame:
+    """The tenant's saved-item totals as the last rebuild counted them, one row per user."""
+    where = saved_item_totals.c.tenant_id == tenant_id
+    if user_id is not None:
+        where = where & (saved_item_totals.c.user_id == user_id)
+    with db.engine.connect() as conn:
+        return read_frame(conn, saved_item_totals, where, order_by=["user_id"]).drop(columns=["tenant_id"])
 
 
 def read_changes(db: Database, tenant_id: str, *, user_id: str | None = None, crm_id: str | None = None) -> pd.DataFrame:

@@ -1,9 +1,11 @@
-"""Whether the warehouse holds a CRM record, for refusing a manual match to an id nobody has seen."""
+"""Small questions to the warehouse: whether it holds a CRM record (to refuse a manual match to an
+id nobody has seen), and which Leads are converted (nothing is pushed to those, X5)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 from sqlalchemy import select
 
 from crm_pipelines.store.database import Database
@@ -19,3 +21,13 @@ def crm_record_type(db: Database, tenant_id: str, sobjects: Sequence[str], crm_i
             if conn.execute(select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id == crm_id)).first():
                 return sobject
     return None
+
+
+def read_converted_leads(db: Database, tenant_id: str) -> pd.DataFrame:
+    """The tenant's extracted Leads that are converted: id, is_converted, is_deleted,
+    converted_contact_id (the columns core.outbound.converted_leads reads)."""
+    leads = crm_tables["Lead"]
+    columns = [leads.c.id, leads.c.is_converted, leads.c.is_deleted, leads.c.converted_contact_id]
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*columns).where(leads.c.tenant_id == tenant_id, leads.c.is_converted.is_(True)))
+        return pd.DataFrame(rows.all(), columns=[c.name for c in columns])

@@ -519,6 +519,22 @@ auto_save_changes = Table(
 )
 
 
+# L12: each user's total saved items, replaced with the lists by every rebuild.
+saved_item_totals = Table(
+    "saved_item_totals",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("user_id", String(_APP_ID), primary_key=True),
+    Column("account_items", Integer(), nullable=False),
+    Column("lead_and_contact_items", Integer(), nullable=False),
+    Column("auto_items", Integer(), nullable=False),
+    Column("manual_items", Integer(), nullable=False),
+    Column("saved_items", Integer(), nullable=False),
+    Column("counted_at", UtcDateTime(), nullable=False),
+    Column("run_id", String(64), nullable=True),
+)
+
+
 # -- outbound pushes (P1–P8) ------------------------------------------------------------------------
 # What each plan found to send, as core.outbound's push items (PUSH_COLUMNS), one table per plan.
 PUSH_PLANS = (

@@ -11,7 +11,7 @@ from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
-from crm_pipelines.store.auto_save_lists import read_changes, read_lists
+from crm_pipelines.store.auto_save_lists import read_changes, read_lists, read_saved_items
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url, register_sim_tenant
@@ -142,3 +142,41 @@ def test_lists_cli_show_explain_remove_and_add(db, synced, monkeypatch):
 
     refused = runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", "001000000000000AAA"])
     assert refused.exit_code == 2 and "001000000000000AAA" in refused.stderr
+
+
+def test_each_users_saved_items_are_stored_with_the_lists_and_shown(db, synced, monkeypatch):
+    from click.testing import CliRunner
+
+    from crm_pipelines.cli import main
+
+    _, instance, defs = synced
+    _rebuild(defs, instance, "acme")
+    lists = read_lists(db, "acme")
+    account = lists[lists["list"] == "accounts"].iloc[0]
+    user, account_id = account["user_id"], account["crm_id"]
+    monkeypatch.setenv("CRM_PIPELINES_DB_URL", db_url(db))
+    runner = CliRunner()
+    assert runner.invoke(main, ["lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id]).exit_code == 0
+    other = lists[(lists["list"] == "accounts") & (lists["user_id"] != user)]["crm_id"]
+    extra = next(a for a in other if not ((lists["user_id"] == user) & (lists["crm_id"] == a)).any())
+    assert runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", extra]).exit_code == 0
+    _rebuild(defs, instance, "acme")
+
+    # The totals agree with the lists in the app tables: every item on a list, auto or manual,
+    # except those flagged deleted in the CRM.
+    lists = read_lists(db, "acme")
+    live = lists[~lists["is_deleted"]]
+    totals = read_saved_items(db, "acme").set_index("user_id")
+    expected = live.groupby("user_id").size()
+    assert totals["saved_items"].loc[expected.index].tolist() == expected.tolist()
+    assert (totals["saved_items"] == totals["auto_items"] + totals["manual_items"]).all()
+    assert (totals["saved_items"] == totals["account_items"] + totals["lead_and_contact_items"]).all()
+    mine = totals.loc[user]
+    assert mine["manual_items"] == 1
+    assert mine["account_items"] == ((live["user_id"] == user) & (live["list"] == "accounts")).sum()
+    assert read_saved_items(db, "globex").empty  # each tenant's totals are its own
+
+    shown = runner.invoke(main, ["lists", "show", "--tenant", "acme", "--user", user])
+    assert shown.exit_code == 0
+    assert (f"saved items: {mine['saved_items']} (accounts {mine['account_items']}, leads and contacts "
+            f"{mine['lead_and_contact_items']}; auto-saved {mine['auto_items']}, added by hand 1;") in shown.output

@@ -23,8 +23,8 @@ from crm_pipelines.core.auto_save.org_index import KEY_PREFIXES
 from crm_pipelines.core.auto_save.rebuild import as_utc, frozen_reason, normalised_lists, prepare, rebuild_prepared
 from crm_pipelines.core.auto_save.rules import RULE_CODES, RULE_PHRASES
 
-Verdict = Literal["on_list", "will_be_added", "removed_manually", "deleted", "no_rule", "rules_not_selected",
-                  "capped_out", "no_crm_match", "frozen", "unknown_record"]
+Verdict = Literal["on_list", "will_be_added", "removed_manually", "deleted", "converted", "no_rule",
+                  "rules_not_selected", "capped_out", "no_crm_match", "frozen", "unknown_record"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,11 @@ def explain(inputs: AutoSaveInputs, user_id: str, crm_id: str, now: datetime | p
                                           "never adds it back.")
     if records.deleted[record]:
         return answer("deleted", f"{missing}: it was deleted in the CRM, and deleted records are never added.")
+    if prepared.org.converted(name, key)[0]:
+        contact = records.codes.take(prepared.org.converted_contact(name, key))[0].as_py()
+        became = f"Contact {contact}" if contact else "a Contact not in the CRM data yet"
+        return answer("converted", f"{missing}: the Lead was converted to {became}, and a converted Lead is never "
+                                   "a list item (X5); the person is on the lists as the Contact.")
 
     coming = result.lists[(result.lists["crm_id"] == crm_id).to_numpy(dtype=bool)]
     if len(coming):

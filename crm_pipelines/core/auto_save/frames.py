@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from crm_pipelines.core.auto_save.saved_items import saved_item_totals
+
 ListName = Literal["accounts", "leads_and_contacts"]
 LISTS: tuple[ListName, ListName] = ("accounts", "leads_and_contacts")
 LIST_TITLES: Mapping[str, str] = {"accounts": "My CRM Accounts", "leads_and_contacts": "My CRM Leads and Contacts"}
@@ -41,7 +43,9 @@ CRM_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "opportunities": ("id", "account_id", "owner_id", "is_closed", "is_deleted"),
     "opportunity_contact_roles": ("opportunity_id", "contact_id", "is_deleted"),
 }
-"""The extracted CRM tables (crm_users, crm_accounts, ...) and the columns the rules read of each."""
+"""The extracted CRM tables (crm_users, crm_accounts, ...) and the columns the rules read of each.
+Leads may also carry converted_contact_id: a converted lead's Contact takes its place (X5); without
+it a converted lead leaves the lists and nothing replaces it."""
 
 MATCH_COLUMNS = ("user_id", "crm_user_id")
 SELECTION_COLUMNS = ("user_id", "account_rules", "lead_rules")
@@ -146,10 +150,8 @@ class AutoSaveResult:
 
     @property
     def saved_items(self) -> pd.DataFrame:
-        """L12: user_id and saved_items, the auto-save lists' share of each user's saved items."""
-        totals = self.summary.groupby("user_id", sort=True, observed=True)["items"].sum()
-        return pd.DataFrame({"user_id": totals.index.astype(TEXT),
-                             "saved_items": totals.to_numpy(dtype=np.int64)})
+        """L12: each user's saved items, per list and in all (saved_items.SAVED_ITEM_COLUMNS)."""
+        return saved_item_totals(self.lists, self.summary["user_id"])
 
     def metadata(self) -> dict[str, object]:
         """Figures for the materialization (L10, O6): items per list, capped out, added, removed,

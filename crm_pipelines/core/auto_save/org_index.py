@@ -6,8 +6,10 @@ Links, as decided for the rules:
 - a contact belongs to the account in its AccountId; a lead to the account in its
   ConvertedAccountId, or, while unconverted, to every account whose website domain is the lead's
   email domain (never a public mail domain such as gmail.com);
-- a contact is on an opportunity through an OpportunityContactRole; a lead only through its
-  ConvertedOpportunityId;
+- a contact is on an opportunity through an OpportunityContactRole, and through the
+  ConvertedOpportunityId of the lead converted into it;
+- a converted lead (X5) is no item of any list: the person is its Contact now, which stands on its
+  own AccountId, owner and roles; the lead links to no account and no opportunity;
 - an opportunity is open when it is neither closed nor deleted (IsClosed NA counts as open).
 Deleted contact roles and account team members link nothing. Whether the linked records
 themselves are deleted is left to the rules, which never let a deleted record satisfy them.
@@ -29,6 +31,8 @@ from crm_pipelines.core.auto_save.relations import OneToMany
 
 ACCOUNT, LEAD, CONTACT = (RECORD_TYPES.index(t) for t in ("Account", "Lead", "Contact"))
 OLDEST = np.iinfo(np.int64).min
+NOT_CONVERTED, CONTACT_UNKNOWN = -2, -1
+"""converted_to of a record that is not a converted lead, and of one whose Contact is not in the data."""
 KEY_PREFIXES = {"001": ACCOUNT, "00Q": LEAD, "003": CONTACT}
 """Salesforce's fixed key prefixes, used for the type of a record no longer in the CRM data."""
 
@@ -90,6 +94,7 @@ class OrgIndex:
     account_persons: OneToMany  # account -> its contacts and leads
     team_user: np.ndarray  # per live account team member: user code
     team_account: np.ndarray  # ... and account code
+    converted_to: np.ndarray  # per person code: its Contact's code when a converted lead (X5), else NOT_CONVERTED
 
     @classmethod
     def build(cls, crm: CrmFrames, more_user_ids: pd.Series) -> OrgIndex:
@@ -119,7 +124,10 @@ class OrgIndex:
             contacts["account_id"], leads["converted_account_id"], opportunities["account_id"], team["account_id"])
         role_opportunity, lead_opportunity = open_opportunities.codes_of_each(
             roles["opportunity_id"], leads["converted_opportunity_id"])
-        (role_contact,) = persons.codes_of_each(roles["contact_id"])
+        converted_lead = _flag(leads["is_converted"]) & ~_flag(leads["is_deleted"])
+        role_contact, lead_contact = persons.codes_of_each(roles["contact_id"], _converted_contact_ids(leads))
+        converted_to = np.full(len(persons), NOT_CONVERTED, np.int64)
+        converted_to[lead_row[converted_lead]] = lead_contact[converted_lead]
 
         manager = np.full(len(users), -1, np.int64)
         manager[user_row] = manager_of
@@ -133,6 +141,7 @@ class OrgIndex:
         account_contacts = OneToMany.build(contact_account, live_contact, len(accounts))
         lead_account, lead_of_account = _lead_accounts(leads, lead_row, lead_converted_account, accounts_frame,
                                                        account_row)
+        lead_account = np.where(converted_to[lead_of_account] == NOT_CONVERTED, lead_account, -1)
         account_persons = OneToMany.build(np.concatenate([contact_account, lead_account]),
                                           np.concatenate([contact_row, lead_of_account]), len(accounts))
 
@@ -140,15 +149,37 @@ class OrgIndex:
         opportunity_owner = np.empty(len(open_opportunities), np.int64)
         opportunity_account[opportunity_row] = opportunity_account_of
         opportunity_owner[opportunity_row] = opportunity_owner_of
+        # The person a lead brought to an opportunity by its conversion is the Contact it became.
         opportunity_persons = OneToMany.build(np.concatenate([role_opportunity, lead_opportunity]),
-                                              np.concatenate([role_contact, lead_row]), len(open_opportunities))
+                                              np.concatenate([role_contact, np.where(converted_lead, lead_contact, -1)]),
+                                              len(open_opportunities))
 
         linked = (team_user >= 0) & (team_account >= 0)
         return cls(users, manager, account_records, person_records, opportunity_account, opportunity_owner,
-                   opportunity_persons, account_contacts, account_persons, team_user[linked], team_account[linked])
+                   opportunity_persons, account_contacts, account_persons, team_user[linked], team_account[linked],
+                   converted_to)
 
     def records(self, name: ListName) -> Records:
         return self.accounts if name == "accounts" else self.persons
+
+    def converted_contact(self, name: ListName, record: np.ndarray) -> np.ndarray:
+        """The Contact's code of each record code that is a converted lead with a known Contact, else -1."""
+        out = np.full(len(record), -1, np.int64)
+        if name == "accounts":
+            return out
+        record = np.asarray(record, np.int64)
+        inside = (record >= 0) & (record < len(self.converted_to))
+        out[inside] = np.maximum(self.converted_to[record[inside]], -1)
+        return out
+
+    def converted(self, name: ListName, record: np.ndarray) -> np.ndarray:
+        """Whether each record code of list `name` is a converted lead (codes past the CRM data are not)."""
+        if name == "accounts":
+            return np.zeros(len(record), bool)
+        inside = (record >= 0) & (record < len(self.converted_to))
+        out = np.zeros(len(record), bool)
+        out[inside] = self.converted_to[record[inside]] != NOT_CONVERTED
+        return out
 
 
 def record_types_by_prefix(ids: pa.Array) -> np.ndarray:
@@ -186,6 +217,12 @@ def _lead_accounts(leads: pd.DataFrame, lead: np.ndarray, converted_account: np.
     accounts_of_domain = OneToMany.build(account_domain, account, len(domains))
     by_domain_lead, by_domain_account = accounts_of_domain.follow(np.where(converted, -1, lead_domain), lead)
     return np.concatenate([by_conversion, by_domain_account]), np.concatenate([lead, by_domain_lead])
+
+
+def _converted_contact_ids(leads: pd.DataFrame) -> pd.Series:
+    if "converted_contact_id" in leads.columns:
+        return leads["converted_contact_id"]
+    return pd.Series(pd.NA, index=leads.index, dtype="string")
 
 
 def _one_row_per_id(codes: np.ndarray, frame: pd.DataFrame, n_codes: int) -> tuple[np.ndarray, pd.DataFrame]:

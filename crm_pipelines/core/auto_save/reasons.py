@@ -1,12 +1,14 @@
 """The words of L10: why each item was added to or removed from a list.
 
-Added:   "added: A2 account owned by you; A3 account with you on its Account Team", "added: manual add".
+Added:   "added: A2 account owned by you; A3 account with you on its Account Team", "added: manual add",
+         "added: in place of converted Lead 00Q...: P3 owned by you".
 Removed: "removed: manual removal at 2026-06-01T09:00:00Z",
          "removed: manual removal of account 001... with its leads and contacts at ...",
          "removed: list full (cap 1000): priority rank 1001 of 1200",
          "removed: no selected rule holds any more (owner changed to 005...)", or with
          "(A1 turned off)", "(all your rules for this list are off)", "(A1 no longer holds)",
-         "(manual add withdrawn)".
+         "(manual add withdrawn)",
+         "removed: the Lead was converted to Contact 003... (X5)".
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from crm_pipelines.core.auto_save.frames import TEXT, ListName
 from crm_pipelines.core.auto_save.id_codes import text_series
 from crm_pipelines.core.auto_save.rules import OWNER_RULE, RULE_CODES, RULE_PHRASES, rule_tuples
 
-MANUAL_REMOVAL, CAPPED, NO_RULE = 0, 1, 2
+MANUAL_REMOVAL, CAPPED, NO_RULE, CONVERTED = 0, 1, 2, 3
 
 
 def rule_set_phrases(name: ListName) -> list[str]:
@@ -29,10 +31,16 @@ def rule_set_phrases(name: ListName) -> list[str]:
     return ["; ".join(RULE_PHRASES[code] for code in rules) for rules in rule_tuples(RULE_CODES[name])]
 
 
-def added_reasons(name: ListName, rule_set: np.ndarray) -> pd.Series:
-    """`rule_set` is a rule mask, or the list's manual code (one past the largest mask)."""
+def added_reasons(name: ListName, rule_set: np.ndarray, in_place_of: pd.Series | None = None) -> pd.Series:
+    """`rule_set` is a rule mask, or the list's manual code (one past the largest mask);
+    `in_place_of`: the converted Lead whose place each Contact takes, NA for the others."""
     table = [f"added: {words}" for words in rule_set_phrases(name)] + ["added: manual add"]
-    return text_series(pa.array(table, pa.large_string()).take(pa.array(rule_set.astype(np.int64))))
+    reasons = text_series(pa.array(table, pa.large_string()).take(pa.array(rule_set.astype(np.int64))))
+    if in_place_of is None or not in_place_of.notna().any():
+        return reasons
+    lead = in_place_of.reset_index(drop=True).astype(TEXT)
+    return reasons.where(lead.isna(), "added: in place of converted Lead " + lead + ":"
+                         + reasons.str.slice(len("added:"))).astype(TEXT)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Removals:
     selected: np.ndarray  # rule mask the user has selected now
     owner_now: pd.Series  # the record's owner id now, NA if unknown
     owner_changed: np.ndarray  # bool: the user no longer owns the record
+    contact_now: pd.Series  # the Contact a converted lead became, NA if unknown or not converted
 
 
 def removed_reasons(name: ListName, removals: Removals, cap: int) -> pd.Series:
@@ -75,7 +84,11 @@ def removed_reasons(name: ListName, removals: Removals, cap: int) -> pd.Series:
     detail = detail.where(removals.selected != 0, "all your rules for this list are off")
     no_rule = "removed: no selected rule holds any more (" + detail + ")"
 
+    converted = ("removed: the Lead was converted to Contact " + removals.contact_now.set_axis(index) + " (X5)").fillna(
+        "removed: the Lead was converted (X5); its Contact is not in the CRM data yet")
+
     reason = no_rule.where(removals.cause != CAPPED, capped)
+    reason = reason.where(removals.cause != CONVERTED, converted)
     return reason.where(removals.cause != MANUAL_REMOVAL, manual).astype(TEXT)
 
 

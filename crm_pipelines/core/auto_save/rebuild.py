@@ -13,7 +13,12 @@ For each matched user and list, every record falls in one of these cases:
   case: A2 or P3 stops holding for the old owner, and the record joins the new owner's list at
   the same rebuild if their rules take it. With all of a user's rules off, no rule holds, so all
   auto items go and manual ones stay: the literal reading of L6 and L4's "nothing new is added";
-- it was not on the list and a selected rule holds: it is added, if it fits under the cap.
+- it was not on the list and a selected rule holds: it is added, if it fits under the cap;
+- it is a converted lead (X5): it is on no list, whatever the rules or a manual add say; one that
+  was on a list leaves it, saying so, and its Contact takes its place: the Contact counts as
+  having been on the list since the lead was added (it keeps the lead's place under the cap),
+  and stays while a selected rule holds for it. A manual removal of the lead applies to its
+  Contact.
 The cap and the order in which items are kept are in `priority`.
 
 A tenant whose auto-save switch is off (L4), or which is disconnected from its CRM (L9, T3), keeps
@@ -49,7 +54,15 @@ from crm_pipelines.core.auto_save.list_rows import capped_rows, change_rows, lis
 from crm_pipelines.core.auto_save.org_index import OrgIndex, Records
 from crm_pipelines.core.auto_save.overrides import ManualState, check_overrides, manual_states
 from crm_pipelines.core.auto_save.priority import MANUAL, NEW, STICKY, STICKY_DELETED, modification_ranks, rank_items
-from crm_pipelines.core.auto_save.reasons import CAPPED, MANUAL_REMOVAL, NO_RULE, Removals, added_reasons, removed_reasons
+from crm_pipelines.core.auto_save.reasons import (
+    CAPPED,
+    CONVERTED,
+    MANUAL_REMOVAL,
+    NO_RULE,
+    Removals,
+    added_reasons,
+    removed_reasons,
+)
 from crm_pipelines.core.auto_save.rules import OPPORTUNITY_RULE, RULE_CODES, rule_masks
 from crm_pipelines.core.auto_save.subjects import Subjects
 from crm_pipelines.core.auto_save.summary import summary_of_items, summary_of_rows
@@ -81,11 +94,12 @@ class Prepared:
 
 def prepare(inputs: AutoSaveInputs) -> Prepared:
     check_overrides(inputs.manual_overrides)
-    previous = normalised_lists(inputs.previous_lists)
     org = OrgIndex.build(inputs.crm, inputs.user_matches["crm_user_id"])
+    previous = _with_contacts_of_converted_leads(normalised_lists(inputs.previous_lists), org)
     subjects = Subjects.build(inputs.user_matches, inputs.rule_selections, org.users)
     matched = subjects.codes(previous["user_id"]) >= 0
-    overrides = inputs.manual_overrides[subjects.codes(inputs.manual_overrides["user_id"]) >= 0]
+    overrides = _overrides_on_contacts(inputs.manual_overrides[subjects.codes(inputs.manual_overrides["user_id"]) >= 0],
+                                       org)
     records = {
         name: org.records(name).with_gone(pd.concat([
             previous.loc[matched & (previous["list"] == name).to_numpy(), "crm_id"],
@@ -98,12 +112,13 @@ def prepare(inputs: AutoSaveInputs) -> Prepared:
 
 def rebuild_prepared(prepared: Prepared, now: pd.Timestamp, cap: int, with_capped_out: bool) -> AutoSaveResult:
     previous, matched = prepared.previous, prepared.matched
+    inherited = previous[FROM_LEAD].notna().to_numpy(dtype=bool)
     outcomes = [
         _rebuild_list(name, prepared.org, prepared.subjects, prepared.records[name], prepared.manual[name],
                       previous[matched & (previous["list"] == name).to_numpy()], now, cap, with_capped_out)
         for name in LISTS
     ]
-    unmatched = previous[~matched]
+    unmatched = previous.loc[~matched & ~inherited, list(LIST_COLUMNS)]
     return AutoSaveResult(
         lists=pd.concat([o.rows for o in outcomes] + [unmatched], ignore_index=True),
         changes=pd.concat([o.changes for o in outcomes], ignore_index=True),
@@ -162,6 +177,7 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
     subject = (keys // stride).astype(np.int32)
     record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
     was_on = mark(keys, before.keys)
+    in_place_of_lead = mark(keys, before.keys[before.from_lead >= 0])
     added_by_hand = mark(keys, manual.keys[manual.added])
     removed_by_hand = mark(keys, manual.keys[~manual.added])
     on_opportunity = mark(keys, rule_candidates(org, subjects, name, stride, rules=(OPPORTUNITY_RULE[name],),
@@ -178,6 +194,8 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
     tier[was_on & deleted] = STICKY_DELETED
     tier[added_by_hand] = MANUAL
     tier[removed_by_hand] = -1
+    converted = org.converted(name, record)
+    tier[converted] = -1
     del added_by_hand
 
     ranking = rank_items(subject, tier, record, modification_ranks(records.modified), on_opportunity,
@@ -200,13 +218,17 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
     added_at[on_was] = before.added_at[on_previous[on_was]]
     rows = list_rows(name, subjects, records, subject[on], record[on], on_set, added_at)
 
-    added = on[~on_was]
-    removed = np.flatnonzero(was_on & ~ranking.kept)
+    lead_replaced = np.full(len(on), -1, np.int64)
+    lead_replaced[on_was] = before.from_lead[on_previous[on_was]]
+    new_here = ~on_was | (lead_replaced >= 0)
+    added = on[new_here]
+    removed = np.flatnonzero(was_on & ~ranking.kept & ~in_place_of_lead)
     removed_at, via_account = manual.details(key_of(removed))
     previous_set = before.rule_set[find(before.keys, key_of(removed))[1]]
     owner = records.owner[record[removed]]
     removals = Removals(
-        cause=np.where(removed_by_hand[removed], MANUAL_REMOVAL, np.where(tier[removed] >= 0, CAPPED, NO_RULE)),
+        cause=np.where(converted[removed], CONVERTED,
+                       np.where(removed_by_hand[removed], MANUAL_REMOVAL, np.where(tier[removed] >= 0, CAPPED, NO_RULE))),
         manual_at=removed_at,
         via_account=text_series(org.accounts.codes.take(via_account)),
         rank=ranking.rank[removed].astype(np.int64),
@@ -216,10 +238,12 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
         selected=subjects.selected[name][subject[removed]].astype(np.int64),
         owner_now=text_series(org.users.take(owner)),
         owner_changed=owner != subjects.crm_user[subject[removed]],
+        contact_now=text_series(records.codes.take(org.converted_contact(name, record[removed]))),
     )
     changes = pd.concat([
         change_rows(name, subjects, records, subject[added], record[added], "added",
-                    added_reasons(name, on_set[~on_was]), now),
+                    added_reasons(name, on_set[new_here], text_series(records.codes.take(lead_replaced[new_here]))),
+                    now),
         change_rows(name, subjects, records, subject[removed], record[removed], "removed",
                     removed_reasons(name, removals, cap), now),
     ], ignore_index=True)
@@ -249,6 +273,7 @@ class _Previous:
     keys: np.ndarray  # sorted, distinct
     rule_set: np.ndarray  # rule mask, or the list's manual code
     added_at: np.ndarray  # int64 ns
+    from_lead: np.ndarray  # record code of the converted lead whose place a Contact takes, else -1
 
     @classmethod
     def of(cls, previous: pd.DataFrame, subjects: Subjects, records: Records, name: ListName) -> _Previous:
@@ -260,7 +285,9 @@ class _Previous:
         first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.empty(0, bool)
         previous = previous.iloc[order[first]]
         added_at = previous["added_at"].astype("datetime64[ns, UTC]").dt.tz_convert(None).to_numpy().view(np.int64)
-        return cls(keys[first], _rule_sets(previous["rules"], name), added_at)
+        from_lead = records.codes.codes(previous[FROM_LEAD]) if FROM_LEAD in previous.columns else None
+        from_lead = np.full(len(previous), -1, np.int64) if from_lead is None else np.asarray(from_lead, np.int64)
+        return cls(keys[first], _rule_sets(previous["rules"], name), added_at, from_lead)
 
 
 def _rule_sets(rules: pd.Series, name: ListName) -> np.ndarray:
@@ -276,6 +303,45 @@ def _rule_sets(rules: pd.Series, name: ListName) -> np.ndarray:
         masks, _ = rule_masks(rules, (*codes, "manual"), "previous lists' rules")
     masks = masks.astype(np.int64)
     return np.where(masks & manual_set, manual_set, masks & (manual_set - 1))
+
+
+FROM_LEAD = "_from_lead"
+"""A column of prepared previous rows: the converted lead whose place the row's Contact takes."""
+
+
+def _with_contacts_of_converted_leads(previous: pd.DataFrame, org: OrgIndex) -> pd.DataFrame:
+    """The previous rows, plus for each converted lead on a list a row of its Contact in its place
+    (its rules and added_at, after the rows of its own, so a Contact already on the list keeps
+    its row), with FROM_LEAD naming the lead; other rows have FROM_LEAD NA."""
+    previous = previous.assign(**{FROM_LEAD: pd.Series(pd.NA, index=previous.index, dtype=TEXT)})
+    on_persons = (previous["list"] == "leads_and_contacts").to_numpy(dtype=bool)
+    record = org.persons.codes.codes(previous["crm_id"])
+    contact = np.full(len(previous), -1, np.int64)
+    contact[on_persons] = org.converted_contact("leads_and_contacts", record[on_persons])
+    moving = np.flatnonzero(contact >= 0)
+    if moving.size == 0:
+        return previous
+    replacing = previous.iloc[moving].assign(
+        crm_id=text_series(org.persons.codes.take(contact[moving])).to_numpy(),
+        record_type="Contact", is_deleted=False,
+        **{FROM_LEAD: previous["crm_id"].iloc[moving].to_numpy()})
+    return pd.concat([previous, replacing.astype(previous.dtypes.to_dict())], ignore_index=True)
+
+
+def _overrides_on_contacts(overrides: pd.DataFrame, org: OrgIndex) -> pd.DataFrame:
+    """Manual overrides of converted leads applied to their Contacts (the same person)."""
+    on_persons = (overrides["list"] == "leads_and_contacts").to_numpy(dtype=bool)
+    if not on_persons.any():
+        return overrides
+    contact = np.full(len(overrides), -1, np.int64)
+    contact[on_persons] = org.converted_contact("leads_and_contacts",
+                                                org.persons.codes.codes(overrides["crm_id"][on_persons]))
+    moving = contact >= 0
+    if not moving.any():
+        return overrides
+    overrides = overrides.copy()
+    overrides.loc[moving, "crm_id"] = text_series(org.persons.codes.take(contact[moving])).to_numpy()
+    return overrides
 
 
 def as_utc(now: datetime | pd.Timestamp) -> pd.Timestamp:

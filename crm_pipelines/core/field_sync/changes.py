@@ -59,6 +59,8 @@ REASONS = {
     "merge_followed": "the CRM record was merged; the prospect now holds the master record (E5)",
     "converted_in_crm": "the Lead was converted; the prospect now holds its Contact (X5)",
     "matched_by_email": "the prospect had no CRM id and matched this record by email (X2, F4.6)",
+    "matched_by_domain": "the company had no CRM id and matched this Account by website domain (X4)",
+    "matched_by_name": "the company had no CRM id and matched this Account by normalized name (X4)",
     "manual_match": "a user confirmed this match (X3)",
     "matched_by_id": "the prospect's stored CRM id matched; its CRM type is filled in from the CRM",
     "owner_from_crm": "the CRM owns record ownership; the owner is the app user matched to the CRM owner (X1)",

@@ -1,5 +1,5 @@
-"""Accounts are pulled (F1): a matched company takes its Account's mapped values. When the
-website changes, the company's domain (what X4 matches by) follows it."""
+"""Accounts are pulled (F1): a matched company takes its Account's mapped values and keeps the
+Account's id (company_links). When the website changes, the company's domain follows it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 
 from crm_pipelines.core.field_sync.apply import apply_changes
 from crm_pipelines.core.field_sync.changes import concat_changes
+from crm_pipelines.core.field_sync.company_links import company_link_changes
 from crm_pipelines.core.field_sync.field_differences import FieldDifferences, LinkedRecords, field_differences
 from crm_pipelines.core.matching.domains import domain_of
 from crm_pipelines.core.matching.frames import flag, require
@@ -26,7 +27,8 @@ def company_changes(
     since: pd.Timestamp | None = None,
 ) -> FieldDifferences:
     """crm_to_app change rows for companies from their matched live Accounts (Account mappings
-    are read as pull: the app never writes Accounts), plus the domain when the website changes.
+    are read as pull: the app never writes Accounts), plus the domain when the website changes and
+    the Account's id when the company does not hold it yet.
     matched_accounts: match_accounts(...).matched (company_id, crm_account_id)."""
     settings = settings or ConnectorSettings()
     require(companies, ("company_id", "updated_at"), "companies")
@@ -41,7 +43,7 @@ def company_changes(
     found = field_differences(
         LinkedRecords(app, crm, app_rows[usable], crm_rows[usable], "company", "Account", "company_id"),
         pull, settings, since=since)
-    changes = found.changes
+    changes = concat_changes([company_link_changes(matched_accounts.loc[usable], app, crm), found.changes])
     if "domain" in app.columns:
         website = changes.loc[(changes["field"] == "website").to_numpy(dtype=bool)]
         if len(website):

@@ -24,11 +24,14 @@ import pandas as pd
 
 from crm_pipelines.core.field_sync.new_leads import REQUIRED_LEAD_FIELDS, eligible_new_leads
 from crm_pipelines.core.matching.frames import flag, require
+from crm_pipelines.core.outbound.conversions import live_targets
 from crm_pipelines.core.outbound.duplicates import one_writer_per_record
 from crm_pipelines.core.outbound.items import column_json_values, concat_items, empty_items, external_ids, items_frame
 from crm_pipelines.settings import ConnectorSettings, FieldMapping
 from crm_pipelines.settings.fields import PROSPECT_FIELDS
 
+CONVERTED_NOWHERE = ("holds a converted Lead whose Contact is not extracted yet: nothing goes to a converted Lead "
+                     "(X5), so the push waits for the sync that brings the Contact")
 NOT_ELIGIBLE = ("has no CRM id and is not eligible as a new Lead under F7 "
                 "(it needs a last name, a company and an email, and must not be a contact)")
 
@@ -43,10 +46,12 @@ def contact_push_items(
     mappings: Sequence[FieldMapping],
     settings: ConnectorSettings,
     interest_threshold: int | None,
+    converted: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Push items for every triggered prospect: updates by CRM id, Lead upserts, or `skip` rows
     whose note says why (see the module doc); of duplicate prospects on one record, only its
-    writer updates it."""
+    writer updates it. `converted` (conversions.converted_leads): a prospect whose stored id is a
+    converted Lead is pushed to its Contact, with the Contact's mappings (X5)."""
     require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted", "updated_at"),
             "prospects")
     triggers = _triggers(prospects, push_requests, todos, interest_threshold, crm_user_of)
@@ -58,8 +63,10 @@ def contact_push_items(
     triggers = triggers.loc[triggers["prospect_id"].isin(row_of.index)].reset_index(drop=True)
     rows = row_of.loc[triggers["prospect_id"]].to_numpy()
     picked = people.iloc[rows].reset_index(drop=True)
+    target, target_type, converted_nowhere = live_targets(picked["crm_id"], picked["crm_type"], converted)
+    picked = picked.assign(crm_id=target, crm_type=target_type)
     deleted = flag(picked, "is_deleted")
-    linked = picked["crm_id"].notna().to_numpy() & ~deleted
+    linked = picked["crm_id"].notna().to_numpy() & ~deleted & ~converted_nowhere
     eligible = np.isin(rows, eligible_new_leads(people, matched)) & ~linked & ~deleted
 
     parts = []
@@ -75,10 +82,11 @@ def contact_push_items(
                               required=REQUIRED_LEAD_FIELDS))
     skipped = ~(linked | eligible)
     if skipped.any():
-        note = np.where(deleted[skipped], "is deleted in the app", NOT_ELIGIBLE)
+        note = np.where(deleted[skipped], "is deleted in the app",
+                        np.where(converted_nowhere[skipped], CONVERTED_NOWHERE, NOT_ELIGIBLE))
         parts.append(items_frame(
             kind="contact_push", sobject="Lead", operation="skip", external_id=external_ids("prospect", triggers.loc[skipped, "prospect_id"]),
-            crm_id=None, app_object="prospect", app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
+            crm_id=picked.loc[skipped, "crm_id"].where(converted_nowhere[skipped]), app_object="prospect", app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
             fields=None, triggers=triggers.loc[skipped, "triggers"], forced=False,
             note=pd.Series("prospect " + triggers.loc[skipped, "prospect_id"].to_numpy() + " " + note, dtype="string"),
         ))

@@ -23,6 +23,7 @@ import pandas as pd
 from crm_pipelines.core.field_sync.base import BASE_COLUMNS, empty_base
 from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
+from crm_pipelines.core.outbound.conversions import live_targets
 from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD
 from crm_pipelines.core.outbound.ledger import LEDGER_COLUMNS
 
@@ -41,10 +42,15 @@ def stage_of(due: pd.DataFrame) -> np.ndarray:
     return np.where(is_task, "tasks", np.where(is_update, "updates", "records"))
 
 
-def resolve_task_targets(tasks: pd.DataFrame, prospects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tasks with WhoId set from their prospect's CRM id as the app holds it now; those whose
-    prospect has none (or is deleted) wait, untouched, for a later push."""
+def resolve_task_targets(tasks: pd.DataFrame, prospects: pd.DataFrame,
+                         converted: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tasks with WhoId set from their prospect's CRM id as the app holds it now, a converted Lead
+    replaced by its Contact (`converted`: conversions.converted_leads, X5); those whose prospect
+    has none, or only a converted Lead whose Contact is not known, or is deleted, wait, untouched,
+    for a later push."""
     live = prospects.loc[~flag(prospects, "is_deleted") & prospects["crm_id"].notna()]
+    target, _, nowhere = live_targets(live["crm_id"], pd.Series(pd.NA, index=live.index, dtype="string"), converted)
+    live = live.assign(crm_id=target.to_numpy()).loc[~nowhere]
     crm_of = live.set_index(live["prospect_id"].astype("string"))["crm_id"].astype("string")
     crm_of = crm_of[~crm_of.index.duplicated()]
     who = tasks["who_prospect_id"].astype("string").map(crm_of)

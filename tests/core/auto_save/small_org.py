@@ -15,7 +15,7 @@ Accounts (owner, website):            Account team:              Opportunities (
 Contacts (account, owner):   Contact roles:      Leads (owner, email, conversion):
   C1  ACME      Ana          OPP1 - C3           L1  Ana  pat@acme.com
   C2  GLOBEX    Ben          OPP3 - C4           L2  Cy   sam@gmail.com
-  C3  INITECH   Dan          OPP2 - C1           L3  Dan  converted: GLOBEX, OPP1
+  C3  INITECH   Dan          OPP2 - C1           L3  Dan  converted: GLOBEX, OPP1, into C3
   C4  UMBRELLA  Cy                               L4  Ben  kim@globex.com
   C5  HOOLI     Mia                              L5  Ana  lee@initech.com (deleted)
   C6  ACME      Ben (deleted)
@@ -91,7 +91,7 @@ def contacts(*rows: dict) -> pd.DataFrame:
 
 def leads(*rows: dict) -> pd.DataFrame:
     return frame(rows, {**_RECORD, "email": TEXT, "owner_id": TEXT, "is_converted": bool,
-                        "converted_account_id": TEXT, "converted_opportunity_id": TEXT})
+                        "converted_account_id": TEXT, "converted_opportunity_id": TEXT, "converted_contact_id": TEXT})
 
 
 def opportunities(*rows: dict) -> pd.DataFrame:
@@ -133,7 +133,8 @@ def small_org() -> CrmFrames:
             {"id": L1, "owner_id": ANA, "email": "pat@acme.com", "last_modified_date": day(21)},
             {"id": L2, "owner_id": CY, "email": "sam@gmail.com", "last_modified_date": day(22)},
             {"id": L3, "owner_id": DAN, "email": "jo@globex.com", "is_converted": True,
-             "converted_account_id": GLOBEX, "converted_opportunity_id": OPP1, "last_modified_date": day(23)},
+             "converted_account_id": GLOBEX, "converted_opportunity_id": OPP1, "converted_contact_id": C3,
+             "last_modified_date": day(23)},
             {"id": L4, "owner_id": BEN, "email": "kim@globex.com", "last_modified_date": day(24)},
             {"id": L5, "owner_id": ANA, "email": "lee@initech.com", "last_modified_date": day(25),
              "is_deleted": True},

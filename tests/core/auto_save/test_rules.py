@@ -5,7 +5,7 @@ from dataclasses import replace
 from crm_pipelines.core.auto_save import rebuild_lists
 
 from tests.core.auto_save.small_org import (
-    ACME, ANA, C1, C2, C3, C4, C5, C7, GLOBEX, HOOLI, INITECH, L1, L2, L3, L4, T0, UMBRELLA,
+    ACME, ANA, C1, C2, C3, C4, C5, C7, GLOBEX, HOOLI, INITECH, L1, L2, L4, T0, UMBRELLA,
     ids_of, inputs, lists_of, matches, only,
 )
 
@@ -34,16 +34,17 @@ def test_A3_accounts_whose_account_team_includes_the_user():
     assert lists_with_only("A3") == {("u-ana", ACCOUNTS): {GLOBEX}, ("u-ben", ACCOUNTS): {UMBRELLA}}
 
 
-def test_P1_contacts_with_a_role_and_leads_converted_into_the_users_owned_open_opportunities():
-    # OPP1 (Ana): contact role C3, converted lead L3. OPP3 (Cy): C4. OPP2's C1: the deal is closed.
-    assert lists_with_only("P1") == {("u-ana", LEADS): {C3, L3}, ("u-cy", LEADS): {C4}}
+def test_P1_contacts_with_a_role_on_or_converted_into_the_users_owned_open_opportunities():
+    # OPP1 (Ana): contact role C3, and lead L3 converted into it and into C3 (the Contact, never the
+    # converted Lead, X5). OPP3 (Cy): C4. OPP2's C1: the deal is closed.
+    assert lists_with_only("P1") == {("u-ana", LEADS): {C3}, ("u-cy", LEADS): {C4}}
 
 
 def test_P2_leads_and_contacts_of_accounts_the_user_owns():
-    # ACME: C1 (C6 is deleted) and L1 by its email domain. GLOBEX: C2, L3 converted into it, L4 by
-    # domain. L2 is at gmail.com, which links to no account.
+    # ACME: C1 (C6 is deleted) and L1 by its email domain. GLOBEX: C2 and L4 by domain; L3,
+    # converted into it, is no item (X5). L2 is at gmail.com, which links to no account.
     assert lists_with_only("P2") == {
-        ("u-ana", LEADS): {C1, L1}, ("u-ben", LEADS): {C2, L3, L4},
+        ("u-ana", LEADS): {C1, L1}, ("u-ben", LEADS): {C2, L4},
         ("u-cy", LEADS): {C4}, ("u-mia", LEADS): {C5},
     }
 
@@ -74,10 +75,10 @@ def test_all_rules_together_give_each_item_every_rule_that_holds():
     assert lists_of(result) == {
         ("u-ana", ACCOUNTS): {ACME: ("A2",), GLOBEX: ("A3",), INITECH: ("A1",)},
         ("u-ana", LEADS): {C1: ("P2", "P3", "P4"), C2: ("P4", "P5"), C3: ("P1", "P4"), C7: ("P3", "P4"),
-                           L1: ("P2", "P3"), L3: ("P1",)},
+                           L1: ("P2", "P3")},
         ("u-ben", ACCOUNTS): {GLOBEX: ("A2",), UMBRELLA: ("A3",)},
         ("u-ben", LEADS): {C1: ("P4",), C2: ("P2", "P3", "P4"), C3: ("P4",), C4: ("P5",), C7: ("P4",),
-                           L3: ("P2",), L4: ("P2", "P3")},
+                           L4: ("P2", "P3")},
         ("u-cy", ACCOUNTS): {UMBRELLA: ("A1", "A2")},
         ("u-cy", LEADS): {C4: ("P1", "P2", "P3", "P4"), L2: ("P3",)},
         ("u-mia", ACCOUNTS): {HOOLI: ("A2",)},
@@ -109,7 +110,7 @@ def test_an_app_user_matched_to_a_crm_user_missing_from_crm_users_gets_owner_rul
     org = inputs().crm
     crm = replace(org, users=org.users[org.users["id"] != ANA])
     result = rebuild_lists(inputs(crm=crm, user_matches=matches({"u-ana": ANA})), T0)
-    assert ids_of(result)[("u-ana", LEADS)] == {C1, C2, C3, C7, L1, L3}
+    assert ids_of(result)[("u-ana", LEADS)] == {C1, C2, C3, C7, L1}
     # P4 now gives her only ACME's C1 (a team of one); C2 and C3 hold by P5 and P1, C7 by P3.
     assert lists_of(result)[("u-ana", LEADS)][C1] == ("P2", "P3", "P4")
     assert lists_of(result)[("u-ana", LEADS)][C3] == ("P1",)
