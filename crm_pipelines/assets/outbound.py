@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.assets.sync_chain import PUSH_GATE
 from crm_pipelines.core.outbound import (
     PUSH_COLUMNS,
     campaign_items,
@@ -70,7 +71,7 @@ def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:
     return changes if tenant.settings.push.app_to_crm else changes.iloc[0:0]
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")],
+@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")]],
        ins={"matched_users": AssetIn()})
 def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResource,
                          matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -85,7 +86,7 @@ def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResou
     return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")],
+@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")]],
        ins={"matched_users": AssetIn()})
 def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResource,
                         matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -99,7 +100,7 @@ def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResour
     return _still_to_send(context, db, items, outcomes_logged=", ".join(outcomes) or "none")
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
+@asset(**_COMMON, deps=[PUSH_GATE, APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
 def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
                   matched_users: pd.DataFrame) -> pd.DataFrame:
     """P3: prospects the field sync found eligible as new CRM Leads (F7: not a contact, no CRM id,
@@ -111,7 +112,8 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
     return _still_to_send(context, db, items)
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")] + [AssetKey("synced_prospects")],
+@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")],
+                        AssetKey("synced_prospects")],
        ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
 def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                    matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +133,7 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, m
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def lead_score_updates(context: AssetExecutionContext, database: DatabaseResource,
                        outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P5: the lead score of each matched Lead or Contact whose app score differs from the CRM's."""
@@ -139,7 +141,7 @@ def lead_score_updates(context: AssetExecutionContext, database: DatabaseResourc
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=True))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def field_updates(context: AssetExecutionContext, database: DatabaseResource,
                   outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P6: every other push or two-way mapped field the field sync found newer in the app (F2–F4),
@@ -148,7 +150,7 @@ def field_updates(context: AssetExecutionContext, database: DatabaseResource,
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=False))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
                     outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and

@@ -5,10 +5,12 @@
 so a tick the daemon repeats or catches up launches nothing twice. `push_triggers` launches a
 tenant's push as soon as a user asks for one (P4a) or assigns a to-do (P4d), instead of waiting
 for the interval. Neither launches anything for a disconnected tenant, a tenant with pushes off,
-or one whose deferred push waits for its budget to reopen (the `api_limit_backoff` sensor
-resumes it).
+one whose deferred push waits for its budget to reopen (the `api_limit_backoff` sensor resumes it),
+or one whose last CRM sync has not completed its whole chain (a deferred or first sync): they launch
+the tenant's push at their first look after the chain completed.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dagster import (
@@ -22,19 +24,47 @@ from dagster import (
     sensor,
 )
 
+from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.automation.jobs import outbound_push_job
 from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.sync_chain import push_verdict
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.push_ledger import open_triggers
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 
 
-def _pushing_tenants(database: DatabaseResource) -> list[Tenant]:
-    waiting = {d.tenant_id for d in DeferralStore(database.db()).open(job=outbound_push_job.name)}
-    return [t for t in database.tenants().list()
-            if t.status == "connected" and t.settings.push.enabled and t.id not in waiting]
+@dataclass(frozen=True)
+class _Pushing:
+    on: list[Tenant]  # connected, with pushes on
+    ready: list[Tenant]  # of those, may push now: no deferred push, sync chain complete
+    waiting_for_sync: list[str]  # of those, wait for their sync chain to complete
+
+
+def _pushing_tenants(database: DatabaseResource) -> _Pushing:
+    """Two queries besides the registry, however many tenants: the open deferrals and the sync chains."""
+    db = database.db()
+    waiting = DeferralStore(db).open()
+    pushes_deferred = {d.tenant_id for d in waiting if d.job == outbound_push_job.name}
+    syncs_deferred = deferred_extractions([d for d in waiting if d.job == CRM_SYNC_JOB])
+    chains = chain_states(db)
+    on = [t for t in database.tenants().list() if t.status == "connected" and t.settings.push.enabled]
+    ready, incomplete = [], []
+    for tenant in on:
+        if tenant.id in pushes_deferred:
+            continue
+        if push_verdict(chains.get(tenant.id), syncs_deferred.get(tenant.id, [])).ready:
+            ready.append(tenant)
+        else:
+            incomplete.append(tenant.id)
+    return _Pushing(on, ready, incomplete)
+
+
+def _skip(what: str, incomplete: list[str]) -> SkipReason:
+    waiting = f"; waiting for their sync chain to complete: {', '.join(incomplete)}" if incomplete else ""
+    return SkipReason(what + waiting)
 
 
 @schedule(
@@ -51,11 +81,12 @@ def _pushing_tenants(database: DatabaseResource) -> list[Tenant]:
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     requests = []
-    for tenant in _pushing_tenants(database):
+    pushing = _pushing_tenants(database)
+    for tenant in pushing.ready:
         slot = int(now.timestamp() // (tenant.settings.push.interval_minutes * 60))
         requests.append(RunRequest(run_key=f"push-{tenant.id}-{slot}", partition_key=tenant.id,
                                    tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push interval"}))
-    return requests or SkipReason("no connected tenant with pushes on")
+    return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)
 
 
 @sensor(
@@ -69,10 +100,12 @@ def outbound_push_schedule(context: ScheduleEvaluationContext, database: Databas
 )
 def push_triggers(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
     requests = []
-    for tenant in _pushing_tenants(database):
+    pushing = _pushing_tenants(database)
+    for tenant in pushing.ready:
         waiting, latest = open_triggers(database.db(), tenant.id)
         if not waiting or latest is None:
             continue
         requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{waiting}", partition_key=tenant.id,
                                    tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push request or to-do"}))
-    return requests or SkipReason(f"no push request or to-do waiting (checked {clock.now():%H:%M} UTC)")
+    return requests or _skip(f"no push request or to-do waiting (checked {clock.now():%H:%M} UTC)",
+                             pushing.waiting_for_sync)
