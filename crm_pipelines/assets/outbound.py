@@ -28,6 +28,7 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.interest_crossings import pending_crossings
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.resource import DatabaseResource
 
@@ -117,20 +118,22 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
        ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
 def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                    matched_users: pd.DataFrame) -> pd.DataFrame:
-    """P4: prospects pushed because something asked: a user's push request, the lead score reaching
-    the tenant's interest threshold, or a to-do assigned to a user (who then owns the CRM record).
+    """P4: prospects pushed because something asked: a user's push request, the lead score crossing
+    the tenant's interest threshold (once per crossing, recorded by the `push_triggers` sensor), or a
+    to-do assigned to a user (who then owns the CRM record).
     Linked prospects get every push and two-way mapped field; others become new Leads if F7 allows,
     or are listed with the reason they cannot go. Empty when app → CRM sync is off (S4)."""
     db, tenant = database.db(), _tenant(database, context)
     settings = tenant.settings
     if not settings.push.app_to_crm:
         return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
+    crossings = pending_crossings(db, tenant.id)
     items = contact_push_items(
         read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
-        mappings=settings.field_mappings, settings=settings.connector,
-        interest_threshold=settings.push.interest_threshold)
-    return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold))
+        mappings=settings.field_mappings, settings=settings.connector, crossings=crossings)
+    return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
+                          threshold_crossings=len(crossings))
 
 
 @asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)

@@ -20,6 +20,7 @@ from crm_pipelines.core.outbound.delivery import (
     request_records,
     resolve_task_targets,
     stage_of,
+    unpushable_crossings,
     unpushable_requests,
 )
 from crm_pipelines.core.outbound.items import (
@@ -38,5 +39,5 @@ __all__ = [
     "WAITING_FOR_CRM_ID", "BatchOutcome", "DuePlan", "batch_outcome", "batches", "campaign_items", "concat_items",
     "contact_push_items", "due_items", "empty_items", "event_tasks", "field_update_items", "items_frame",
     "merge_items", "new_lead_items", "request_records", "resolve_task_targets", "stage_of", "touch_tasks",
-    "unpushable_requests", "what_ids",
+    "unpushable_crossings", "unpushable_requests", "what_ids",
 ]

@@ -14,7 +14,7 @@ a required field) fails that record alone; a transient one (a locked row) leaves
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -89,7 +89,8 @@ def request_records(batch: pd.DataFrame) -> list[dict[str, Any]]:
 class BatchOutcome:
     """ledger: LEDGER_COLUMNS rows for the batch's records; prospect_ids / campaign_ids: app id →
     new CRM id to write back; requests: push request id → its status; todos: to-do ids pushed;
-    log: connector-log rows (LOG_COLUMNS) of what the CRM accepted."""
+    log: connector-log rows (LOG_COLUMNS) of what the CRM accepted; crossings: prospects whose
+    interest-threshold crossing was answered (P4c)."""
 
     ledger: pd.DataFrame
     prospect_ids: dict[str, str]
@@ -100,6 +101,7 @@ class BatchOutcome:
     sent: int
     failed: int
     retry_later: int
+    crossings: list[str] = field(default_factory=list)
 
 
 def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd.Timestamp) -> BatchOutcome:
@@ -111,6 +113,7 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
     campaign_ids: dict[str, str] = {}
     requests: dict[str, str] = {}
     todos: list[str] = []
+    crossings: list[str] = []
     sent = failed = retry = 0
     for item, result in zip(batch.to_dict("records"), results, strict=True):
         errors = result.get("errors") or []
@@ -147,10 +150,13 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
                 elif kind == "todo":
                     # Answered either way: a to-do refused for good must not push again every run.
                     todos.append(trigger_id)
+                elif kind == "threshold":
+                    crossings.append(trigger_id)  # answered either way, as a to-do is
     return BatchOutcome(
         ledger=pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS)),
         prospect_ids=prospect_ids, campaign_ids=campaign_ids, requests=requests, todos=todos,
         log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=sent, failed=failed, retry_later=retry,
+        crossings=crossings,
     )
 
 
@@ -163,6 +169,12 @@ def unpushable_requests(unpushable: pd.DataFrame) -> dict[str, str]:
             if kind == "request":
                 out[trigger_id] = "skipped"
     return out
+
+
+def unpushable_crossings(unpushable: pd.DataFrame) -> list[str]:
+    """Prospects whose threshold crossing is answered without a send: they cannot be pushed."""
+    return [trigger_id for item in unpushable.to_dict("records") for kind, _, trigger_id in
+            (t.partition(":") for t in _triggers(item)) if kind == "threshold"]
 
 
 def _triggers(item: dict[str, Any]) -> list[str]:
