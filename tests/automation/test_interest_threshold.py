@@ -29,22 +29,20 @@ def sim():
 
 
 class Ticks:
-    """push_triggers evaluated the way the daemon does: its cursor carried from tick to tick, the
-    runs it asks for launched once per run key."""
+    """push_triggers evaluated the way the daemon does: the runs it asks for launched once per run key."""
 
     def __init__(self, db, instance: DagsterInstance) -> None:
-        self.db, self.instance, self.cursor, self.launched = db, instance, None, set()
+        self.db, self.instance, self.launched = db, instance, set()
 
     def tick(self) -> list[str]:
-        """The run keys this tick asks for that were not launched before (the daemon's dedup)."""
-        context = build_sensor_context(instance=self.instance, cursor=self.cursor, resources={
+        """The run keys this tick asks for that were not launched before (the daemon's dedup),
+        each launched and run to its end."""
+        context = build_sensor_context(instance=self.instance, resources={
             "database": DatabaseResource(database_url=db_url(self.db)), "clock": ClockResource()})
         result = push_triggers(context)
         if isinstance(result, SkipReason):
             return []
-        self.cursor = result.cursor if hasattr(result, "cursor") else self.cursor
-        requests_ = result.run_requests if hasattr(result, "run_requests") else list(result)
-        new = [r.run_key for r in requests_ if r.run_key not in self.launched]
+        new = [r.run_key for r in result if r.run_key not in self.launched]
         for key in new:
             assert run_job(self.db, "outbound_push", "acme", self.instance, tags={"dagster/run_key": key}).success
             self.launched.add(key)
