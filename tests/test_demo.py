@@ -72,4 +72,5 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
         leads = read_ledger(db, tenant, state="sent")
         created = leads.loc[(leads["sobject"] == "Lead") & leads["external_id"].str.startswith("prospect:")]
         emails = [normalize_email((fields or {}).get("Email")) for fields in created["sent_fields"]]
-        assert created.shape[0] and not [e for e in emails if e in known], f"{tenant}: a pushed Lead duplicates a CRM record"
+        assert created.shape[0], f"{tenant}: the push created no Lead"
+        assert not [e for e in emails if e in known], f"{tenant}: a pushed Lead duplicates a CRM Lead or Contact"

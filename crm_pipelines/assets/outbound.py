@@ -72,7 +72,8 @@ def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:
     return changes if tenant.settings.push.app_to_crm else changes.iloc[0:0]
 
 
-@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")]],
+@asset(**_COMMON,
+       deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")]],
        ins={"matched_users": AssetIn()})
 def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResource,
                          matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +88,8 @@ def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResou
     return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
 
 
-@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")]],
+@asset(**_COMMON,
+       deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")]],
        ins={"matched_users": AssetIn()})
 def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResource,
                         matched_users: pd.DataFrame) -> pd.DataFrame:

@@ -5,10 +5,11 @@
 so a tick the daemon repeats or catches up launches nothing twice. `push_triggers` launches a
 tenant's push as soon as a user asks for one (P4a), assigns a to-do (P4d) or a prospect's lead
 score crosses the tenant's interest threshold (P4c: once per crossing; a score that stays above
-triggers nothing more), instead of waiting for the interval. Neither launches anything for a disconnected tenant, a tenant with pushes off,
-one whose deferred push waits for its budget to reopen (the `api_limit_backoff` sensor resumes it),
-or one whose last CRM sync has not completed its whole chain (a deferred or first sync): they launch
-the tenant's push at their first look after the chain completed.
+triggers nothing more), instead of waiting for the interval. Neither launches anything for a
+disconnected tenant, a tenant with pushes off, one whose deferred push waits for its budget to
+reopen (the `api_limit_backoff` sensor resumes it), or one whose last CRM sync has not completed its
+whole chain (a deferred or first sync): they launch the tenant's push at their first look after
+the chain completed.
 """
 
 from dataclasses import dataclass

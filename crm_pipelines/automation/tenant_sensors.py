@@ -82,7 +82,8 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Launches each connected tenant's CRM sync once its sync frequency (S2, 5–240 minutes) has "
-        "passed since its last completed sync (the whole chain: extraction to workflows); never while one is queued or running, never for a "
+        "passed since its last completed sync (the whole chain: extraction to workflows); never while one "
+        "is queued or running, never for a "
         "disconnected tenant, and not while its deferred work waits for the budget to reopen."
     ),
 )

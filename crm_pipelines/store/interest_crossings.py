@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, false, func, not_, or_, select, update
+from sqlalchemy import Connection, and_, case, false, func, not_, or_, select, update
 
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.tables import interest_crossings, prospects
@@ -65,7 +65,7 @@ def pending_crossings(db: Database, tenant_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["prospect_id", "crossed_at"])
 
 
-def answer_crossings(conn, tenant_id: str, prospect_ids: list[str], at: datetime) -> None:  # type: ignore[no-untyped-def]
+def answer_crossings(conn: Connection, tenant_id: str, prospect_ids: list[str], at: datetime) -> None:
     """The pushes the crossings triggered went out (or cannot go): they trigger nothing more."""
     if prospect_ids:
         conn.execute(update(interest_crossings).where(

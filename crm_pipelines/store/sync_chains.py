@@ -44,7 +44,8 @@ def chain_states(db: Database, tenant_id: str | None = None) -> dict[str, ChainS
 def mark_chain_incomplete(db: Database, tenant_id: str, reason: str, at: datetime) -> None:
     """A sync stopped short of its chain: pushes wait until one completes. The first stop's time is kept."""
     with db.transaction() as conn:
-        since = conn.execute(select(sync_chains.c.incomplete_since).where(sync_chains.c.tenant_id == tenant_id)).scalar()
+        since = conn.execute(select(sync_chains.c.incomplete_since)
+                             .where(sync_chains.c.tenant_id == tenant_id)).scalar()
         conn.execute(upsert_statement(conn, sync_chains, ["tenant_id"], update=lambda excluded: {
             "incomplete_since": excluded["incomplete_since"], "incomplete_reason": excluded["incomplete_reason"],
             "updated_at": excluded["updated_at"]}),

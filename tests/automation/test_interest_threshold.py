@@ -79,7 +79,8 @@ def test_crossing_the_interest_threshold_pushes_the_contact_once_per_crossing(db
     ticks = Ticks(db, instance)
     assert ticks.tick() == [], "nobody is above the threshold: nothing to push"
     prospects = read_app_table(db, "acme", "prospects")
-    contact = prospects.loc[(prospects["crm_type"] == "Contact") & prospects["prospect_id"].str.startswith("p-id-")].iloc[0]
+    linked = prospects["prospect_id"].str.startswith("p-id-")
+    contact = prospects.loc[(prospects["crm_type"] == "Contact") & linked].iloc[0]
     pid, crm_id = contact["prospect_id"], contact["crm_id"]
     before = contact_pushes_to(sim, "Contact", crm_id)
 
