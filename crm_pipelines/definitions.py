@@ -1,19 +1,8 @@
 """The one Definitions object of the crm_pipelines code location."""
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions
 
-from crm_pipelines.assets import (
-    auto_save,
-    extract,
-    field_sync,
-    field_sync_outbound,
-    matching,
-    outbound,
-    outbound_delivery,
-    tenants,
-    workflows,
-)
-from crm_pipelines.assets.app import app_tables
+from crm_pipelines.assets.catalog import ALL_ASSETS
 from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
 from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job, outbound_push_job
 from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
@@ -29,9 +18,7 @@ from crm_pipelines.store.resource import DatabaseResource
 def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
-        assets=[app_tables, *load_assets_from_modules([
-            tenants, extract, matching, field_sync, field_sync_outbound, workflows, auto_save, outbound, outbound_delivery,
-        ])],
+        assets=ALL_ASSETS,
         asset_checks=[*extract_checks, *list_checks, *linked_checks],
         jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job],
         schedules=[daily_list_rebuild, outbound_push_schedule],

@@ -3,7 +3,37 @@
 import os
 import subprocess
 
+from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.core.emails import normalize_email
+from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.demo import DEMO_SETTINGS
+from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.crm_records import read_records
+from crm_pipelines.store.database import open_database
+from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.push_ledger import read_ledger
+from crm_pipelines.store.tables import metadata
 from tests.dagster_services import BIN, ROOT
+from tests.sim_tenants import register_sim_tenant, run_job
+
+
+def _matches(db, tenant: str) -> set[tuple[str, str]]:
+    matched = read_tenant_partition(db, metadata.tables["matched_prospects"], tenant)
+    return set(zip(matched["prospect_id"], matched["crm_id"], strict=True))
+
+
+def _unlimited_globex_matches(tmp_path) -> set[tuple[str, str]]:
+    """globex as the demo sets it up, with no budget limit: what its matching should find."""
+    _TOKENS.clear()
+    db = open_database(f"sqlite:///{tmp_path / 'unlimited.db'}")
+    settings = {k: v for k, v in DEMO_SETTINGS["globex"].items() if not k.startswith("api_budget.")}
+    with run_simulator(orgs=("globex",), scale="tiny", seed=1) as sim:
+        register_sim_tenant(db, sim, "globex", **settings)
+        write_app_tables(db, "globex", app_data_for_org(sim.org("globex"), seed=1))
+        assert run_job(db, "crm_sync", "globex").success
+    return _matches(db, "globex")
 
 
 def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_path):
@@ -12,6 +42,7 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     env.pop("DAGSTER_HOME", None)
     result = subprocess.run([str(BIN / "crm-pipelines"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+    (tmp_path / "demo-output.txt").write_text(result.stdout)
     out = result.stdout
     assert "globex: API budget ran out; deferred" in out
     assert "now: nothing to launch" in out  # the sensor launches nothing before the window reopens
@@ -26,3 +57,20 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     for tenant in ("acme", "globex", "initech"):
         assert f"\n{tenant} " in summary
     assert (tmp_path / "demo" / "crm_pipelines.db").exists()
+
+    # The sensor's resumption ran globex's whole chain: no second matching run, and its matches are
+    # what an unlimited budget gives; no Lead any push created duplicates a CRM Lead or Contact.
+    assert "Matching and field sync again" not in out
+    db = open_database(f"sqlite:///{tmp_path / 'demo' / 'crm_pipelines.db'}")
+    globex = _matches(db, "globex")
+    assert globex and globex == _unlimited_globex_matches(tmp_path)
+    globex_line = next(line for line in summary.splitlines() if line.startswith("globex "))
+    assert str(len(globex)) in globex_line.split()
+    for tenant in ("acme", "globex"):
+        known = {normalize_email(e) for name in ("Lead", "Contact")
+                 for e in read_records(db, BY_NAME[name], tenant)["email"].dropna()} - {None}
+        leads = read_ledger(db, tenant, state="sent")
+        created = leads.loc[(leads["sobject"] == "Lead") & leads["external_id"].str.startswith("prospect:")]
+        emails = [normalize_email((fields or {}).get("Email")) for fields in created["sent_fields"]]
+        assert created.shape[0], f"{tenant}: the push created no Lead"
+        assert not [e for e in emails if e in known], f"{tenant}: a pushed Lead duplicates a CRM Lead or Contact"

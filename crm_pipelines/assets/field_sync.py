@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import markdown_table
+from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.field_sync import (
     apply_campaign_changes,
@@ -127,7 +128,7 @@ def synced_companies(context: AssetExecutionContext, database: DatabaseResource,
     return _commit(context, database, clock, {"companies": updated}, found.changes, found.skipped_mappings)
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_campaigns"]], ins={"crm_campaigns": AssetIn()})
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["app_campaigns"]], ins={"crm_campaigns": AssetIn()})
 def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                      crm_campaigns: pd.DataFrame) -> MaterializeResult:
     """CRM Campaigns in the app (F6): new ones inserted, linked ones updated field by field where
@@ -172,7 +173,8 @@ def synced_opportunities(context: AssetExecutionContext, database: DatabaseResou
 _LABELLED = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_field_labels"], *[AssetKey(BY_NAME[n].asset) for n in _LABELLED]])
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["app_field_labels"],
+                        *[AssetKey(BY_NAME[n].asset) for n in _LABELLED]])
 def synced_field_labels(context: AssetExecutionContext, database: DatabaseResource,
                         clock: ClockResource) -> MaterializeResult:
     """The labels of mapped custom fields, as the CRM names them now (F4.9): when the tenant follows

@@ -1,12 +1,15 @@
 """The `matching` group: which app user is which CRM user (X1), which prospect is which Lead or
 Contact (X2, X5), and which company is which Account (X4), rebuilt from scratch every sync with the
-manual overrides (X3) read from `match_overrides`, so a confirmed match survives every rebuild."""
+manual overrides (X3) read from `match_overrides`, so a confirmed match survives every rebuild.
+Only on a complete extraction (`crm_extraction_complete`): on a partial one, a prospect whose Lead
+or Contact was not read yet would look unmatched."""
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.core.matching import match_accounts, match_prospects, match_users
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
@@ -18,7 +21,7 @@ _COMMON = dict(
 )
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["app_users"], APP_ASSET_KEYS["match_overrides"]])
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["app_users"], APP_ASSET_KEYS["match_overrides"]])
 def matched_users(context: AssetExecutionContext, database: DatabaseResource, crm_users: pd.DataFrame) -> pd.DataFrame:
     """Each app user matched to a CRM user, by normalized email or by a confirmed manual match
     (X1, X3): user_id, crm_user_id, matched_by (email|manual). Decides whose lists a CRM record
@@ -35,7 +38,7 @@ def matched_users(context: AssetExecutionContext, database: DatabaseResource, cr
     return found.matched
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
        ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()})
 def matched_prospects(context: AssetExecutionContext, database: DatabaseResource, crm_leads: pd.DataFrame,
                       crm_contacts: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +63,7 @@ def matched_prospects(context: AssetExecutionContext, database: DatabaseResource
     return found.matched
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["companies"], APP_ASSET_KEYS["match_overrides"]])
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["companies"], APP_ASSET_KEYS["match_overrides"]])
 def matched_accounts(context: AssetExecutionContext, database: DatabaseResource,
                      crm_accounts: pd.DataFrame) -> pd.DataFrame:
     """Each app company matched to a live CRM Account (X4): by its stored Account id (followed

@@ -13,6 +13,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.assets.sync_chain import PUSH_GATE
 from crm_pipelines.core.outbound import (
     PUSH_COLUMNS,
     campaign_items,
@@ -32,6 +33,7 @@ from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.interest_crossings import pending_crossings
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.resource import DatabaseResource
 
@@ -81,7 +83,8 @@ def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:
     return changes if tenant.settings.push.app_to_crm else changes.iloc[0:0]
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")],
+@asset(**_COMMON,
+       deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("activity_events", "app_opportunities", "companies", "app_campaigns")]],
        ins={"matched_users": AssetIn()})
 def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResource,
                          matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +99,8 @@ def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResou
     return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")],
+@asset(**_COMMON,
+       deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("cadence_touches", "cadence_memberships", "cadences")]],
        ins={"matched_users": AssetIn()})
 def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResource,
                         matched_users: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +114,7 @@ def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResour
     return _still_to_send(context, db, items, outcomes_logged=", ".join(outcomes) or "none")
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
+@asset(**_COMMON, deps=[PUSH_GATE, APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
 def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
                   matched_users: pd.DataFrame) -> pd.DataFrame:
     """P3: prospects the field sync found eligible as new CRM Leads (F7: not a contact, no CRM id,
@@ -122,27 +126,31 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
     return _still_to_send(context, db, items)
 
 
-@asset(**_COMMON, deps=[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")] + [AssetKey("synced_prospects")],
+@asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")],
+                        AssetKey("synced_prospects")],
        ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
 def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                    matched_users: pd.DataFrame) -> pd.DataFrame:
-    """P4: prospects pushed because something asked: a user's push request, the lead score reaching
-    the tenant's interest threshold, or a to-do assigned to a user (who then owns the CRM record).
+    """P4: prospects pushed because something asked: a user's push request, the lead score crossing
+    the tenant's interest threshold (once per crossing, recorded by the `push_triggers` sensor), or a
+    to-do assigned to a user (who then owns the CRM record).
     Linked prospects get every push and two-way mapped field; others become new Leads if F7 allows,
     or are listed with the reason they cannot go. Empty when app → CRM sync is off (S4)."""
     db, tenant = database.db(), _tenant(database, context)
     settings = tenant.settings
     if not settings.push.app_to_crm:
         return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
+    crossings = pending_crossings(db, tenant.id)
     items = contact_push_items(
         read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
-        mappings=settings.field_mappings, settings=settings.connector,
-        interest_threshold=settings.push.interest_threshold, converted=_converted(db, tenant.id))
-    return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold))
+        mappings=settings.field_mappings, settings=settings.connector, crossings=crossings,
+        converted=_converted(db, tenant.id))
+    return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
+                          threshold_crossings=len(crossings))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def lead_score_updates(context: AssetExecutionContext, database: DatabaseResource,
                        outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P5: the lead score of each matched Lead or Contact whose app score differs from the CRM's."""
@@ -150,7 +158,7 @@ def lead_score_updates(context: AssetExecutionContext, database: DatabaseResourc
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=True))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def field_updates(context: AssetExecutionContext, database: DatabaseResource,
                   outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P6: every other push mapped field, and every two-way one the app changed (F2–F4, three-way F3),
@@ -159,7 +167,7 @@ def field_updates(context: AssetExecutionContext, database: DatabaseResource,
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=False))
 
 
-@asset(**_COMMON, ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
 def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
                     outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and

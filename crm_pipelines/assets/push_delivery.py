@@ -25,6 +25,7 @@ from crm_pipelines.core.outbound import (
     request_records,
     resolve_task_targets,
     stage_of,
+    unpushable_crossings,
     unpushable_requests,
 )
 from crm_pipelines.crm.client import SalesforceClient
@@ -65,7 +66,8 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
     plan = due_items(items, read_ledger(db, tenant_id))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
-    answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable))
+    answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable), unpushable_crossings(plan.unpushable),
+                      now())
     stages = stage_of(plan.due)
     batch_number = 0
     try:

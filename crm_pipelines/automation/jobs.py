@@ -4,13 +4,18 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
+from crm_pipelines.assets.sync_chain import SYNC_CHAIN_GROUP
+
+# What follows the extraction in a sync: resumed with the deferred objects of a deferred sync.
+AFTER_EXTRACTION = AssetSelection.groups(SYNC_CHAIN_GROUP, "matching", "field_sync", "workflows")
 
 crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
-    selection=AssetSelection.groups("tenants", "crm_extract", "matching", "field_sync", "workflows"),
+    selection=AssetSelection.groups("tenants", "crm_extract") | AFTER_EXTRACTION,
     description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
-    "matching of users, prospects and companies, the field sync CRM → app (three-way per field, F3), "
-    "and the cadence workflows on the records that changed.",
+    "then, once the extraction is complete (nothing deferred), matching of users, prospects and companies, the "
+    "field sync CRM → app (three-way per field, F3), the cadence workflows on the records that changed, "
+    "and the sync's completion.",
     # One process per run: the objects of a tenant are read one after another with one login,
     # which is what the tenant's API budget and the org's concurrency limit want anyway; tenants
     # run in parallel as separate runs.

@@ -3,12 +3,16 @@
 `outbound_push_schedule` launches every connected tenant's push once per its own interval
 (`push.interval_minutes`, 10 minutes to 24 hours): the run key is the tenant and the interval slot,
 so a tick the daemon repeats or catches up launches nothing twice. `push_triggers` launches a
-tenant's push as soon as a user asks for one (P4a) or assigns a to-do (P4d), instead of waiting
-for the interval. Neither launches anything for a disconnected tenant, a tenant with pushes off,
-or one whose deferred push waits for its budget to reopen (the `api_limit_backoff` sensor
-resumes it).
+tenant's push as soon as a user asks for one (P4a), assigns a to-do (P4d) or a prospect's lead
+score crosses the tenant's interest threshold (P4c: once per crossing; a score that stays above
+triggers nothing more), instead of waiting for the interval. Neither launches anything for a
+disconnected tenant, a tenant with pushes off, one whose deferred push waits for its budget to
+reopen (the `api_limit_backoff` sensor resumes it), or one whose last CRM sync has not completed its
+whole chain (a deferred or first sync): they launch the tenant's push at their first look after
+the chain completed.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dagster import (
@@ -22,19 +26,49 @@ from dagster import (
     sensor,
 )
 
+from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.automation.jobs import outbound_push_job
 from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.outbound.interest import threshold_crossings
+from crm_pipelines.core.sync_chain import push_verdict
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.interest_crossings import interest_changes, record_interest_changes
 from crm_pipelines.store.push_ledger import open_triggers
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 
 
-def _pushing_tenants(database: DatabaseResource) -> list[Tenant]:
-    waiting = {d.tenant_id for d in DeferralStore(database.db()).open(job=outbound_push_job.name)}
-    return [t for t in database.tenants().list()
-            if t.status == "connected" and t.settings.push.enabled and t.id not in waiting]
+@dataclass(frozen=True)
+class _Pushing:
+    on: list[Tenant]  # connected, with pushes on
+    ready: list[Tenant]  # of those, may push now: no deferred push, sync chain complete
+    waiting_for_sync: list[str]  # of those, wait for their sync chain to complete
+
+
+def _pushing_tenants(database: DatabaseResource) -> _Pushing:
+    """Two queries besides the registry, however many tenants: the open deferrals and the sync chains."""
+    db = database.db()
+    waiting = DeferralStore(db).open()
+    pushes_deferred = {d.tenant_id for d in waiting if d.job == outbound_push_job.name}
+    syncs_deferred = deferred_extractions([d for d in waiting if d.job == CRM_SYNC_JOB])
+    chains = chain_states(db)
+    on = [t for t in database.tenants().list() if t.status == "connected" and t.settings.push.enabled]
+    ready, incomplete = [], []
+    for tenant in on:
+        if tenant.id in pushes_deferred:
+            continue
+        if push_verdict(chains.get(tenant.id), syncs_deferred.get(tenant.id, [])).ready:
+            ready.append(tenant)
+        else:
+            incomplete.append(tenant.id)
+    return _Pushing(on, ready, incomplete)
+
+
+def _skip(what: str, incomplete: list[str]) -> SkipReason:
+    waiting = f"; waiting for their sync chain to complete: {', '.join(incomplete)}" if incomplete else ""
+    return SkipReason(what + waiting)
 
 
 @schedule(
@@ -51,11 +85,12 @@ def _pushing_tenants(database: DatabaseResource) -> list[Tenant]:
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     requests = []
-    for tenant in _pushing_tenants(database):
+    pushing = _pushing_tenants(database)
+    for tenant in pushing.ready:
         slot = int(now.timestamp() // (tenant.settings.push.interval_minutes * 60))
         requests.append(RunRequest(run_key=f"push-{tenant.id}-{slot}", partition_key=tenant.id,
                                    tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push interval"}))
-    return requests or SkipReason("no connected tenant with pushes on")
+    return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)
 
 
 @sensor(
@@ -63,16 +98,29 @@ def outbound_push_schedule(context: ScheduleEvaluationContext, database: Databas
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
     description=(
-        "Launches a tenant's outbound push as soon as a user asks to push a prospect (P4a) or assigns a to-do "
-        "(P4d), without waiting for the push interval; once per new request or to-do."
+        "Launches a tenant's outbound push as soon as a user asks to push a prospect (P4a), assigns a to-do "
+        "(P4d) or a prospect's lead score crosses the tenant's interest threshold (P4c), without waiting for the "
+        "push interval; once per new request, to-do or crossing. Looks at every tenant in a constant number of "
+        "queries."
     ),
 )
 def push_triggers(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
+    db, now = database.db(), clock.now()
+    pushing = _pushing_tenants(database)
+    # P4c: the crossings of every tenant with pushes on are seen now, also those whose push has to
+    # wait, so that none is missed; each is pushed once.
+    thresholds = {t.id: float(t.settings.push.interest_threshold) for t in pushing.on
+                  if t.settings.push.interest_threshold is not None}
+    crossings = threshold_crossings(interest_changes(db, thresholds))
+    record_interest_changes(db, crossings, now)
+    waiting = open_triggers(db)
     requests = []
-    for tenant in _pushing_tenants(database):
-        waiting, latest = open_triggers(database.db(), tenant.id)
-        if not waiting or latest is None:
+    for tenant in pushing.ready:
+        if tenant.id not in waiting:
             continue
-        requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{waiting}", partition_key=tenant.id,
-                                   tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push request or to-do"}))
-    return requests or SkipReason(f"no push request or to-do waiting (checked {clock.now():%H:%M} UTC)")
+        count, latest = waiting[tenant.id]
+        requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{count}", partition_key=tenant.id,
+                                   tags={TENANT_TAG: tenant.id,
+                                         "crm_pipelines/reason": "push request, to-do or interest threshold"}))
+    return requests or _skip(f"no push request, to-do or threshold crossing waiting (checked {now:%H:%M} UTC)",
+                             pushing.waiting_for_sync)

@@ -2,13 +2,20 @@
 
 from dagster import AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from crm_pipelines.automation.jobs import JOBS_BY_NAME
+from crm_pipelines.assets.catalog import ALL_ASSETS
+from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
+from crm_pipelines.automation.jobs import AFTER_EXTRACTION, JOBS_BY_NAME
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.core.sync_chain import push_verdict
 from crm_pipelines.partitions import TENANT_TAG
-from crm_pipelines.store.deferrals import DeferralStore
+from crm_pipelines.store.deferrals import Deferral, DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 
+# Everything after the extraction in a sync (the gate, matching, field sync, workflows, the completion).
+RESUMED_CHAIN = sorted(AFTER_EXTRACTION.resolve(ALL_ASSETS))
 
 
 @sensor(
@@ -18,30 +25,49 @@ from crm_pipelines.store.resource import DatabaseResource
     description=(
         "Relaunches work a run deferred because the tenant's API budget ran out, the CRM answered "
         "REQUEST_LIMIT_EXCEEDED or asked to retry much later: once its resume-at has passed, never "
-        "before, exactly once per deferral (the run key is the deferral's id)."
+        "before, exactly once per deferral (the run key is the deferral's id). A deferred sync resumes "
+        "as a whole chain: the deferred objects, then matching, field sync and workflows; a deferred "
+        "push waits until the tenant's sync chain has completed."
     ),
 )
 def api_limit_backoff(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
     now = clock.now()
-    store = DeferralStore(database.db())
-    registry = database.tenants()
-    connected = set(registry.ids(status="connected"))
-    due = [d for d in store.due(now) if d.tenant_id in connected and d.job in JOBS_BY_NAME]
+    db = database.db()
+    connected = set(database.tenants().ids(status="connected"))
+    waiting = DeferralStore(db).open()
+    syncs_deferred = deferred_extractions([d for d in waiting if d.job == CRM_SYNC_JOB])
+    chains = chain_states(db)
+    due, held = [], []
+    for d in waiting:
+        if d.resume_at > now or d.tenant_id not in connected or d.job not in JOBS_BY_NAME:
+            continue
+        if d.job == OUTBOUND_PUSH_JOB and not push_verdict(chains.get(d.tenant_id),
+                                                           syncs_deferred.get(d.tenant_id, [])).ready:
+            held.append(d.tenant_id)  # pushing now would plan from an incomplete sync
+            continue
+        due.append(d)
     if not due:
-        waiting = store.open()
+        if held:
+            return SkipReason(f"deferred push(es) of {', '.join(sorted(set(held)))} wait for the tenant's sync chain "
+                              "to complete")
         if waiting:
             soonest = min(d.resume_at for d in waiting)
             return SkipReason(f"{len(waiting)} deferral(s) waiting; the next resumes at {soonest.isoformat()}")
         return SkipReason("no deferred work")
-    return [
-        RunRequest(
-            run_key=f"deferral-{d.id}",
-            job_name=d.job,
-            partition_key=d.tenant_id,
-            tags={TENANT_TAG: d.tenant_id, "crm_pipelines/deferral": str(d.id)},
-            # Only what was deferred: re-reading objects that finished would spend the reopened
-            # budget on them first and could starve the rest window after window.
-            asset_selection=[AssetKey(BY_NAME[o].asset) for o in d.objects if o in BY_NAME] or None,
-        )
-        for d in due
-    ]
+    return [_resume(d) for d in due]
+
+
+def _resume(deferral: Deferral) -> RunRequest:
+    selection = None
+    if deferral.job == CRM_SYNC_JOB:
+        # Only the deferred objects, not the ones that finished: re-reading those would spend the
+        # reopened budget on them first and could starve the rest window after window. Then the
+        # whole chain after the extraction, which the deferred run skipped.
+        selection = [AssetKey(BY_NAME[o].asset) for o in deferral.objects if o in BY_NAME] + RESUMED_CHAIN
+    return RunRequest(
+        run_key=f"deferral-{deferral.id}",
+        job_name=deferral.job,
+        partition_key=deferral.tenant_id,
+        tags={TENANT_TAG: deferral.tenant_id, "crm_pipelines/deferral": str(deferral.id)},
+        asset_selection=selection,
+    )

@@ -3,11 +3,12 @@
 `tenant_registry` keeps one dynamic partition per registered tenant and, when a tenant connects or
 reconnects, launches its catch-up sync (which resumes from the committed cursors). `crm_sync_due`
 launches each connected tenant's sync once its own frequency (S2) has passed since its last
-successful sync. Neither ever launches anything for a disconnected tenant.
+completed sync chain (recorded by `crm_sync_completed`). Neither ever launches anything for a
+disconnected tenant.
 """
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from dagster import (
     DagsterRunStatus,
@@ -25,7 +26,9 @@ from crm_pipelines.clock import ClockResource
 from crm_pipelines.partitions import TENANT_TAG, tenant_partitions
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_chains import chain_states
 
+PARTITION_TAG = "dagster/partition"
 _ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 
 
@@ -79,22 +82,29 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Launches each connected tenant's CRM sync once its sync frequency (S2, 5–240 minutes) has "
-        "passed since its last successful sync; never while one is queued or running, never for a "
+        "passed since its last completed sync (the whole chain: extraction to workflows); never while one "
+        "is queued or running, never for a "
         "disconnected tenant, and not while its deferred work waits for the budget to reopen."
     ),
 )
 def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
     now = clock.now()
+    db = database.db()
     partitions = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
-    deferred = {d.tenant_id for d in DeferralStore(database.db()).open(job=crm_sync_job.name)}
+    deferred = {d.tenant_id for d in DeferralStore(db).open(job=crm_sync_job.name)}
+    # One query each, whatever the number of tenants: the runs under way and the last completed chains.
+    running = {run.tags.get(PARTITION_TAG) for run in context.instance.get_runs(
+        filters=RunsFilter(job_name=crm_sync_job.name, statuses=_ACTIVE))}
+    chains = chain_states(db)
     requests = []
     for tenant in database.tenants().list():
-        if tenant.status != "connected" or tenant.id not in partitions or tenant.id in deferred:
-            continue
-        if _runs(context, tenant.id, _ACTIVE):
+        if tenant.status != "connected" or tenant.id not in partitions or tenant.id in deferred or tenant.id in running:
             continue
         frequency = timedelta(minutes=tenant.settings.sync.frequency_minutes)
-        last = _last_success(context, tenant.id)
+        # A sync is done when its whole chain completed, not when a run of the job succeeded: a
+        # deferred sync's run succeeds with matching and what follows skipped.
+        chain = chains.get(tenant.id)
+        last = chain.completed_at if chain is not None else None
         if last is not None and now - last < frequency:
             continue
         slot = int(now.timestamp() // frequency.total_seconds())
@@ -106,19 +116,3 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
             )
         )
     return requests or SkipReason("no connected tenant is due")
-
-
-def _runs(context: SensorEvaluationContext, tenant: str, statuses: list[DagsterRunStatus]):
-    return context.instance.get_runs(
-        filters=RunsFilter(job_name=crm_sync_job.name, tags={"dagster/partition": tenant}, statuses=statuses), limit=1
-    )
-
-
-def _last_success(context: SensorEvaluationContext, tenant: str) -> datetime | None:
-    records = context.instance.get_run_records(
-        filters=RunsFilter(job_name=crm_sync_job.name, tags={"dagster/partition": tenant}, statuses=[DagsterRunStatus.SUCCESS]),
-        limit=1,
-    )
-    if not records or records[0].end_time is None:
-        return None
-    return datetime.fromtimestamp(records[0].end_time, tz=UTC)

@@ -20,7 +20,15 @@ from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import store_base
-from crm_pipelines.store.tables import app_campaigns, crm_push_results, prospects, push_requests, todos
+from crm_pipelines.store.interest_crossings import answer_crossings
+from crm_pipelines.store.tables import (
+    app_campaigns,
+    crm_push_results,
+    interest_crossings,
+    prospects,
+    push_requests,
+    todos,
+)
 from crm_pipelines.store.types import UtcDateTime
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -81,26 +89,31 @@ def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_i
         upsert_frame(conn, crm_push_results, outcome.ledger.assign(tenant_id=tenant_id, run_id=run_id), list(_KEYS),
                      context=f"tenant '{tenant_id}', push ledger")
         _write_back_ids(conn, tenant_id, outcome.prospect_ids, outcome.campaign_ids)
-        answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max())
+        answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max(),
+                        outcome.crossings)
         insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
         store_base(conn, tenant_id, outcome.base, outcome.ledger["last_attempt_at"].max())
 
 
 def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str], todo_ids: Sequence[str],
-                    at: datetime | None) -> None:
-    """Push requests get their status (sent, failed, skipped); pushed to-dos their pushed_at."""
+                    at: datetime | None, crossings: Sequence[str] = ()) -> None:
+    """Push requests get their status (sent, failed, skipped); pushed to-dos and threshold crossings
+    their pushed_at."""
     for request_id, status in requests.items():
         conn.execute(update(push_requests).where(
             push_requests.c.tenant_id == tenant_id, push_requests.c.request_id == request_id).values(status=status))
     if todo_ids and at is not None:
         conn.execute(update(todos).where(todos.c.tenant_id == tenant_id, todos.c.todo_id.in_(list(todo_ids)))
                      .values(pushed_at=at))
+    if at is not None:
+        answer_crossings(conn, tenant_id, list(crossings), at)
 
 
-def answer_unpushable(db: Database, tenant_id: str, requests: Mapping[str, str]) -> None:
-    if requests:
+def answer_unpushable(db: Database, tenant_id: str, requests: Mapping[str, str], crossings: Sequence[str] = (),
+                      at: datetime | None = None) -> None:
+    if requests or crossings:
         with db.transaction() as conn:
-            answer_triggers(conn, tenant_id, requests, (), None)
+            answer_triggers(conn, tenant_id, requests, (), at, crossings)
 
 
 def add_push_request(db: Database, tenant_id: str, request_id: str, prospect_id: str, requested_by: str | None,
@@ -111,16 +124,27 @@ def add_push_request(db: Database, tenant_id: str, request_id: str, prospect_id:
                                                    requested_by=requested_by, requested_at=at, status="pending"))
 
 
-def open_triggers(db: Database, tenant_id: str) -> tuple[int, datetime | None]:
-    """Push requests pending and to-dos not pushed yet (P4a, P4d): how many, and the latest's time."""
+def open_triggers(db: Database) -> dict[str, tuple[int, datetime]]:
+    """Push requests pending, to-dos not pushed yet and threshold crossings not pushed yet (P4a, P4d,
+    P4c), for every tenant that has any: how many, and the latest's time. Three queries, however
+    many tenants."""
+    sources = (
+        (push_requests.c.requested_at, push_requests.c.status == "pending"),
+        (todos.c.created_at, and_(todos.c.pushed_at.is_(None), todos.c.assignee_user_id.is_not(None))),
+        (interest_crossings.c.crossed_at, and_(interest_crossings.c.crossed_at.is_not(None),
+                                              interest_crossings.c.pushed_at.is_(None))),
+    )
+    found: dict[str, tuple[int, datetime]] = {}
     with db.engine.connect() as conn:
-        # type_coerce: an aggregate loses the column's type, and with it UtcDateTime's parsing.
-        requests = conn.execute(select(func.count(), type_coerce(func.max(push_requests.c.requested_at), UtcDateTime()))
-                                .where(push_requests.c.tenant_id == tenant_id, push_requests.c.status == "pending")).one()
-        assigned = conn.execute(select(func.count(), type_coerce(func.max(todos.c.created_at), UtcDateTime())).where(
-            todos.c.tenant_id == tenant_id, todos.c.pushed_at.is_(None), todos.c.assignee_user_id.is_not(None))).one()
-    latest = [t for t in (requests[1], assigned[1]) if t is not None]
-    return int(requests[0]) + int(assigned[0]), max(latest) if latest else None
+        for at, waiting in sources:
+            tenant = at.table.c.tenant_id
+            # type_coerce: an aggregate loses the column's type, and with it UtcDateTime's parsing.
+            for tenant_id, n, latest in conn.execute(
+                    select(tenant, func.count(), type_coerce(func.max(at), UtcDateTime())).where(waiting)
+                    .group_by(tenant)).all():
+                count, before = found.get(tenant_id, (0, latest))
+                found[tenant_id] = (count + int(n), max(before, latest) if latest is not None else before)
+    return {tenant_id: (n, latest) for tenant_id, (n, latest) in found.items() if latest is not None}
 
 
 def retry_failed(db: Database, tenant_id: str, external_ids: Sequence[str] | None = None) -> int:

@@ -618,3 +618,30 @@ workflow_cursors = Table(
     Column("evaluated_through", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+
+# -- the sync chain and the interest threshold (S1, O4, P4c) ---------------------------------------
+# Each tenant's last completed sync chain, and when and why a later sync stopped short of it.
+sync_chains = Table(
+    "sync_chains",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    Column("completed_run_id", String(64), nullable=True),
+    Column("incomplete_since", UtcDateTime(), nullable=True),
+    Column("incomplete_reason", Text(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Whether each prospect's lead score was at or above the tenant's interest threshold when last seen,
+# its latest crossing, and when the push that crossing triggered went out (NA while it waits).
+interest_crossings = Table(
+    "interest_crossings",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("prospect_id", String(_APP_ID), primary_key=True),
+    Column("above", Boolean(), nullable=False),
+    Column("crossed_at", UtcDateTime(), nullable=True),
+    Column("pushed_at", UtcDateTime(), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

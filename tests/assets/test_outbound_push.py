@@ -320,7 +320,8 @@ def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_h
     result = push(sqlite_db, "acme", instance)
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {("crm_push_results", "no_rows_of_another_tenant"): True,
-                      ("crm_push_results", "nothing_left_pending"): True}
+                      ("crm_push_results", "nothing_left_pending"): True,
+                      ("crm_sync_ready_for_push", "sync_complete"): True}
     with sqlite_db.transaction() as conn:
         conn.execute(text(
             "INSERT INTO crm_push_results (tenant_id, sobject, external_id, kind, app_object, app_id, crm_id, state, attempts) "

@@ -13,6 +13,7 @@ from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.app_data import write_app_table
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.sync_chains import mark_chain_incomplete, record_chain_completed
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url
 
@@ -35,6 +36,8 @@ def _registry(db) -> TenantRegistry:
     registry.add(_tenant("hooli", **{"push.enabled": "false"}))
     registry.add(_tenant("umbrella"))
     DeferralStore(db).record("umbrella", "outbound_push", ["crm_push_results"], "budget", TEN + timedelta(hours=20), TEN)
+    for tenant in ("acme", "globex", "initech", "hooli", "umbrella"):
+        record_chain_completed(db, tenant, TEN - timedelta(hours=1), "sync-run")  # each has synced before
     return registry
 
 
@@ -59,6 +62,27 @@ def test_a_resolved_deferral_lets_the_schedule_push_the_tenant_again(sqlite_db):
     _registry(sqlite_db)
     DeferralStore(sqlite_db).complete("umbrella", "outbound_push", "crm_push_results", TEN)
     assert "umbrella" in _tick(sqlite_db, TEN)
+
+
+def test_a_tenant_whose_sync_chain_is_incomplete_is_pushed_once_it_completed(sqlite_db):
+    _registry(sqlite_db)
+    registry = TenantRegistry(sqlite_db)
+    registry.add(_tenant("hooli2"))  # never synced
+    mark_chain_incomplete(sqlite_db, "globex", "extraction incomplete: Contact deferred", TEN)
+    # acme's last sync deferred its Leads: the extraction gate marked its chain incomplete.
+    DeferralStore(sqlite_db).record("acme", "crm_sync", ["Lead"], "budget", TEN + timedelta(hours=20), TEN)
+    mark_chain_incomplete(sqlite_db, "acme", "extraction incomplete: Lead deferred", TEN)
+    context = build_schedule_context(scheduled_execution_time=TEN,
+                                     resources={"database": DatabaseResource(database_url=db_url(sqlite_db))})
+    skipped = outbound_push_schedule(context)
+    assert isinstance(skipped, SkipReason), "nobody's sync chain is complete"
+    assert "acme, globex, hooli2" in skipped.skip_message
+
+    DeferralStore(sqlite_db).complete("acme", "crm_sync", "Lead", TEN)
+    assert _tick(sqlite_db, TEN) == {}, "acme's extraction completed, but not its chain yet"
+    for tenant in ("acme", "globex", "hooli2"):
+        record_chain_completed(sqlite_db, tenant, TEN + timedelta(minutes=3), "resumed-run")
+    assert set(_tick(sqlite_db, TEN + timedelta(minutes=5))) == {"acme", "globex", "hooli2"}
 
 
 def _sense(db, instance) -> dict[str, str]:

@@ -21,6 +21,7 @@ from crm_pipelines.core.outbound.delivery import (
     request_records,
     resolve_task_targets,
     stage_of,
+    unpushable_crossings,
     unpushable_requests,
 )
 from crm_pipelines.core.outbound.items import (
@@ -38,6 +39,6 @@ __all__ = [
     "EXTERNAL_ID_FIELD", "LEDGER_COLUMNS", "MAX_BATCH", "PUSH_COLUMNS", "PUSH_REASONS", "STAGES", "STATES",
     "WAITING_FOR_CRM_ID", "BatchOutcome", "DuePlan", "batch_outcome", "batches", "campaign_items", "concat_items",
     "contact_push_items", "converted_leads", "due_items", "empty_items", "event_tasks", "field_update_items",
-    "items_frame", "live_targets", "merge_items", "new_lead_items", "request_records", "resolve_task_targets", "stage_of", "touch_tasks",
-    "unpushable_requests", "what_ids", "without_converted_leads",
+    "items_frame", "live_targets", "merge_items", "new_lead_items", "request_records", "resolve_task_targets",
+    "stage_of", "touch_tasks", "unpushable_crossings", "unpushable_requests", "what_ids", "without_converted_leads",
 ]

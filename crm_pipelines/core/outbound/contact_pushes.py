@@ -4,15 +4,16 @@ Three triggers push a prospect between the scheduled pushes (the fourth, P4b, is
 interval itself, which sends everything due):
 
 - a) a user's push request (push_requests, status pending);
-- c) the lead score at or above the tenant's interest threshold;
+- c) the lead score crossing the tenant's interest threshold (interest_crossings, pending until pushed):
+  once per crossing, however long the score stays above; dropping below and crossing again is a
+  new crossing;
 - d) a to-do assigned to a user and not pushed yet: the prospect goes out with that user's matched
   CRM user as its owner (the latest to-do of a prospect decides).
 
 A triggered prospect with a CRM Lead or Contact has every push and two-way mapped field of that
 record written (empty app values only when F4.5 allows it); one without is created as a Lead when
-F7 allows it, and otherwise skipped with the reason. Requests and to-dos are forced: their fields
-are sent even when the ledger says the CRM already has them. The threshold is not: a prospect
-above it goes out once, and again only when its values change.
+F7 allows it, and otherwise skipped with the reason. Every trigger is forced: its fields are sent
+even when the ledger says the CRM already has them.
 """
 
 from __future__ import annotations
@@ -45,16 +46,17 @@ def contact_push_items(
     crm_user_of: pd.Series,
     mappings: Sequence[FieldMapping],
     settings: ConnectorSettings,
-    interest_threshold: int | None,
+    crossings: pd.DataFrame,
     converted: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Push items for every triggered prospect: updates by CRM id, Lead upserts, or `skip` rows
     whose note says why (see the module doc); of duplicate prospects on one record, only its
-    writer updates it. `converted` (conversions.converted_leads): a prospect whose stored id is a
-    converted Lead is pushed to its Contact, with the Contact's mappings (X5)."""
+    writer updates it. `crossings`: prospect_id, crossed_at of the threshold crossings not pushed
+    yet. `converted` (conversions.converted_leads): a prospect whose stored id is a converted Lead
+    is pushed to its Contact, with the Contact's mappings (X5)."""
     require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted", "updated_at"),
             "prospects")
-    triggers = _triggers(prospects, push_requests, todos, interest_threshold, crm_user_of)
+    triggers = _triggers(push_requests, todos, crossings, crm_user_of)
     if triggers.empty:
         return empty_items()
     people = prospects.reset_index(drop=True)
@@ -93,7 +95,7 @@ def contact_push_items(
     return one_writer_per_record(concat_items(parts), prospects)
 
 
-def _triggers(prospects: pd.DataFrame, requests: pd.DataFrame, todos: pd.DataFrame, threshold: int | None,
+def _triggers(requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFrame,
               crm_user_of: pd.Series) -> pd.DataFrame:
     """One row per triggered prospect: prospect_id, triggers (text), forced, owner (CRM user id or NA)."""
     found = []
@@ -110,11 +112,11 @@ def _triggers(prospects: pd.DataFrame, requests: pd.DataFrame, todos: pd.DataFra
                                    "trigger": "todo:" + open_todos["todo_id"].astype("string"), "forced": True,
                                    "owner": open_todos["assignee_user_id"].astype("string").map(crm_user_of),
                                    "at": pd.to_datetime(open_todos["created_at"], utc=True)}))
-    if threshold is not None:
-        score = pd.to_numeric(prospects["lead_score"], errors="coerce")
-        hot = prospects.loc[(score >= threshold).fillna(False) & ~flag(prospects, "is_deleted")]
-        found.append(pd.DataFrame({"prospect_id": hot["prospect_id"].astype("string"), "trigger": "threshold",
-                                   "forced": False, "owner": pd.NA, "at": pd.NaT}))
+    if len(crossings):
+        found.append(pd.DataFrame({"prospect_id": crossings["prospect_id"].astype("string"),
+                                   "trigger": "threshold:" + crossings["prospect_id"].astype("string"),
+                                   "forced": True, "owner": pd.NA,
+                                   "at": pd.to_datetime(crossings["crossed_at"], utc=True)}))
     found = [f for f in found if len(f)]
     if not found:
         return pd.DataFrame(columns=["prospect_id", "triggers", "forced", "owner"])

@@ -97,7 +97,8 @@ class BatchOutcome:
     """ledger: LEDGER_COLUMNS rows for the batch's records; prospect_ids / campaign_ids: app id →
     new CRM id to write back; requests: push request id → its status; todos: to-do ids pushed;
     log: connector-log rows (LOG_COLUMNS) of what the CRM accepted; base: the three-way base rows
-    (field_sync.base.BASE_COLUMNS) the accepted values of prospects and campaigns become (F3)."""
+    (field_sync.base.BASE_COLUMNS) the accepted values of prospects and campaigns become (F3);
+    crossings: prospects whose interest-threshold crossing was answered (P4c)."""
 
     ledger: pd.DataFrame
     prospect_ids: dict[str, str]
@@ -109,6 +110,7 @@ class BatchOutcome:
     failed: int
     retry_later: int
     base: pd.DataFrame = field(default_factory=empty_base)
+    crossings: list[str] = field(default_factory=list)
 
 
 def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd.Timestamp) -> BatchOutcome:
@@ -120,6 +122,7 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
     campaign_ids: dict[str, str] = {}
     requests: dict[str, str] = {}
     todos: list[str] = []
+    crossings: list[str] = []
     sent = failed = retry = 0
     for item, result in zip(batch.to_dict("records"), results, strict=True):
         errors = result.get("errors") or []
@@ -157,11 +160,14 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
                 elif kind == "todo":
                     # Answered either way: a to-do refused for good must not push again every run.
                     todos.append(trigger_id)
+                elif kind == "threshold":
+                    crossings.append(trigger_id)  # answered either way, as a to-do is
     return BatchOutcome(
         ledger=pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS)),
         prospect_ids=prospect_ids, campaign_ids=campaign_ids, requests=requests, todos=todos,
         log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=sent, failed=failed, retry_later=retry,
         base=pd.DataFrame(base, columns=list(BASE_COLUMNS)).astype("string") if base else empty_base(),
+        crossings=crossings,
     )
 
 
@@ -174,6 +180,12 @@ def unpushable_requests(unpushable: pd.DataFrame) -> dict[str, str]:
             if kind == "request":
                 out[trigger_id] = "skipped"
     return out
+
+
+def unpushable_crossings(unpushable: pd.DataFrame) -> list[str]:
+    """Prospects whose threshold crossing is answered without a send: they cannot be pushed."""
+    return [trigger_id for item in unpushable.to_dict("records") for kind, _, trigger_id in
+            (t.partition(":") for t in _triggers(item)) if kind == "threshold"]
 
 
 def _triggers(item: dict[str, Any]) -> list[str]:

@@ -38,12 +38,17 @@ def _todos(*rows: tuple[str, str, object]) -> pd.DataFrame:
 
 
 NO_MATCHES = pd.DataFrame({"prospect_id": pd.Series(dtype="string")})
+NO_CROSSINGS = pd.DataFrame({"prospect_id": pd.Series(dtype="string"), "crossed_at": pd.Series(dtype="datetime64[ns, UTC]")})
 
 
-def _push(requests=None, todos=None, threshold=None, mappings=MAPPINGS, settings=None) -> pd.DataFrame:
+def _crossings(*prospect_ids: str) -> pd.DataFrame:
+    return pd.DataFrame({"prospect_id": list(prospect_ids), "crossed_at": AT})
+
+
+def _push(requests=None, todos=None, crossings=NO_CROSSINGS, mappings=MAPPINGS, settings=None) -> pd.DataFrame:
     return contact_push_items(
         _prospects(), _requests() if requests is None else requests, _todos() if todos is None else todos, NO_MATCHES,
-        crm_user_of=CRM_USERS, mappings=mappings, settings=settings or ConnectorSettings(), interest_threshold=threshold,
+        crm_user_of=CRM_USERS, mappings=mappings, settings=settings or ConnectorSettings(), crossings=crossings,
     ).set_index("app_id")
 
 
@@ -59,11 +64,11 @@ def test_p4_an_empty_app_value_is_left_out_unless_f4_5_allows_it():
     requests = _requests("p-linked")
     prospects_without_title = {"title": None}
     items = contact_push_items(_prospects().assign(**prospects_without_title), requests, _todos(), NO_MATCHES,
-                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=ConnectorSettings(), interest_threshold=None)
+                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=ConnectorSettings(), crossings=NO_CROSSINGS)
     assert items.iloc[0]["fields"] == {"Lead_Score__c": 90}
     allowed = ConnectorSettings(overwrite_crm_with_empty_app_values=True)
     items = contact_push_items(_prospects().assign(**prospects_without_title), requests, _todos(), NO_MATCHES,
-                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=allowed, interest_threshold=None)
+                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=allowed, crossings=NO_CROSSINGS)
     assert items.iloc[0]["fields"] == {"Title": None, "Lead_Score__c": 90}
 
 
@@ -88,10 +93,11 @@ def test_p4_a_prospect_f7_does_not_allow_is_skipped_with_the_reason():
     assert item["triggers"] == "request:pr-0"
 
 
-def test_p4c_the_threshold_pushes_prospects_at_or_above_it_unforced():
-    items = _push(threshold=90)
+def test_p4c_a_threshold_crossing_pushes_its_prospect_forced_and_a_score_above_alone_does_not():
+    assert _push().empty, "p-linked and p-incomplete score above 90 but crossed nothing: no push"
+    items = _push(crossings=_crossings("p-linked", "p-incomplete"))
     assert sorted(items.index) == ["p-incomplete", "p-linked"]
-    assert items.loc["p-linked", "triggers"] == "threshold" and not items.loc["p-linked", "forced"]
+    assert items.loc["p-linked", "triggers"] == "threshold:p-linked" and items.loc["p-linked", "forced"]
     assert items.loc["p-incomplete", "operation"] == "skip"
 
 
