@@ -43,10 +43,16 @@ class DeletionSync:
 
 
 def sync_deletions(client: SalesforceClient, db: Database, obj: CrmObject, tenant_id: str, *, lookback: timedelta,
-                   now: Callable[[], datetime], into: DeletionSync) -> None:
+                   now: Callable[[], datetime], into: DeletionSync, full_read_from: datetime | None = None) -> None:
     """Flag what `obj` lost in the CRM since the last look. Raises NotNow like any CRM call; what
-    was flagged before it stays flagged, and the coverage only moves once a window is done."""
+    was flagged before it stays flagged, and the coverage only moves once a window is done.
+    `full_read_from`: this run read everything (queryAll) from that CRM time on, so deletions are
+    known up to then without asking."""
     if not obj.soft_deletes:
+        return
+    if full_read_from is not None:
+        flag_deleted(db, obj, tenant_id, missing_from_crm([], [], full_read_from), extracted_at=now(),
+                     covered_until=full_read_from - lookback)
         return
     state = read_cursor(db, tenant_id, obj.name)
     crm_now = client.crm_time or now()

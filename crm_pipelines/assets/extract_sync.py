@@ -28,6 +28,7 @@ from crm_pipelines.core.extraction import (
 from crm_pipelines.crm import soql
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
+from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
 from crm_pipelines.crm.prefetch import read_ahead
@@ -54,6 +55,8 @@ class ObjectSync:
     query_calls: int = 0
     cursor_before: Cursor | None = None
     cursor_after: Cursor | None = None
+    # The CRM's time when this run's read began (its first page), in the CRM's clock.
+    read_started_at: datetime | None = None
     missing_mapped_fields: list[str] = field(default_factory=list)
     label_changes: list[tuple[str, str, str]] = field(default_factory=list)
     preview: pd.DataFrame | None = None
@@ -75,6 +78,7 @@ def sync_object(
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
     result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
     try:
+        read_org_usage_at_start(client, db, tenant.id, run_id, now)
         extra = _extra_fields(client, db, obj, tenant, result, now)
         where = None
         if state.cursor is not None:
@@ -85,6 +89,8 @@ def sync_object(
         try:
             for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
                 result.query_calls += 1
+                if result.read_started_at is None:
+                    result.read_started_at = client.crm_time
                 converted = convert_page(page.records, obj, extra)
                 cursor = later(result.cursor_after, converted.cursor)
                 writer.submit(partial(
@@ -103,8 +109,10 @@ def sync_object(
             result.rows_written = sum(writer.close())
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
+        # A full read done in one run saw every deletion up to its start: no delete log to read.
+        full_read_from = result.read_started_at if state.cursor is None else None
         sync_deletions(client, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
-                       now=now, into=result.deletions)
+                       now=now, into=result.deletions, full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
     return result

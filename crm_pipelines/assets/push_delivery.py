@@ -1,8 +1,9 @@
 """Delivering one tenant's due push items to its CRM: the loop behind `crm_push_results` (P8).
 
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
-one composite call, commit the CRM's answer with the write-backs and log rows. When the budget or
-the CRM says "not now", what was sent is committed and the `NotNow` is returned for the caller to
+one composite call, commit the CRM's answer with the write-backs and log rows. The run's first call
+reads the org's usage (org_usage), and the client sends nothing that would take the org below the
+reserve kept for its other integrations. When the budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is returned for the caller to
 defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
 with the error, and the records not sent stay due.
 """
@@ -26,6 +27,7 @@ from crm_pipelines.core.outbound import (
     stage_of,
     unpushable_requests,
 )
+from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.collections import send_collection
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
@@ -67,6 +69,8 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
     stages = stage_of(plan.due)
     batch_number = 0
     try:
+        if len(plan.due):
+            read_org_usage_at_start(client, db, tenant_id, run_id, now)
         for stage in STAGES:
             part = plan.due.loc[stages == stage].reset_index(drop=True)
             if stage == "tasks":
@@ -96,5 +100,6 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
         run.deferred = not_now
     except (CrmApiError, CrmTransientError) as error:
         run.stopped = error
+    keep_org_usage(client, db, tenant_id, run_id, now)
     run.calls = client.calls_sent
     return run

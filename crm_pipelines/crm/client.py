@@ -242,7 +242,8 @@ class SalesforceClient:
     def _hold_back_for_the_org(self, what: str) -> None:
         """Refuse (NotNow) a call that would take the org below the reserve kept for its others."""
         usage = self.last_usage
-        if self.org_reserve_percent is None or usage is None or usage.max <= 0:
+        # No reserve: calls go on until the org itself answers REQUEST_LIMIT_EXCEEDED.
+        if not self.org_reserve_percent or usage is None or usage.max <= 0:
             return
         if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
             raise OrgNearLimit(

@@ -44,7 +44,8 @@ class CrmClientResource(ConfigurableResource):
         on_usage: Callable[[OrgUsage], None] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> SalesforceClient:
-        """A client for `tenant`; refuses a disconnected tenant (T3) and missing credentials."""
+        """A client for `tenant`, watching the org's reserve for its other integrations (S1); refuses
+        a disconnected tenant (T3) and missing credentials."""
         if tenant.status != "connected":
             raise TenantDisconnected(
                 tenant.id, f"is disconnected since {tenant.disconnected_at}; its CRM is not read or written (T3). "
@@ -62,4 +63,5 @@ class CrmClientResource(ConfigurableResource):
             clock=clock,
             policy=self.policy(),
             on_usage=on_usage,
+            org_reserve_percent=tenant.settings.api_budget.org_reserve_percent,
         )
