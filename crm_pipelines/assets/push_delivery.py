@@ -30,8 +30,10 @@ from crm_pipelines.core.outbound import (
 from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.collections import send_collection
+from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.crm_lookup import deleted_crm_ids
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
@@ -54,6 +56,7 @@ class PushRun:
     already_sent: int = 0
     failed_unchanged: int = 0
     cannot_send: int = 0
+    deleted_in_crm: int = 0
     calls: int = 0
     sent_by_kind: Counter = field(default_factory=Counter)
     deferred: NotNow | None = None
@@ -77,6 +80,10 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
                 # After the new Leads: their ids are on the prospects now, so their Tasks go too.
                 part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"))
                 run.waiting_for_crm_id = len(waiting)
+            # Never aimed at a record deleted in the CRM (E3), even through a link not yet cleared.
+            gone = aimed_at_deleted(part, deleted_crm_ids(db, tenant_id, target_ids(part)))
+            run.deleted_in_crm += int(gone.sum())
+            part = part.loc[~gone].reset_index(drop=True)
             for batch in batches(part):
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:

@@ -1,8 +1,9 @@
-"""Whether the warehouse holds a CRM record, for refusing a manual match to an id nobody has seen."""
+"""Whether the warehouse holds a CRM record (for refusing a manual match to an id nobody has seen),
+and which records it holds as deleted in the CRM (for never pushing to them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 
@@ -19,3 +20,24 @@ def crm_record_type(db: Database, tenant_id: str, sobjects: Sequence[str], crm_i
             if conn.execute(select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id == crm_id)).first():
                 return sobject
     return None
+
+
+# The objects the app's pushes update or hang Tasks on.
+_PUSH_TARGETS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+
+
+def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` the warehouse holds as deleted in the tenant's CRM (E3)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    if not wanted:
+        return found
+    with db.engine.connect() as conn:
+        for sobject in _PUSH_TARGETS:
+            table = crm_tables[sobject]
+            for start in range(0, len(wanted), 500):
+                found.update(conn.execute(select(table.c.id).where(
+                    table.c.tenant_id == tenant_id, table.c.is_deleted.is_(True),
+                    table.c.id.in_(wanted[start:start + 500]),
+                )).scalars())
+    return found

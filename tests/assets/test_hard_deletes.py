@@ -178,3 +178,28 @@ def test_a_hard_deleted_contact_stays_on_lists_flagged_deleted_and_is_never_push
         row = conn.execute(select(crm_tables["Contact"].c.is_deleted, crm_tables["Contact"].c.deleted_at)
                            .where(crm_tables["Contact"].c.id == contact)).one()
     assert row.is_deleted and row.deleted_at is not None
+
+
+def test_nothing_is_pushed_to_a_record_the_warehouse_holds_as_deleted_even_through_a_stale_link(db, sim):
+    """The app may still link a prospect to a CRM record deleted since (its link is cleared by the
+    next field sync only): the delivery itself refuses to aim at a record flagged deleted."""
+    org = sim.org("acme")
+    register_sim_tenant(db, sim, "acme", **{"push.activity_touch_outcomes": "email_replied,call_connected"})
+    write_app_tables(db, "acme", app_data_for_org(org, seed=SEED))
+    instance = DagsterInstance.ephemeral()
+    assert run_job(db, "crm_sync", "acme", instance).success
+    prospects = read_app_table(db, "acme", "prospects")
+    event, contact = _activity_for_a_contact(db)
+    org.advance_clock(3600)
+    org.hard_delete("Contact", contact)
+    org.advance_clock(120)
+    assert run_job(db, "crm_sync", "acme", instance, tags={}).success
+    write_app_table(db, "acme", "prospects", prospects)  # the link as it was before the sync cleared it
+
+    pushed = run_job(db, "outbound_push", "acme", instance)
+    assert pushed.success
+    ledger = read_ledger(db, "acme")
+    touched = ledger.loc[(ledger["crm_id"] == contact) | ledger["attempted_fields"].astype(str).str.contains(contact)]
+    assert touched.empty, touched
+    md = metadata_by_asset(pushed)["crm_push_results"]
+    assert md["not_sent_record_deleted_in_crm"] >= 1
