@@ -13,9 +13,9 @@ import asyncio
 import functools
 import logging
 import re
-from email.utils import format_datetime as format_http_date
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import format_datetime as format_http_date
 from typing import TYPE_CHECKING
 
 import orjson

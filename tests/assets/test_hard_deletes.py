@@ -19,6 +19,7 @@ from crm_pipelines.store.auto_save_lists import read_lists
 from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import crm_tables
+from tests.assets.test_outbound_push import control
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job, sync, warehouse_rows, sim_rows
 
 SEED = 3
@@ -64,10 +65,10 @@ def test_records_hard_deleted_or_purged_between_two_syncs_end_flagged_deleted_wi
     [role] = _live_ids(org, "OpportunityContactRole", 1)  # an object read without queryAll
     deleting_from = org.clock.now()
     for sobject, record_id in (("Contact", hard_contact), ("Lead", hard_lead), ("OpportunityContactRole", role)):
-        org.hard_delete(sobject, record_id)
-    org.delete("Contact", binned_contact)
+        control(sim, "acme", "DELETE", f"/sobjects/{sobject}/{record_id}", params={"hard": "true"})
+    control(sim, "acme", "DELETE", f"/sobjects/Contact/{binned_contact}")
     emptied = set(org.rows("Contact").query("IsDeleted")["Id"])  # flagged since the first sync but one
-    org.empty_recycle_bin(["Contact"])
+    control(sim, "acme", "POST", "/recycle-bin/empty", json={"sobject": "Contact"})
     deleting_until = org.clock.now()
     org.advance_clock(120)
 
@@ -103,7 +104,7 @@ def test_a_cursor_older_than_the_delete_log_reconciles_by_id_set_and_flags_exact
     org.advance_clock(MONTH)  # past the delete log's 30 days
     gone_contacts = set(_live_ids(org, "Contact", 3))
     for record_id in gone_contacts:
-        org.hard_delete("Contact", record_id)
+        control(sim, "acme", "DELETE", f"/sobjects/Contact/{record_id}", params={"hard": "true"})
     org.delete("Account", _live_ids(org, "Account", 1)[0])  # in the recycle bin: read by queryAll as usual
     org.advance_clock(120)
 
