@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
+from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.core.extraction import (
     Cursor,
     check_against_describe,
@@ -27,8 +29,6 @@ from crm_pipelines.core.extraction import (
 )
 from crm_pipelines.crm import soql
 from crm_pipelines.crm.client import SalesforceClient
-from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
-from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
 from crm_pipelines.crm.prefetch import read_ahead

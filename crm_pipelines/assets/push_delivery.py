@@ -3,8 +3,9 @@
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
 one composite call, commit the CRM's answer with the write-backs and log rows. The run's first call
 reads the org's usage (org_usage), and the client sends nothing that would take the org below the
-reserve kept for its other integrations. When the budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is returned for the caller to
-defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
+reserve kept for its other integrations; nothing is aimed at a record deleted in the CRM. When the
+budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is
+returned for the caller to defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
 with the error, and the records not sent stay due.
 """
 
@@ -17,6 +18,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.core.outbound import (
     STAGES,
     batch_outcome,
@@ -27,10 +29,9 @@ from crm_pipelines.core.outbound import (
     stage_of,
     unpushable_requests,
 )
-from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
+from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.collections import send_collection
-from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids
