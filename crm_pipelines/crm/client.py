@@ -211,7 +211,7 @@ class SalesforceClient:
     def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any,
               headers: dict[str, str] | None, what: str) -> Any:
         assert self._instance_url is not None
-        self._hold_back_for_the_org(what or path)
+        self._hold_back_for_the_org()
         url = path if path.startswith("http") else urljoin(self._instance_url + "/", path.lstrip("/"))
         response = self._http(method, url, params=params, json=json_body, what=what,
                               headers={"Authorization": f"Bearer {self._token}", **(headers or {})})
@@ -239,15 +239,16 @@ class SalesforceClient:
             raise CrmApiError(self.tenant_id, status, code, message, f"{method} {what or path}")
         return body
 
-    def _hold_back_for_the_org(self, what: str) -> None:
+    def _hold_back_for_the_org(self) -> None:
         """Refuse (NotNow) a call that would take the org below the reserve kept for its others."""
         usage = self.last_usage
         # No reserve: calls go on until the org itself answers REQUEST_LIMIT_EXCEEDED.
         if not self.org_reserve_percent or usage is None or usage.max <= 0:
             return
         if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
+            # The reason names the org's numbers only: it is what a person reads in the run and the UI.
             raise OrgNearLimit(
-                self.tenant_id, f"{what}: not sent: {reserve_reason(usage.used, usage.max, self.org_reserve_percent)}",
+                self.tenant_id, reserve_reason(usage.used, usage.max, self.org_reserve_percent),
                 self.clock() + self.policy.org_limit_backoff,
             )
 
