@@ -61,8 +61,6 @@ class QueryPage:
     records: list[dict[str, Any]]
     total_size: int
     done: bool
-    # The org's own usage as reported with this page (pages may be read ahead of their use).
-    usage: OrgUsage | None = None
 
 
 class _SessionExpired(Exception):
@@ -78,7 +76,6 @@ class SalesforceClient:
     clock: Clock = system_clock
     policy: ClientPolicy = field(default_factory=ClientPolicy)
     sleep: Callable[[float], None] | None = None
-    on_usage: Callable[[OrgUsage], None] | None = None
     # The share of the org's daily cap left to its other integrations; None: not watched.
     org_reserve_percent: float | None = None
 
@@ -111,7 +108,7 @@ class SalesforceClient:
         while True:
             page = QueryPage(
                 records=body.get("records", []), total_size=int(body.get("totalSize", 0)),
-                done=bool(body.get("done", True)), usage=self.last_usage,
+                done=bool(body.get("done", True)),
             )
             yield page
             if page.done or not body.get("nextRecordsUrl"):
@@ -268,8 +265,6 @@ class SalesforceClient:
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
         if usage is not None:
             self.last_usage = usage
-            if self.on_usage is not None:
-                self.on_usage(usage)
         return response
 
 

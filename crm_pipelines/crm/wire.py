@@ -18,10 +18,6 @@ class OrgUsage:
     used: int
     max: int
 
-    @property
-    def remaining_share(self) -> float:
-        return 1.0 - self.used / self.max if self.max else 0.0
-
 
 def parse_limit_info(header: str | None) -> OrgUsage | None:
     """`api-usage=18/5000` (possibly followed by `; per-app-api-usage=...`) -> OrgUsage(18, 5000)."""
