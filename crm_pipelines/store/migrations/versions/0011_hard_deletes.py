@@ -11,7 +11,7 @@ from alembic import op
 from crm_pipelines.store.types import UtcDateTime
 
 revision = "0011"
-down_revision = "0007"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
