@@ -8,13 +8,12 @@ got, records a deferral for the `api_limit_backoff` sensor and ends with `deferr
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
+from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
 from crm_pipelines.crm.resource import CrmClientResource
-from crm_pipelines.crm.wire import OrgUsage
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.api_budget import ApiBudget
-from crm_pipelines.store.crm_records import record_org_usage
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 
@@ -47,11 +46,9 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
                 "read (T3). Reconnect it with `crm-pipelines tenant reconnect` to resume from the last cursors."
             )
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
-        usage: list[OrgUsage] = []
-        client = crm.client_for(tenant, budget.reserve, clock.now, on_usage=usage.append)
+        client = crm.client_for(tenant, budget.reserve, clock.now)
         result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id)
-        if usage:
-            record_org_usage(db, tenant.id, usage[-1], clock.now())
+        keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
         deferrals = DeferralStore(db)
         if result.deferred is not None:
             deferrals.record(
@@ -77,6 +74,11 @@ def _metadata(result: ObjectSync, calls: int, calls_left: int) -> dict:
         "rows_deleted": result.rows_deleted,
         "rows_rejected": result.rejected,
         "query_pages": result.pages,
+        "delete_log_calls": result.deletions.delete_log_calls,
+        "rows_flagged_deleted_from_delete_log": result.deletions.flagged_from_log,
+        "deletes_reconciled_by_id_set": result.deletions.reconciled,
+        "rows_flagged_deleted_by_id_set": result.deletions.flagged_by_id_set,
+        "id_set_pages": result.deletions.id_set_pages,
         "api_calls_used": calls,
         "api_calls_left": calls_left,
         "deferred": result.deferred is not None,

@@ -4,8 +4,9 @@ First sync: everything, through queryAll so deleted and merged records arrive fl
 Later syncs: `SystemModstamp >= cursor - lookback`, so records sharing the cursor's timestamp and
 records committed late are re-read rather than skipped (E2); re-reading is harmless because rows
 are upserted by Id and only new or changed ones are written. Each page and the cursor after it
-are committed together. When the budget or the CRM says "not now", what was read is kept and the
-`NotNow` is returned for the caller to defer.
+are committed together. Then the records the CRM deleted for good are flagged (extract_deletes).
+When the budget, the org's reserve for its other integrations (held back by the client) or the CRM
+says "not now", what was read is kept and the `NotNow` is returned for the caller to defer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
+from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
+from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.core.extraction import (
     Cursor,
     check_against_describe,
@@ -26,7 +29,7 @@ from crm_pipelines.core.extraction import (
 )
 from crm_pipelines.crm import soql
 from crm_pipelines.crm.client import SalesforceClient
-from crm_pipelines.crm.errors import NotNow, OrgNearLimit
+from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
 from crm_pipelines.crm.prefetch import read_ahead
 from crm_pipelines.settings import Tenant
@@ -52,9 +55,12 @@ class ObjectSync:
     query_calls: int = 0
     cursor_before: Cursor | None = None
     cursor_after: Cursor | None = None
+    # The CRM's time when this run's read began (its first page), in the CRM's clock.
+    read_started_at: datetime | None = None
     missing_mapped_fields: list[str] = field(default_factory=list)
     label_changes: list[tuple[str, str, str]] = field(default_factory=list)
     preview: pd.DataFrame | None = None
+    deletions: DeletionSync = field(default_factory=DeletionSync)
     deferred: NotNow | None = None
 
 
@@ -71,8 +77,8 @@ def sync_object(
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
     result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
-    reserve_share = tenant.settings.api_budget.org_reserve_percent / 100
     try:
+        read_org_usage_at_start(client, db, tenant.id, run_id, now)
         extra = _extra_fields(client, db, obj, tenant, result, now)
         where = None
         if state.cursor is not None:
@@ -83,6 +89,8 @@ def sync_object(
         try:
             for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
                 result.query_calls += 1
+                if result.read_started_at is None:
+                    result.read_started_at = client.crm_time
                 converted = convert_page(page.records, obj, extra)
                 cursor = later(result.cursor_after, converted.cursor)
                 writer.submit(partial(
@@ -96,19 +104,15 @@ def sync_object(
                 result.cursor_after = cursor
                 if result.preview is None and len(converted.rows):
                     result.preview = converted.rows.head(10)
-                usage = page.usage
-                if usage is not None and usage.remaining_share < reserve_share and not page.done:
-                    raise OrgNearLimit(
-                        tenant.id,
-                        f"the org has used {usage.used} of its {usage.max} daily API calls; the last "
-                        f"{reserve_share:.0%} are kept for its other integrations",
-                        now() + client.policy.org_limit_backoff,
-                    )
         finally:
             # Whatever stopped the reading, every page read so far is committed (or its failure raised).
             result.rows_written = sum(writer.close())
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
+        # A full read done in one run saw every deletion up to its start: no delete log to read.
+        full_read_from = result.read_started_at if state.cursor is None else None
+        sync_deletions(client, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
+                       now=now, into=result.deletions, full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
     return result

@@ -1,7 +1,8 @@
 """`crm_push_results`: the delivery of every outbound plan to the tenant's CRM, and its ledger (P8).
 
 Each run sends what the plans hold and the ledger says is due, in composite calls of at most 200
-records, within the tenant's API budget (S1): when the budget or the CRM says "not now", what was
+records, within the tenant's API budget and above the org's reserve for its other integrations (S1):
+when the budget, that reserve or the CRM says "not now", what was
 sent is kept, a deferral is recorded and the `api_limit_backoff` sensor relaunches the push when
 the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) nothing is sent.
 """
@@ -75,6 +76,7 @@ def _metadata(run: PushRun, db, tenant_id: str, calls_left: int) -> dict:
         "push": "on", "due": run.due, "sent": run.sent, "failed": run.failed, "retry_later": run.retry_later,
         "waiting_for_crm_id": run.waiting_for_crm_id, "already_sent": run.already_sent,
         "failed_unchanged_not_retried": run.failed_unchanged, "cannot_send": run.cannot_send,
+        "not_sent_record_deleted_in_crm": run.deleted_in_crm,
         "api_calls_used": run.calls, "api_calls_left": calls_left, "deferred": run.deferred is not None,
         **{f"sent_{kind}": n for kind, n in sorted(run.sent_by_kind.items())},
         **{f"ledger_{state}": n for state, n in ledger_counts(db, tenant_id).items()},

@@ -1,9 +1,11 @@
 """Delivering one tenant's due push items to its CRM: the loop behind `crm_push_results` (P8).
 
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
-one composite call, commit the CRM's answer with the write-backs and log rows. When the budget or
-the CRM says "not now", what was sent is committed and the `NotNow` is returned for the caller to
-defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
+one composite call, commit the CRM's answer with the write-backs and log rows. The run's first call
+reads the org's usage (org_usage), and the client sends nothing that would take the org below the
+reserve kept for its other integrations; nothing is aimed at a record deleted in the CRM. When the
+budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is
+returned for the caller to defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
 with the error, and the records not sent stay due.
 """
 
@@ -16,6 +18,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.core.outbound import (
     STAGES,
     batch_outcome,
@@ -28,11 +31,12 @@ from crm_pipelines.core.outbound import (
     unpushable_crossings,
     unpushable_requests,
 )
+from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.collections import send_collection
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
-from crm_pipelines.store.crm_lookup import read_converted_leads
+from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
@@ -55,6 +59,7 @@ class PushRun:
     already_sent: int = 0
     failed_unchanged: int = 0
     cannot_send: int = 0
+    deleted_in_crm: int = 0
     calls: int = 0
     sent_by_kind: Counter = field(default_factory=Counter)
     deferred: NotNow | None = None
@@ -71,6 +76,8 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
     stages = stage_of(plan.due)
     batch_number = 0
     try:
+        if len(plan.due):
+            read_org_usage_at_start(client, db, tenant_id, run_id, now)
         for stage in STAGES:
             part = plan.due.loc[stages == stage].reset_index(drop=True)
             if stage == "tasks":
@@ -78,6 +85,10 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
                 part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"),
                                                      converted_leads(read_converted_leads(db, tenant_id)))
                 run.waiting_for_crm_id = len(waiting)
+            # Never aimed at a record deleted in the CRM (E3), even through a link not yet cleared.
+            gone = aimed_at_deleted(part, deleted_crm_ids(db, tenant_id, target_ids(part)))
+            run.deleted_in_crm += int(gone.sum())
+            part = part.loc[~gone].reset_index(drop=True)
             for batch in batches(part):
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:
@@ -101,5 +112,6 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
         run.deferred = not_now
     except (CrmApiError, CrmTransientError) as error:
         run.stopped = error
+    keep_org_usage(client, db, tenant_id, run_id, now)
     run.calls = client.calls_sent
     return run

@@ -1,7 +1,9 @@
 """A Salesforce REST client for one tenant: OAuth2, paging, budget gate, retries, errors.
 
 Every HTTP request, retries and token requests included, first asks `reserve_call` (the tenant's
-API budget) and is sent only if it fits. Transient failures (429, 5xx, dropped connections,
+API budget) and is sent only if it fits. Every API call is also held back when the org's own usage,
+shared with its other integrations (`/limits` at the start of a run, then each answer's
+Sforce-Limit-Info), leaves no call above the reserve the tenant keeps for them (S1). Transient failures (429, 5xx, dropped connections,
 truncated bodies) are retried with exponential backoff and jitter by tenacity; a Retry-After
 longer than a run should sit idle, REQUEST_LIMIT_EXCEEDED and an exhausted budget become `NotNow`
 so the caller keeps what it has and defers the rest.
@@ -21,14 +23,16 @@ from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crm_pipelines.clock import Clock, system_clock
+from crm_pipelines.core.org_quota import calls_above_reserve, reserve_reason
 from crm_pipelines.crm.errors import (
     CrmApiError,
     CrmAuthError,
     CrmTransientError,
     OrgLimitExceeded,
+    OrgNearLimit,
     RetryAfterTooLong,
 )
-from crm_pipelines.crm.wire import OrgUsage, error_of, parse_limit_info
+from crm_pipelines.crm.wire import OrgUsage, error_of, parse_http_date, parse_limit_info, usage_from_limits
 from crm_pipelines.settings import CrmConnection, ResolvedCredentials
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
@@ -57,8 +61,6 @@ class QueryPage:
     records: list[dict[str, Any]]
     total_size: int
     done: bool
-    # The org's own usage as reported with this page (pages may be read ahead of their use).
-    usage: OrgUsage | None = None
 
 
 class _SessionExpired(Exception):
@@ -74,10 +76,13 @@ class SalesforceClient:
     clock: Clock = system_clock
     policy: ClientPolicy = field(default_factory=ClientPolicy)
     sleep: Callable[[float], None] | None = None
-    on_usage: Callable[[OrgUsage], None] | None = None
+    # The share of the org's daily cap left to its other integrations; None: not watched.
+    org_reserve_percent: float | None = None
 
     calls_sent: int = 0
     last_usage: OrgUsage | None = None
+    # The CRM's own clock, from the Date of its last answer (replication windows are in its time).
+    crm_time: datetime | None = None
     _session: requests.Session = field(default_factory=requests.Session, repr=False)
     _token: str | None = field(default=None, repr=False)
     _instance_url: str | None = None
@@ -103,7 +108,7 @@ class SalesforceClient:
         while True:
             page = QueryPage(
                 records=body.get("records", []), total_size=int(body.get("totalSize", 0)),
-                done=bool(body.get("done", True)), usage=self.last_usage,
+                done=bool(body.get("done", True)),
             )
             yield page
             if page.done or not body.get("nextRecordsUrl"):
@@ -114,11 +119,24 @@ class SalesforceClient:
         return self.get(f"{self.api_base}/sobjects/{sobject}/describe", what=f"describe {sobject}")
 
     def deleted(self, sobject: str, start: datetime, end: datetime) -> dict[str, Any]:
+        """The delete log of `sobject` between start and end (the CRM's time, whole minutes)."""
         params = {"start": _iso(start), "end": _iso(end)}
         return self.get(f"{self.api_base}/sobjects/{sobject}/deleted/", params=params, what=f"deleted {sobject}")
 
+    def ids(self, sobject: str, *, include_deleted: bool) -> Iterator[list[str]]:
+        """Every Id of `sobject`, a page (2,000) per call: the cheapest full read there is."""
+        for page in self.query_pages(f"SELECT Id FROM {sobject}", include_deleted=include_deleted):
+            yield [str(record["Id"]) for record in page.records]
+
     def limits(self) -> dict[str, Any]:
         return self.get(f"{self.api_base}/limits/", what="limits")
+
+    def read_org_usage(self) -> OrgUsage | None:
+        """The org's daily API usage from /limits (one call, counted like any other)."""
+        usage = usage_from_limits(self.limits())
+        if usage is not None:
+            self.last_usage = usage
+        return self.last_usage
 
     def get(self, path: str, *, params: dict[str, str] | None = None, headers: dict[str, str] | None = None, what: str = "") -> Any:
         return self.request("GET", path, params=params, headers=headers, what=what)
@@ -190,6 +208,7 @@ class SalesforceClient:
     def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any,
               headers: dict[str, str] | None, what: str) -> Any:
         assert self._instance_url is not None
+        self._hold_back_for_the_org()
         url = path if path.startswith("http") else urljoin(self._instance_url + "/", path.lstrip("/"))
         response = self._http(method, url, params=params, json=json_body, what=what,
                               headers={"Authorization": f"Bearer {self._token}", **(headers or {})})
@@ -217,6 +236,19 @@ class SalesforceClient:
             raise CrmApiError(self.tenant_id, status, code, message, f"{method} {what or path}")
         return body
 
+    def _hold_back_for_the_org(self) -> None:
+        """Refuse (NotNow) a call that would take the org below the reserve kept for its others."""
+        usage = self.last_usage
+        # No reserve: calls go on until the org itself answers REQUEST_LIMIT_EXCEEDED.
+        if not self.org_reserve_percent or usage is None or usage.max <= 0:
+            return
+        if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
+            # The reason names the org's numbers only: it is what a person reads in the run and the UI.
+            raise OrgNearLimit(
+                self.tenant_id, reserve_reason(usage.used, usage.max, self.org_reserve_percent),
+                self.clock() + self.policy.org_limit_backoff,
+            )
+
     def _http(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
         self.reserve_call()
         self.calls_sent += 1
@@ -227,11 +259,12 @@ class SalesforceClient:
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             raise CrmTransientError(self.tenant_id, f"{what}: {type(exc).__name__} talking to the CRM") from None
+        crm_time = parse_http_date(response.headers.get("Date"))
+        if crm_time is not None:
+            self.crm_time = crm_time
         usage = parse_limit_info(response.headers.get("Sforce-Limit-Info"))
         if usage is not None:
             self.last_usage = usage
-            if self.on_usage is not None:
-                self.on_usage(usage)
         return response
 
 

@@ -12,7 +12,6 @@ from pydantic import Field
 from crm_pipelines.clock import Clock, system_clock
 from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
 from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
-from crm_pipelines.crm.wire import OrgUsage
 from crm_pipelines.settings import MissingCredentialError, Tenant
 
 
@@ -41,10 +40,10 @@ class CrmClientResource(ConfigurableResource):
         tenant: Tenant,
         reserve_call: Callable[[], object],
         clock: Clock = system_clock,
-        on_usage: Callable[[OrgUsage], None] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> SalesforceClient:
-        """A client for `tenant`; refuses a disconnected tenant (T3) and missing credentials."""
+        """A client for `tenant`, watching the org's reserve for its other integrations (S1); refuses
+        a disconnected tenant (T3) and missing credentials."""
         if tenant.status != "connected":
             raise TenantDisconnected(
                 tenant.id, f"is disconnected since {tenant.disconnected_at}; its CRM is not read or written (T3). "
@@ -61,5 +60,5 @@ class CrmClientResource(ConfigurableResource):
             reserve_call=reserve_call,
             clock=clock,
             policy=self.policy(),
-            on_usage=on_usage,
+            org_reserve_percent=tenant.settings.api_budget.org_reserve_percent,
         )

@@ -1,9 +1,11 @@
-"""Salesforce's wire formats: datetimes, the Sforce-Limit-Info header, error bodies."""
+"""Salesforce's wire formats: datetimes, the Sforce-Limit-Info header, /limits, error bodies."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -16,10 +18,6 @@ class OrgUsage:
     used: int
     max: int
 
-    @property
-    def remaining_share(self) -> float:
-        return 1.0 - self.used / self.max if self.max else 0.0
-
 
 def parse_limit_info(header: str | None) -> OrgUsage | None:
     """`api-usage=18/5000` (possibly followed by `; per-app-api-usage=...`) -> OrgUsage(18, 5000)."""
@@ -27,6 +25,27 @@ def parse_limit_info(header: str | None) -> OrgUsage | None:
         return None
     match = _API_USAGE.search(header)
     return OrgUsage(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def usage_from_limits(body: Any) -> OrgUsage | None:
+    """OrgUsage from /limits' `DailyApiRequests` (Max and Remaining, integers or, in old orgs, strings)."""
+    try:
+        daily = body["DailyApiRequests"]
+        maximum, remaining = int(daily["Max"]), int(daily["Remaining"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return OrgUsage(maximum - remaining, maximum)
+
+
+def parse_http_date(header: str | None) -> datetime | None:
+    """An HTTP `Date` header as an aware UTC datetime; None when absent or unreadable."""
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def error_of(body: Any) -> tuple[str, str]:

@@ -42,9 +42,10 @@ class ApiBudgetSettings(SettingsModel):
         5000, description="CRM API calls this tenant may make per 24-hour window; every HTTP request counts."
     )
     org_reserve_percent: OrgReservePercent = Field(
-        10,
-        description="Stop when the org's own remaining quota (Sforce-Limit-Info, /limits) falls under this "
-        "share of its maximum: other integrations share the org's quota.",
+        20,
+        description="Share of the org's daily API cap left to its other integrations: no call is made that "
+        "would take the org's remaining quota (/limits, Sforce-Limit-Info) under it; the run defers instead. "
+        "0: calls go on until the org itself refuses them (REQUEST_LIMIT_EXCEEDED).",
     )
     window_hours: Annotated[Literal[24], explained("24: the window is fixed at 24 hours")] = Field(24, description="The budget window; fixed, like Salesforce's own.")
 

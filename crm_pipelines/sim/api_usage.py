@@ -53,6 +53,17 @@ class ApiUsage:
             self._calls.append(now_ms)
             return True
 
+    def consume(self, now_ms: int, calls: int) -> None:
+        """Count `calls` made now by someone else; refused (counting nothing) past the limit."""
+        if calls < 0:
+            raise ValueError(f"calls must not be negative, got {calls}")
+        with self._lock:
+            self._expire(now_ms)
+            if len(self._calls) + calls > self._limit:
+                raise ValueError(f"{calls} more calls would exceed the org's limit ({len(self._calls)} of "
+                                 f"{self._limit} used)")
+            self._calls.extend([now_ms] * calls)
+
     def reset(self) -> None:
         """Forget every counted call, as if the 24-hour window had just rolled over."""
         with self._lock:

@@ -6,8 +6,10 @@ what clients wrote. Loopback callers only, no token, not counted against any API
     POST   /_sim/orgs/{org}/sobjects/{T}                      create a record   {field: value}
     GET    /_sim/orgs/{org}/sobjects/{T}/{id}                 one record
     PATCH  /_sim/orgs/{org}/sobjects/{T}/{id}                 edit any fields   {field: value}
-    DELETE /_sim/orgs/{org}/sobjects/{T}/{id}                 delete (to the recycle bin)
+    DELETE /_sim/orgs/{org}/sobjects/{T}/{id}[?hard=true]     delete (to the recycle bin, or for good)
     POST   /_sim/orgs/{org}/sobjects/{T}/{id}/undelete
+    POST   /_sim/orgs/{org}/sobjects/{T}/{id}/purge           remove a deleted record from the recycle bin
+    POST   /_sim/orgs/{org}/recycle-bin/empty                 {"sobject"?}: purge every deleted record
     POST   /_sim/orgs/{org}/sobjects/{T}/{id}/owner           {"ownerId": "005..."}
     POST   /_sim/orgs/{org}/merge                             {"sobject", "masterId", "mergedIds"}
     POST   /_sim/orgs/{org}/leads/{id}/convert                {"accountId"?, "contactId"?,
@@ -16,6 +18,7 @@ what clients wrote. Loopback callers only, no token, not counted against any API
     GET|PUT|DELETE /_sim/orgs/{org}/faults                    {"spec": "429@0.1,500x2"}
     PUT    /_sim/orgs/{org}/api-limit                         {"limit": 1000}
     POST   /_sim/orgs/{org}/api-usage/reset                   a fresh 24-hour window
+    POST   /_sim/orgs/{org}/api-usage/others                  {"calls": 900}: other integrations' calls
     GET    /_sim/orgs/{org}/clock;  POST .../clock/advance    {"seconds": 90000}
     POST   /_sim/orgs/{org}/tokens/expire;  PUT .../tokens/lifetime   {"seconds": 60}
     GET|POST|DELETE /_sim/orgs/{org}/validation-rules         {"sobject", "field", "test", "value",
@@ -139,7 +142,20 @@ def _edit(request: Request, org: OrgState, body: Any) -> Any:
 
 
 def _delete(request: Request, org: OrgState, _body: Any) -> Any:
-    return _one(request, org, org.delete(_arg(request, "sobject"), _arg(request, "id")))
+    sobject, record_id = _arg(request, "sobject"), _arg(request, "id")
+    if (request.query_params.get("hard") or "").lower() == "true":
+        org.hard_delete(sobject, record_id)
+        return {"id": record_id, "purged": True}
+    return _one(request, org, org.delete(sobject, record_id))
+
+
+def _purge(request: Request, org: OrgState, _body: Any) -> Any:
+    return {"id": org.purge(_arg(request, "sobject"), _arg(request, "id")), "purged": True}
+
+
+def _empty_recycle_bin(_request: Request, org: OrgState, body: Any) -> Any:
+    sobject = _fields(body).get("sobject")
+    return org.empty_recycle_bin([sobject] if sobject else None)
 
 
 def _undelete(request: Request, org: OrgState, _body: Any) -> Any:
@@ -191,6 +207,14 @@ def _api_limit(_request: Request, org: OrgState, body: Any) -> Any:
 
 def _reset_usage(_request: Request, org: OrgState, _body: Any) -> Any:
     org.reset_api_window()
+    return org.api_usage()
+
+
+def _other_integrations(_request: Request, org: OrgState, body: Any) -> Any:
+    calls = _required(body, "calls")
+    if not isinstance(calls, int) or isinstance(calls, bool):
+        raise ValueError("calls must be a whole number")
+    org.use_api_calls(calls)
     return org.api_usage()
 
 
@@ -253,6 +277,8 @@ ROUTES: list[Route] = [
     Route(_RECORD, _control(_edit), methods=["PATCH"]),
     Route(_RECORD, _control(_delete), methods=["DELETE"]),
     Route(_RECORD + "/undelete", _control(_undelete), methods=["POST"]),
+    Route(_RECORD + "/purge", _control(_purge), methods=["POST"]),
+    Route(_ORG + "/recycle-bin/empty", _control(_empty_recycle_bin), methods=["POST"]),
     Route(_RECORD + "/owner", _control(_owner), methods=["POST"]),
     Route(_ORG + "/merge", _control(_merge), methods=["POST"]),
     Route(_ORG + "/leads/{id}/convert", _control(_convert), methods=["POST"]),
@@ -260,6 +286,7 @@ ROUTES: list[Route] = [
     Route(_ORG + "/faults", _control(_faults), methods=["GET", "PUT", "DELETE"]),
     Route(_ORG + "/api-limit", _control(_api_limit), methods=["PUT"]),
     Route(_ORG + "/api-usage/reset", _control(_reset_usage), methods=["POST"]),
+    Route(_ORG + "/api-usage/others", _control(_other_integrations), methods=["POST"]),
     Route(_ORG + "/clock", _control(_clock), methods=["GET"]),
     Route(_ORG + "/clock/advance", _control(_clock), methods=["POST"]),
     Route(_ORG + "/tokens/expire", _control(_expire_tokens), methods=["POST"]),

@@ -1,5 +1,5 @@
-"""Changes a person makes in the CRM's own screens: edit, delete, undelete, merge, change owner,
-convert a lead, close an opportunity.
+"""Changes a person makes in the CRM's own screens: edit, delete, hard-delete, undelete, purge from
+the recycle bin, merge, change owner, convert a lead, close an opportunity.
 
 These bypass the API's validations (an admin can do what a client cannot) and are not written to
 the client write log, but they stamp LastModifiedDate and SystemModstamp like any Salesforce save,
@@ -103,6 +103,43 @@ def delete_record(org: OrgState, object_name: str, record_id: str) -> str:
         _, position = _live(org, schema, record_id)
         org.update_record(schema, position, {"IsDeleted": True}, stamp=org.clock.stamp())
     return record_id
+
+
+def hard_delete_record(org: OrgState, object_name: str, record_id: str) -> str:
+    """Delete bypassing the recycle bin (Apex `Database.emptyRecycleBin` right after the delete,
+    or a Bulk API hard delete): gone from every query at once, still in the delete log."""
+    schema = _schema(object_name)
+    with org.lock:
+        table, position = _live(org, schema, record_id)
+        org.update_record(schema, position, {"IsDeleted": True}, stamp=org.clock.stamp())
+        table.purge(position)
+    return record_id
+
+
+def purge_record(org: OrgState, object_name: str, record_id: str) -> str:
+    """Remove one deleted record from the recycle bin for good; its deletion stays in the delete log."""
+    schema = _schema(object_name)
+    with org.lock:
+        table, position = _locate(org, schema, record_id)
+        if not table.value(position, "IsDeleted"):
+            raise CrmUserActionError(400, f"org {org.name}: {schema.name} {record_id} is not in the recycle bin")
+        table.purge(position)
+    return record_id
+
+
+def empty_recycle_bin(org: OrgState, object_names: Sequence[str]) -> dict[str, int]:
+    """Purge every deleted record of the given objects; returns how many per object."""
+    schemas = [_schema(name) for name in object_names]
+    purged: dict[str, int] = {}
+    with org.lock:
+        for schema in schemas:
+            table = org.tables[schema.name]
+            frame = table.frame()
+            in_bin = frame["IsDeleted"].to_numpy(dtype=bool) & table.present()
+            for position in in_bin.nonzero()[0]:
+                table.purge(int(position))
+            purged[schema.name] = int(in_bin.sum())
+    return purged
 
 
 def undelete_record(org: OrgState, object_name: str, record_id: str) -> str:

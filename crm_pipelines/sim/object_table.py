@@ -3,8 +3,10 @@
 Queries need the whole table as one DataFrame; client writes touch a few rows at a time. Setting a
 cell of a million-row Arrow string column copies the column, so writes go to two buffers (new
 rows, and field edits by row position) that `frame()` merges in one pass per column when a query
-next needs the table. Row positions never change: records are only ever appended, and deletes are
-soft (IsDeleted), so a query cursor can keep positions across later writes.
+next needs the table. Row positions never change: records are only ever appended, deletes are
+soft (IsDeleted), and a purged record (hard-deleted, or emptied from the recycle bin) keeps its
+row, unreachable by id and left out of every query, so a query cursor can keep positions across
+later writes. The purged rows still hold their Id and deletion stamp: they are the delete log.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class ObjectTable:
         self._edits: dict[int, dict[str, Any]] = {}
         self._ids: dict[str, int] | None = None
         self._unique: dict[str, dict[str, list[int]]] = {}
+        self._purged: set[int] = set()
         # Counts writes, so that work derived from the records (a prefetched page) can tell it
         # is stale.
         self.version = 0
@@ -97,6 +100,16 @@ class ObjectTable:
             except ValueError:
                 return None
         return self._id_index().get(record_id)
+
+    def is_purged(self, position: int) -> bool:
+        return position in self._purged
+
+    def present(self) -> np.ndarray:
+        """One flag per row of `frame()`: False for purged records."""
+        mask = np.ones(len(self), dtype=bool)
+        if self._purged:
+            mask[np.fromiter(self._purged, dtype=np.int64)] = False
+        return mask
 
     def value(self, position: int, name: str) -> Any:
         spec = self.schema.field(name)
@@ -129,8 +142,8 @@ class ObjectTable:
         wanted = list(values)
         if not wanted:
             return np.empty(0, dtype=np.int64)
-        hits = frame[self.schema.field(name).name].isin(wanted)
-        return np.flatnonzero(hits.to_numpy(dtype=bool, na_value=False))
+        hits = frame[self.schema.field(name).name].isin(wanted).to_numpy(dtype=bool, na_value=False)
+        return np.flatnonzero(hits & self.present())
 
     def max_system_modstamp(self) -> pd.Timestamp | None:
         frame = self.frame()
@@ -164,6 +177,16 @@ class ObjectTable:
         else:
             self._edits.setdefault(position, {}).update(values)
 
+    def purge(self, position: int) -> None:
+        """Remove a deleted record for good: no longer found by id, unique value or query."""
+        self.version += 1
+        record_id = self.value(position, "Id")
+        self._id_index().pop(record_id, None)
+        for name, index in self._unique.items():
+            old = self.value(position, name)
+            self._remove_from(index, str(old).lower() if old is not None else None, position)
+        self._purged.add(position)
+
     # -- internals ----------------------------------------------------------------------------
     def _id_index(self) -> dict[str, int]:
         if self._ids is None:
@@ -171,6 +194,8 @@ class ObjectTable:
             index = dict(zip(ids, range(len(ids)), strict=True))
             for offset, row in enumerate(self._appended):
                 index[row["Id"]] = len(ids) + offset
+            for position in self._purged:
+                index.pop(self.value(position, "Id"), None)
             self._ids = index
         return self._ids
 
@@ -188,6 +213,9 @@ class ObjectTable:
             for offset, row in enumerate(self._appended):
                 if row[name] is not None:
                     index.setdefault(str(row[name]).lower(), []).append(len(self._frame) + offset)
+            for position in self._purged:
+                value = self.value(position, name)
+                self._remove_from(index, str(value).lower() if value is not None else None, position)
             self._unique[name] = index
         return self._unique[name]
 

@@ -177,6 +177,15 @@ class OrgState:
     def delete(self, object_name: str, record_id: str) -> str:
         return crm_user_actions.delete_record(self, object_name, record_id)
 
+    def hard_delete(self, object_name: str, record_id: str) -> str:
+        return crm_user_actions.hard_delete_record(self, object_name, record_id)
+
+    def purge(self, object_name: str, record_id: str) -> str:
+        return crm_user_actions.purge_record(self, object_name, record_id)
+
+    def empty_recycle_bin(self, object_names: list[str] | None = None) -> dict[str, int]:
+        return crm_user_actions.empty_recycle_bin(self, object_names or list(self.tables))
+
     def undelete(self, object_name: str, record_id: str) -> str:
         return crm_user_actions.undelete_record(self, object_name, record_id)
 
@@ -198,9 +207,12 @@ class OrgState:
 
     # -- reading records -------------------------------------------------------------------------
     def rows(self, object_name: str, *, include_deleted: bool = True) -> pd.DataFrame:
-        """A copy of an object's table, all fields, deleted records included unless asked not to."""
+        """A copy of an object's table, all fields, deleted records included unless asked not to;
+        purged records never (they are gone from the org)."""
         with self.lock:
-            frame = self.table(object_name).frame()
+            table = self.table(object_name)
+            frame = table.frame()
+            frame = frame[table.present()]
             if not include_deleted:
                 frame = frame[~frame["IsDeleted"].astype(bool)]
             return frame.copy()
@@ -221,7 +233,7 @@ class OrgState:
             table = self.table(object_name)
             frame = table.frame()
             if record_ids is None:
-                positions = np.arange(len(frame))
+                positions = np.flatnonzero(table.present())
             else:
                 found = [table.position_of(i) for i in record_ids]
                 positions = np.asarray([p for p in found if p is not None], dtype=np.int64)
@@ -233,6 +245,10 @@ class OrgState:
 
     def reset_api_window(self) -> None:
         self.usage.reset()
+
+    def use_api_calls(self, calls: int) -> None:
+        """Calls other integrations make against the org's daily quota, now."""
+        self.usage.consume(self.clock.now_ms(), calls)
 
     def advance_clock(self, seconds: float) -> pd.Timestamp:
         return self.clock.advance(seconds)

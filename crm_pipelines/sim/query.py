@@ -44,13 +44,17 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def select_rows(query: Query, table: pd.DataFrame, *, include_deleted: bool) -> np.ndarray:
-    """Positions (iloc) of the rows `query` returns from `table`, ordered, cut by OFFSET/LIMIT."""
+def select_rows(query: Query, table: pd.DataFrame, *, include_deleted: bool,
+                present: np.ndarray | None = None) -> np.ndarray:
+    """Positions (iloc) of the rows `query` returns from `table`, ordered, cut by OFFSET/LIMIT.
+    `present` flags the rows that still exist (purged records are in no query, not even queryAll)."""
     columns = _Columns(query.sobject, table)
     if include_deleted:
         mask = np.ones(len(table), dtype=bool)
     else:
         mask = ~columns.booleans("IsDeleted")
+    if present is not None:
+        mask = mask & present
     if query.where is not None:
         mask = mask & _condition_mask(query.where, columns)
     positions = np.flatnonzero(mask)

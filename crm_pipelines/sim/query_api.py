@@ -64,8 +64,9 @@ def run_query(call: ApiCall, include_deleted: bool) -> ApiReply:
         query = parse(text)
     except SoqlError as exc:
         raise ApiError(400, exc.error_code, exc.message) from None
-    frame = call.org.tables[query.sobject].frame()
-    positions = select_rows(query, frame, include_deleted=include_deleted)
+    table = call.org.tables[query.sobject]
+    frame = table.frame()
+    positions = select_rows(query, frame, include_deleted=include_deleted, present=table.present())
     if query.count_only:
         return ApiReply(body={"totalSize": int(len(positions)), "done": True, "records": []})
     batch_size = batch_size_from_header(call.headers.get(QUERY_OPTIONS_HEADER))

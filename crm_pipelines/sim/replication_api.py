@@ -2,7 +2,9 @@
 
 Windows are whole minutes (Salesforce ignores seconds), half-open [start, end), and end no later
 than the org's current minute; `latestDateCovered` is where that window stopped, to be used as the
-next start. The start may reach back 30 days at most.
+next start. The start may reach back 30 days of the org's clock at most (INVALID_REPLICATION_DATE
+otherwise). `/deleted/` reads the delete log: records in the recycle bin and records purged from it
+(hard-deleted), each with the time it was deleted.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def deleted(call: ApiCall) -> ApiReply:
     rows, covered = _in_window(call, deleted=True)
     spec = sobject(call.path_args[0]).field("SystemModstamp")
     dates = column_values(spec, rows["SystemModstamp"].array)
-    earliest = (call.org.generated_at - pd.Timedelta(days=MAX_DAYS_BACK)).floor("min")
+    earliest = (call.org.clock.now() - pd.Timedelta(days=MAX_DAYS_BACK)).floor("min")
     return ApiReply(body={
         "deletedRecords": [{"id": record_id, "deletedDate": date}
                            for record_id, date in zip(rows["Id"].astype(str).tolist(), dates, strict=True)],

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import format_datetime as format_http_date
 from typing import TYPE_CHECKING
 
 import orjson
@@ -245,7 +246,9 @@ async def data_api(request: Request) -> Response:
 
 def _finish(org: OrgState, request: Request, endpoint: str, fault: Fault | None,
             reply: ApiReply) -> Response:
-    headers = {LIMIT_INFO_HEADER: org.usage.header(org.clock.now_ms()), **reply.headers}
+    # Date in the org's own time, as Salesforce's servers send it: clients learn the CRM's clock.
+    headers = {LIMIT_INFO_HEADER: org.usage.header(org.clock.now_ms()),
+               "Date": format_http_date(org.clock.now().to_pydatetime(), usegmt=True), **reply.headers}
     content = reply.content()
     status = reply.status
     if fault is not None and fault.truncate and content:

@@ -76,6 +76,7 @@ class SimulatorServer:
         config = uvicorn.Config(
             build_app(simulator), log_level=log_level, access_log=False, lifespan="off",
             http="httptools", loop="asyncio", timeout_keep_alive=30,
+            date_header=False,  # the API's answers carry the org clock's Date instead
             ssl_certfile=str(tls_files.cert_file) if tls_files else None,
         )
         self._server = uvicorn.Server(config)

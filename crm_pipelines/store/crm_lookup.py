@@ -1,9 +1,10 @@
 """Small questions to the warehouse: whether it holds a CRM record (to refuse a manual match to an
-id nobody has seen), and which Leads are converted (nothing is pushed to those, X5)."""
+id nobody has seen), which Leads are converted (nothing is pushed to those, X5), and which records
+it holds as deleted in the CRM (never pushed to either, E3)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import select
@@ -31,3 +32,24 @@ def read_converted_leads(db: Database, tenant_id: str) -> pd.DataFrame:
     with db.engine.connect() as conn:
         rows = conn.execute(select(*columns).where(leads.c.tenant_id == tenant_id, leads.c.is_converted.is_(True)))
         return pd.DataFrame(rows.all(), columns=[c.name for c in columns])
+
+
+# The objects the app's pushes update or hang Tasks on.
+_PUSH_TARGETS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+
+
+def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` the warehouse holds as deleted in the tenant's CRM (E3)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    if not wanted:
+        return found
+    with db.engine.connect() as conn:
+        for sobject in _PUSH_TARGETS:
+            table = crm_tables[sobject]
+            for start in range(0, len(wanted), 500):
+                found.update(conn.execute(select(table.c.id).where(
+                    table.c.tenant_id == tenant_id, table.c.is_deleted.is_(True),
+                    table.c.id.in_(wanted[start:start + 500]),
+                )).scalars())
+    return found

@@ -11,14 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from crm_pipelines.core.extraction import Cursor, Rejected
 from crm_pipelines.crm.wire import OrgUsage
 from crm_pipelines.core.crm_objects import CrmObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.tables import crm_field_labels, crm_rejected_records, crm_tables, extract_cursors
+from crm_pipelines.store.tables import (
+    crm_field_labels,
+    crm_org_limits,
+    crm_rejected_records,
+    crm_tables,
+    extract_cursors,
+)
 from crm_pipelines.store.upsert import upsert_statement
 
 
@@ -26,6 +32,7 @@ from crm_pipelines.store.upsert import upsert_statement
 class CursorState:
     cursor: Cursor | None
     full_sync_completed_at: datetime | None
+    deletes_covered_until: datetime | None = None
 
 
 def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
@@ -36,7 +43,7 @@ def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
     if row is None:
         return CursorState(None, None)
     cursor = Cursor(row["cursor_modstamp"], row["cursor_id"]) if row["cursor_modstamp"] is not None else None
-    return CursorState(cursor, row["full_sync_completed_at"])
+    return CursorState(cursor, row["full_sync_completed_at"], row["deletes_covered_until"])
 
 
 def commit_page(
@@ -76,6 +83,36 @@ def mark_full_sync_complete(db: Database, tenant_id: str, sobject: str, at: date
         # for the incremental syncs' lookups instead of scanning the table.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql(f'ANALYZE "{crm_tables[sobject].name}"')
+
+
+def flag_deleted(db: Database, obj: CrmObject, tenant_id: str, deletions: pd.DataFrame, *, extracted_at: datetime,
+                 covered_until: datetime | None) -> int:
+    """Flag the records the CRM deleted for good (E3): `deletions` (id, deleted_at). Rows are kept;
+    a row already flagged, or changed in the CRM after the deletion (undeleted since), is left as
+    it is. The delete log's new coverage is written in the same transaction; returns rows flagged."""
+    table = crm_tables[obj.name]
+    flagged = 0
+    with db.transaction() as conn:
+        for record_id, deleted_at in zip(deletions["id"].tolist(), deletions["deleted_at"].tolist(), strict=True):
+            moment = pd.Timestamp(deleted_at).to_pydatetime()
+            flagged += conn.execute(
+                update(table)
+                .where(table.c.tenant_id == tenant_id, table.c.id == record_id, table.c.is_deleted.is_(False),
+                       or_(table.c.system_modstamp.is_(None), table.c.system_modstamp <= moment))
+                .values(is_deleted=True, deleted_at=moment, extracted_at=extracted_at)
+            ).rowcount
+        if covered_until is not None:
+            _write_cursor(conn, tenant_id, obj.name, {"deletes_covered_until": covered_until}, extracted_at)
+    return flagged
+
+
+def live_ids(db: Database, obj: CrmObject, tenant_id: str) -> list[str]:
+    """The Ids of the tenant's records of `obj` not flagged deleted."""
+    table = crm_tables[obj.name]
+    with db.engine.connect() as conn:
+        return list(conn.execute(
+            select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.is_deleted.is_(False))
+        ).scalars())
 
 
 def read_records(db: Database, obj: CrmObject, tenant_id: str) -> pd.DataFrame:
@@ -138,12 +175,21 @@ def _write_cursor(conn, tenant_id: str, sobject: str, values: dict, at: datetime
     )
 
 
-def record_org_usage(db: Database, tenant_id: str, usage: OrgUsage, at: datetime) -> None:
-    """The org's own API usage as last reported (Sforce-Limit-Info), for metadata and the UI."""
-    from crm_pipelines.store.tables import crm_org_limits
-
+def record_org_usage(db: Database, tenant_id: str, usage: OrgUsage, at: datetime, run_id: str | None = None) -> None:
+    """The org's own API usage as last reported (/limits, Sforce-Limit-Info) and the run that read
+    it, for the run's next assets, metadata and the UI."""
     with db.transaction() as conn:
         conn.execute(
             upsert_statement(conn, crm_org_limits, ["tenant_id"]),
-            {"tenant_id": tenant_id, "used": usage.used, "max": usage.max, "observed_at": at},
+            {"tenant_id": tenant_id, "used": usage.used, "max": usage.max, "observed_at": at, "run_id": run_id},
         )
+
+
+def org_usage_read_by_run(db: Database, tenant_id: str, run_id: str) -> OrgUsage | None:
+    """The org's usage as this run last saw it, if the run has read it already."""
+    with db.engine.connect() as conn:
+        row = conn.execute(
+            select(crm_org_limits.c.used, crm_org_limits.c.max)
+            .where(crm_org_limits.c.tenant_id == tenant_id, crm_org_limits.c.run_id == run_id)
+        ).first()
+    return OrgUsage(int(row.used), int(row.max)) if row is not None else None

@@ -101,6 +101,9 @@ extract_cursors = Table(
     Column("cursor_id", String(18), nullable=True),
     Column("full_sync_completed_at", UtcDateTime(), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # The CRM's time up to which deletions are known (its delete log's latestDateCovered, or when
+    # the Id set was last compared); the next sync reads the delete log from here (E3).
+    Column("deletes_covered_until", UtcDateTime(), nullable=True),
 )
 
 api_calls = Table(
@@ -119,6 +122,8 @@ crm_org_limits = Table(
     Column("used", BigInteger(), nullable=False),
     Column("max", BigInteger(), nullable=False),
     Column("observed_at", UtcDateTime(), nullable=False),
+    # The run that read it: the first CRM call of a run reads /limits unless the run already did.
+    Column("run_id", String(64), nullable=True),
 )
 
 deferrals = Table(

@@ -90,7 +90,9 @@ def test_a_budget_of_n_calls_makes_exactly_n_defers_and_resumes_when_the_window_
 
 
 def test_request_limit_exceeded_keeps_what_was_read_and_resumes_later(db, sim):
-    register_sim_tenant(db, sim, "acme")
+    # No reserve for other integrations: this is about the org itself answering REQUEST_LIMIT_EXCEEDED
+    # (with the default reserve the sync would stop before, see test_org_reserve.py).
+    register_sim_tenant(db, sim, "acme", **{"api_budget.org_reserve_percent": "0"})
     sim.org("acme").set_api_limit(4)
     instance = DagsterInstance.ephemeral()
     first = sync(db, "acme", instance)
@@ -127,14 +129,14 @@ def test_a_long_retry_after_defers_instead_of_waiting(db, sim):
 
 
 def test_the_sync_stops_early_when_the_org_itself_is_near_its_own_limit(db):
-    """Other integrations share the org's quota. With 50% kept in reserve, an org limit of 10 and 4
-    calls already spent by another integration, the sync reads Sforce-Limit-Info, stops once the
-    org has less than half left, and defers the rest."""
+    """Other integrations share the org's quota. With 50% kept in reserve, an org limit of 14 and 4
+    calls already spent by another integration, the sync reads /limits first, then
+    Sforce-Limit-Info, makes no call that would leave the org under half, and defers the rest."""
     _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="small", seed=5) as sim:
         register_sim_tenant(db, sim, "acme", **{"api_budget.org_reserve_percent": "50"})
         org = sim.org("acme")
-        org.set_api_limit(10)
+        org.set_api_limit(14)
         other = sim.issue_token("acme")
         for _ in range(4):
             requests.get(f"{sim.base_url}/services/data/v60.0/limits/", headers={"Authorization": f"Bearer {other}"}).raise_for_status()
@@ -148,7 +150,8 @@ def test_the_sync_stops_early_when_the_org_itself_is_near_its_own_limit(db):
         assert "kept for its other integrations" in deferral.reason
         md = metadata_by_asset(result)["crm_contacts"]
         assert md["deferred"] is True
-        # 4 calls by the other integration, then describe (5 of 10: half left, go on) and page 1
-        # (6 of 10: 40% left, under the reserve): stop there, with at most one page read ahead.
+        # 4 calls by the other integration, then /limits (5 of 14), describe (6) and page 1 (7 of
+        # 14: half left). Page 2 would take the org under half: it is never sent.
         assert md["records_read"] == 2000
-        assert org.api_usage()["used"] <= 7
+        assert org.api_usage()["used"] == 7
+        assert [r.endpoint for r in org.requests()][-3:] == ["limits", "describe", "queryAll"]

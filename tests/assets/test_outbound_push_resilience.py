@@ -141,14 +141,14 @@ def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_th
     crm_sync(db, "acme", instance)
     events = many_events(db, "acme", 1000)
     used = ApiBudget(db, "acme", 5000, system_clock).status().used
-    _TOKENS.clear()  # the push logs in: one call, then three batches fit
+    _TOKENS.clear()  # the push logs in and reads the org's usage (/limits): two calls, then two batches fit
     TenantRegistry(db).set("acme", {"api_budget.daily_limit": str(used + 4)})
 
     first = push(db, "acme", instance)
     assert first.success, "running out of budget is not a failure"
     md = metadata_by_asset(first)["crm_push_results"]
-    assert (md["sent"], md["api_calls_used"], md["api_calls_left"], md["deferred"]) == (600, 4, 0, True)
-    assert len(control(sim, "acme", "GET", "/external-ids/Task")) == 600
+    assert (md["sent"], md["api_calls_used"], md["api_calls_left"], md["deferred"]) == (400, 4, 0, True)
+    assert len(control(sim, "acme", "GET", "/external-ids/Task")) == 400
     [deferral] = DeferralStore(db).open("acme", job="outbound_push")
     assert deferral.resume_at > system_clock() + pd.Timedelta(hours=23)
 
@@ -159,6 +159,6 @@ def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_th
     resumed = run_job(db, request.job_name, "acme", instance, clock_offset_seconds=DAY,
                       tags={**request.tags, "dagster/run_key": request.run_key})
     assert resumed.success
-    assert metadata_by_asset(resumed)["crm_push_results"]["sent"] == 400
+    assert metadata_by_asset(resumed)["crm_push_results"]["sent"] == 600
     assert DeferralStore(db).open("acme") == []
     assert_crm_and_ledger_agree_once_per_event(db, sim, events)

