@@ -77,6 +77,7 @@ class Soak:
         self.offset = 0.0
         self.expect = edits.Expectations()
         self.report = SoakReport()
+        self.launched_run_keys: set[str] = set()
         self._register(sim_url)
         write_app_tables(db, TENANT, app_data_for_org(sim_org, seed=seed))
         self.emails_before = invariants.crm_emails(self.sim)
@@ -133,11 +134,14 @@ class Soak:
         for _ in range(10):
             if not DeferralStore(self.db).open(TENANT):
                 return
-            requests = self._sensor()
+            requests = [r for r in self._sensor() if r.run_key not in self.launched_run_keys]
             if not requests:
                 self._next_day()
                 continue
             for request in requests:
+                if request.run_key in self.launched_run_keys:
+                    continue  # the daemon launches a sensor's run key once, ever
+                self.launched_run_keys.add(request.run_key)
                 self.report.resumed += 1
                 self.run(request.job_name, selection=request.asset_selection,
                          tags={**request.tags, "dagster/run_key": request.run_key})
@@ -222,6 +226,7 @@ class Soak:
             invariants.no_duplicate_lead_or_contact_created(self.sim, self.emails_before, self.expect, self.db, TENANT),
             invariants.every_event_in_the_crm_once(self.sim, self.db, TENANT),
             invariants.no_deleted_record_live(self.sim, self.db, TENANT),
+            invariants.no_converted_lead_on_a_list(self.sim, self.db, TENANT),
         ]
         return self.report
 
@@ -260,7 +265,8 @@ def run_soak(db_url: str, *, cycles: int = 20, seed: int = 7, scale: str = "tiny
          f"{r.deferrals} deferrals, {r.resumed} resumed by the sensor; troubles: "
          + ", ".join(f"{k} {v}" for k, v in r.troubles.items()))
     echo(f"edits: {soak.expect.edits['crm']} in the CRM, {soak.expect.edits['app']} in the app, "
-         f"{len(soak.expect.live())} fields with a newest edit to agree on, {len(soak.expect.retired)} records retired")
+         f"{len(soak.expect.live())} fields with a newest edit to agree on, {len(soak.expect.retired)} records retired; "
+         "CRM deletes: " + ", ".join(f"{k} {v}" for k, v in soak.expect.deletes.items()))
     echo("invariants (from the simulator's records and the app's tables):")
     for check in r.checks:
         echo(check.line())

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.store.app_data import read_app_table, write_app_table
+from crm_pipelines.store.app_edits import edit_app_record
 from crm_pipelines.store.database import Database
 from soak.simulator_control import SimControl
 
@@ -46,6 +47,7 @@ class Expectations:
     """CRM ids deleted, merged away or converted by the soak: their fields no longer sync."""
     crm_created_emails: set[str] = field(default_factory=set)
     edits: dict[str, int] = field(default_factory=lambda: {"crm": 0, "app": 0})
+    deletes: dict[str, int] = field(default_factory=lambda: {"recycle_bin": 0, "hard": 0, "purge": 0})
 
     def record(self, edit: Edit) -> None:
         key = (edit.crm_id, edit.app_field)
@@ -92,30 +94,13 @@ def app_edits(rng: np.random.Generator, sim: SimControl, db: Database, tenant: s
               expect: Expectations, cycle: int, n: int) -> None:
     """`n` app users each edit one two-way field of one of the `linked` prospects, stamped with
     the field's own change time."""
-    prospects = read_app_table(db, tenant, "prospects")
     for k in range(n if len(linked) else 0):
         row = linked.iloc[int(rng.integers(len(linked)))]
         app_field = str(rng.choice(list(TWO_WAY_FIELDS)))
         value = f"app-{cycle}-{k}"
         at = sim.now() + pd.Timedelta(milliseconds=1)
-        where = prospects["prospect_id"] == row["prospect_id"]
-        prospects.loc[where, app_field] = value
-        prospects.loc[where, "updated_at"] = at
-        set_field_change_time(prospects, where, app_field, at)
+        edit_app_record(db, tenant, "prospects", row["prospect_id"], {app_field: value}, at.to_pydatetime())
         expect.record(Edit("app", row["crm_type"], row["crm_id"], app_field, value, at))
-    write_app_table(db, tenant, "prospects", prospects)
-
-
-def set_field_change_time(prospects: pd.DataFrame, where: pd.Series, app_field: str, at: pd.Timestamp) -> None:
-    """Record when the app changed `app_field` of the prospects `where` (per-field change times,
-    where the app tables keep them)."""
-    if "field_changed_at" not in prospects.columns:
-        return
-    def stamped(current):  # type: ignore[no-untyped-def]
-        times = dict(current) if isinstance(current, dict) else {}
-        times[app_field] = at.isoformat()
-        return times
-    prospects.loc[where, "field_changed_at"] = prospects.loc[where, "field_changed_at"].map(stamped)
 
 
 def app_events(rng: np.random.Generator, sim: SimControl, db: Database, tenant: str, expect: Expectations,
@@ -156,12 +141,17 @@ def new_prospects(rng: np.random.Generator, sim: SimControl, db: Database, tenan
 
 
 def crm_deletes(rng: np.random.Generator, sim: SimControl, db: Database, tenant: str, expect: Expectations) -> None:
-    """A CRM user deletes one linked Lead or Contact (to the recycle bin)."""
+    """A CRM user deletes one linked Lead or Contact: to the recycle bin, for good, or to the bin
+    and then empties it."""
     linked = linked_prospects(db, tenant, expect.retired)
     if linked.empty:
         return
     row = linked.iloc[int(rng.integers(len(linked)))]
-    sim.delete(row["crm_type"], row["crm_id"])
+    how = str(rng.choice(["recycle_bin", "hard", "purge"]))
+    sim.delete(row["crm_type"], row["crm_id"], hard=how == "hard")
+    if how == "purge":
+        sim.purge(row["crm_type"], row["crm_id"])
+    expect.deletes[how] += 1
     expect.retired.add(row["crm_id"])
 
 

@@ -132,3 +132,14 @@ def no_deleted_record_live(sim: SimControl, db: Database, tenant: str) -> Check:
         for item in items.loc[~items["is_deleted"].fillna(False).astype(bool)].itertuples():
             check.violations.append(f"{sobject} {item.crm_id} is deleted in the CRM but live on {item.user_id}'s {item.list} list")
     return check
+
+
+def no_converted_lead_on_a_list(sim: SimControl, db: Database, tenant: str) -> Check:
+    check = Check("no converted Lead is a list item (X5)")
+    leads = sim.rows("Lead")
+    converted = set(leads.loc[leads["IsConverted"].fillna(False).astype(bool), "Id"])
+    lists = read_lists(db, tenant)
+    check.checked = len(converted)
+    for item in lists.loc[lists["crm_id"].isin(converted)].itertuples():
+        check.violations.append(f"converted Lead {item.crm_id} is on {item.user_id}'s {item.list} list")
+    return check

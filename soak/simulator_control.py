@@ -31,8 +31,11 @@ class SimControl:
     def edit(self, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
         self.call("PATCH", f"/sobjects/{sobject}/{record_id}", json=fields)
 
-    def delete(self, sobject: str, record_id: str) -> None:
-        self.call("DELETE", f"/sobjects/{sobject}/{record_id}")
+    def delete(self, sobject: str, record_id: str, *, hard: bool = False) -> None:
+        self.call("DELETE", f"/sobjects/{sobject}/{record_id}", params={"hard": "true"} if hard else None)
+
+    def purge(self, sobject: str, record_id: str) -> None:
+        self.call("POST", f"/sobjects/{sobject}/{record_id}/purge")
 
     def convert(self, lead_id: str) -> Any:
         return self.call("POST", f"/leads/{lead_id}/convert", json={})

@@ -17,5 +17,5 @@ def test_a_short_soak_keeps_every_invariant(sqlite_db):
     assert report.killed >= 1, output
     assert report.deferrals >= 2 and report.resumed >= 2, output
     assert all(report.troubles[t] >= 1 for t in ("budget", "faults", "org_limit", "kill")), output
-    assert [c.checked > 0 for c in report.checks] == [True] * 4, output
+    assert all(c.checked > 0 for c in report.checks), output
     assert report.ok, output

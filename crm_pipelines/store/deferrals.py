@@ -57,6 +57,7 @@ class DeferralStore:
                         reason=existing["reason"] if reason in existing["reason"] else f"{existing['reason']}; {reason}",
                     )
                 )
+                _strike_from_older(conn, tenant_id, job, int(existing["id"]), objects, created_at)
                 return int(existing["id"])
             result = conn.execute(
                 deferrals.insert().values(
@@ -65,22 +66,7 @@ class DeferralStore:
                 )
             )
             new_id = int(result.inserted_primary_key[0])
-            # The new deferral now carries these objects: strike them from older open ones, so
-            # one piece of work is never relaunched twice (an older deferral left with nothing
-            # is resolved as superseded).
-            for row in conn.execute(
-                select(deferrals).where(
-                    deferrals.c.tenant_id == tenant_id, deferrals.c.job == job,
-                    deferrals.c.resolved_at.is_(None), deferrals.c.id != new_id,
-                )
-            ).mappings().all():
-                left = [o for o in row["objects"] if o not in set(objects)]
-                if left != list(row["objects"]):
-                    conn.execute(
-                        deferrals.update().where(deferrals.c.id == row["id"]).values(
-                            objects=left, resolved_at=None if left else created_at
-                        )
-                    )
+            _strike_from_older(conn, tenant_id, job, new_id, objects, created_at)
             return new_id
 
     def open(self, tenant_id: str | None = None, job: str | None = None) -> list[Deferral]:
@@ -123,6 +109,27 @@ class DeferralStore:
                 )
                 resolved += 0 if left else 1
         return resolved
+
+
+def _strike_from_older(conn: Connection, tenant_id: str, job: str, keep_id: int, objects: Sequence[str],
+                       at: datetime) -> None:
+    # Deferral `keep_id` now carries these objects: strike them from the tenant's other open
+    # deferrals, so one piece of work is never relaunched twice (one left with nothing is resolved
+    # as superseded). Needed on both paths: a run that defers a second object adds it to its own
+    # deferral, and the deferral it was resuming still lists that object.
+    for row in conn.execute(
+        select(deferrals).where(
+            deferrals.c.tenant_id == tenant_id, deferrals.c.job == job,
+            deferrals.c.resolved_at.is_(None), deferrals.c.id != keep_id,
+        )
+    ).mappings().all():
+        left = [o for o in row["objects"] if o not in set(objects)]
+        if left != list(row["objects"]):
+            conn.execute(
+                deferrals.update().where(deferrals.c.id == row["id"]).values(
+                    objects=left, resolved_at=None if left else at
+                )
+            )
 
 
 def _lock_tenant(conn: Connection, tenant_id: str) -> None:

@@ -42,3 +42,15 @@ def test_due_only_after_resume_at_and_per_tenant(db):
     assert store.due(T0) == []
     assert [d.tenant_id for d in store.due(T0 + timedelta(hours=1))] == ["acme"]
     assert [d.tenant_id for d in store.due(T0 + timedelta(hours=3))] == ["acme", "globex"]
+
+
+def test_a_resuming_run_that_defers_several_objects_leaves_one_open_deferral(db):
+    # run-2 resumes run-1's deferral and runs out again on Lead, then on User: both belong to
+    # run-2's deferral alone, or the old one would be relaunched for work the new one carries.
+    store = DeferralStore(db)
+    store.record("acme", "crm_sync", ["Contact", "Lead", "User"], "budget", T0, T0, "run-1")
+    store.complete("acme", "crm_sync", "Contact", T0)
+    store.record("acme", "crm_sync", ["Lead"], "budget", T0 + timedelta(days=1), T0, "run-2")
+    store.record("acme", "crm_sync", ["User"], "budget", T0 + timedelta(days=1), T0, "run-2")
+    [open_one] = store.open("acme")
+    assert open_one.run_id == "run-2" and open_one.objects == ("Lead", "User")
