@@ -58,6 +58,15 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
         assert f"\n{tenant} " in summary
     assert (tmp_path / "demo" / "crm_pipelines.db").exists()
 
+    # F3 per field: the Title changed on both sides goes to the later (CRM) edit and is logged as a
+    # conflict with both values; the app's Phone and the CRM's City both survive, on both sides.
+    both = out[out.index("4. Edits on both sides"):out.index("The daily list rebuild")]
+    assert "Title changed on both sides: conflict_crm_newer, 'Head of Revenue' -> 'VP Sales'" in both
+    assert "the app now: Title 'VP Sales', City 'Lisbon'" in both and "Phone '+1 415 555 0142'" in both
+    assert ("in the CRM now: Title 'VP Sales' (the CRM's later edit), Phone '+1 415 555 0142' (the app's edit), "
+            "City 'Lisbon'") in out
+    assert "emitted no result" not in result.stderr
+
     # The sensor's resumption ran globex's whole chain: no second matching run, and its matches are
     # what an unlimited budget gives; no Lead any push created duplicates a CRM Lead or Contact.
     assert "Matching and field sync again" not in out
