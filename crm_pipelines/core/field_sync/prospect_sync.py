@@ -125,17 +125,18 @@ def sync_prospects(
         for crm_type in (CONTACT, LEAD)
     }
 
-    inbound, merged_away = [], np.zeros(len(links), dtype=bool)
+    inbound, merged_away, synced = [], np.zeros(len(links), dtype=bool), []
     if settings.delete_or_merge_from_crm:
         merge_rows, merged_away = _merges(links, m_rows, prospects, m_people, people)
         inbound += [merge_rows, _deletions(prospects, prospect_ids, live, links, people, stored_at)]
     inbound.append(_relinks(links.loc[~merged_away], m_rows[~merged_away], m_people[~merged_away], prospects, people))
     if settings.create_prospects_from_crm:
         free = free_people_rows(people, stored_at, m_people)
-        inbound.append(_creations(people, free, prospects, frames, crm_columns, n_contacts, mappings, since,
-                                  matched_users))
+        created = _creations(people, free, prospects, frames, crm_columns, n_contacts, mappings, since, matched_users)
+        inbound.append(created)
+        synced.append(created_base(created, mappings))
 
-    outbound, skipped, synced = [], [], []
+    outbound, skipped = [], []
     writers = _writers(prospects, people, m_rows[~merged_away], m_people[~merged_away])
     gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
     for crm_type in (CONTACT, LEAD):
@@ -160,6 +161,23 @@ def sync_prospects(
         skipped_mappings=tuple(skipped),
         synced=pd.concat(synced, ignore_index=True),
     )
+
+
+def created_base(created: pd.DataFrame, mappings: Sequence[FieldMapping]) -> pd.DataFrame:
+    """The base of the prospects created from CRM records (F4.1): every two-way field of the new
+    pair as the CRM has it, empty where the creation brings no value. Without it the new pair's
+    first edit on either side would be decided by the newer record, and a CRM edit of one field
+    could be reverted by an app edit of another (F3)."""
+    pairs = created.loc[created["field"] == "crm_id", ["app_id", "crm_id", "crm_type"]].drop_duplicates()
+    two_way = pd.DataFrame([(m.crm_object, m.app_field) for m in mappings if m.direction == "two_way"],
+                           columns=["crm_type", "field"]).drop_duplicates()
+    if pairs.empty or two_way.empty:
+        return empty_base()
+    grid = pairs.astype("string").merge(two_way.astype("string"), on="crm_type")
+    values = created[["app_id", "field", "new_value"]].astype("string").drop_duplicates(["app_id", "field"])
+    rows = grid.merge(values, on=["app_id", "field"], how="left")
+    return pd.DataFrame({"object": "prospect", "app_id": rows["app_id"], "crm_id": rows["crm_id"],
+                         "field": rows["field"], "value": rows["new_value"]}).astype("string")
 
 
 def _relinks(links: pd.DataFrame, rows: np.ndarray, at_people: np.ndarray, prospects: pd.DataFrame,

@@ -164,3 +164,19 @@ def test_campaigns_conflict_on_one_field_goes_to_the_later_change():
     sync = sync_campaigns(app, crm, base=synced)
     assert changes(sync.outbound, "field", "old_value", "new_value", "reason") == [
         ("name", "Spring sale", "Spring launch", "conflict_app_newer")]
+
+
+def test_a_prospect_created_from_a_crm_record_starts_with_its_base():
+    # Without a base, the new pair's first edits would go by the newer record: a CRM edit of one
+    # field reverted by a later app edit of another (found by the soak).
+    app = prospects(PROSPECT)
+    crm = contacts(CONTACT, {"id": "003000000000000002AAA", "email": "bo@x.com", "first_name": "Bo",
+                             "title": "CFO", "last_modified_date": FEB})
+    matched = match_prospects(app, leads(), crm).matched
+    sync = sync_prospects(matched, app, leads(), crm, settings=ConnectorSettings(), base=base())
+    new = sync.synced.loc[sync.synced["app_id"] == "crm-003000000000000002AAA"].set_index("field")
+    two_way = {m.app_field for m in DEFAULT_FIELD_MAPPINGS if m.crm_object == "Contact" and m.direction == "two_way"}
+    assert set(new.index) == two_way
+    assert (new.loc["first_name", "value"], new.loc["title", "value"], new.loc["email", "value"]) == ("Bo", "CFO", "bo@x.com")
+    assert pd.isna(new.loc["phone", "value"])  # empty in the CRM: the base is empty
+    assert set(new["crm_id"]) == {"003000000000000002AAA"} and set(new["object"]) == {"prospect"}

@@ -52,7 +52,8 @@ def test_a_contact_push_of_a_prospect_still_on_its_converted_lead_updates_the_co
     todos = pd.DataFrame(columns=["todo_id", "prospect_id", "assignee_user_id", "created_at", "pushed_at"])
     items = contact_push_items(
         _prospects(), requests, todos, pd.DataFrame({"prospect_id": pd.Series(dtype="string")}),
-        crm_user_of=pd.Series(dtype="string"), mappings=MAPPINGS, settings=ConnectorSettings(), interest_threshold=None,
+        crm_user_of=pd.Series(dtype="string"), mappings=MAPPINGS, settings=ConnectorSettings(),
+        crossings=pd.DataFrame({"prospect_id": pd.Series(dtype="string"), "crossed_at": pd.Series(dtype="datetime64[ns, UTC]")}),
         converted=converted_leads(CRM_LEADS),
     ).set_index("app_id")
     assert (items.loc["p-live", "sobject"], items.loc["p-live", "crm_id"]) == ("Lead", LIVE_LEAD)
