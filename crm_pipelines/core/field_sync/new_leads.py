@@ -4,7 +4,9 @@ A prospect is pushed as a new Lead only if it is not a contact, has no CRM id (s
 matched), and has a last name, a company and a valid email — Salesforce requires LastName and
 Company on a Lead, and without an email it could never be matched back. Two prospects with one
 email would become two duplicate Leads, so only the earliest created of them goes; the others
-match the new Lead by email on the next sync.
+match the new Lead by email on the next sync. Nor does a prospect go whose email a live CRM Lead or
+Contact already has (`known_emails`, when the tenant matches by email, F4.6): the push plans from
+the app as it is now, so a prospect added since the last matching would otherwise look new.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ def eligible_new_leads(
     *,
     since: pd.Timestamp | None = None,
     matched_rows: np.ndarray | None = None,
+    known_emails: pd.Series | None = None,
 ) -> np.ndarray:
     """Positions in `prospects` of the prospects F7 pushes as new Leads (see the module doc).
     With `since`, only prospects updated after it. `matched_rows` may pass the positions in
-    `prospects` of the matched prospects, when the caller already knows them."""
+    `prospects` of the matched prospects, when the caller already knows them. `known_emails`:
+    normalized emails of the CRM's live Leads and Contacts, which no new Lead may take."""
     live = ~flag(prospects, "is_deleted")
     if matched_rows is None:
         is_matched = contains(prospects["prospect_id"], matched["prospect_id"])
@@ -51,6 +55,8 @@ def eligible_new_leads(
         & emails.notna().to_numpy()
     )
     eligible = live & no_crm_id & not_contact & complete
+    if known_emails is not None:
+        eligible &= ~contains(emails, known_emails.dropna())
     if since is not None:
         eligible &= utc_naive(prospects["updated_at"]) > utc_instant(since)
     rows = np.flatnonzero(eligible)
@@ -71,11 +77,12 @@ def new_lead_changes(
     *,
     since: pd.Timestamp | None = None,
     matched_rows: np.ndarray | None = None,
+    known_emails: pd.Series | None = None,
 ) -> pd.DataFrame:
     """app_to_crm change rows (crm_type Lead, crm_id NA, reason new_lead): for each eligible
     prospect, one row per non-empty value of its push and two-way Lead mappings, plus the
     required LastName, Company and Email when unmapped."""
-    rows = eligible_new_leads(prospects, matched, since=since, matched_rows=matched_rows)
+    rows = eligible_new_leads(prospects, matched, since=since, matched_rows=matched_rows, known_emails=known_emails)
     if rows.size == 0:
         return concat_changes([])
     fields = [(m.crm_field, m.app_field) for m in mappings

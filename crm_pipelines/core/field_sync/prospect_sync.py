@@ -157,10 +157,15 @@ def sync_prospects(
         inbound=concat_changes(inbound),
         outbound=concat_changes([_one_sender_per_record(concat_changes(outbound), writers),
                                  new_lead_changes(prospects, matched, mappings, since=since,
-                                                  matched_rows=matched_rows)]),
+                                                  matched_rows=matched_rows,
+                                                  known_emails=_live_emails(people) if settings.match_by_email else None)]),
         skipped_mappings=tuple(skipped),
         synced=pd.concat(synced, ignore_index=True),
     )
+
+
+def _live_emails(people: pd.DataFrame) -> pd.Series:
+    return people.loc[(people["fate"] == LIVE).to_numpy(dtype=bool), "email"]
 
 
 def created_base(created: pd.DataFrame, mappings: Sequence[FieldMapping]) -> pd.DataFrame:

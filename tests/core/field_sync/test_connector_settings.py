@@ -6,9 +6,11 @@ record was modified in March and the prospect in February, so the CRM side is ne
 
 import pandas as pd
 
-from crm_pipelines.core.field_sync import activity_push_enabled, activity_targets, label_changes
+from crm_pipelines.core.field_sync import activity_push_enabled, activity_targets, label_changes, sync_prospects
+from crm_pipelines.core.matching import match_prospects
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 from tests.core.field_sync.sync_fixtures import C1, C2, FEB, JAN, L3, L4, MAR, changes, run_sync
+from tests.core.matching.crm_fixtures import contacts, leads, prospects
 
 ANN = {"id": C1, "email": "ann@x.com", "last_name": "Lee", "last_modified_date": MAR}
 P1 = {"prospect_id": "p1", "crm_id": C1, "crm_type": "Contact", "email": "ann@x.com", "last_name": "Lee",
@@ -151,6 +153,17 @@ def test_f4_6_off_a_prospect_without_a_crm_id_is_not_matched_and_goes_out_as_a_n
     assert changes(result.outbound, "app_id", "crm_field", "new_value", reason="new_lead") == [
         ("p3", "LastName", "Lee"), ("p3", "Email", "ANN@x.com"), ("p3", "HasOptedOutOfEmail", "false"),
         ("p3", "Company", "Acme")]
+
+
+def test_f4_6_on_a_prospect_the_last_matching_never_saw_is_not_a_new_lead_when_the_crm_has_its_email():
+    # The push plans from the app as it is now, against the last matching: a prospect added since
+    # is in no matched frame, yet a live Contact has its email (found by the soak: a duplicate Lead).
+    app, crm = prospects(NO_ID), contacts(ANN)
+    empty_matched = match_prospects(prospects(), leads(), crm).matched
+    on = sync_prospects(empty_matched, app, leads(), crm, settings=ConnectorSettings(match_by_email=True))
+    assert changes(on.outbound, reason="new_lead") == []
+    off = sync_prospects(empty_matched, app, leads(), crm, settings=ConnectorSettings(match_by_email=False))
+    assert changes(off.outbound, "crm_field", "new_value", field="email", reason="new_lead") == [("Email", "ANN@x.com")]
 
 
 # F4.7 let the CRM overwrite the prospect's opted-out flag
