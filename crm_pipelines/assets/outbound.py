@@ -128,14 +128,16 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
 
 @asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")],
                         AssetKey("synced_prospects")],
-       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
-def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
-                   matched_users: pd.DataFrame) -> pd.DataFrame:
+       ins={**_CHANGES, "matched_prospects": AssetIn(), "matched_users": AssetIn()})
+def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
+                   matched_prospects: pd.DataFrame, matched_users: pd.DataFrame) -> pd.DataFrame:
     """P4: prospects pushed because something asked: a user's push request, the lead score crossing
     the tenant's interest threshold (once per crossing, recorded by the `push_triggers` sensor), or a
     to-do assigned to a user (who then owns the CRM record).
-    Linked prospects get every push and two-way mapped field; others become new Leads if F7 allows,
-    or are listed with the reason they cannot go. Empty when app → CRM sync is off (S4)."""
+    Linked prospects get their push mapped fields and the two-way ones the app changed since the
+    base (F3, as in `outbound_field_changes`), so a CRM edit is never reverted; others become new
+    Leads with every field if F7 allows, or are listed with the reason they cannot go. Empty when
+    app → CRM sync is off (S4)."""
     db, tenant = database.db(), _tenant(database, context)
     settings = tenant.settings
     if not settings.push.app_to_crm:
@@ -145,7 +147,7 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, m
         read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
         mappings=settings.field_mappings, settings=settings.connector, crossings=crossings,
-        converted=_converted(db, tenant.id))
+        changes=outbound_field_changes, converted=_converted(db, tenant.id))
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
                           threshold_crossings=len(crossings))
 

@@ -30,6 +30,7 @@ from crm_pipelines.core.outbound import (
     stage_of,
     unpushable_crossings,
     unpushable_requests,
+    unpushable_todos,
 )
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.client import SalesforceClient
@@ -72,7 +73,7 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
     answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable), unpushable_crossings(plan.unpushable),
-                      now())
+                      now(), unpushable_todos(plan.unpushable))
     stages = stage_of(plan.due)
     batch_number = 0
     try:
