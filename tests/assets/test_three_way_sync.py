@@ -211,3 +211,17 @@ def test_a_push_request_does_not_revert_a_crm_edit_made_after_the_last_extractio
     requests = read_app_table(db, "acme", "push_requests").set_index("request_id")
     assert requests.loc["pr-later", "status"] != "pending"
 
+
+def test_an_app_value_sent_before_goes_out_again_after_the_crm_changed_it_in_between(synced, sim):
+    db, instance = synced
+    prospect = a_lead_prospect(db)
+    app_user_edits(db, prospect["prospect_id"], crm_now(sim) + pd.Timedelta(seconds=60), title="Title A")
+    push(db, instance)
+    assert crm_lead(sim, prospect["crm_id"])["Title"] == "Title A"
+    edited_at = crm_user_edits(sim, prospect["crm_id"], 3600, Title="Title B")
+    crm_sync(db, instance)
+    assert app_prospect(db, prospect["prospect_id"])["title"] == "Title B"
+    app_user_edits(db, prospect["prospect_id"], edited_at + pd.Timedelta(hours=1), title="Title A")
+
+    push(db, instance)
+    assert crm_lead(sim, prospect["crm_id"])["Title"] == "Title A"
