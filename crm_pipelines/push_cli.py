@@ -25,8 +25,9 @@ def push() -> None:
 @click.option("--prospect", "prospect_id", required=True, help="The app prospect to push.")
 @click.option("--by", "requested_by", default=None, help="The app user asking (for the record).")
 def request(tenant_id: str, prospect_id: str, requested_by: str | None) -> None:
-    """Push a prospect at the next push (P4a): every mapped field of its Lead or Contact, or a new
-    Lead when it has none and F7 allows it."""
+    """Push a prospect at the next push (P4a): the push mapped fields of its Lead or Contact and the
+    two-way ones the app changed since both sides last agreed (F3), or a new Lead with every field
+    when it has none and F7 allows it."""
     db, tenant = tenant_or_refuse(tenant_id)
     if not app_record_exists(db, tenant.id, "prospect", prospect_id):
         refuse(f"tenant '{tenant.id}' has no prospect '{prospect_id}'")

@@ -33,6 +33,7 @@ from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.interest_crossings import pending_crossings
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.resource import DatabaseResource
@@ -57,7 +58,7 @@ def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataF
     """The items the ledger does not already hold as sent, as table rows, with their metadata.
     Nothing is ever sent to a converted Lead (X5): such updates are listed with a note instead."""
     items = without_converted_leads(items, _converted(db, context.partition_key))
-    plan = due_items(items, read_ledger(db, context.partition_key))
+    plan = due_items(items, read_ledger(db, context.partition_key), read_base(db, context.partition_key))
     keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
         zip(plan.unpushable["sobject"], plan.unpushable["external_id"], strict=True))
     keep = [(s, e) in keys for s, e in zip(items["sobject"], items["external_id"], strict=True)]
@@ -128,14 +129,16 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
 
 @asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")],
                         AssetKey("synced_prospects")],
-       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn()})
-def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
-                   matched_users: pd.DataFrame) -> pd.DataFrame:
+       ins={**_CHANGES, "matched_prospects": AssetIn(), "matched_users": AssetIn()})
+def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
+                   matched_prospects: pd.DataFrame, matched_users: pd.DataFrame) -> pd.DataFrame:
     """P4: prospects pushed because something asked: a user's push request, the lead score crossing
     the tenant's interest threshold (once per crossing, recorded by the `push_triggers` sensor), or a
     to-do assigned to a user (who then owns the CRM record).
-    Linked prospects get every push and two-way mapped field; others become new Leads if F7 allows,
-    or are listed with the reason they cannot go. Empty when app → CRM sync is off (S4)."""
+    Linked prospects get their push mapped fields and the two-way ones the app changed since the
+    base (F3, as in `outbound_field_changes`), so a CRM edit is never reverted; others become new
+    Leads with every field if F7 allows, or are listed with the reason they cannot go. Empty when
+    app → CRM sync is off (S4)."""
     db, tenant = database.db(), _tenant(database, context)
     settings = tenant.settings
     if not settings.push.app_to_crm:
@@ -145,7 +148,7 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, m
         read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
         read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
         mappings=settings.field_mappings, settings=settings.connector, crossings=crossings,
-        converted=_converted(db, tenant.id))
+        changes=outbound_field_changes, converted=_converted(db, tenant.id))
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
                           threshold_crossings=len(crossings))
 

@@ -30,6 +30,7 @@ from crm_pipelines.core.outbound import (
     stage_of,
     unpushable_crossings,
     unpushable_requests,
+    unpushable_todos,
 )
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.client import SalesforceClient
@@ -38,6 +39,7 @@ from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
     mark_attempted,
@@ -68,11 +70,11 @@ class PushRun:
 
 def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.DataFrame, *,
             now: Callable[[], datetime], run_id: str | None, batch_name: str) -> PushRun:
-    plan = due_items(items, read_ledger(db, tenant_id))
+    plan = due_items(items, read_ledger(db, tenant_id), read_base(db, tenant_id))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
     answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable), unpushable_crossings(plan.unpushable),
-                      now())
+                      now(), unpushable_todos(plan.unpushable))
     stages = stage_of(plan.due)
     batch_number = 0
     try:

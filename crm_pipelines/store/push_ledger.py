@@ -110,10 +110,10 @@ def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str
 
 
 def answer_unpushable(db: Database, tenant_id: str, requests: Mapping[str, str], crossings: Sequence[str] = (),
-                      at: datetime | None = None) -> None:
-    if requests or crossings:
+                      at: datetime | None = None, todo_ids: Sequence[str] = ()) -> None:
+    if requests or crossings or todo_ids:
         with db.transaction() as conn:
-            answer_triggers(conn, tenant_id, requests, (), at, crossings)
+            answer_triggers(conn, tenant_id, requests, todo_ids, at, crossings)
 
 
 def add_push_request(db: Database, tenant_id: str, request_id: str, prospect_id: str, requested_by: str | None,

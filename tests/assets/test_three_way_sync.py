@@ -13,6 +13,7 @@ from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.app_edits import edit_app_record
 from crm_pipelines.store.connector_log import read_log
+from crm_pipelines.store.push_ledger import add_push_request
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import register_sim_tenant, run_job
 
@@ -171,3 +172,56 @@ def test_a_crm_edit_extracted_by_the_last_sync_is_not_reverted_by_a_push_even_wi
     push(db, instance)
     lead = crm_lead(sim, prospect["crm_id"])
     assert (lead["Title"], lead["Phone"]) == ("Kept In The CRM", "+1 555 0103")
+
+
+def request_push(db, prospect_id: str, request_id: str) -> None:
+    add_push_request(db, "acme", request_id, prospect_id, None, pd.Timestamp.now(tz="UTC").to_pydatetime())
+
+
+def test_a_push_request_sends_the_apps_changes_and_never_reverts_a_crm_edit_with_crm_to_app_off(sqlite_db, sim):
+    db = sqlite_db
+    register_sim_tenant(db, sim, "acme", **{"sync.crm_to_app": "false"})
+    write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+    instance = DagsterInstance.ephemeral()
+    crm_sync(db, instance)
+    push(db, instance)
+    prospect = a_lead_prospect(db, sim)
+    edited_at = crm_user_edits(sim, prospect["crm_id"], 60, Title="Kept In The CRM")
+    crm_sync(db, instance)  # extracts the CRM's Title; crm_to_app off keeps the app's old one
+    app_user_edits(db, prospect["prospect_id"], edited_at + pd.Timedelta(hours=1), phone="+1 555 0104")
+    request_push(db, prospect["prospect_id"], "pr-title")
+
+    push(db, instance)
+    lead = crm_lead(sim, prospect["crm_id"])
+    assert (lead["Title"], lead["Phone"]) == ("Kept In The CRM", "+1 555 0104")
+    assert app_prospect(db, prospect["prospect_id"])["title"] == prospect["title"]
+    requests = read_app_table(db, "acme", "push_requests").set_index("request_id")
+    assert requests.loc["pr-title", "status"] == "sent"
+
+
+def test_a_push_request_does_not_revert_a_crm_edit_made_after_the_last_extraction(synced, sim):
+    db, instance = synced
+    push(db, instance)
+    prospect = a_lead_prospect(db, sim)
+    crm_user_edits(sim, prospect["crm_id"], 60, Title="Edited Since The Sync")
+    request_push(db, prospect["prospect_id"], "pr-later")
+
+    push(db, instance)
+    assert crm_lead(sim, prospect["crm_id"])["Title"] == "Edited Since The Sync"
+    requests = read_app_table(db, "acme", "push_requests").set_index("request_id")
+    assert requests.loc["pr-later", "status"] != "pending"
+
+
+def test_an_app_value_sent_before_goes_out_again_after_the_crm_changed_it_in_between(synced, sim):
+    db, instance = synced
+    prospect = a_lead_prospect(db)
+    app_user_edits(db, prospect["prospect_id"], crm_now(sim) + pd.Timedelta(seconds=60), title="Title A")
+    push(db, instance)
+    assert crm_lead(sim, prospect["crm_id"])["Title"] == "Title A"
+    edited_at = crm_user_edits(sim, prospect["crm_id"], 3600, Title="Title B")
+    crm_sync(db, instance)
+    assert app_prospect(db, prospect["prospect_id"])["title"] == "Title B"
+    app_user_edits(db, prospect["prospect_id"], edited_at + pd.Timedelta(hours=1), title="Title A")
+
+    push(db, instance)
+    assert crm_lead(sim, prospect["crm_id"])["Title"] == "Title A"

@@ -13,6 +13,7 @@ from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables
+from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url, register_sim_tenant, run_job
@@ -56,14 +57,20 @@ def set_score(db, prospect_id: str, score: float) -> None:
     write_app_table(db, "acme", "prospects", prospects)
 
 
-def contact_pushes_to(sim, sobject: str, crm_id: str) -> int:
-    """Writes of the whole record to `crm_id` in the CRM's write log (control API): a contact push
-    writes every push and two-way mapped field, where a lead score update (P5) writes the score alone."""
+def contact_pushes_to(db, sim, sobject: str, crm_id: str) -> int:
+    """Contact pushes (P4) the CRM received for `crm_id`. A contact push writes the push mapped
+    fields (the lead score among them) and only the two-way fields the app changed (F3), so in the
+    CRM's write log (control API) it can look like a lead score update (P5): the connector log's
+    reason says which push each write was, and every one it counts is a write the CRM has."""
     with requests.Session() as http:
         http.trust_env = False  # loopback: no proxy
         response = http.get(f"{sim.base_url}/_sim/orgs/acme/writes", params={"sobject": sobject})
         response.raise_for_status()
-        return sum(1 for e in response.json() if e["id"] == crm_id and {"LastName", "Email"} <= set(e["fields"]))
+        scores = [e for e in response.json() if e["id"] == crm_id and "Lead_Score__c" in e["fields"]]
+    log = read_log(db, "acme", record=crm_id)
+    pushed = log.loc[log["reason"].str.contains("contact_push").fillna(False) & (log["crm_field"] == "Lead_Score__c")]
+    assert len(pushed) <= len(scores)
+    return len(pushed)
 
 
 def test_crossing_the_interest_threshold_pushes_the_contact_once_per_crossing(db, sim):
@@ -82,28 +89,29 @@ def test_crossing_the_interest_threshold_pushes_the_contact_once_per_crossing(db
     linked = prospects["prospect_id"].str.startswith("p-id-")
     contact = prospects.loc[(prospects["crm_type"] == "Contact") & linked].iloc[0]
     pid, crm_id = contact["prospect_id"], contact["crm_id"]
-    before = contact_pushes_to(sim, "Contact", crm_id)
+    before = contact_pushes_to(db, sim, "Contact", crm_id)
 
     set_score(db, pid, 85)
     [first] = ticks.tick()
-    assert contact_pushes_to(sim, "Contact", crm_id) == before + 1, "the crossing pushes the contact within the tick"
+    assert contact_pushes_to(db, sim, "Contact", crm_id) == before + 1, "the crossing pushes the contact within the tick"
+    assert sim.org("acme").rows("Contact").set_index("Id").loc[crm_id, "Lead_Score__c"] == 85
     assert ticks.tick() == []
 
     set_score(db, pid, 95)  # still above: not a new crossing
     assert ticks.tick() == []
     assert run_job(db, "outbound_push", "acme", instance).success  # the scheduled push
-    assert contact_pushes_to(sim, "Contact", crm_id) == before + 1
+    assert contact_pushes_to(db, sim, "Contact", crm_id) == before + 1
 
     set_score(db, pid, 40)  # below again
     assert ticks.tick() == []
     set_score(db, pid, 75)  # and across again: a new crossing
     [second] = ticks.tick()
     assert second != first
-    assert contact_pushes_to(sim, "Contact", crm_id) == before + 2
+    assert contact_pushes_to(db, sim, "Contact", crm_id) == before + 2
 
     TenantRegistry(db).set("acme", {"push.enabled": "false"})
     set_score(db, pid, 20)
     ticks.tick()
     set_score(db, pid, 90)
     assert ticks.tick() == [], "pushes off: no crossing launches anything"
-    assert contact_pushes_to(sim, "Contact", crm_id) == before + 2
+    assert contact_pushes_to(db, sim, "Contact", crm_id) == before + 2

@@ -3,7 +3,7 @@ it the delivery ledger says is due, and what each CRM answer means.
 
     items = concat_items([event_tasks(...), touch_tasks(...), new_lead_items(...),
                           contact_push_items(...), field_update_items(...), campaign_items(...)])
-    plan  = due_items(items, ledger)                    # merged per CRM record, filtered by the ledger
+    plan  = due_items(items, ledger, base)              # merged per CRM record, filtered by the ledger
     for batch in batches(plan.due):                     # ≤ 200 records a call
         outcome = batch_outcome(batch, crm_results, at)  # ledger rows, CRM ids to write back, log rows
 """
@@ -23,6 +23,7 @@ from crm_pipelines.core.outbound.delivery import (
     stage_of,
     unpushable_crossings,
     unpushable_requests,
+    unpushable_todos,
 )
 from crm_pipelines.core.outbound.items import (
     EXTERNAL_ID_FIELD,
@@ -40,5 +41,6 @@ __all__ = [
     "WAITING_FOR_CRM_ID", "BatchOutcome", "DuePlan", "batch_outcome", "batches", "campaign_items", "concat_items",
     "contact_push_items", "converted_leads", "due_items", "empty_items", "event_tasks", "field_update_items",
     "items_frame", "live_targets", "merge_items", "new_lead_items", "request_records", "resolve_task_targets",
-    "stage_of", "touch_tasks", "unpushable_crossings", "unpushable_requests", "what_ids", "without_converted_leads",
+    "stage_of", "touch_tasks", "unpushable_crossings", "unpushable_requests", "unpushable_todos", "what_ids",
+    "without_converted_leads",
 ]

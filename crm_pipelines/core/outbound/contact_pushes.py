@@ -10,10 +10,14 @@ interval itself, which sends everything due):
 - d) a to-do assigned to a user and not pushed yet: the prospect goes out with that user's matched
   CRM user as its owner (the latest to-do of a prospect decides).
 
-A triggered prospect with a CRM Lead or Contact has every push and two-way mapped field of that
-record written (empty app values only when F4.5 allows it); one without is created as a Lead when
-F7 allows it, and otherwise skipped with the reason. Every trigger is forced: its fields are sent
-even when the ledger says the CRM already has them.
+A triggered prospect with a CRM Lead or Contact has its push mapped fields written, and of its
+two-way fields only those the three-way rule sends app → CRM (F3: changed in the app since the
+base, or, with no base yet, the app record newer; `changes`, the push's outbound field changes), so
+a push never reverts a CRM edit of a field the app did not change; a to-do adds the owner. Empty
+app values go only when F4.5 allows it. With nothing to write the trigger is still answered (a
+`skip` item saying so). A prospect without a CRM id is created as a Lead with every mapped field
+when F7 allows it, and otherwise skipped with the reason. Every trigger is forced: its fields are
+sent even when the ledger says the CRM already has them.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from crm_pipelines.settings.fields import PROSPECT_FIELDS
 
 CONVERTED_NOWHERE = ("holds a converted Lead whose Contact is not extracted yet: nothing goes to a converted Lead "
                      "(X5), so the push waits for the sync that brings the Contact")
+NOTHING_TO_SEND = ("has nothing to send: the CRM has every field the app changed, and no push mapped field "
+                   "or owner is due")
 NOT_ELIGIBLE = ("has no CRM id and is not eligible as a new Lead under F7 "
                 "(it needs a last name, a company and an email, and must not be a contact)")
 
@@ -47,12 +53,15 @@ def contact_push_items(
     mappings: Sequence[FieldMapping],
     settings: ConnectorSettings,
     crossings: pd.DataFrame,
+    changes: pd.DataFrame,
     converted: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Push items for every triggered prospect: updates by CRM id, Lead upserts, or `skip` rows
     whose note says why (see the module doc); of duplicate prospects on one record, only its
     writer updates it. `crossings`: prospect_id, crossed_at of the threshold crossings not pushed
-    yet. `converted` (conversions.converted_leads): a prospect whose stored id is a converted Lead
+    yet. `changes`: the push's app → CRM field changes (object, app_id, crm_id, crm_field; the
+    outbound_field_changes rows): a linked record's two-way fields go only where they have one.
+    `converted` (conversions.converted_leads): a prospect whose stored id is a converted Lead
     is pushed to its Contact, with the Contact's mappings (X5)."""
     require(prospects, ("prospect_id", "crm_id", "crm_type", "lead_score", "owner_user_id", "is_deleted", "updated_at"),
             "prospects")
@@ -71,11 +80,12 @@ def contact_push_items(
     linked = picked["crm_id"].notna().to_numpy() & ~deleted & ~converted_nowhere
     eligible = np.isin(rows, eligible_new_leads(people, matched)) & ~linked & ~deleted
 
-    parts = []
+    parts, changed = [], _two_way_changes(changes)
     for crm_type in ("Lead", "Contact"):
         these = linked & (picked["crm_type"].astype("string") == crm_type).fillna(False).to_numpy()
         if these.any():
-            parts.append(_records(picked[these], triggers[these], crm_type, "update", mappings, settings))
+            parts.append(_nothing_to_send(_records(picked[these], triggers[these], crm_type, "update", mappings,
+                                                   settings, two_way_changes=changed)))
     if eligible.any():
         # Without a to-do, a new Lead is owned as P3 owns it: by the prospect's app owner's CRM user.
         app_owner = picked.loc[eligible, "owner_user_id"].astype("string").map(crm_user_of).to_numpy()
@@ -131,20 +141,48 @@ def _triggers(requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFra
     })
 
 
+def _two_way_changes(changes: pd.DataFrame) -> pd.MultiIndex:
+    """(app id, CRM id, CRM field) of every linked prospect's field the app should change."""
+    require(changes, ("object", "app_id", "crm_id", "crm_field"), "outbound_field_changes")
+    rows = changes.loc[((changes["object"] == "prospect") & changes["crm_id"].notna()).fillna(False)]
+    return pd.MultiIndex.from_arrays([rows[c].astype("string") for c in ("app_id", "crm_id", "crm_field")])
+
+
+def _nothing_to_send(items: pd.DataFrame) -> pd.DataFrame:
+    """Updates with no field to write made `skip`, so their triggers are answered without a call."""
+    empty = np.fromiter((not f for f in items["fields"]), dtype=bool, count=len(items))
+    if not empty.any():
+        return items
+    items = items.copy()
+    items.loc[empty, "note"] = "prospect " + items.loc[empty, "app_id"] + " " + NOTHING_TO_SEND
+    items.loc[empty, "operation"] = "skip"
+    return items
+
+
 def _records(people: pd.DataFrame, triggers: pd.DataFrame, crm_type: str, operation: str,
              mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-             required: tuple[tuple[str, str], ...] = ()) -> pd.DataFrame:
+             required: tuple[tuple[str, str], ...] = (), two_way_changes: pd.MultiIndex | None = None) -> pd.DataFrame:
+    """One item per prospect: every mapped field, or, given `two_way_changes` (updates of linked
+    records), the push fields and only the two-way fields among those changes (F3)."""
     people = people.reset_index(drop=True)
     triggers = triggers.reset_index(drop=True)
-    pairs = [(m.crm_field, m.app_field) for m in mappings
-             if m.crm_object == crm_type and m.direction in ("push", "two_way") and m.app_field in people.columns]
+    mine = [m for m in mappings
+            if m.crm_object == crm_type and m.direction in ("push", "two_way") and m.app_field in people.columns]
+    pairs = [(m.crm_field, m.app_field) for m in mine]
     mapped = {app for _, app in pairs}
     pairs += [p for p in required if p[1] not in mapped]
     columns = {crm: column_json_values(people[app], PROSPECT_FIELDS[app]) for crm, app in pairs}
+    send = {crm: np.ones(len(people), dtype=bool) for crm, _ in pairs}
+    if two_way_changes is not None:
+        ids, crm_ids = people["prospect_id"].astype("string"), people["crm_id"].astype("string")
+        for m in (m for m in mine if m.direction == "two_way"):
+            keys = pd.MultiIndex.from_arrays([ids, crm_ids, pd.Series(m.crm_field, index=ids.index, dtype="string")])
+            send[m.crm_field] = keys.isin(two_way_changes)
     send_empty = settings.overwrite_crm_with_empty_app_values and operation == "update"
     fields, app_fields = [], []
     for i in range(len(people)):
-        record = {crm: values[i] for crm, values in columns.items() if values[i] is not None or send_empty}
+        record = {crm: values[i] for crm, values in columns.items()
+                  if send[crm][i] and (values[i] is not None or send_empty)}
         owner = triggers["owner"].iloc[i]
         if isinstance(owner, str):
             record["OwnerId"] = owner

@@ -23,8 +23,9 @@ import pandas as pd
 from crm_pipelines.core.field_sync.base import BASE_COLUMNS, empty_base
 from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
+from crm_pipelines.core.outbound.contact_pushes import NOTHING_TO_SEND
 from crm_pipelines.core.outbound.conversions import live_targets
-from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD
+from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD, as_base_text
 from crm_pipelines.core.outbound.ledger import LEDGER_COLUMNS
 
 MAX_BATCH = 200
@@ -182,6 +183,14 @@ def unpushable_requests(unpushable: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def unpushable_todos(unpushable: pd.DataFrame) -> list[str]:
+    """To-dos answered without a send: their prospect's CRM record has everything already. Those of
+    a prospect that cannot be pushed stay open, so the push goes once it can."""
+    nothing = unpushable.loc[unpushable["note"].str.endswith(NOTHING_TO_SEND).fillna(False)]
+    return [trigger_id for item in nothing.to_dict("records") for kind, _, trigger_id in
+            (t.partition(":") for t in _triggers(item)) if kind == "todo"]
+
+
 def unpushable_crossings(unpushable: pd.DataFrame) -> list[str]:
     """Prospects whose threshold crossing is answered without a send: they cannot be pushed."""
     return [trigger_id for item in unpushable.to_dict("records") for kind, _, trigger_id in
@@ -205,7 +214,7 @@ def _log_rows(item: dict[str, Any], crm_id: str, at: pd.Timestamp) -> list[dict[
     return [{**base, "field": names.get(crm_field) or ("owner" if crm_field == "OwnerId" else None),
              "reason": reasons.get(crm_field, base["reason"]),
              "crm_field": crm_field, "old_value": old.get(crm_field),
-             "new_value": None if value is None else _text(value)}
+             "new_value": None if value is None else as_base_text(value)}
             for crm_field, value in item["fields"].items()]
 
 
@@ -215,11 +224,6 @@ def _base_rows(item: dict[str, Any], crm_id: str | None) -> list[dict[str, Any]]
         return []
     names = item["app_fields"] or {}
     return [{"object": item["app_object"], "app_id": item["app_id"], "crm_id": crm_id, "field": names[crm_field],
-             "value": None if value is None else _text(value)}
+             "value": None if value is None else as_base_text(value)}
             for crm_field, value in item["fields"].items() if names.get(crm_field)]
 
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -22,7 +22,8 @@ Columns (PUSH_COLUMNS):
     reasons          {CRM field: the field sync's reason} where the connector log should say more
                      than the kind: a conflict the app won (conflict_app_newer, F3)
     triggers         what asked for the push ("request:pr-1,todo:td-2,threshold"), NA for none
-    forced           a person asked (a push request or a to-do): send every field, even those sent before
+    forced           something asked (a push request, a to-do, a threshold crossing): send the item's
+                     fields even where the ledger holds them as sent
     note             why an item cannot be sent (operation `skip`), NA otherwise
 """
 
@@ -125,6 +126,13 @@ def json_values(text: pd.Series, field_type: FieldType) -> list[Any]:
 def column_json_values(values: pd.Series, field_type: FieldType) -> list[Any]:
     """An app column's values as JSON values for the CRM (see `json_values`)."""
     return json_values(encode(canonical(values, field_type), field_type), field_type)
+
+
+def as_base_text(value: Any) -> str:
+    """A JSON value sent to the CRM as the text the three-way base keeps (values.encode's form)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _number(value: float) -> int | float:

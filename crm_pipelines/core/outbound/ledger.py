@@ -6,7 +6,10 @@ CRM's error. From it:
 
 - an item never attempted goes out with every field;
 - a sent one goes out again only with the fields whose values the CRM has not got from us (a whole
-  Task or new record again if any changed), unless a person asked (forced), then every field;
+  Task or new record again if any changed), unless something asked (forced), then all its fields. A
+  value counts as got only while the three-way base (F3) of its field has not moved since: a base
+  set after the send (its synced_at later than the ledger's sent_at), or holding another value,
+  means the CRM changed the field after we sent it, so the same app value is due again;
 - a pending one (attempted, outcome unknown: a crash, a deferral, a transient failure) goes out
   again with every field: upserts by external id and updates by id make that harmless;
 - a failed one (the CRM refused it for good: a required field, a validation rule) is not sent
@@ -20,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_pipelines.core.outbound.items import PUSH_COLUMNS, empty_items
+from crm_pipelines.core.outbound.items import PUSH_COLUMNS, as_base_text, empty_items
 
 LEDGER_COLUMNS = (
     "sobject", "external_id", "kind", "app_object", "app_id", "crm_id", "state", "attempts", "sent_fields",
@@ -65,18 +68,20 @@ def merge_items(items: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def due_items(items: pd.DataFrame, ledger: pd.DataFrame) -> DuePlan:
-    """The merged items the ledger says to send now, and what it held back (see the module doc)."""
+def due_items(items: pd.DataFrame, ledger: pd.DataFrame, base: pd.DataFrame | None = None) -> DuePlan:
+    """The merged items the ledger says to send now, and what it held back (see the module doc).
+    `base`: the three-way base rows (field_sync.base.BASE_COLUMNS and synced_at) of the tenant."""
     merged = merge_items(items)
     unpushable = merged.loc[merged["operation"] == "skip"].reset_index(drop=True)
     merged = merged.loc[merged["operation"] != "skip"].reset_index(drop=True)
     known = {(s, e): row for s, e, row in zip(ledger["sobject"], ledger["external_id"],
                                               ledger.to_dict("records"), strict=True)} if len(ledger) else {}
+    bases = _bases_of(ledger, merged, base)
     keep, fields_now, previous, attempts = [], [], [], []
     already_sent = failed_unchanged = 0
-    for i, (sobject, external_id, operation, fields, forced) in enumerate(zip(
-            merged["sobject"], merged["external_id"], merged["operation"], merged["fields"], merged["forced"],
-            strict=True)):
+    for i, (sobject, external_id, operation, fields, app_fields, forced) in enumerate(zip(
+            merged["sobject"], merged["external_id"], merged["operation"], merged["fields"], merged["app_fields"],
+            merged["forced"], strict=True)):
         row = known.get((sobject, external_id))
         if row is None:
             keep.append(i), fields_now.append(fields), previous.append({}), attempts.append(0)
@@ -85,7 +90,8 @@ def due_items(items: pd.DataFrame, ledger: pd.DataFrame) -> DuePlan:
         if row["state"] == "pending" or forced:
             send = fields
         else:
-            changed = {k: v for k, v in fields.items() if k not in sent or sent[k] != v}
+            moved = _moved_since_sent(bases.get((sobject, external_id), {}), app_fields or {}, sent, row["sent_at"])
+            changed = {k: v for k, v in fields.items() if k not in sent or sent[k] != v or k in moved}
             send = changed if operation == "update" or not changed else fields
             if not send:
                 already_sent += 1
@@ -99,6 +105,45 @@ def due_items(items: pd.DataFrame, ledger: pd.DataFrame) -> DuePlan:
     due["previous_sent"] = previous
     due["attempts"] = pd.Series(attempts, dtype="int64")
     return DuePlan(due=due, unpushable=unpushable, already_sent=already_sent, failed_unchanged=failed_unchanged)
+
+
+def _bases_of(ledger: pd.DataFrame, merged: pd.DataFrame, base: pd.DataFrame | None
+              ) -> dict[tuple[str, str], dict[str, tuple[Any, Any]]]:
+    """(sobject, external id) → {app field: (base value, synced_at)} for the ledger's sent records
+    among `merged`, each with the CRM record the ledger sent to: found by one join, not per item."""
+    if base is None or base.empty or ledger.empty or merged.empty:
+        return {}
+    keys = ["sobject", "external_id"]
+    rows = ledger.loc[ledger["state"] != "pending", [*keys, "app_object", "app_id", "crm_id"]].astype("string")
+    rows = rows.merge(merged[keys].astype("string").drop_duplicates(), on=keys)
+    found = rows.merge(base.astype({c: "string" for c in ("object", "app_id", "crm_id", "field")}),
+                       left_on=["app_object", "app_id", "crm_id"], right_on=["object", "app_id", "crm_id"])
+    out: dict[tuple[str, str], dict[str, tuple[Any, Any]]] = {}
+    for sobject, external_id, field, value, synced_at in zip(
+            found["sobject"], found["external_id"], found["field"], found["value"], found["synced_at"], strict=True):
+        out.setdefault((sobject, external_id), {})[field] = (None if value is pd.NA else value, synced_at)
+    return out
+
+
+def _moved_since_sent(bases: dict[str, tuple[Any, Any]], app_fields: dict[str, str], sent: dict[str, Any],
+                      sent_at: Any) -> set[str]:
+    """The CRM fields whose base moved after we sent them: set later than the record's last send,
+    or to a value other than ours (a later send of another field moved sent_at, not this field's
+    base)."""
+    moved = set()
+    for crm_field, app_field in app_fields.items():
+        if crm_field not in sent or app_field not in bases:
+            continue
+        value, synced_at = bases[app_field]
+        ours = None if sent[crm_field] is None else as_base_text(sent[crm_field])
+        if value != ours or (_known(sent_at) and _known(synced_at)
+                             and pd.Timestamp(synced_at) > pd.Timestamp(sent_at)):
+            moved.add(crm_field)
+    return moved
+
+
+def _known(at: Any) -> bool:
+    return at is not None and not pd.isna(at)
 
 
 def _merge(group: pd.DataFrame) -> dict[str, Any]:

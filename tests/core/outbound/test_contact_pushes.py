@@ -3,7 +3,7 @@
 import pandas as pd
 
 from crm_pipelines.core.outbound import contact_push_items
-from crm_pipelines.core.outbound.contact_pushes import NOT_ELIGIBLE
+from crm_pipelines.core.outbound.contact_pushes import NOT_ELIGIBLE, NOTHING_TO_SEND
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 
 AT = pd.Timestamp("2026-11-20", tz="UTC")
@@ -45,30 +45,54 @@ def _crossings(*prospect_ids: str) -> pd.DataFrame:
     return pd.DataFrame({"prospect_id": list(prospect_ids), "crossed_at": AT})
 
 
-def _push(requests=None, todos=None, crossings=NO_CROSSINGS, mappings=MAPPINGS, settings=None) -> pd.DataFrame:
+
+def _changes(*rows: tuple[str, str, str]) -> pd.DataFrame:
+    """The push's app → CRM field changes (outbound_field_changes): (app id, CRM id, CRM field)."""
+    return pd.DataFrame({"object": "prospect", "app_id": [r[0] for r in rows], "crm_id": [r[1] for r in rows],
+                         "crm_field": [r[2] for r in rows]}, dtype="string")
+
+
+TITLE_CHANGED = _changes(("p-linked", CONTACT, "Title"))
+
+
+def _push(requests=None, todos=None, crossings=NO_CROSSINGS, mappings=MAPPINGS, settings=None, changes=None,
+          prospects=None) -> pd.DataFrame:
     return contact_push_items(
-        _prospects(), _requests() if requests is None else requests, _todos() if todos is None else todos, NO_MATCHES,
+        _prospects() if prospects is None else prospects, _requests() if requests is None else requests,
+        _todos() if todos is None else todos, NO_MATCHES,
         crm_user_of=CRM_USERS, mappings=mappings, settings=settings or ConnectorSettings(), crossings=crossings,
+        changes=_changes() if changes is None else changes,
     ).set_index("app_id")
 
 
-def test_p4a_a_request_pushes_every_push_and_two_way_field_of_the_linked_contact_forced():
-    items = _push(requests=_requests("p-linked"))
-    item = items.loc["p-linked"]
+def test_p4a_a_request_pushes_the_push_fields_and_the_two_way_fields_the_app_changed_forced():
+    item = _push(requests=_requests("p-linked"), changes=TITLE_CHANGED).loc["p-linked"]
     assert (item["sobject"], item["operation"], item["crm_id"]) == ("Contact", "update", CONTACT)
     assert item["fields"] == {"Title": "VP", "Lead_Score__c": 90}
     assert (item["triggers"], bool(item["forced"])) == ("request:pr-0", True)
 
 
+def test_p4a_a_two_way_field_the_app_did_not_change_since_the_base_is_not_sent_so_no_crm_edit_is_reverted():
+    item = _push(requests=_requests("p-linked")).loc["p-linked"]
+    assert item["fields"] == {"Lead_Score__c": 90}
+    # A change planned for another CRM record of the prospect (a relinked pair) does not count.
+    other = _changes(("p-linked", "003000000000009AAA", "Title"))
+    assert _push(requests=_requests("p-linked"), changes=other).loc["p-linked", "fields"] == {"Lead_Score__c": 90}
+
+
+def test_p4_a_trigger_with_nothing_to_send_is_answered_by_a_skip_that_says_so():
+    item = _push(requests=_requests("p-linked"), prospects=_prospects().assign(lead_score=None)).loc["p-linked"]
+    assert (item["operation"], item["triggers"]) == ("skip", "request:pr-0")
+    assert item["note"] == f"prospect p-linked {NOTHING_TO_SEND}"
+
+
 def test_p4_an_empty_app_value_is_left_out_unless_f4_5_allows_it():
     requests = _requests("p-linked")
-    prospects_without_title = {"title": None}
-    items = contact_push_items(_prospects().assign(**prospects_without_title), requests, _todos(), NO_MATCHES,
-                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=ConnectorSettings(), crossings=NO_CROSSINGS)
+    without_title = _prospects().assign(title=None)
+    items = _push(requests=requests, prospects=without_title, changes=TITLE_CHANGED)
     assert items.iloc[0]["fields"] == {"Lead_Score__c": 90}
     allowed = ConnectorSettings(overwrite_crm_with_empty_app_values=True)
-    items = contact_push_items(_prospects().assign(**prospects_without_title), requests, _todos(), NO_MATCHES,
-                               crm_user_of=CRM_USERS, mappings=MAPPINGS, settings=allowed, crossings=NO_CROSSINGS)
+    items = _push(requests=requests, prospects=without_title, changes=TITLE_CHANGED, settings=allowed)
     assert items.iloc[0]["fields"] == {"Title": None, "Lead_Score__c": 90}
 
 
@@ -82,8 +106,9 @@ def test_p4d_a_todo_pushes_the_prospect_with_its_assignee_as_owner_and_a_pushed_
 def test_p4_a_prospect_without_crm_id_becomes_a_new_lead_when_f7_allows_it_owned_by_its_app_owner():
     item = _push(requests=_requests("p-new"), mappings=DEFAULT_FIELD_MAPPINGS).loc["p-new"]
     assert (item["sobject"], item["operation"], item["external_id"]) == ("Lead", "upsert", "prospect:p-new")
-    assert {k: item["fields"][k] for k in ("LastName", "Company", "Email", "OwnerId")} == {
-        "LastName": "Bee", "Company": "Y", "Email": "b@y.test", "OwnerId": "005000000000001AAA"}
+    # A new Lead gets every mapped field though no change was planned: there is no CRM value to keep.
+    assert {k: item["fields"][k] for k in ("LastName", "Company", "Email", "FirstName", "OwnerId")} == {
+        "LastName": "Bee", "Company": "Y", "Email": "b@y.test", "FirstName": "B", "OwnerId": "005000000000001AAA"}
 
 
 def test_p4_a_prospect_f7_does_not_allow_is_skipped_with_the_reason():

@@ -53,10 +53,16 @@ def test_a_contact_push_of_a_prospect_still_on_its_converted_lead_updates_the_co
     items = contact_push_items(
         _prospects(), requests, todos, pd.DataFrame({"prospect_id": pd.Series(dtype="string")}),
         crm_user_of=pd.Series(dtype="string"), mappings=MAPPINGS, settings=ConnectorSettings(),
-        crossings=pd.DataFrame({"prospect_id": pd.Series(dtype="string"), "crossed_at": pd.Series(dtype="datetime64[ns, UTC]")}),
+        crossings=pd.DataFrame({"prospect_id": pd.Series(dtype="string"),
+                                "crossed_at": pd.Series(dtype="datetime64[ns, UTC]")}),
+        # The field sync pairs the prospect with the Contact (matching follows the conversion), and
+        # found its Title changed in the app.
+        changes=pd.DataFrame({"object": ["prospect"], "app_id": ["p-converted"], "crm_id": [CONTACT],
+                              "crm_field": ["Title"]}),
         converted=converted_leads(CRM_LEADS),
     ).set_index("app_id")
-    assert (items.loc["p-live", "sobject"], items.loc["p-live", "crm_id"]) == ("Lead", LIVE_LEAD)
+    # p-live has no field the app changed and no push mapping of a Lead: nothing to send, answered.
+    assert (items.loc["p-live", "sobject"], items.loc["p-live", "operation"]) == ("Lead", "skip")
     moved = items.loc["p-converted"]
     assert (moved["sobject"], moved["operation"], moved["crm_id"]) == ("Contact", "update", CONTACT)
     assert moved["fields"] == {"Title": "VP", "Lead_Score__c": 90}

@@ -10,7 +10,9 @@ from crm_pipelines.core.outbound import (
     request_records,
     resolve_task_targets,
     unpushable_requests,
+    unpushable_todos,
 )
+from crm_pipelines.core.outbound.contact_pushes import NOT_ELIGIBLE, NOTHING_TO_SEND
 
 AT = pd.Timestamp("2026-11-20 10:00", tz="UTC")
 NONE = pd.DataFrame(columns=["sobject", "external_id", "state", "attempts", "sent_fields", "attempted_fields"])
@@ -99,6 +101,14 @@ def test_a_request_whose_prospect_cannot_be_pushed_is_answered_skipped():
     skip = items_frame(kind="contact_push", sobject="Lead", operation="skip", external_id=["prospect:p-1"], crm_id=None,
                        app_object="prospect", app_id="p-1", triggers="request:pr-7,threshold", note="cannot")
     assert unpushable_requests(skip) == {"pr-7": "skipped"}
+
+
+def test_a_todo_is_answered_without_a_send_only_when_its_record_has_nothing_to_send():
+    skip = items_frame(kind="contact_push", sobject="Lead", operation="skip",
+                       external_id=["prospect:p-1", "prospect:p-2"], crm_id=None, app_object="prospect",
+                       app_id=["p-1", "p-2"], triggers=pd.Series(["todo:td-1", "todo:td-2"]),
+                       note=pd.Series([f"prospect p-1 {NOTHING_TO_SEND}", f"prospect p-2 {NOT_ELIGIBLE}"]))
+    assert unpushable_todos(skip) == ["td-1"]
 
 
 def test_values_the_crm_accepted_become_the_three_way_base_and_a_won_conflict_is_logged_as_one():

@@ -104,3 +104,40 @@ def test_merging_keeps_a_fields_conflict_reason_unless_a_later_kind_sends_anothe
     merged = merge_items(pd.concat([conflict, pushed], ignore_index=True)).iloc[0]
     assert merged["fields"] == {"Title": "CTO", "Phone": "333"}
     assert merged["reasons"] == {"Title": "conflict_app_newer"}
+
+
+SENT_AT = pd.Timestamp("2026-11-20 10:00", tz="UTC")
+
+
+def _sent(sent, sent_at=SENT_AT):
+    return _ledger("sent", sent=sent).assign(app_object="prospect", app_id="p-1", crm_id=LEAD, sent_at=sent_at)
+
+
+def _base(value, synced_at, field="title"):
+    return pd.DataFrame({"object": ["prospect"], "app_id": ["p-1"], "crm_id": [LEAD], "field": [field],
+                         "value": [value], "synced_at": [synced_at]})
+
+
+def _title(value):
+    item = _update({"Title": value})
+    item["app_fields"] = [{"Title": "title"}]
+    return item
+
+
+def test_a_value_sent_before_is_due_again_once_the_base_was_set_after_the_send():
+    # Sent "A"; the CRM changed it to "B" and the sync made "B" the base; the app is back at "A".
+    later = _base("B", SENT_AT + pd.Timedelta(hours=1))
+    assert due_items(_title("A"), _sent({"Title": "A"}), later).due.iloc[0]["fields"] == {"Title": "A"}
+
+
+def test_a_value_sent_before_is_due_again_when_the_base_moved_though_another_field_was_sent_since():
+    # The base moved to "B" before a later send of Phone, which moved the record's sent_at past it.
+    moved = _base("B", SENT_AT - pd.Timedelta(hours=1))
+    assert due_items(_title("A"), _sent({"Title": "A", "Phone": "1"}), moved).due.iloc[0]["fields"] == {"Title": "A"}
+
+
+def test_a_value_sent_and_still_the_base_stays_held_back():
+    ours = _base("A", SENT_AT)
+    plan = due_items(_title("A"), _sent({"Title": "A"}), ours)
+    assert plan.due.empty and plan.already_sent == 1
+    assert due_items(_title("A"), _sent({"Title": "A"})).already_sent == 1, "no base: the ledger alone decides"
