@@ -225,3 +225,24 @@ def test_an_app_value_sent_before_goes_out_again_after_the_crm_changed_it_in_bet
 
     push(db, instance)
     assert crm_lead(sim, prospect["crm_id"])["Title"] == "Title A"
+
+
+def test_a_crm_edit_made_since_the_last_sync_is_not_overwritten_by_a_push_of_an_older_app_edit(synced, sim):
+    # The push reads the CRM's Leads, Contacts and Campaigns again before it plans: planned against
+    # the last sync alone, the app's older Title would overwrite the CRM user's newer one (found by
+    # the soak, where a push ran between a CRM edit and the next sync).
+    db, instance = synced
+    prospect = a_lead_prospect(db)
+    push(db, instance)
+    app_user_edits(db, prospect["prospect_id"], crm_now(sim) + pd.Timedelta(seconds=60), title="App's Title",
+                   phone="+1 555 0100")
+    crm_user_edits(sim, prospect["crm_id"], 3600, Title="CRM's Title")
+
+    push(db, instance)
+    lead = crm_lead(sim, prospect["crm_id"])
+    assert lead["Title"] == "CRM's Title"  # the later edit stays
+    assert lead["Phone"] == "+1 555 0100"  # the app's edit of another field still goes out
+    crm_sync(db, instance)
+    assert app_prospect(db, prospect["prospect_id"])["title"] == "CRM's Title"
+    assert conflicts_logged(db, prospect["prospect_id"]) == [
+        ["crm_to_app", "title", "App's Title", "CRM's Title", "conflict_crm_newer"]]
