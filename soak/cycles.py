@@ -156,9 +156,11 @@ class Soak:
         return [] if isinstance(result, SkipReason) else list(result)
 
     def _next_day(self) -> None:
-        """A day passes for the pipeline and the org alike: both windows roll over."""
+        """A day passes for the pipeline and the org alike: both windows roll over, and the other
+        integrations that used up the org's quota yesterday are gone with it."""
         self.offset += DAY
         self.sim.advance_clock(DAY)
+        self.sim.set_api_limit(ROOMY_LIMIT)
 
     # -- trouble --------------------------------------------------------------------------------
     def _set_budget(self, limit: int) -> None:
