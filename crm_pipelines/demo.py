@@ -58,7 +58,7 @@ DEMO_SETTINGS: dict[str, dict[str, str]] = {
              "push.activity_touch_outcomes": "email_replied,call_connected",
              "sync.updates_with_criteria": "true", "workflows": ACME_WORKFLOWS},
     # Too small for a first full sync on purpose: the demo shows the deferral and its resumption.
-    "globex": {"api_budget.daily_limit": "6"},
+    "globex": {"api_budget.daily_limit": "12"},
     # Matching by email off (F4.6) where pushes are off: with both on, F7 would create Leads for
     # prospects whose email a CRM record already has, which is what that setting asks for.
     "initech": {"push.enabled": "false", "connector.match_by_email": "false"},
@@ -218,8 +218,22 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
                 return 1
             echo(f"   {t.id}: {_push_line(db, t)}")
         if DeferralStore(db).open():
-            echo("   the api_limit_backoff sensor resumes the deferred pushes once the window reopens:")
+            echo("   the api_limit_backoff sensor resumes the deferred work once the window reopens:")
             offset = _resume_deferred(echo, instance, db, db_url, stories, offset + DAY_AND_A_BIT)
+            waited = [t for t in tenants if t.settings.push.enabled and ledger_counts(db, t.id)["sent"] == 0]
+            if waited:
+                echo("   the push schedule's next slot, for the tenants whose push waited:")
+                pushing = build_definitions(database_url=db_url, clock_offset_seconds=offset).resolve_job_def("outbound_push")
+                for t in waited:
+                    result = pushing.execute_in_process(instance=instance, partition_key=t.id, tags={TENANT_TAG: t.id},
+                                                        run_config=QUIET, raise_on_error=False)
+                    stories[t.id].runs += 1
+                    if not result.success:
+                        echo(f"   push for {t.id} failed; see `make ui`")
+                        return 1
+                    echo(f"   {t.id}: {_push_line(db, t)}")
+                if DeferralStore(db).open():
+                    offset = _resume_deferred(echo, instance, db, db_url, stories, offset + DAY_AND_A_BIT)
         if edited.crm_id:
             lead = sim.org("acme").record("Lead", edited.crm_id)
             echo(f"   acme's Lead {edited.crm_id} in the CRM now: Title {lead['Title']!r} (the CRM's later edit), "

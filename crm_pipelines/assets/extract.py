@@ -62,7 +62,9 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
             )
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
         client = crm.client_for(tenant, budget.reserve, clock.now)
-        result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id)
+        # Before a push, the changed records are what matters; the delete log waits for the sync.
+        result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
+                             read_deletions=context.job_name != OUTBOUND_PUSH_JOB)
         keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
         deferrals = DeferralStore(db)
         if result.deferred is not None:

@@ -73,6 +73,7 @@ def sync_object(
     now: Callable[[], datetime],
     run_id: str | None,
     batch_size: int | None = None,
+    read_deletions: bool = True,
 ) -> ObjectSync:
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
@@ -111,8 +112,9 @@ def sync_object(
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # A full read done in one run saw every deletion up to its start: no delete log to read.
         full_read_from = result.read_started_at if state.cursor is None else None
-        sync_deletions(client, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
-                       now=now, into=result.deletions, full_read_from=full_read_from)
+        if read_deletions:
+            sync_deletions(client, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
+                           now=now, into=result.deletions, full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
     return result
