@@ -11,6 +11,7 @@ from crm_pipelines.assets import (
     matching,
     outbound,
     outbound_delivery,
+    push_refresh,
     sync_chain,
     tenants,
     workflows,
@@ -19,5 +20,5 @@ from crm_pipelines.assets.app import app_tables
 
 ALL_ASSETS = [app_tables, *load_assets_from_modules([
     tenants, extract, sync_chain, matching, field_sync, field_sync_outbound, workflows, auto_save, outbound,
-    outbound_delivery,
+    outbound_delivery, push_refresh,
 ])]

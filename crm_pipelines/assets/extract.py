@@ -5,23 +5,19 @@ commits rows and cursor together, and, when the budget or the CRM says "not now"
 got, records a deferral for the `api_limit_backoff` sensor and ends with `deferred` metadata.
 """
 
-from collections.abc import Iterator
-
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 
-from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.sync_chain import push_verdict
-from crm_pipelines.settings import Tenant
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
+from crm_pipelines.crm.client import SalesforceClient
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.settings import Tenant
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.deferrals import DeferralStore
-from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 from crm_pipelines.store.resource import DatabaseResource
 
 CRM_SYNC_JOB = "crm_sync"
@@ -44,17 +40,9 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
     )
     def _extract(
         context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource, clock: ClockResource
-    ) -> Iterator[MaterializeResult]:
+    ) -> MaterializeResult:
         db = database.db()
         tenant = database.tenants().get(context.partition_key)
-        if context.job_name == OUTBOUND_PUSH_JOB:
-            why_not = _not_refreshed_for_push(db, tenant)
-            if why_not:
-                # Materialized as it stands, so the push's plans downstream still run (Tasks go out
-                # with app → CRM field sync off); the metadata says nothing was read.
-                context.log.info(f"{obj.name}: not read again before the push: {why_not}")
-                yield MaterializeResult(metadata={"read": False, "not_read_because": why_not})
-                return
         if tenant.status != "connected":
             raise Failure(
                 description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); its CRM is not "
@@ -62,36 +50,31 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
             )
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
         client = crm.client_for(tenant, budget.reserve, clock.now)
-        # Before a push, the changed records are what matters; the delete log waits for the sync.
-        result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
-                             read_deletions=context.job_name != OUTBOUND_PUSH_JOB)
-        keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
-        deferrals = DeferralStore(db)
-        if result.deferred is not None:
-            deferrals.record(
-                tenant.id, CRM_SYNC_JOB, [obj.name], result.deferred.reason, result.deferred.resume_at,
-                clock.now(), context.run.run_id,
-            )
-            context.log.warning(f"{obj.name}: deferred: {result.deferred}")
-        else:
-            deferrals.complete(tenant.id, CRM_SYNC_JOB, obj.name, clock.now())
+        result = read_object(context, db, client, obj, tenant, clock)
         for missing in result.missing_mapped_fields:
             context.log.warning(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
-        yield MaterializeResult(metadata=_metadata(result, client.calls_sent, budget.status().remaining))
+        return MaterializeResult(metadata=_metadata(result, client.calls_sent, budget.status().remaining))
 
     return _extract
 
 
-def _not_refreshed_for_push(db: Database, tenant: Tenant) -> str | None:
-    """Why a push run should not read this object again first, or None: the push sends nothing
-    when pushes are off or the tenant's sync chain is incomplete, and a read would spend budget
-    (and defer a sync) for nothing."""
-    push = tenant.settings.push
-    if not (push.enabled and push.app_to_crm):
-        return "the push sends no field values (push.enabled or push.app_to_crm is off)"
-    deferred = deferred_extractions(DeferralStore(db).open(tenant.id, job=CRM_SYNC_JOB)).get(tenant.id, [])
-    verdict = push_verdict(chain_states(db, tenant.id).get(tenant.id), deferred)
-    return None if verdict.ready else verdict.reason
+def read_object(context: AssetExecutionContext, db: Database, client: SalesforceClient, obj: CrmObject,
+                tenant: Tenant, clock: ClockResource, *, read_deletions: bool = True) -> ObjectSync:
+    """One object read incrementally into the warehouse, and the tenant's sync deferred or its
+    deferral struck off for it."""
+    result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
+                         read_deletions=read_deletions)
+    keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
+    deferrals = DeferralStore(db)
+    if result.deferred is not None:
+        deferrals.record(
+            tenant.id, CRM_SYNC_JOB, [obj.name], result.deferred.reason, result.deferred.resume_at,
+            clock.now(), context.run.run_id,
+        )
+        context.log.warning(f"{obj.name}: deferred: {result.deferred}")
+    else:
+        deferrals.complete(tenant.id, CRM_SYNC_JOB, obj.name, clock.now())
+    return result
 
 
 def _metadata(result: ObjectSync, calls: int, calls_left: int) -> dict:

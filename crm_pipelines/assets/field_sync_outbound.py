@@ -21,7 +21,7 @@ OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"]
 @asset(
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
     kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
-    deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns")],
+    deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns"), AssetKey("crm_records_before_push")],
     ins={"matched_prospects": AssetIn(), "crm_leads": AssetIn(), "crm_contacts": AssetIn(), "crm_campaigns": AssetIn()},
 )
 def outbound_field_changes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,

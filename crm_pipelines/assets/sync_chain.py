@@ -96,7 +96,7 @@ def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResourc
 
 
 @asset(
-    **_COMMON, group_name="outbound", deps=[AssetKey("crm_sync_completed")],
+    **_COMMON, group_name="outbound", deps=[AssetKey("crm_sync_completed"), AssetKey("crm_records_before_push")],
     check_specs=[AssetCheckSpec(
         "sync_complete", asset=PUSH_GATE,
         description="The tenant's last CRM sync completed its whole chain; until then nothing is pushed.")],

@@ -5,7 +5,6 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.assets.sync_chain import SYNC_CHAIN_GROUP
-from crm_pipelines.core.crm_objects import BY_NAME
 
 # What follows the extraction in a sync: resumed with the deferred objects of a deferred sync.
 AFTER_EXTRACTION = AssetSelection.groups(SYNC_CHAIN_GROUP, "matching", "field_sync", "workflows")
@@ -23,15 +22,9 @@ crm_sync_job = define_asset_job(
     executor_def=in_process_executor,
 )
 
-# Read again, incrementally, at the start of every push: a two-way field a CRM user changed since
-# the last sync would otherwise look unchanged in the CRM, and the push would overwrite the newer
-# edit with the app's older one (F3). A few calls per push; the race left is the seconds between
-# this read and the write.
-REFRESHED_BEFORE_PUSH = AssetSelection.assets(*(BY_NAME[name].asset for name in ("Lead", "Contact", "Campaign")))
-
 outbound_push_job = define_asset_job(
     OUTBOUND_PUSH_JOB,
-    selection=AssetSelection.groups("outbound") | REFRESHED_BEFORE_PUSH,
+    selection=AssetSelection.groups("outbound"),
     description="App → CRM for one tenant: the CRM's Leads, Contacts and Campaigns read again (incrementally), "
     "the field changes due from the app as it is now against them (F3), the push plans "
     "(activity and touch Tasks, new Leads, contact pushes, "
