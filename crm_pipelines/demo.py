@@ -21,6 +21,7 @@ import shutil
 import socket
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,17 @@ def _sim_port() -> int:
     return PREFERRED_SIM_PORT
 
 
+def _demo_simulator(stack: ExitStack):  # type: ignore[no-untyped-def]
+    port = _sim_port()
+    try:
+        return stack.enter_context(run_simulator(orgs=DEMO_ORGS, scale="tiny", seed=1, port=port))
+    except OSError:
+        if port == 0:
+            raise
+        # Another demo took the port between the probe and the bind: any free port will do.
+        return stack.enter_context(run_simulator(orgs=DEMO_ORGS, scale="tiny", seed=1, port=0))
+
+
 def demo_tenant(org: str, login_url: str) -> Tenant:
     env_prefix = f"DEMO_{org.upper()}"
     os.environ.update(demo_credentials(org))
@@ -139,7 +151,8 @@ def run_demo(echo: Callable[[str], None] = print) -> int:
     db = open_database(db_url)
     echo(f"demo data: {home}")
 
-    with run_simulator(orgs=DEMO_ORGS, scale="tiny", seed=1, port=_sim_port()) as sim:
+    with ExitStack() as stack:
+        sim = _demo_simulator(stack)
         echo(f"CRM simulator: {sim.base_url} (orgs {', '.join(DEMO_ORGS)})")
         port = int(sim.base_url.rsplit(":", 1)[1])
         (home / SIM_FILE).write_text(json.dumps({"port": port, "orgs": list(DEMO_ORGS), "scale": "tiny", "seed": 1}))
