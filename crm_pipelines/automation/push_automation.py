@@ -28,7 +28,7 @@ from dagster import (
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.automation.jobs import outbound_push_job
-from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, pushed_since
+from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, pushed_since, schedule_cron
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.launch_slots import interval_slot_start, slot_name
 from crm_pipelines.core.outbound.interest import threshold_crossings
@@ -75,25 +75,28 @@ def _skip(what: str, incomplete: list[str]) -> SkipReason:
 
 @schedule(
     job=outbound_push_job,
-    cron_schedule="*/5 * * * *",
+    cron_schedule=schedule_cron("*/5 * * * *"),
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
         "Each connected tenant's outbound push once per its `push.interval_minutes` (S3, default 60): looks every "
         "5 minutes and launches each interval slot once: a slot some run already carries (its "
-        "`crm_pipelines/slot` tag, whichever tick or daemon launched it) launches nothing. Nothing for tenants "
+        "`crm_pipelines/slot` tag, whichever tick or daemon launched it), or in which any push of the tenant "
+        "was launched (a trigger, the UI), launches nothing. Nothing for tenants "
         "disconnected, with pushes off, or with a deferred push waiting for its budget."
     ),
 )
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     pushing = _pushing_tenants(database)
-    due = {t.id: slot_name("push", t.id, interval_slot_start(now, timedelta(minutes=t.settings.push.interval_minutes)))
-           for t in pushing.ready}
-    launched = launched_slots(context.instance, due.values())
+    due = {}
+    for tenant in pushing.ready:
+        start = interval_slot_start(now, timedelta(minutes=tenant.settings.push.interval_minutes))
+        due[tenant.id] = (slot_name("push", tenant.id, start), start)
+    launched = launched_slots(context.instance, outbound_push_job.name, due)
     requests = [RunRequest(run_key=slot, partition_key=tenant_id,
                            tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "push interval"})
-                for tenant_id, slot in due.items() if slot not in launched]
+                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
     if not requests and due:
         return _skip(f"this interval's push of {len(due)} tenant(s) already launched", pushing.waiting_for_sync)
     return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)

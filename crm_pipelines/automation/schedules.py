@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from crm_pipelines.automation.jobs import auto_save_rebuild_job
-from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots
+from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, schedule_cron
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.store.resource import DatabaseResource
@@ -13,30 +13,31 @@ from crm_pipelines.store.resource import DatabaseResource
 
 @schedule(
     job=auto_save_rebuild_job,
-    cron_schedule="* * * * *",
+    cron_schedule=schedule_cron("* * * * *"),
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
         "Once a day per connected tenant, at its own `auto_save.daily_rebuild_utc` (default 05:00 UTC, any "
         "minute): rebuilds the tenant's auto-save lists. Looks every minute and launches each tenant's day "
         "once: a day whose time has passed and that no run carries yet (its `crm_pipelines/slot` tag, "
-        "whoever launched it) launches now, also after the daemon was down at the hour."
+        "whoever launched it) launches now, also after the daemon was down at the hour; a rebuild of the tenant "
+        "launched since its time today from anywhere (the UI, a backfill) counts as the day's."
     ),
 )
 def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
-    due: dict[str, str] = {}
+    due: dict[str, tuple[str, datetime]] = {}
     for tenant in database.tenants().list():
         if tenant.status != "connected":
             continue  # lists freeze while disconnected (L9): nothing to rebuild
         start = daily_slot_start(now, tenant.settings.auto_save.daily_rebuild_utc)
         if start is not None:
-            due[tenant.id] = slot_name("rebuild", tenant.id, start)
-    launched = launched_slots(context.instance, due.values())
+            due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
+    launched = launched_slots(context.instance, auto_save_rebuild_job.name, due)
     requests = [
         RunRequest(run_key=slot, partition_key=tenant_id,
                    tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "daily list rebuild"})
-        for tenant_id, slot in due.items() if slot not in launched
+        for tenant_id, (slot, _) in due.items() if tenant_id not in launched
     ]
     if requests:
         return requests

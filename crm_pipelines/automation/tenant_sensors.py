@@ -8,7 +8,7 @@ disconnected tenant.
 """
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dagster import (
     DagsterRunStatus,
@@ -104,7 +104,7 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
     running = {run.tags.get(PARTITION_TAG) for run in context.instance.get_runs(
         filters=RunsFilter(job_name=crm_sync_job.name, statuses=_ACTIVE))}
     chains = chain_states(db)
-    due: dict[str, str] = {}
+    due: dict[str, tuple[str, datetime]] = {}
     for tenant in database.tenants().list():
         if tenant.status != "connected" or tenant.id not in partitions or tenant.id in deferred or tenant.id in running:
             continue
@@ -115,12 +115,13 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
         last = chain.completed_at if chain is not None else None
         if last is not None and now - last < frequency:
             continue
-        due[tenant.id] = slot_name("sync", tenant.id, interval_slot_start(now, frequency))
+        start = interval_slot_start(now, frequency)
+        due[tenant.id] = (slot_name("sync", tenant.id, start), start)
     # A slot another sensor, a daemon before a restart or an operator already launched stays launched.
-    launched = launched_slots(context.instance, due.values())
+    launched = launched_slots(context.instance, crm_sync_job.name, due)
     requests = [RunRequest(run_key=slot, partition_key=tenant_id,
                            tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
-                for tenant_id, slot in due.items() if slot not in launched]
+                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
     if not requests and due:
         return SkipReason(f"this frequency slot's sync of {len(due)} tenant(s) already launched")
     return requests or SkipReason("no connected tenant is due")
