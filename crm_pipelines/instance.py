@@ -22,10 +22,6 @@ run_coordinator:
   config:
     max_concurrent_runs: 4
     tag_concurrency_limits:
-      - key: crm_pipelines/tenant
-        value:
-          applyLimitPerUniqueValue: true
-        limit: 1
       - key: dagster/partition
         value:
           applyLimitPerUniqueValue: true
@@ -39,7 +35,10 @@ def embedded_dagster_home() -> Path:
     home = data_dir() / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    # A file written by an older version of this module is brought up to date (the run queue's
+    # limits changed); one the operator wrote is left alone.
+    written_by_us = config.exists() and config.read_text().startswith(EMBEDDED_DAGSTER_YAML.splitlines()[0])
+    if not config.exists() or (written_by_us and config.read_text() != EMBEDDED_DAGSTER_YAML):
         config.write_text(EMBEDDED_DAGSTER_YAML)
     return home
 

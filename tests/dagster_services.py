@@ -62,6 +62,26 @@ def webserver_and_daemon(env: dict[str, str], cwd: Path, logs: Path) -> Iterator
                 _signal_group(process, signal.SIGKILL)
 
 
+@contextmanager
+def daemon_only(env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen]:
+    """`dagster-daemon run` on the workspace alone (schedules, sensors, the run queue); stopped with
+    everything it started when the block ends."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-w", str(ROOT / "workspace.yaml")],
+        cwd=cwd, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        yield daemon
+    finally:
+        _signal_group(daemon, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _signal_group(daemon, signal.SIGKILL)
+            daemon.wait(timeout=30)
+
+
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
     """Signal the process and everything it started (the daemon's run workers included)."""
     try:

@@ -13,7 +13,7 @@ the chain completed.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dagster import (
     DefaultScheduleStatus,
@@ -28,7 +28,9 @@ from dagster import (
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.automation.jobs import outbound_push_job
+from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, pushed_since, schedule_cron
 from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.launch_slots import interval_slot_start, slot_name
 from crm_pipelines.core.outbound.interest import threshold_crossings
 from crm_pipelines.core.sync_chain import push_verdict
 from crm_pipelines.partitions import TENANT_TAG
@@ -73,23 +75,30 @@ def _skip(what: str, incomplete: list[str]) -> SkipReason:
 
 @schedule(
     job=outbound_push_job,
-    cron_schedule="*/5 * * * *",
+    cron_schedule=schedule_cron("*/5 * * * *"),
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
         "Each connected tenant's outbound push once per its `push.interval_minutes` (S3, default 60): looks every "
-        "5 minutes, and the run key (tenant and interval slot) launches each slot once. Nothing for tenants "
+        "5 minutes and launches each interval slot once: a slot some run already carries (its "
+        "`crm_pipelines/slot` tag, whichever tick or daemon launched it), or in which any push of the tenant "
+        "was launched (a trigger, the UI), launches nothing. Nothing for tenants "
         "disconnected, with pushes off, or with a deferred push waiting for its budget."
     ),
 )
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
-    requests = []
     pushing = _pushing_tenants(database)
+    due = {}
     for tenant in pushing.ready:
-        slot = int(now.timestamp() // (tenant.settings.push.interval_minutes * 60))
-        requests.append(RunRequest(run_key=f"push-{tenant.id}-{slot}", partition_key=tenant.id,
-                                   tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "push interval"}))
+        start = interval_slot_start(now, timedelta(minutes=tenant.settings.push.interval_minutes))
+        due[tenant.id] = (slot_name("push", tenant.id, start), start)
+    launched = launched_slots(context.instance, outbound_push_job.name, due)
+    requests = [RunRequest(run_key=slot, partition_key=tenant_id,
+                           tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "push interval"})
+                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+    if not requests and due:
+        return _skip(f"this interval's push of {len(due)} tenant(s) already launched", pushing.waiting_for_sync)
     return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)
 
 
@@ -113,10 +122,15 @@ def push_triggers(context: SensorEvaluationContext, database: DatabaseResource, 
                   if t.settings.push.interest_threshold is not None}
     crossings = threshold_crossings(interest_changes(db, thresholds))
     record_interest_changes(db, crossings, now)
-    waiting = open_triggers(db)
+    triggers = open_triggers(db)
+    waiting = {t.id: triggers[t.id] for t in pushing.ready if t.id in triggers}
+    # A push that started after a tenant's latest trigger planned from the app as it then was: a
+    # trigger it could not push (a to-do for a user with no CRM match) is not due again, also on a
+    # daemon that never launched that push (the run keys it remembers are only its own).
+    covered = pushed_since(context.instance, outbound_push_job.name, {t: latest for t, (_, latest) in waiting.items()})
     requests = []
     for tenant in pushing.ready:
-        if tenant.id not in waiting:
+        if tenant.id not in waiting or tenant.id in covered:
             continue
         count, latest = waiting[tenant.id]
         requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{count}", partition_key=tenant.id,

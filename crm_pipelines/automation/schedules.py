@@ -1,35 +1,46 @@
 """Schedules (O3)."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 
 from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from crm_pipelines.automation.jobs import auto_save_rebuild_job
+from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, schedule_cron
+from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.store.resource import DatabaseResource
 
 
 @schedule(
     job=auto_save_rebuild_job,
-    cron_schedule="*/15 * * * *",
+    cron_schedule=schedule_cron("* * * * *"),
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
-        "Once a day per connected tenant, at its own `auto_save.daily_rebuild_utc` (default 05:00 UTC): "
-        "rebuilds the tenant's auto-save lists. Looks every 15 minutes; the run key (tenant and day) "
-        "launches each tenant's rebuild once a day, also when the daemon was down at the hour."
+        "Once a day per connected tenant, at its own `auto_save.daily_rebuild_utc` (default 05:00 UTC, any "
+        "minute): rebuilds the tenant's auto-save lists. Looks every minute and launches each tenant's day "
+        "once: a day whose time has passed and that no run carries yet (its `crm_pipelines/slot` tag, "
+        "whoever launched it) launches now, also after the daemon was down at the hour; a rebuild of the tenant "
+        "launched since its time today from anywhere (the UI, a backfill) counts as the day's."
     ),
 )
 def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
-    requests = []
+    due: dict[str, tuple[str, datetime]] = {}
     for tenant in database.tenants().list():
         if tenant.status != "connected":
             continue  # lists freeze while disconnected (L9): nothing to rebuild
-        at: time = tenant.settings.auto_save.daily_rebuild_utc
-        if now.time().replace(tzinfo=None) < at.replace(tzinfo=None):
-            continue
-        day = now.date().isoformat()
-        requests.append(RunRequest(run_key=f"rebuild-{tenant.id}-{day}", partition_key=tenant.id,
-                                   tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "daily list rebuild"}))
-    return requests or SkipReason("no connected tenant's rebuild time has come today")
+        start = daily_slot_start(now, tenant.settings.auto_save.daily_rebuild_utc)
+        if start is not None:
+            due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
+    launched = launched_slots(context.instance, auto_save_rebuild_job.name, due)
+    requests = [
+        RunRequest(run_key=slot, partition_key=tenant_id,
+                   tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "daily list rebuild"})
+        for tenant_id, (slot, _) in due.items() if tenant_id not in launched
+    ]
+    if requests:
+        return requests
+    if due:
+        return SkipReason(f"today's rebuild of {len(due)} tenant(s) already launched")
+    return SkipReason("no connected tenant's rebuild time has come today")

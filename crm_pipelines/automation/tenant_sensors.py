@@ -8,7 +8,7 @@ disconnected tenant.
 """
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dagster import (
     DagsterRunStatus,
@@ -22,7 +22,9 @@ from dagster import (
 )
 
 from crm_pipelines.automation.jobs import crm_sync_job
+from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots
 from crm_pipelines.clock import ClockResource
+from crm_pipelines.core.launch_slots import connection_needs_catch_up, interval_slot_start, slot_name
 from crm_pipelines.partitions import TENANT_TAG, tenant_partitions
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
@@ -38,21 +40,27 @@ _ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStat
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Keeps one `tenants` partition per registered tenant (T4) and launches the catch-up CRM sync "
-        "when a tenant connects or reconnects (T3, O5); it resumes from the last committed cursors."
+        "when a tenant connects or reconnects (T3, O5); it resumes from the last committed cursors. A "
+        "connection some sync already followed (a fresh daemon on existing data) launches nothing."
     ),
 )
 def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource):
     tenants = database.tenants().list()
     registered = {t.id for t in tenants}
     existing = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    before: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    seen = dict(before)
+    # The cursor only knows the connections this sensor saw; the chains know which were synced since.
+    chains = chain_states(database.db())
 
     run_requests = []
     for tenant in tenants:
         if tenant.status != "connected" or tenant.connected_at is None:
             continue
         connected_at = tenant.connected_at.isoformat()
-        if seen.get(tenant.id) != connected_at:
+        chain = chains.get(tenant.id)
+        if seen.get(tenant.id) != connected_at and connection_needs_catch_up(
+                tenant.connected_at, chain and chain.completed_at, chain and chain.incomplete_since):
             run_requests.append(
                 RunRequest(
                     run_key=f"connect-{tenant.id}-{connected_at}",
@@ -60,7 +68,7 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
                     tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "connect"},
                 )
             )
-            seen[tenant.id] = connected_at
+        seen[tenant.id] = connected_at
     for gone in set(seen) - registered:
         del seen[gone]
 
@@ -71,7 +79,7 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
         requests.append(tenant_partitions.build_add_request(to_add))
     if to_remove:
         requests.append(tenant_partitions.build_delete_request(to_remove))
-    if not run_requests and not requests:
+    if not run_requests and not requests and seen == before:
         return SkipReason(f"{len(registered)} tenant(s), partitions in step, no new connection")
     return SensorResult(run_requests=run_requests, dynamic_partitions_requests=requests, cursor=json.dumps(seen, sort_keys=True))
 
@@ -96,7 +104,7 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
     running = {run.tags.get(PARTITION_TAG) for run in context.instance.get_runs(
         filters=RunsFilter(job_name=crm_sync_job.name, statuses=_ACTIVE))}
     chains = chain_states(db)
-    requests = []
+    due: dict[str, tuple[str, datetime]] = {}
     for tenant in database.tenants().list():
         if tenant.status != "connected" or tenant.id not in partitions or tenant.id in deferred or tenant.id in running:
             continue
@@ -107,12 +115,13 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
         last = chain.completed_at if chain is not None else None
         if last is not None and now - last < frequency:
             continue
-        slot = int(now.timestamp() // frequency.total_seconds())
-        requests.append(
-            RunRequest(
-                run_key=f"sync-{tenant.id}-{slot}",
-                partition_key=tenant.id,
-                tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "frequency"},
-            )
-        )
+        start = interval_slot_start(now, frequency)
+        due[tenant.id] = (slot_name("sync", tenant.id, start), start)
+    # A slot another sensor, a daemon before a restart or an operator already launched stays launched.
+    launched = launched_slots(context.instance, crm_sync_job.name, due)
+    requests = [RunRequest(run_key=slot, partition_key=tenant_id,
+                           tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
+                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+    if not requests and due:
+        return SkipReason(f"this frequency slot's sync of {len(due)} tenant(s) already launched")
     return requests or SkipReason("no connected tenant is due")

@@ -1,9 +1,12 @@
 """The auto-save list assets and their daily schedule, on a tenant synced from the simulator (issue 6)."""
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 from dagster import DagsterInstance, SkipReason, build_schedule_context
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.schedules import daily_list_rebuild
@@ -79,23 +82,41 @@ def test_a_disconnected_tenants_lists_stay_as_they_were(db, synced):
     assert read_lists(db, "acme").equals(before)
 
 
-def test_the_daily_schedule_launches_each_connected_tenant_once_a_day_at_its_time(db):
-    for tenant, at in (("acme", "05:00"), ("globex", "18:30")):
+def test_the_daily_schedule_launches_each_connected_tenant_once_a_day_at_its_time(db, tmp_path):
+    for tenant, at in (("acme", "05:00"), ("globex", "18:30"), ("hooli", "23:52")):
         TenantRegistry(db).add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_utc": at}))
     TenantRegistry(db).add(_tenant("initech"))
     TenantRegistry(db).disconnect("initech")
     resources = {"database": DatabaseResource(database_url=db_url(db))}
+    instance = DagsterInstance.local_temp(str(tmp_path))  # a schedule's context wants a persistent one
 
     def tick(moment: datetime):
-        result = daily_list_rebuild(build_schedule_context(scheduled_execution_time=moment, resources=resources))
-        return [] if isinstance(result, SkipReason) else list(result)
+        """One tick as the daemon runs it: what it requests is launched (a run with the request's tags)."""
+        with build_schedule_context(instance=instance, scheduled_execution_time=moment, resources=resources) as context:
+            result = daily_list_rebuild(context)
+        requests = [] if isinstance(result, SkipReason) else list(result)
+        for request in requests:
+            instance.add_run(DagsterRun(job_name="auto_save_rebuild", run_id=make_new_run_id(), tags=request.tags))
+        return sorted((r.partition_key, r.run_key) for r in requests)
 
     assert tick(datetime(2026, 3, 2, 4, 45, tzinfo=UTC)) == []
-    morning = tick(datetime(2026, 3, 2, 5, 0, tzinfo=UTC))
-    assert [(r.partition_key, r.run_key) for r in morning] == [("acme", "rebuild-acme-2026-03-02")]
-    evening = tick(datetime(2026, 3, 2, 18, 30, tzinfo=UTC))
-    assert sorted(r.run_key for r in evening) == ["rebuild-acme-2026-03-02", "rebuild-globex-2026-03-02"]
-    assert "initech" not in {r.partition_key for r in evening}
+    assert tick(datetime(2026, 3, 2, 5, 0, tzinfo=UTC)) == [("acme", "rebuild:acme:2026-03-02T05:00Z")]
+    # Later ticks that day launch nothing for acme, whatever the cron: its day's slot has a run.
+    assert tick(datetime(2026, 3, 2, 5, 15, tzinfo=UTC)) == []
+    # Caught up after a pause (the daemon down from 18:00 to 19:00): globex's day launches once.
+    assert tick(datetime(2026, 3, 2, 19, 0, tzinfo=UTC)) == [("globex", "rebuild:globex:2026-03-02T18:30Z")]
+    assert tick(datetime(2026, 3, 2, 19, 1, tzinfo=UTC)) == []
+    # Any minute of the day, also after 23:45.
+    assert tick(datetime(2026, 3, 2, 23, 52, tzinfo=UTC)) == [("hooli", "rebuild:hooli:2026-03-02T23:52Z")]
+    assert tick(datetime(2026, 3, 2, 23, 59, tzinfo=UTC)) == []
+    # A rebuild launched for the slot by someone else (another daemon, an operator) counts too.
+    instance.add_run(DagsterRun(job_name="auto_save_rebuild", run_id=make_new_run_id(),
+                                tags={"crm_pipelines/slot": "rebuild:acme:2026-03-03T05:00Z"}))
+    next_day = tick(datetime(2026, 3, 3, 23, 59, tzinfo=UTC))
+    assert next_day == [("globex", "rebuild:globex:2026-03-03T18:30Z"), ("hooli", "rebuild:hooli:2026-03-03T23:52Z")]
+    assert "initech" not in {tenant for tenant, _ in next_day}
+    counts = Counter(run.tags["crm_pipelines/slot"] for run in instance.get_runs())
+    assert set(counts.values()) == {1}
 
 
 def _tenant(tenant_id):

@@ -1,10 +1,14 @@
 """The push schedule and the push-trigger sensor, evaluated with Dagster's own contexts (S3, P4, O3)."""
 
+import tempfile
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 from click.testing import CliRunner
-from dagster import DagsterInstance, SkipReason, build_schedule_context, build_sensor_context
+from dagster import DagsterInstance, DagsterRunStatus, SkipReason, build_schedule_context, build_sensor_context
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
 from crm_pipelines.cli import main
@@ -41,11 +45,17 @@ def _registry(db) -> TenantRegistry:
     return registry
 
 
-def _tick(db, moment: datetime) -> dict[str, str]:
-    context = build_schedule_context(scheduled_execution_time=moment,
-                                     resources={"database": DatabaseResource(database_url=db_url(db))})
-    result = outbound_push_schedule(context)
-    return {} if isinstance(result, SkipReason) else {r.partition_key: r.run_key for r in result}
+def _tick(db, moment: datetime, instance: DagsterInstance | None = None) -> dict[str, str]:
+    """One tick; with an instance, as the daemon runs it: each request becomes a run with its tags."""
+    with tempfile.TemporaryDirectory() as scratch:
+        instance = instance or DagsterInstance.local_temp(scratch)  # a schedule's context wants a persistent one
+        with build_schedule_context(instance=instance, scheduled_execution_time=moment,
+                                    resources={"database": DatabaseResource(database_url=db_url(db))}) as context:
+            result = outbound_push_schedule(context)
+        requests = [] if isinstance(result, SkipReason) else list(result)
+        for request in requests:
+            instance.add_run(DagsterRun(job_name="outbound_push", run_id=make_new_run_id(), tags=request.tags))
+        return {r.partition_key: r.run_key for r in requests}
 
 
 def test_each_connected_tenant_with_pushes_on_is_pushed_once_per_its_own_interval(sqlite_db):
@@ -58,13 +68,29 @@ def test_each_connected_tenant_with_pushes_on_is_pushed_once_per_its_own_interva
     assert len({ticks[m]["acme"] for m in ticks}) == 3 and len({ticks[m]["globex"] for m in ticks}) == 2
 
 
+def test_a_slot_already_launched_by_any_tick_or_daemon_launches_nothing_more(sqlite_db, tmp_path):
+    _registry(sqlite_db)
+    instance = DagsterInstance.local_temp(str(tmp_path))
+    # The slot globex is in at 10:00 was launched by someone else (a daemon before a restart, say).
+    instance.add_run(DagsterRun(job_name="outbound_push", run_id=make_new_run_id(),
+                                tags={"crm_pipelines/slot": "push:globex:2026-03-02T10:00Z"}))
+    launched = [_tick(sqlite_db, TEN + timedelta(minutes=m), instance) for m in (0, 5, 5, 25, 30, 35, 60, 65)]
+    assert launched == [
+        {"acme": "push:acme:2026-03-02T10:00Z"}, {}, {}, {},
+        {"acme": "push:acme:2026-03-02T10:30Z"}, {},
+        {"acme": "push:acme:2026-03-02T11:00Z", "globex": "push:globex:2026-03-02T11:00Z"}, {},
+    ]
+    per_slot = Counter(run.tags["crm_pipelines/slot"] for run in instance.get_runs())
+    assert set(per_slot.values()) == {1}
+
+
 def test_a_resolved_deferral_lets_the_schedule_push_the_tenant_again(sqlite_db):
     _registry(sqlite_db)
     DeferralStore(sqlite_db).complete("umbrella", "outbound_push", "crm_push_results", TEN)
     assert "umbrella" in _tick(sqlite_db, TEN)
 
 
-def test_a_tenant_whose_sync_chain_is_incomplete_is_pushed_once_it_completed(sqlite_db):
+def test_a_tenant_whose_sync_chain_is_incomplete_is_pushed_once_it_completed(sqlite_db, tmp_path):
     _registry(sqlite_db)
     registry = TenantRegistry(sqlite_db)
     registry.add(_tenant("hooli2"))  # never synced
@@ -72,9 +98,9 @@ def test_a_tenant_whose_sync_chain_is_incomplete_is_pushed_once_it_completed(sql
     # acme's last sync deferred its Leads: the extraction gate marked its chain incomplete.
     DeferralStore(sqlite_db).record("acme", "crm_sync", ["Lead"], "budget", TEN + timedelta(hours=20), TEN)
     mark_chain_incomplete(sqlite_db, "acme", "extraction incomplete: Lead deferred", TEN)
-    context = build_schedule_context(scheduled_execution_time=TEN,
-                                     resources={"database": DatabaseResource(database_url=db_url(sqlite_db))})
-    skipped = outbound_push_schedule(context)
+    with build_schedule_context(instance=DagsterInstance.local_temp(str(tmp_path)), scheduled_execution_time=TEN,
+                                resources={"database": DatabaseResource(database_url=db_url(sqlite_db))}) as context:
+        skipped = outbound_push_schedule(context)
     assert isinstance(skipped, SkipReason), "nobody's sync chain is complete"
     assert "acme, globex, hooli2" in skipped.skip_message
 
@@ -113,6 +139,24 @@ def test_a_push_request_or_a_new_todo_launches_the_tenants_push_once_each(sqlite
         "created_at": [pd.Timestamp.now(tz="UTC") + pd.Timedelta(seconds=1)]}))
     second = _sense(sqlite_db, instance)
     assert second["acme"] != first["acme"]
+
+
+def test_a_trigger_a_push_already_followed_is_not_due_again_on_a_fresh_daemon(sqlite_db):
+    _registry(sqlite_db)
+    write_app_table(sqlite_db, "acme", "prospects", pd.DataFrame({"prospect_id": ["p-1"]}))
+    # A to-do for a user the CRM has no match for: the push that ran after it could not push it.
+    write_app_table(sqlite_db, "acme", "todos", pd.DataFrame({
+        "todo_id": ["td-1"], "prospect_id": ["p-1"], "assignee_user_id": ["u-nomatch"],
+        "created_at": [pd.Timestamp.now(tz="UTC") - pd.Timedelta(hours=1)]}))
+    instance = DagsterInstance.ephemeral()  # a daemon that remembers no run key of that push
+    instance.add_run(DagsterRun(job_name="outbound_push", run_id=make_new_run_id(),
+                                tags={"dagster/partition": "acme"}, status=DagsterRunStatus.SUCCESS))
+    assert _sense(sqlite_db, instance) == {}, "the push after the to-do already saw it"
+
+    env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
+    result = CliRunner().invoke(main, ["push", "request", "--tenant", "acme", "--prospect", "p-1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert list(_sense(sqlite_db, instance)) == ["acme"], "a request after that push is due"
 
 
 def test_a_push_request_for_an_unknown_prospect_or_tenant_is_refused(sqlite_db):

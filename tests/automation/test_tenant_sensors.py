@@ -4,7 +4,9 @@ against a real instance (T3, T4, S2, O3, O4)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from dagster import DagsterInstance, SensorResult, SkipReason, build_sensor_context
+from dagster import DagsterInstance, DagsterRunStatus, SensorResult, SkipReason, build_sensor_context
+from dagster._core.storage.dagster_run import DagsterRun
+from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
 from crm_pipelines.clock import ClockResource
@@ -14,7 +16,8 @@ from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
-from tests.sim_tenants import db_url, register_sim_tenant
+from crm_pipelines.store.sync_chains import mark_chain_incomplete
+from tests.sim_tenants import db_url, register_sim_tenant, run_job
 
 
 @pytest.fixture
@@ -101,3 +104,38 @@ def test_a_tenant_with_deferred_work_waits_for_the_backoff_sensor(db, sim):
     now = datetime.now(UTC)
     DeferralStore(db).record("acme", "crm_sync", ["Contact"], "budget", now + timedelta(hours=20), now, "run-1")
     assert _due_tick(instance, db, 3600) == []
+
+
+def test_a_sync_slot_launched_by_anyone_is_not_launched_again_until_the_next_slot(db, sim):
+    register_sim_tenant(db, sim, "acme", **{"sync.frequency_minutes": "15"})  # never synced: due at once
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    # The clock set to a minute into a 15-minute slot, so that the test never straddles a slot's end.
+    at = 60 - datetime.now(UTC).timestamp() % (15 * 60)
+    [first] = _due_tick(instance, db, at)
+    assert first.tags["crm_pipelines/slot"] == first.run_key and first.run_key.startswith("sync:acme:")
+    # The slot's run (launched by a daemon before its restart, or another sensor) failed and is over:
+    # the slot stays launched, whatever the sensor's own run keys remember.
+    instance.add_run(DagsterRun(job_name="crm_sync", run_id=make_new_run_id(), tags=first.tags,
+                                status=DagsterRunStatus.FAILURE))
+    assert _due_tick(instance, db, at + 5 * 60) == []
+    [following] = _due_tick(instance, db, at + 15 * 60)  # the next slot
+    assert following.run_key != first.run_key and following.partition_key == "acme"
+
+
+def test_a_fresh_registry_cursor_does_not_reconnect_tenants_synced_since_they_connected(db, sim):
+    for org in ("acme", "globex", "initech"):
+        register_sim_tenant(db, sim, org)
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenants", ["acme", "globex", "initech"])
+    assert run_job(db, "crm_sync", "acme", instance).success  # acme's connection was followed by a sync
+    # globex's last sync stopped short of its chain after it connected: its deferral resumes it.
+    mark_chain_incomplete(db, "globex", "extraction incomplete: Lead deferred", datetime.now(UTC))
+
+    fresh = _registry_tick(instance, db)  # a new daemon: the sensor's cursor is empty
+    assert [r.partition_key for r in fresh.run_requests] == ["initech"], "initech never synced"
+    assert isinstance(_registry_tick(instance, db, fresh.cursor), SkipReason)
+
+    TenantRegistry(db).disconnect("acme")
+    TenantRegistry(db).reconnect("acme")  # a reconnection after that sync wants its catch-up
+    assert [r.partition_key for r in _registry_tick(instance, db, fresh.cursor).run_requests] == ["acme"]

@@ -45,7 +45,7 @@ def test_root_dagster_yaml_runs_a_tenant_partition_on_real_postgres(postgres_db,
         try:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
             assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
-            assert _tag_limits(instance) == {"crm_pipelines/tenant": 1, "dagster/partition": 1}
+            assert _tag_limits(instance) == {"dagster/partition": 1}
 
             TenantRegistry(postgres_db).add_many([_tenant("acme"), _tenant("globex")])
             instance.add_dynamic_partitions(tenant_partitions.name, ["acme", "globex"])
@@ -69,6 +69,6 @@ def test_embedded_default_is_sqlite_with_the_same_run_queue(monkeypatch, tmp_pat
     try:
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
         assert Path(instance.root_directory) == tmp_path / "dagster"
-        assert _tag_limits(instance) == {"crm_pipelines/tenant": 1, "dagster/partition": 1}
+        assert _tag_limits(instance) == {"dagster/partition": 1}
     finally:
         instance.dispose()

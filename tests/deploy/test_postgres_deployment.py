@@ -1,6 +1,8 @@
 """The production setup, for real: webserver and daemon on the root dagster.yaml with dagster-postgres,
-a backfill of three tenants launched through the GraphQL API (as the UI does), every run succeeding,
-and never two runs of one tenant at once (the run queue's per-tenant limit)."""
+a backfill of three tenants launched through the GraphQL API (as the UI does), one run launched as the
+UI's "Materialize" does (only `dagster/partition`), the sensors' runs (with `crm_pipelines/tenant` too),
+every run succeeding, and never two runs of one tenant at once however launched (the run queue's limit
+on `dagster/partition`)."""
 
 import os
 import time
@@ -23,6 +25,15 @@ mutation Launch($params: LaunchBackfillParams!) {
     ... on LaunchBackfillSuccess { backfillId }
     ... on PythonError { message }
     ... on InvalidSubsetError { message }
+  }
+}
+"""
+LAUNCH_RUN = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
   }
 }
 """
@@ -75,6 +86,13 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
                 launched = _graphql(base, LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
                 assert launched["__typename"] == "LaunchBackfillSuccess", launched
 
+            # As the UI launches one partition: the partition tag only, no tenant tag.
+            ui_launch = {"selector": {"repositoryLocationName": "crm_pipelines", "repositoryName": "__repository__",
+                                      "jobName": "crm_sync"},
+                         "runConfigData": {}, "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "acme"}]}}
+            launched = _graphql(base, LAUNCH_RUN, {"params": ui_launch})["launchRun"]
+            assert launched["__typename"] == "LaunchRunSuccess", launched
+
             # The tenant-registry and sync-due sensors launch runs of their own meanwhile (catch-up
             # on connect, frequency): all of them go through the same queue and must succeed too.
             deadline = time.monotonic() + 420
@@ -94,6 +112,10 @@ def test_a_backfill_of_three_tenants_through_graphql_on_postgres(postgres_db, po
         tenant = {t["key"]: t["value"] for t in run["tags"]}["dagster/partition"]
         by_tenant.setdefault(tenant, []).append((run["startTime"], run["endTime"]))
     assert sorted(by_tenant) == sorted(TENANTS)
+    acme_tags = [{t["key"] for t in r["tags"]} for r in runs if {"key": "dagster/partition", "value": "acme"} in r["tags"]]
+    assert any("crm_pipelines/tenant" not in tags and "dagster/backfill" not in tags for tags in acme_tags), "the UI's run"
+    assert any("crm_pipelines/tenant" in tags for tags in acme_tags), "a sensor's run"
+    assert any("dagster/backfill" in tags for tags in acme_tags), "a backfill's run"
     for tenant, spans in by_tenant.items():
         spans.sort()
         assert len(spans) >= 2
