@@ -21,8 +21,8 @@ SLOT_TAG = "crm_pipelines/slot"
 def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, tuple[str, datetime]]) -> set[str]:
     """The tenants of `due` (tenant → its slot and the slot's start) whose slot already has a run, in
     any status: one carrying the slot (launched by any tick, sensor or daemon: a schedule's run key
-    de-duplicates only within its tick), or any run of `job_name` for the tenant created since the slot
-    began (launched from the UI, a backfill, the CLI). Two storage queries, whatever the number of tenants."""
+    de-duplicates only within its tick), or any run of the whole of `job_name` for the tenant created
+    since the slot began (launched from the UI, a backfill, the CLI). Two storage queries, whatever the number of tenants."""
     if not due:
         return set()
     tagged = instance.get_runs(filters=RunsFilter(tags={SLOT_TAG: sorted(slot for slot, _ in due.values())}))
@@ -32,7 +32,10 @@ def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, t
     for record in instance.get_run_records(filters=RunsFilter(
             job_name=job_name, tags={PARTITION_TAG: sorted(due)}, created_after=min(start for _, start in due.values()))):
         tenant = record.dagster_run.tags.get(PARTITION_TAG)
-        if tenant in starts and record.create_timestamp.timestamp() >= starts[tenant]:
+        # Only a run of the whole job does the slot's work: a run of some of its assets (the
+        # extraction alone, say) leaves the rest due.
+        whole_job = record.dagster_run.asset_selection is None
+        if whole_job and tenant in starts and record.create_timestamp.timestamp() >= starts[tenant]:
             launched.add(tenant)
     return launched
 
