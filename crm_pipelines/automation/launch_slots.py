@@ -4,7 +4,7 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from dagster import DagsterInstance, RunsFilter
+from dagster import AssetKey, DagsterInstance, DagsterRun, RunsFilter
 
 PARTITION_TAG = "dagster/partition"
 
@@ -18,11 +18,14 @@ def schedule_cron(default: str) -> str:
 SLOT_TAG = "crm_pipelines/slot"
 
 
-def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, tuple[str, datetime]]) -> set[str]:
+def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, tuple[str, datetime]],
+                   done_by: AssetKey | None = None) -> set[str]:
     """The tenants of `due` (tenant → its slot and the slot's start) whose slot already has a run, in
     any status: one carrying the slot (launched by any tick, sensor or daemon: a schedule's run key
     de-duplicates only within its tick), or any run of the whole of `job_name` for the tenant created
-    since the slot began (launched from the UI, a backfill, the CLI). Two storage queries, whatever the number of tenants."""
+    since the slot began (launched from the UI, a backfill, the CLI). With `done_by`, a run of some of
+    the job's assets counts only when they include that asset (the sync's completion): the extraction
+    alone leaves the slot's work due. Two storage queries, whatever the number of tenants."""
     if not due:
         return set()
     tagged = instance.get_runs(filters=RunsFilter(tags={SLOT_TAG: sorted(slot for slot, _ in due.values())}))
@@ -32,12 +35,22 @@ def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, t
     for record in instance.get_run_records(filters=RunsFilter(
             job_name=job_name, tags={PARTITION_TAG: sorted(due)}, created_after=min(start for _, start in due.values()))):
         tenant = record.dagster_run.tags.get(PARTITION_TAG)
-        # Only a run of the whole job does the slot's work: a run of some of its assets (the
-        # extraction alone, say) leaves the rest due.
-        whole_job = record.dagster_run.asset_selection is None
-        if whole_job and tenant in starts and record.create_timestamp.timestamp() >= starts[tenant]:
+        if _does_the_work(record.dagster_run, done_by) and tenant in starts and record.create_timestamp.timestamp() >= starts[tenant]:
             launched.add(tenant)
     return launched
+
+
+def _does_the_work(run: DagsterRun, done_by: AssetKey | None) -> bool:
+    if done_by is None:
+        return True
+    # A sensor's or the UI's run of some assets names them in its asset selection; a run executed in
+    # process (the demo, the CLI, a test) has an empty one and names the steps it executes instead.
+    # A run of the whole job launched by a sensor names neither.
+    if run.asset_selection:
+        return done_by in run.asset_selection
+    if run.step_keys_to_execute is not None:
+        return done_by.to_python_identifier() in run.step_keys_to_execute
+    return True
 
 
 def pushed_since(instance: DagsterInstance, job_name: str, since: Mapping[str, datetime]) -> set[str]:

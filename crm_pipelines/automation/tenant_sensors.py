@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timedelta
 
 from dagster import (
+    AssetKey,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
@@ -118,7 +119,7 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
         start = interval_slot_start(now, frequency)
         due[tenant.id] = (slot_name("sync", tenant.id, start), start)
     # A slot another sensor, a daemon before a restart or an operator already launched stays launched.
-    launched = launched_slots(context.instance, crm_sync_job.name, due)
+    launched = launched_slots(context.instance, crm_sync_job.name, due, done_by=AssetKey("crm_sync_completed"))
     requests = [RunRequest(run_key=slot, partition_key=tenant_id,
                            tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
                 for tenant_id, (slot, _) in due.items() if tenant_id not in launched]

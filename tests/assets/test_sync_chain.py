@@ -2,6 +2,8 @@
 matching, the field sync, the workflows and every push wait; the backoff sensor resumes the whole
 deferred chain; a sync counts as done only when its whole chain completed."""
 
+import time
+
 import pytest
 import requests
 from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, SkipReason, build_sensor_context
@@ -183,8 +185,11 @@ def test_only_a_completed_chain_counts_as_a_done_sync(db, sim, tmp_path):
     assert extraction.get_subset(asset_selection=deferred).execute_in_process(
         instance=instance, partition_key="acme", raise_on_error=False).success
     assert DeferralStore(db).open("acme") == []
-    # (The sensor's clock is not moved here: that run just finished, and is still not a done sync.)
-    [due] = due_requests(instance, db, 0)
+    # The deferred run took this frequency slot. The next slot launches the sync, minutes after a run
+    # of the job succeeded: that run is still not a done sync.
+    assert due_requests(instance, db, 0) == []
+    frequency = TenantRegistry(db).get("acme").settings.sync.frequency_minutes * 60
+    [due] = due_requests(instance, db, frequency - time.time() % frequency + 5)
     assert due.partition_key == "acme"
 
     # The whole chain completes: done, and due again only after the tenant's frequency.
