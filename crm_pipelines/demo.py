@@ -38,6 +38,7 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.paths import data_dir
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.api_budget import busiest_window
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.app_edits import edit_app_record
 from crm_pipelines.store.connector_log import read_log
@@ -376,7 +377,7 @@ def _evaluate_sensor(instance: DagsterInstance, db_url: str, offset_seconds: flo
 
 def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tenant], stories: dict[str, TenantStory]) -> None:
     header = (f"{'tenant':<9} {'records':>8} {'accounts':>8} {'contacts':>8} {'leads':>6} {'API calls':>9} "
-              f"{'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8} {'users':>6} {'prospects':>9} "
+              f"{'most/24h':>8} {'limit/day':>9} {'runs':>5} {'deferrals':>9} {'resumed':>8} {'users':>6} {'prospects':>9} "
               f"{'companies':>9} {'log changes':>11} {'list items':>10} {'pushed':>6} {'refused':>7}")
     echo(header)
     echo("-" * len(header))
@@ -387,10 +388,12 @@ def _print_summary(echo: Callable[[str], None], db: Database, tenants: list[Tena
         s = stories[t.id]
         pushes = ledger_counts(db, t.id)
         echo(f"{t.id:<9} {sum(counts.values()):>8} {counts['Account']:>8} {counts['Contact']:>8} {counts['Lead']:>6} "
-             f"{_calls_ever(db, t.id):>9} {t.settings.api_budget.daily_limit:>9} {s.runs:>5} "
+             f"{_calls_ever(db, t.id):>9} {busiest_window(db, t.id):>8} {t.settings.api_budget.daily_limit:>9} {s.runs:>5} "
              f"{DeferralStore(db).count(t.id):>9} {s.resumed:>8} {matched['matched_users']:>6} "
              f"{matched['matched_prospects']:>9} {matched['matched_accounts']:>9} {len(read_log(db, t.id)):>11} "
              f"{len(read_lists(db, t.id)):>10} {pushes['sent']:>6} {pushes['failed']:>7}")
+    echo("API calls: over every day of the demo (its clock moves a day at a time); most/24h: the most in any "
+         "24 hours, which the tenant's daily limit holds")
     echo("users, prospects, companies: app records matched to CRM records; log changes: connector-log rows "
          "(see `crm-pipelines log --tenant <tenant>`); list items: auto-save list entries of all users; pushed, refused: "
          "CRM records the outbound push created or updated, and those the CRM refused (`crm-pipelines push status`)")

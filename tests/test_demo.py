@@ -56,6 +56,11 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     assert "pushed" in summary.splitlines()[0]
     for tenant in ("acme", "globex", "initech"):
         assert f"\n{tenant} " in summary
+    # The budget text is right: the most calls in any 24 hours never exceeds the tenant's daily limit.
+    assert summary.splitlines()[0].split()[6:9] == ["calls", "most/24h", "limit/day"]
+    for line in summary.splitlines()[2:5]:
+        most, limit = (int(v) for v in line.split()[6:8])
+        assert most <= limit, line
     assert (tmp_path / "demo" / "crm_pipelines.db").exists()
 
     # F3 per field: the Title changed on both sides goes to the later (CRM) edit and is logged as a

@@ -7,6 +7,7 @@ got, records a deferral for the `api_limit_backoff` sensor and ends with `deferr
 
 from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
 
+from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.clock import ClockResource
@@ -67,10 +68,11 @@ def read_object(context: AssetExecutionContext, db: Database, client: Salesforce
     keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
     deferrals = DeferralStore(db)
     if result.deferred is not None:
-        deferrals.record(
+        deferral_id = deferrals.record(
             tenant.id, CRM_SYNC_JOB, [obj.name], result.deferred.reason, result.deferred.resume_at,
             clock.now(), context.run.run_id,
         )
+        tag_run_deferred(context, deferrals, tenant.id, CRM_SYNC_JOB, deferral_id)
         context.log.warning(f"{obj.name}: deferred: {result.deferred}")
     else:
         deferrals.complete(tenant.id, CRM_SYNC_JOB, obj.name, clock.now())

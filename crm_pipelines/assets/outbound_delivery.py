@@ -10,6 +10,7 @@ the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) no
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
+from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.push_delivery import PushRun, deliver
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.clock import ClockResource
@@ -57,8 +58,9 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY)
     deferrals = DeferralStore(db)
     if run.deferred is not None:
-        deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason, run.deferred.resume_at,
-                         clock.now(), context.run.run_id)
+        deferral_id = deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason,
+                                       run.deferred.resume_at, clock.now(), context.run.run_id)
+        tag_run_deferred(context, deferrals, tenant.id, OUTBOUND_PUSH_JOB, deferral_id)
         context.log.warning(f"push deferred: {run.deferred}")
     elif run.stopped is None:
         deferrals.complete(tenant.id, OUTBOUND_PUSH_JOB, DELIVERY, clock.now())

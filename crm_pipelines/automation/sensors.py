@@ -37,24 +37,45 @@ def api_limit_backoff(context: SensorEvaluationContext, database: DatabaseResour
     waiting = DeferralStore(db).open()
     syncs_deferred = deferred_extractions([d for d in waiting if d.job == CRM_SYNC_JOB])
     chains = chain_states(db)
-    due, held = [], []
+    due, held, waiting_later = [], [], []
     for d in waiting:
-        if d.resume_at > now or d.tenant_id not in connected or d.job not in JOBS_BY_NAME:
+        if d.tenant_id not in connected or d.job not in JOBS_BY_NAME:
+            continue
+        if d.resume_at > now:
+            waiting_later.append(d)
             continue
         if d.job == OUTBOUND_PUSH_JOB and not push_verdict(chains.get(d.tenant_id),
                                                            syncs_deferred.get(d.tenant_id, [])).ready:
-            held.append(d.tenant_id)  # pushing now would plan from an incomplete sync
+            held.append(d)  # pushing now would plan from an incomplete sync
             continue
         due.append(d)
+    # The tick names every tenant it resumes or still waits for, so the UI answers "why hasn't
+    # globex synced?" without a query.
+    waits = _waits_line(waiting_later, held)
     if not due:
-        if held:
-            return SkipReason(f"deferred push(es) of {', '.join(sorted(set(held)))} wait for the tenant's sync chain "
-                              "to complete")
-        if waiting:
-            soonest = min(d.resume_at for d in waiting)
-            return SkipReason(f"{len(waiting)} deferral(s) waiting; the next resumes at {soonest.isoformat()}")
-        return SkipReason("no deferred work")
+        return SkipReason(waits or "no deferred work")
+    context.log.info("resumes " + _names(f"{d.tenant_id} ({d.job}: {', '.join(d.objects)})" for d in due))
+    if waits:
+        context.log.info(waits)
     return [_resume(d) for d in due]
+
+
+def _waits_line(waiting_later: list[Deferral], held: list[Deferral]) -> str:
+    parts = []
+    if waiting_later:
+        parts.append("waits for the budget: " + _names(
+            f"{d.tenant_id} ({d.job}) until {d.resume_at:%Y-%m-%d %H:%M}Z" for d in sorted(waiting_later, key=lambda d: d.resume_at)))
+    if held:
+        parts.append("deferred pushes wait for the tenant's sync chain to complete: " + _names(
+            sorted({d.tenant_id for d in held})))
+    return "; ".join(parts)
+
+
+def _names(items, shown: int = 25) -> str:
+    # A fleet of thousands waits at once after an org-wide outage: name the first ones and count the rest.
+    items = list(items)
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def _resume(deferral: Deferral) -> RunRequest:

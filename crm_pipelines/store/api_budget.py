@@ -61,11 +61,7 @@ class ApiBudget:
             self._lock(conn)
             status = self._status(conn, now)
             if status.used + calls > self.daily_limit:
-                raise BudgetExhausted(
-                    self.tenant_id,
-                    f"daily API budget used up ({status.used} of {self.daily_limit} calls in the last 24 hours)",
-                    status.reopens_at,
-                )
+                raise BudgetExhausted(self.tenant_id, _used_up(status.used, self.daily_limit), status.reopens_at)
             bucket = _bucket_of(now)
             add_calls = upsert_statement(
                 conn, api_calls, ["tenant_id", "bucket_start"],
@@ -100,6 +96,29 @@ class ApiBudget:
         # so two runs cannot both read "one call left" and both spend it.
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"api_budget:{self.tenant_id}"})
+
+
+def _used_up(used: int, limit: int) -> str:
+    if used > limit:  # the limit was lowered below what the window had already spent
+        return (f"daily API budget used up ({used} calls in the last 24 hours, over the daily limit of {limit}, "
+                "which was lowered since they were made)")
+    return f"daily API budget used up ({used} of {limit} calls in the last 24 hours)"
+
+
+def busiest_window(db: Database, tenant_id: str) -> int:
+    """The most calls the tenant made in any one window (24 hours and a bucket), over the history kept:
+    what the budget held to, where a sum over all days would read as "26 of 12"."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(api_calls.c.bucket_start, api_calls.c.calls)
+                            .where(api_calls.c.tenant_id == tenant_id).order_by(api_calls.c.bucket_start)).all()
+    busiest, first, total = 0, 0, 0
+    for start, calls in rows:  # a sliding window over the buckets in time order
+        total += calls
+        while rows[first][0] <= start - WINDOW - BUCKET:
+            total -= rows[first][1]
+            first += 1
+        busiest = max(busiest, total)
+    return busiest
 
 
 def _bucket_of(moment: datetime) -> datetime:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm_pipelines.crm.errors import BudgetExhausted
-from crm_pipelines.store.api_budget import ApiBudget
+from crm_pipelines.store.api_budget import ApiBudget, busiest_window
 
 T0 = datetime(2026, 5, 1, 9, 30, 15, tzinfo=UTC)
 
@@ -78,3 +78,25 @@ def test_overlapping_runs_never_exceed_the_limit_together(db):
         t.join()
     assert len(granted) == 40
     assert ApiBudget(db, "acme", 40, clock).status().used == 40
+
+
+def test_a_limit_lowered_below_what_the_window_spent_says_so(db):
+    clock = FakeTime(T0)
+    ApiBudget(db, "acme", daily_limit=18, clock=clock).reserve(18)
+    with pytest.raises(BudgetExhausted) as refused:
+        ApiBudget(db, "acme", daily_limit=6, clock=clock).reserve()
+    message = str(refused.value)
+    assert "18 of 6" not in message
+    assert "18 calls in the last 24 hours, over the daily limit of 6" in message
+
+
+def test_the_busiest_window_is_what_the_limit_held_over_several_days(db):
+    clock = FakeTime(T0)
+    budget = ApiBudget(db, "acme", daily_limit=12, clock=clock)
+    for day in range(3):  # 12 calls a day, three days: 36 in all, never more than 12 in one window
+        clock.at = T0 + timedelta(days=day, minutes=2 * day)
+        budget.reserve(5)
+        clock.at += timedelta(hours=20)
+        budget.reserve(7)
+    assert busiest_window(db, "acme") == 12
+    assert busiest_window(db, "globex") == 0
