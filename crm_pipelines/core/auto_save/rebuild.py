@@ -53,7 +53,15 @@ from crm_pipelines.core.auto_save.id_codes import text_series
 from crm_pipelines.core.auto_save.list_rows import capped_rows, change_rows, list_rows
 from crm_pipelines.core.auto_save.org_index import OrgIndex, Records
 from crm_pipelines.core.auto_save.overrides import ManualState, check_overrides, manual_states
-from crm_pipelines.core.auto_save.priority import MANUAL, NEW, STICKY, STICKY_DELETED, modification_ranks, rank_items
+from crm_pipelines.core.auto_save.priority import (
+    MANUAL,
+    NEW,
+    STICKY,
+    STICKY_DELETED,
+    Ranking,
+    modification_ranks,
+    rank_items,
+)
 from crm_pipelines.core.auto_save.reasons import (
     CAPPED,
     CONVERTED,
@@ -159,111 +167,145 @@ class _ListOutcome:
 
 def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Records, manual: ManualState,
                   previous: pd.DataFrame, now: pd.Timestamp, cap: int, with_capped_out: bool) -> _ListOutcome:
-    stride = len(records)
-    manual_set = 1 << len(RULE_CODES[name])  # the rule-set code of a manual item
-    before = _Previous.of(previous, subjects, records, name)
-
-    # Items: every candidate, plus previous items and manual adds that are not candidates. Most
-    # arrays below are as long as the candidates (tens of millions in a large org), so they are
-    # kept few and narrow; the detailed work happens on the kept and removed items only.
-    candidates = rule_candidates(org, subjects, name, stride)
-    extra = np.concatenate([before.keys, manual.keys[manual.added]])
-    extra = distinct(extra[~find(candidates.keys, extra)[0]])
-    at = np.searchsorted(candidates.keys, extra)
-    keys = np.insert(candidates.keys, at, extra)
-    rule_mask = np.insert(candidates.rules, at, np.uint8(0))
-    del candidates, extra, at
-
-    subject = (keys // stride).astype(np.int32)
-    record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
-    was_on = mark(keys, before.keys)
-    in_place_of_lead = mark(keys, before.keys[before.from_lead >= 0])
-    added_by_hand = mark(keys, manual.keys[manual.added])
-    removed_by_hand = mark(keys, manual.keys[~manual.added])
-    on_opportunity = mark(keys, rule_candidates(org, subjects, name, stride, rules=(OPPORTUNITY_RULE[name],),
-                                                selected_only=False).keys)
-    del keys  # rebuilt from subject and record for the few items that need it
-
-    def key_of(items: np.ndarray) -> np.ndarray:
-        return subject[items].astype(np.int64) * stride + record[items]
-
-    deleted = records.deleted[record]
-    tier = np.full(len(subject), -1, np.int8)
-    tier[rule_mask != 0] = NEW
-    tier[was_on & (rule_mask != 0)] = STICKY
-    tier[was_on & deleted] = STICKY_DELETED
-    tier[added_by_hand] = MANUAL
-    tier[removed_by_hand] = -1
-    converted = org.converted(name, record)
-    tier[converted] = -1
-    del added_by_hand
-
-    ranking = rank_items(subject, tier, record, modification_ranks(records.modified), on_opportunity,
-                         records.owner[record] == subjects.crm_user[subject], len(subjects), cap)
-    del on_opportunity
-
-    def rule_set_of(items: np.ndarray) -> np.ndarray:
-        """Manual items have the manual code, deleted ones the rules they had, others those that hold."""
-        codes = rule_mask[items].astype(np.int64)
-        codes[tier[items] == MANUAL] = manual_set
-        stays_deleted = tier[items] == STICKY_DELETED
-        codes[stays_deleted] = before.rule_set[find(before.keys, key_of(items[stays_deleted]))[1]]
-        return codes
+    items = _Items.gather(name, org, subjects, records, manual, _Previous.of(previous, subjects, records, name))
+    ranking = rank_items(items.subject, items.tier, items.record, modification_ranks(records.modified),
+                         items.on_opportunity, records.owner[items.record] == subjects.crm_user[items.subject],
+                         len(subjects), cap)
+    items.on_opportunity = None  # the ranking was its only reader; a large org's lists are tight on memory
 
     on = np.flatnonzero(ranking.kept)
-    on_set = rule_set_of(on)
-    on_was, on_previous = find(before.keys, key_of(on))
-    manual_at, _ = manual.details(key_of(on))
-    added_at = np.where(tier[on] == MANUAL, manual_at, now.value)
-    added_at[on_was] = before.added_at[on_previous[on_was]]
-    rows = list_rows(name, subjects, records, subject[on], record[on], on_set, added_at)
+    on_set = items.rule_set_of(on)
+    on_was, on_previous = find(items.before.keys, items.key_of(on))
+    manual_at, _ = manual.details(items.key_of(on))
+    added_at = np.where(items.tier[on] == MANUAL, manual_at, now.value)
+    added_at[on_was] = items.before.added_at[on_previous[on_was]]
+    rows = list_rows(name, subjects, records, items.subject[on], items.record[on], on_set, added_at)
 
     lead_replaced = np.full(len(on), -1, np.int64)
-    lead_replaced[on_was] = before.from_lead[on_previous[on_was]]
+    lead_replaced[on_was] = items.before.from_lead[on_previous[on_was]]
     new_here = ~on_was | (lead_replaced >= 0)
     added = on[new_here]
-    removed = np.flatnonzero(was_on & ~ranking.kept & ~in_place_of_lead)
-    removed_at, via_account = manual.details(key_of(removed))
-    previous_set = before.rule_set[find(before.keys, key_of(removed))[1]]
-    owner = records.owner[record[removed]]
-    removals = Removals(
-        cause=np.where(converted[removed], CONVERTED,
-                       np.where(removed_by_hand[removed], MANUAL_REMOVAL, np.where(tier[removed] >= 0, CAPPED, NO_RULE))),
+    removed = np.flatnonzero(items.was_on & ~ranking.kept & ~items.in_place_of_lead)
+    changes = pd.concat([
+        change_rows(name, subjects, records, items.subject[added], items.record[added], "added",
+                    added_reasons(name, on_set[new_here], text_series(records.codes.take(lead_replaced[new_here]))),
+                    now),
+        change_rows(name, subjects, records, items.subject[removed], items.record[removed], "removed",
+                    removed_reasons(name, _removals(name, items, removed, ranking, org, subjects, records, manual), cap), now),
+    ], ignore_index=True)
+
+    summary = _summary(name, items, subjects, ranking, on, on_set, added, removed)
+    capped_out = empty_capped_out()
+    if with_capped_out:
+        capped = np.flatnonzero(~ranking.kept & (items.tier >= 0))
+        capped_out = capped_rows(name, subjects, records, items.subject[capped], items.record[capped],
+                                 items.rule_set_of(capped), ranking.rank[capped], ranking.candidates[items.subject[capped]])
+    return _ListOutcome(rows, changes, summary, capped_out)
+
+
+@dataclass
+class _Items:
+    """Every item one list could hold: each rule candidate, plus previous items and manual adds that
+    are not candidates, as (subject, record) codes with what the rules and the user said of them.
+
+    Most arrays here are as long as the candidates (tens of millions in a large org), so they are
+    kept few and narrow; the detailed work happens on the kept and removed items only."""
+
+    stride: int
+    manual_set: int  # the rule-set code of a manual item
+    before: _Previous
+    subject: np.ndarray
+    record: np.ndarray
+    rule_mask: np.ndarray
+    tier: np.ndarray
+    was_on: np.ndarray
+    in_place_of_lead: np.ndarray
+    removed_by_hand: np.ndarray
+    converted: np.ndarray
+    deleted: np.ndarray
+    on_opportunity: np.ndarray | None
+
+    @classmethod
+    def gather(cls, name: ListName, org: OrgIndex, subjects: Subjects, records: Records, manual: ManualState,
+               before: _Previous) -> _Items:
+        stride = len(records)
+        candidates = rule_candidates(org, subjects, name, stride)
+        extra = np.concatenate([before.keys, manual.keys[manual.added]])
+        extra = distinct(extra[~find(candidates.keys, extra)[0]])
+        at = np.searchsorted(candidates.keys, extra)
+        keys = np.insert(candidates.keys, at, extra)
+        rule_mask = np.insert(candidates.rules, at, np.uint8(0))
+        del candidates, extra, at
+
+        subject = (keys // stride).astype(np.int32)
+        record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
+        was_on = mark(keys, before.keys)
+        removed_by_hand = mark(keys, manual.keys[~manual.added])
+        deleted = records.deleted[record]
+        converted = org.converted(name, record)
+        tier = np.full(len(subject), -1, np.int8)
+        tier[rule_mask != 0] = NEW
+        tier[was_on & (rule_mask != 0)] = STICKY
+        tier[was_on & deleted] = STICKY_DELETED
+        tier[mark(keys, manual.keys[manual.added])] = MANUAL
+        tier[removed_by_hand] = -1
+        tier[converted] = -1
+        return cls(
+            stride=stride, manual_set=1 << len(RULE_CODES[name]), before=before, subject=subject, record=record,
+            rule_mask=rule_mask, tier=tier, was_on=was_on, in_place_of_lead=mark(keys, before.keys[before.from_lead >= 0]),
+            removed_by_hand=removed_by_hand, converted=converted, deleted=deleted,
+            on_opportunity=mark(keys, rule_candidates(org, subjects, name, stride, rules=(OPPORTUNITY_RULE[name],),
+                                                      selected_only=False).keys),
+        )
+
+    def key_of(self, items: np.ndarray) -> np.ndarray:
+        return self.subject[items].astype(np.int64) * self.stride + self.record[items]
+
+    def rule_set_of(self, items: np.ndarray) -> np.ndarray:
+        """Manual items have the manual code, deleted ones the rules they had, others those that hold."""
+        codes = self.rule_mask[items].astype(np.int64)
+        codes[self.tier[items] == MANUAL] = self.manual_set
+        stays_deleted = self.tier[items] == STICKY_DELETED
+        codes[stays_deleted] = self.before.rule_set[find(self.before.keys, self.key_of(items[stays_deleted]))[1]]
+        return codes
+
+
+def _removals(name: ListName, items: _Items, removed: np.ndarray, ranking: Ranking, org: OrgIndex,
+              subjects: Subjects, records: Records, manual: ManualState) -> Removals:
+    """Why each removed item left: converted, removed by hand, capped out, or no rule holds."""
+    subject, record = items.subject[removed], items.record[removed]
+    removed_at, via_account = manual.details(items.key_of(removed))
+    previous_set = items.before.rule_set[find(items.before.keys, items.key_of(removed))[1]]
+    owner = records.owner[record]
+    return Removals(
+        cause=np.where(items.converted[removed], CONVERTED,
+                       np.where(items.removed_by_hand[removed], MANUAL_REMOVAL,
+                                np.where(items.tier[removed] >= 0, CAPPED, NO_RULE))),
         manual_at=removed_at,
         via_account=text_series(org.accounts.codes.take(via_account)),
         rank=ranking.rank[removed].astype(np.int64),
-        candidates=ranking.candidates[subject[removed]],
-        previous_rules=np.where(previous_set == manual_set, 0, previous_set),
-        previous_manual=previous_set == manual_set,
-        selected=subjects.selected[name][subject[removed]].astype(np.int64),
+        candidates=ranking.candidates[subject],
+        previous_rules=np.where(previous_set == items.manual_set, 0, previous_set),
+        previous_manual=previous_set == items.manual_set,
+        selected=subjects.selected[name][subject].astype(np.int64),
         owner_now=text_series(org.users.take(owner)),
-        owner_changed=owner != subjects.crm_user[subject[removed]],
-        contact_now=text_series(records.codes.take(org.converted_contact(name, record[removed]))),
+        owner_changed=owner != subjects.crm_user[subject],
+        contact_now=text_series(records.codes.take(org.converted_contact(name, record))),
     )
-    changes = pd.concat([
-        change_rows(name, subjects, records, subject[added], record[added], "added",
-                    added_reasons(name, on_set[new_here], text_series(records.codes.take(lead_replaced[new_here]))),
-                    now),
-        change_rows(name, subjects, records, subject[removed], record[removed], "removed",
-                    removed_reasons(name, removals, cap), now),
-    ], ignore_index=True)
 
-    def per_subject(items: np.ndarray) -> np.ndarray:
-        return np.bincount(subject[items], minlength=len(subjects))
 
-    auto = on_set != manual_set
+def _summary(name: ListName, items: _Items, subjects: Subjects, ranking: Ranking, on: np.ndarray,
+             on_set: np.ndarray, added: np.ndarray, removed: np.ndarray) -> pd.DataFrame:
+    def per_subject(of: np.ndarray) -> np.ndarray:
+        return np.bincount(items.subject[of], minlength=len(subjects))
+
+    auto = on_set != items.manual_set
     kept_count = per_subject(on)
-    summary = summary_of_items(
+    return summary_of_items(
         name, subjects.user_ids.ids, items=kept_count, auto_items=per_subject(on[auto]),
-        manual_items=per_subject(on[~auto]), deleted_items=per_subject(on[deleted[on]]),
+        manual_items=per_subject(on[~auto]), deleted_items=per_subject(on[items.deleted[on]]),
         capped_out=ranking.candidates - kept_count, added=per_subject(added), removed=per_subject(removed),
     )
-    capped_out = empty_capped_out()
-    if with_capped_out:
-        capped = np.flatnonzero(~ranking.kept & (tier >= 0))
-        capped_out = capped_rows(name, subjects, records, subject[capped], record[capped], rule_set_of(capped),
-                                 ranking.rank[capped], ranking.candidates[subject[capped]])
-    return _ListOutcome(rows, changes, summary, capped_out)
 
 
 @dataclass(frozen=True)

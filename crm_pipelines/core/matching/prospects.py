@@ -83,82 +83,113 @@ def match_prospects(
     if people is None:
         people = crm_people(crm_leads, crm_contacts)
     prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
-    stored = prospects["crm_id"].astype("string").reset_index(drop=True)
     deleted_prospect = flag(prospects, "is_deleted")
-    n = len(prospects)
+    decided = _Decisions.none_for(len(prospects))
 
-    final = np.full(n, -1, dtype=np.int64)
-    matched_by = np.full(n, _NONE, dtype=np.int8)
-    candidates = np.ones(n, dtype=np.int64)
-    reason = np.full(n, _NONE, dtype=np.int8)
+    stored_at = _match_by_stored_id(decided, prospects["crm_id"].astype("string").reset_index(drop=True), people)
+    wants_email = (stored_at == _NOT_STORED) & ~deleted_prospect
+    ambiguous_report = _empty_ambiguous()
+    if match_by_email and wants_email.any():
+        ambiguous_report = _match_by_email(decided, np.flatnonzero(wants_email), prospects, people)
+    elif wants_email.any():
+        decided.reason[wants_email] = _REASONS.index("email_matching_off")
+    stale = _apply_manual_overrides(decided, latest_overrides(overrides, "prospect"), prospect_ids, people)
 
-    # 1. the stored CRM id, followed
+    matched_mask = (decided.final >= 0) & ~deleted_prospect
+    return ProspectMatches(
+        matched=_matched_report(decided, np.flatnonzero(matched_mask), prospect_ids, people),
+        ambiguous=ambiguous_report,
+        unmatched_prospects=_unmatched_report(decided, np.flatnonzero(~matched_mask & ~deleted_prospect), prospect_ids),
+        crm_without_prospect=crm_without_prospect(people, free_people_rows(people, np.maximum(stored_at, -1), decided.final)),
+        stale_overrides=stale,
+    )
+
+
+# A prospect with no stored CRM id, as opposed to one whose id is not found (-1).
+_NOT_STORED = -2
+
+
+@dataclass
+class _Decisions:
+    """Per prospect, as the rules decide it: the chosen people row (-1: none), how, among how many
+    candidates, and why not when not."""
+
+    final: np.ndarray
+    matched_by: np.ndarray
+    candidates: np.ndarray
+    reason: np.ndarray
+
+    @classmethod
+    def none_for(cls, n: int) -> _Decisions:
+        return cls(final=np.full(n, -1, dtype=np.int64), matched_by=np.full(n, _NONE, dtype=np.int8),
+                   candidates=np.ones(n, dtype=np.int64), reason=np.full(n, _NONE, dtype=np.int8))
+
+
+def _match_by_stored_id(decided: _Decisions, stored: pd.Series, people: pd.DataFrame) -> np.ndarray:
+    """Rule 2: the stored CRM id, followed to where the record went. Returns where each stored id
+    is in `people` (-1 when not found, _NOT_STORED when the prospect has none)."""
     at = positions(stored, people["crm_id"])
     has_stored = stored.notna().to_numpy()
     found = at >= 0
     # -1 (not found) reads the appended -1, which also keeps an empty people table indexable.
     fate = np.append(people["fate"].to_numpy(), -1)[at]
     by_id = found & (fate == LIVE)
-    final[by_id] = people["final"].to_numpy()[at[by_id]]
-    matched_by[by_id] = _BY_HOW[people["how"].to_numpy()[at[by_id]]]
-    reason[has_stored & ~found] = _REASONS.index("crm_id_not_found")
-    reason[found & (fate == DELETED)] = _REASONS.index("crm_record_deleted")
-    reason[found & (fate == SUCCESSOR_MISSING)] = _REASONS.index("crm_successor_not_found")
+    decided.final[by_id] = people["final"].to_numpy()[at[by_id]]
+    decided.matched_by[by_id] = _BY_HOW[people["how"].to_numpy()[at[by_id]]]
+    decided.reason[has_stored & ~found] = _REASONS.index("crm_id_not_found")
+    decided.reason[found & (fate == DELETED)] = _REASONS.index("crm_record_deleted")
+    decided.reason[found & (fate == SUCCESSOR_MISSING)] = _REASONS.index("crm_successor_not_found")
+    return np.where(has_stored, at, _NOT_STORED)
 
-    # 2. the email, for prospects without a stored id
-    wants_email = ~has_stored & ~deleted_prospect
-    ambiguous_report = _empty_ambiguous()
-    if match_by_email and wants_email.any():
-        rows = np.flatnonzero(wants_email)
-        emails = normalize_emails(prospects["email"].iloc[rows].reset_index(drop=True))
-        chosen, count, ambiguous_report = _by_email(emails, people)
-        hit = chosen >= 0
-        final[rows[hit]] = chosen[hit]
-        matched_by[rows[hit]] = _MATCHED_BY.index("email")
-        candidates[rows[hit]] = count[hit]
-        no_email = emails.isna().to_numpy()
-        reason[rows[no_email]] = _REASONS.index("no_email")
-        reason[rows[~hit & ~no_email]] = _REASONS.index("no_crm_record_with_email")
-    elif wants_email.any():
-        reason[wants_email] = _REASONS.index("email_matching_off")
 
-    # 3. manual overrides win
-    manual = latest_overrides(overrides, "prospect")
-    stale = empty_stale_overrides()
-    if not manual.empty:
-        o_prospect = positions(manual["app_id"], prospect_ids)
-        o_at = positions(manual["crm_id"], people["crm_id"])
-        o_fate = np.append(people["fate"].to_numpy(), -1)[o_at]
-        usable = (o_prospect >= 0) & (o_fate == LIVE)
-        target = o_prospect[usable]
-        final[target] = people["final"].to_numpy()[o_at[usable]]
-        matched_by[target] = _MATCHED_BY.index("manual")
-        candidates[target] = 1
-        reason[target] = _NONE
-        stale = stale_overrides(manual, o_prospect >= 0, o_fate == LIVE)
+def _match_by_email(decided: _Decisions, rows: np.ndarray, prospects: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Rule 3 (F4.6) for the prospects at `rows`; returns the ambiguity report."""
+    emails = normalize_emails(prospects["email"].iloc[rows].reset_index(drop=True))
+    chosen, count, ambiguous_report = _by_email(emails, people)
+    hit = chosen >= 0
+    decided.final[rows[hit]] = chosen[hit]
+    decided.matched_by[rows[hit]] = _MATCHED_BY.index("email")
+    decided.candidates[rows[hit]] = count[hit]
+    no_email = emails.isna().to_numpy()
+    decided.reason[rows[no_email]] = _REASONS.index("no_email")
+    decided.reason[rows[~hit & ~no_email]] = _REASONS.index("no_crm_record_with_email")
+    return ambiguous_report
 
-    matched_mask = (final >= 0) & ~deleted_prospect
-    rows = np.flatnonzero(matched_mask)
-    matched = pd.DataFrame({
+
+def _apply_manual_overrides(decided: _Decisions, manual: pd.DataFrame, prospect_ids: pd.Series,
+                            people: pd.DataFrame) -> pd.DataFrame:
+    """Rule 1 (X3): a manual override wins where its CRM record is live; returns the stale ones."""
+    if manual.empty:
+        return empty_stale_overrides()
+    o_prospect = positions(manual["app_id"], prospect_ids)
+    o_at = positions(manual["crm_id"], people["crm_id"])
+    o_fate = np.append(people["fate"].to_numpy(), -1)[o_at]
+    usable = (o_prospect >= 0) & (o_fate == LIVE)
+    target = o_prospect[usable]
+    decided.final[target] = people["final"].to_numpy()[o_at[usable]]
+    decided.matched_by[target] = _MATCHED_BY.index("manual")
+    decided.candidates[target] = 1
+    decided.reason[target] = _NONE
+    return stale_overrides(manual, o_prospect >= 0, o_fate == LIVE)
+
+
+def _matched_report(decided: _Decisions, rows: np.ndarray, prospect_ids: pd.Series, people: pd.DataFrame) -> pd.DataFrame:
+    final = decided.final[rows]
+    return pd.DataFrame({
         "prospect_id": prospect_ids.iloc[rows].reset_index(drop=True),
-        "crm_id": people["crm_id"].iloc[final[rows]].reset_index(drop=True),
-        "crm_type": people["crm_type"].iloc[final[rows]].reset_index(drop=True),
-        "matched_by": coded_text(matched_by[rows], _MATCHED_BY),
-        "candidates": candidates[rows],
-        "ambiguous": candidates[rows] > 1,
+        "crm_id": people["crm_id"].iloc[final].reset_index(drop=True),
+        "crm_type": people["crm_type"].iloc[final].reset_index(drop=True),
+        "matched_by": coded_text(decided.matched_by[rows], _MATCHED_BY),
+        "candidates": decided.candidates[rows],
+        "ambiguous": decided.candidates[rows] > 1,
     })
-    unmatched_rows = np.flatnonzero(~matched_mask & ~deleted_prospect)
-    unmatched = pd.DataFrame({
-        "prospect_id": prospect_ids.iloc[unmatched_rows].reset_index(drop=True),
-        "reason": coded_text(reason[unmatched_rows], _REASONS),
+
+
+def _unmatched_report(decided: _Decisions, rows: np.ndarray, prospect_ids: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({
+        "prospect_id": prospect_ids.iloc[rows].reset_index(drop=True),
+        "reason": coded_text(decided.reason[rows], _REASONS),
     })
-    return ProspectMatches(
-        matched=matched,
-        ambiguous=ambiguous_report,
-        unmatched_prospects=unmatched,
-        crm_without_prospect=crm_without_prospect(people, free_people_rows(people, at, final)),
-        stale_overrides=stale,
-    )
 
 
 def crm_without_prospect(people: pd.DataFrame, free_rows: np.ndarray) -> pd.DataFrame:
