@@ -90,10 +90,10 @@ class Soak:
         TenantRegistry(self.db).add(tenant.with_settings({"api_budget.daily_limit": str(ROOMY_LIMIT)}))
 
     # -- running the pipeline -----------------------------------------------------------------
-    def run(self, job_name: str, *, selection=None, tags: dict | None = None) -> bool:  # type: ignore[no-untyped-def]
+    def run(self, job_name: str, *, selection=None, checks=None, tags: dict | None = None) -> bool:  # type: ignore[no-untyped-def]
         job = build_definitions(self.db_url, clock_offset_seconds=self.offset).resolve_job_def(job_name)
         if selection:
-            job = job.get_subset(asset_selection=set(selection))
+            job = job.get_subset(asset_selection=set(selection), asset_check_selection=set(checks or ()))
         result = job.execute_in_process(instance=self.instance, partition_key=TENANT, run_config=QUIET,
                                         tags={TENANT_TAG: TENANT, **(tags or {})}, raise_on_error=False,
                                         resources={"crm": CrmClientResource(read_timeout_seconds=READ_TIMEOUT_SECONDS)})
@@ -143,7 +143,7 @@ class Soak:
                     continue  # the daemon launches a sensor's run key once, ever
                 self.launched_run_keys.add(request.run_key)
                 self.report.resumed += 1
-                self.run(request.job_name, selection=request.asset_selection,
+                self.run(request.job_name, selection=request.asset_selection, checks=request.asset_check_keys,
                          tags={**request.tags, "dagster/run_key": request.run_key})
         raise RuntimeError(f"deferrals still open after ten windows: {DeferralStore(self.db).open(TENANT)}")
 

@@ -1,8 +1,9 @@
 """Sensors (O4)."""
 
-from dagster import AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import AssetCheckKey, AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from crm_pipelines.assets.catalog import ALL_ASSETS
+from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.automation.jobs import AFTER_EXTRACTION, JOBS_BY_NAME
@@ -16,6 +17,14 @@ from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 
 # Everything after the extraction in a sync (the gate, matching, field sync, workflows, the completion).
 RESUMED_CHAIN = sorted(AFTER_EXTRACTION.resolve(ALL_ASSETS))
+_CHECK_KEYS = [key for d in (*ALL_ASSETS, *extract_checks, *list_checks, *linked_checks) for key in d.check_keys]
+
+
+def checks_of(assets: list[AssetKey]) -> list[AssetCheckKey]:
+    """Every check on `assets`. A run of a subset of a job runs no check unless named: the blocking ones
+    (no rows of another tenant) would then gate nothing in a resumed sync."""
+    wanted = set(assets)
+    return [key for key in _CHECK_KEYS if key.asset_key in wanted]
 
 
 @sensor(
@@ -91,4 +100,5 @@ def _resume(deferral: Deferral) -> RunRequest:
         partition_key=deferral.tenant_id,
         tags={TENANT_TAG: deferral.tenant_id, "crm_pipelines/deferral": str(deferral.id)},
         asset_selection=selection,
+        asset_check_keys=checks_of(selection) if selection is not None else None,
     )

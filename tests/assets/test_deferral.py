@@ -42,7 +42,8 @@ def run_request(instance, db, request: RunRequest, offset_seconds: float):
     """Launch what the sensor asked for the way the daemon would: the job, the partition, the
     selected assets and the run key as tags."""
     defs = build_definitions(db_url(db), clock_offset_seconds=offset_seconds)
-    job = defs.resolve_job_def(request.job_name).get_subset(asset_selection=set(request.asset_selection))
+    job = defs.resolve_job_def(request.job_name).get_subset(
+        asset_selection=set(request.asset_selection), asset_check_selection=set(request.asset_check_keys or ()))
     return job.execute_in_process(
         instance=instance, partition_key=request.partition_key,
         tags={**request.tags, "dagster/run_key": request.run_key}, raise_on_error=False,

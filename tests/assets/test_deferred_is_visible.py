@@ -2,7 +2,7 @@
 waits and until when, and the backoff sensor's tick names each tenant it resumes or still waits for."""
 
 import pytest
-from dagster import DagsterInstance, SkipReason, build_sensor_context
+from dagster import AssetCheckSeverity, DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.assets.deferred_runs import DEFERRED_TAG, DEFERRED_UNTIL_TAG
 from crm_pipelines.automation.sensors import api_limit_backoff
@@ -38,6 +38,9 @@ def test_a_deferred_run_says_what_waits_and_until_when(db, sim):
     tags = instance.get_run_by_id(result.run_id).tags
     assert tags[DEFERRED_UNTIL_TAG] == f"{deferral.resume_at:%Y-%m-%dT%H:%M:%SZ}"
     assert tags[DEFERRED_TAG].split(", ") == list(deferral.objects)
+    # The run is SUCCESS (what was read is kept); the extraction check is what turns it amber.
+    [complete] = [e for e in result.get_asset_check_evaluations() if e.check_name == "extraction_complete"]
+    assert not complete.passed and complete.severity == AssetCheckSeverity.WARN
 
 
 def test_a_complete_run_carries_no_deferral_tag(db, sim):
