@@ -27,6 +27,8 @@ def invoke(*args: str, env: Mapping[str, str] | None = None, stdin: str = "") ->
     """The command's exit code and output; the environment is as it was afterwards (the command
     may set its data folder in it)."""
     saved = dict(os.environ)
+    # Output to a pipe is kept whole; a COLUMNS the test runner exported would cut the tables.
+    os.environ.pop("COLUMNS", None)
     os.environ.update(env or {})
     out, err = io.StringIO(), io.StringIO()
     real_stdin = sys.stdin

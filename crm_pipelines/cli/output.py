@@ -61,17 +61,18 @@ def echo(text: str = "", *, err: bool = False) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """A value as JSON has it: times in ISO 8601, missing values null."""
-    if value is None:
-        return None
+    """A value as JSON has it: times in ISO 8601, missing values (None, NaN, NaT, NA) null."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if getattr(value, "ndim", 0) > 0:  # a numpy array (a list column read back)
+        return value.tolist()
+    if not isinstance(value, list | dict | tuple | set):
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
     if isinstance(value, datetime | date):
         return value.isoformat()
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        return value
-    if value is pd.NaT or (not isinstance(value, str | bytes | list | dict | tuple) and pd.isna(value)):
-        return None
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
 from crm_pipelines.cli.options import add_json
 from crm_pipelines.cli.output import Column, echo, not_found, print_json, refuse, show
 
@@ -73,12 +71,9 @@ LIST_COLUMNS = (
 
 
 def list_tenants(args: argparse.Namespace) -> None:
-    rows: list[dict[str, Any]] = []
-    for t in _registry().list():
-        s = t.settings
-        rows.append({"tenant": t.id, "status": t.status, "sync_minutes": s.sync.frequency_minutes,
-                     "push": f"{s.push.interval_minutes}m" if s.push.enabled else "off",
-                     "api_limit": s.api_budget.daily_limit, "org": t.connection.login_url})
+    rows = [{"tenant": t["id"], "status": t["status"], "sync_minutes": t["sync_minutes"],
+             "push": f"{t['push_minutes']}m" if t["push_enabled"] else "off", "api_limit": t["daily_limit"],
+             "org": t["login_url"]} for t in _registry().overview()]
     show(rows, LIST_COLUMNS, as_json=args.json, empty="no tenants")
 
 
