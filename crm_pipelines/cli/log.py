@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from crm_pipelines.cli.options import add_json, add_tenant, positive_int
 from crm_pipelines.cli.output import Column, echo, json_rows, not_found, print_json, print_table, refuse
 from crm_pipelines.cli.tenants import open_tenant
+from crm_pipelines.paths import data_dir
 
 COLUMNS = (
     Column("at", "applied at (UTC)", format="%Y-%m-%d %H:%M:%S"), Column("direction", "direction"),
@@ -39,9 +42,9 @@ def split_record(record: str | None) -> tuple[str | None, str | None]:
 def clock_offsets(run_ids: set[str]) -> dict[str, float]:
     """How far each run's pipeline clock was moved (the demo moves it a day at a time to reopen the
     API budget's window); runs with no such tag ran on the real clock and are left out."""
-    from crm_pipelines.instance import dagster_home
-
-    home = dagster_home()
+    # crm_pipelines.instance's dagster_home() would create an instance where there is none; a read
+    # of the log looks only where one already is.
+    home = Path(os.environ.get("DAGSTER_HOME") or data_dir() / "dagster")
     if not run_ids or not (home / "dagster.yaml").exists():
         return {}
     from dagster import DagsterInstance, RunsFilter

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import resource
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -112,11 +112,13 @@ def test_the_tenant_list_of_thousands_of_tenants_is_fast_and_loads_no_dagster(da
     probe = ("import sys, time; t = time.perf_counter(); from crm_pipelines.cli import main; "
              "code = main(['--data-dir', sys.argv[1], 'tenant', 'list']); "
              "print('dagster' in sys.modules, time.perf_counter() - t, file=sys.stderr); sys.exit(code)")
-    started = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run([sys.executable, "-c", probe, str(data_dir)], capture_output=True, text=True, timeout=60)
-    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 3002
     loaded_dagster, _ = result.stderr.split()
     assert loaded_dagster == "False"
-    assert elapsed < 1.5, f"tenant list took {elapsed:.2f} s"  # under 1 s on an idle machine; some room for a busy one
+    # CPU time, not wall time: the test suite's other workers share the machine.
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert cpu < 1.0, f"tenant list took {cpu:.2f} s of CPU"
