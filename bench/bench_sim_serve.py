@@ -42,7 +42,7 @@ def _server() -> Iterator[tuple[str, float, int]]:
     """The simulator in a child process: (base URL, seconds it took to build the org, pid)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from crm_pipelines.sim.cli import sim; sim()", "serve", "--port", "0",
+        [sys.executable, "-m", "crm_pipelines.cli", "sim", "serve", "--port", "0",
          "--orgs", ORG, "--scale", SCALE, "--seed", str(SEED), "--api-limit", "10000000"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=env)
     try:

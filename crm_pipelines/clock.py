@@ -14,6 +14,9 @@ from pydantic import Field
 
 Clock = Callable[[], datetime]
 
+# On a run whose clock was moved (the demo's): how far, so what it logged can be read in real time.
+CLOCK_OFFSET_TAG = "crm_pipelines/clock_offset_seconds"
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)

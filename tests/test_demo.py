@@ -1,7 +1,13 @@
 """`crm-pipelines demo` (what `make demo` runs) end to end, as a new user would see it."""
 
+import json
 import os
+import re
+import shlex
 import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME
@@ -36,14 +42,33 @@ def _unlimited_globex_matches(tmp_path) -> set[tuple[str, str]]:
     return _matches(db, "globex")
 
 
-def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_path):
-    env = {**os.environ, "CRM_PIPELINES_DATA_DIR": str(tmp_path)}
-    env.pop("CRM_PIPELINES_DB_URL", None)
-    env.pop("DAGSTER_HOME", None)
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`crm-pipelines demo` run once for the module: its output, stderr, data folder and times."""
+    data = tmp_path_factory.mktemp("demo-data")
+    env = {**os.environ, "CRM_PIPELINES_DATA_DIR": str(data)}
+    for name in ("CRM_PIPELINES_DB_URL", "DAGSTER_HOME", "COLUMNS", "CRM_PIPELINES_PROGRESS"):
+        env.pop(name, None)
+    started = datetime.now(UTC)
     result = subprocess.run([str(BIN / "crm-pipelines"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    (tmp_path / "demo-output.txt").write_text(result.stdout)
-    out = result.stdout
+    (data / "demo-output.txt").write_text(result.stdout)
+    return {"out": result.stdout, "err": result.stderr, "data": data, "started": started, "ended": datetime.now(UTC)}
+
+
+def _run_hint(hint: str) -> subprocess.CompletedProcess[str]:
+    """A printed command as a user would paste it: from the project folder, with no environment
+    pointing at the demo's data (the command names it)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CRM_PIPELINES_DATA_DIR", "CRM_PIPELINES_DB_URL", "DAGSTER_HOME", "COLUMNS")}
+    words = shlex.split(hint)
+    assert words[0] == "crm-pipelines" and words[1] == "--data-dir", hint
+    return subprocess.run([str(BIN / "crm-pipelines"), *words[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(demo, tmp_path):
+    out, data = demo["out"], demo["data"]
     assert "globex: API budget ran out; deferred" in out
     assert "now: nothing to launch" in out  # the sensor launches nothing before the window reopens
     assert "resumed globex crm_sync (deferral-" in out and ": done" in out
@@ -61,7 +86,7 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     for line in summary.splitlines()[2:5]:
         most, limit = (int(v) for v in line.split()[6:8])
         assert most <= limit, line
-    assert (tmp_path / "demo" / "crm_pipelines.db").exists()
+    assert (data / "demo" / "crm_pipelines.db").exists()
 
     # F3 per field: the Title changed on both sides goes to the later (CRM) edit and is logged as a
     # conflict with both values; the app's Phone and the CRM's City both survive, on both sides.
@@ -70,12 +95,12 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
     assert "the app now: Title 'VP Sales', City 'Lisbon'" in both and "Phone '+1 415 555 0142'" in both
     assert ("in the CRM now: Title 'VP Sales' (the CRM's later edit), Phone '+1 415 555 0142' (the app's edit), "
             "City 'Lisbon'") in out
-    assert "emitted no result" not in result.stderr
+    assert "emitted no result" not in demo["err"]
 
     # The sensor's resumption ran globex's whole chain: no second matching run, and its matches are
     # what an unlimited budget gives; no Lead any push created duplicates a CRM Lead or Contact.
     assert "Matching and field sync again" not in out
-    db = open_database(f"sqlite:///{tmp_path / 'demo' / 'crm_pipelines.db'}")
+    db = open_database(f"sqlite:///{data / 'demo' / 'crm_pipelines.db'}")
     globex = _matches(db, "globex")
     assert globex and globex == _unlimited_globex_matches(tmp_path)
     globex_line = next(line for line in summary.splitlines() if line.startswith("globex "))
@@ -88,3 +113,34 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(tmp_pa
         emails = [normalize_email((fields or {}).get("Email")) for fields in created["sent_fields"]]
         assert created.shape[0], f"{tenant}: the push created no Lead"
         assert not [e for e in emails if e in known], f"{tenant}: a pushed Lead duplicates a CRM Lead or Contact"
+
+
+def test_every_command_the_demo_prints_works_as_printed_and_shows_the_demos_data(demo):
+    hints = sorted(set(re.findall(r"`(crm-pipelines [^`]+)`", demo["out"])))
+    assert any(" log --tenant acme --record " in h for h in hints) and any(" push status --tenant " in h for h in hints)
+    for hint in hints:
+        shown = _run_hint(hint)
+        assert shown.returncode == 0, f"{hint}: {shown.stdout}{shown.stderr}"
+        lines = shown.stdout.splitlines()
+        assert len(lines) >= 2, f"{hint}: {shown.stdout}"
+        words = shlex.split(hint)
+        if "--record" in words:
+            record = words[words.index("--record") + 1]
+            assert all(record in line for line in lines[1:]), f"{hint}: {shown.stdout}"
+        if "status" in words:
+            tenant = words[words.index("--tenant") + 1]
+            assert lines[0].startswith(f"tenant {tenant}: ") and " sent" in lines[0], shown.stdout
+            assert int(lines[0].rsplit(", ", 1)[1].split()[0]) > 0, "the demo pushed records for this tenant"
+
+
+def test_the_log_shows_real_times_not_the_demos_moved_clock(demo):
+    hint = next(h for h in re.findall(r"`(crm-pipelines [^`]+)`", demo["out"]) if " log --tenant acme" in h)
+    data_dir = shlex.split(hint)[2]
+    shown = _run_hint(f"crm-pipelines --data-dir {shlex.quote(data_dir)} log --tenant globex --json")
+    rows = json.loads(shown.stdout)
+    pushed = [r for r in rows if r["direction"] == "app_to_crm"]
+    assert pushed, "the demo pushed globex's records on a clock moved days ahead"
+    latest = demo["ended"] + timedelta(minutes=1)
+    for row in rows:
+        assert demo["started"] - timedelta(minutes=1) <= datetime.fromisoformat(row["at"]) <= latest, row
+    assert any(datetime.fromisoformat(r["pipeline_at"]) > latest for r in pushed)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_serializer, field_validator
 
 from crm_pipelines.settings.base import SettingsModel
-from crm_pipelines.settings.errors import refuse
+from crm_pipelines.settings.errors import bad_setting
 
 AccountRule = Literal["A1", "A2", "A3"]
 LeadRule = Literal["P1", "P2", "P3", "P4", "P5"]
@@ -45,7 +45,7 @@ class AutoSaveSettings(SettingsModel):
         # YAML reads an unquoted 5:00 as the sexagesimal integer 300, which pydantic would then
         # take as 300 seconds past midnight; only text or a time is a time of day here.
         if not isinstance(value, (str, time)):
-            raise refuse("", value, _REBUILD_TIME)
+            raise bad_setting("", value, _REBUILD_TIME)
         return value
 
     @field_validator("daily_rebuild_utc")
@@ -54,7 +54,7 @@ class AutoSaveSettings(SettingsModel):
         # The rebuild runs from a cron schedule, which counts in whole minutes.
         offset = value.utcoffset()
         if value.second or value.microsecond or (offset is not None and offset.total_seconds() != 0):
-            raise refuse("", value.isoformat(), _REBUILD_TIME)
+            raise bad_setting("", value.isoformat(), _REBUILD_TIME)
         return value.replace(tzinfo=None)
 
 

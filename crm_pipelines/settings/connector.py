@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.constraints import explained
-from crm_pipelines.settings.errors import refuse
+from crm_pipelines.settings.errors import bad_setting
 from crm_pipelines.settings.fields import APP_OBJECT_OF, CrmObject, app_fields_of
 
 Direction = Literal["push", "pull", "two_way", "none"]
@@ -62,7 +62,7 @@ class FieldMapping(SettingsModel):
     def _app_field_exists(self) -> FieldMapping:
         known = app_fields_of(self.crm_object)
         if self.app_field not in known:
-            raise refuse(
+            raise bad_setting(
                 "app_field",
                 self.app_field,
                 f"a field of the app's {APP_OBJECT_OF[self.crm_object]}, which {self.crm_object} records sync with: "

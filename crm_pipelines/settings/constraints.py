@@ -7,7 +7,7 @@ from typing import Any
 import pydantic
 from pydantic import ValidatorFunctionWrapHandler, WrapValidator
 
-from crm_pipelines.settings.errors import SettingsError, refuse
+from crm_pipelines.settings.errors import SettingsError, bad_setting
 
 
 def explained(allowed: str) -> WrapValidator:
@@ -20,7 +20,7 @@ def explained(allowed: str) -> WrapValidator:
 
     def check(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         if isinstance(value, bool):
-            raise refuse("", value, allowed)
+            raise bad_setting("", value, allowed)
         try:
             return handler(value)
         except pydantic.ValidationError as exc:
@@ -29,6 +29,6 @@ def explained(allowed: str) -> WrapValidator:
                 raised = (error.get("ctx") or {}).get("error")
                 if isinstance(raised, SettingsError):
                     raise raised from None
-            raise refuse("", value, allowed) from None
+            raise bad_setting("", value, allowed) from None
 
     return WrapValidator(check)

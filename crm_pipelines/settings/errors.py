@@ -71,7 +71,8 @@ class SettingsError(ValueError):
         return (SettingsError, (self.problems,))
 
 
-def refuse(field: str, value: object, allowed: str, subject: str = "") -> SettingsError:
+def bad_setting(field: str, value: object, allowed: str, subject: str = "") -> SettingsError:
+    """The error for one bad value (raise it): the field, the value and what is allowed."""
     return SettingsError([SettingProblem(field, value, allowed, subject)])
 
 

@@ -13,7 +13,7 @@ from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.constraints import explained
 from crm_pipelines.settings.credentials import CredentialRefs, MissingCredentialError, ResolvedCredentials
 from crm_pipelines.settings.dotted_updates import apply_dotted_updates
-from crm_pipelines.settings.errors import SettingsError, refuse, validated
+from crm_pipelines.settings.errors import SettingsError, bad_setting, validated
 from crm_pipelines.settings.tenant_settings import TenantSettings
 
 __all__ = [
@@ -45,13 +45,13 @@ def _canonical_login_url(value: Any) -> Any:
     parts = urlsplit(value.strip())
     if parts.username is not None or parts.password is not None:
         # A URL with user:password@ carries a secret: refuse without echoing it.
-        raise refuse("", "<a URL with user information>", _LOGIN_URL + ", without user information")
+        raise bad_setting("", "<a URL with user information>", _LOGIN_URL + ", without user information")
     try:
         port = parts.port
     except ValueError:
-        raise refuse("", value, _LOGIN_URL) from None
+        raise bad_setting("", value, _LOGIN_URL) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise refuse("", value, _LOGIN_URL + ", without query or fragment")
+        raise bad_setting("", value, _LOGIN_URL + ", without query or fragment")
     scheme = parts.scheme.lower()
     default_port = {"http": 80, "https": 443}[scheme]
     netloc = parts.hostname if port in (None, default_port) else f"{parts.hostname}:{port}"
@@ -109,17 +109,17 @@ class Tenant(SettingsModel):
         connected, disconnected = self.connected_at, self.disconnected_at
         if self.status == "connected":
             if connected is None:
-                raise refuse("connected_at", None, "the time the tenant connected: a connected tenant has one")
+                raise bad_setting("connected_at", None, "the time the tenant connected: a connected tenant has one")
             if disconnected is not None and disconnected > connected:
-                raise refuse("disconnected_at", disconnected.isoformat(),
+                raise bad_setting("disconnected_at", disconnected.isoformat(),
                               f"a time no later than connected_at ({connected.isoformat()}) while connected")
         elif connected is not None:
             if disconnected is None:
-                raise refuse("disconnected_at", None,
+                raise bad_setting("disconnected_at", None,
                              "the time the tenant disconnected: a tenant that was connected and is now "
                              "disconnected has one")
             if disconnected < connected:
-                raise refuse("disconnected_at", disconnected.isoformat(),
+                raise bad_setting("disconnected_at", disconnected.isoformat(),
                              f"a time no earlier than connected_at ({connected.isoformat()}) while disconnected")
         return self
 
@@ -135,11 +135,11 @@ class Tenant(SettingsModel):
     def as_connected(self, at: datetime) -> Tenant:
         """T3 reconnect (or first connect) at `at`; syncing resumes from the committed cursors."""
         if self.status == "connected":
-            raise refuse("status", self.status, "disconnected: only a disconnected tenant can connect", f"tenant {self.id!r}")
+            raise bad_setting("status", self.status, "disconnected: only a disconnected tenant can connect", f"tenant {self.id!r}")
         return validated(Tenant, {**dict(self), "status": "connected", "connected_at": at})
 
     def as_disconnected(self, at: datetime) -> Tenant:
         """T3 disconnect at `at`: no CRM reads or writes from then on."""
         if self.status == "disconnected":
-            raise refuse("status", self.status, "connected: only a connected tenant can disconnect", f"tenant {self.id!r}")
+            raise bad_setting("status", self.status, "connected: only a connected tenant can disconnect", f"tenant {self.id!r}")
         return validated(Tenant, {**dict(self), "status": "disconnected", "disconnected_at": at})

@@ -8,7 +8,7 @@ import yaml
 from pydantic import model_validator
 
 from crm_pipelines.settings.base import SettingsModel
-from crm_pipelines.settings.errors import SettingProblem, SettingsError, refuse, validated
+from crm_pipelines.settings.errors import SettingProblem, SettingsError, bad_setting, validated
 from crm_pipelines.settings.registry_rules import registry_problems
 from crm_pipelines.settings.tenant import Tenant
 
@@ -36,7 +36,7 @@ def load_tenants_yaml(text: str) -> list[Tenant]:
     if isinstance(document, list):
         document = {"tenants": document}
     if not isinstance(document, dict) or set(document) != {"tenants"}:
-        raise refuse("tenants", _shape(document), "a YAML list of tenants, or a mapping with the one key tenants")
+        raise bad_setting("tenants", _shape(document), "a YAML list of tenants, or a mapping with the one key tenants")
     return validated(_TenantsFile, document).tenants
 
 

@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, field_validator,
 
 from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.constraints import explained
-from crm_pipelines.settings.errors import SettingProblem, refuse
+from crm_pipelines.settings.errors import SettingProblem, bad_setting
 from crm_pipelines.settings.fields import ORDERED_TYPES, FieldType
 
 Operator = Literal[
@@ -48,7 +48,7 @@ def _plain_item(value: Any) -> str:
         return value
     if isinstance(value, (int, float)) and math.isfinite(value):
         return str(value)
-    raise refuse("", value, _VALUE_SHAPES)
+    raise bad_setting("", value, _VALUE_SHAPES)
 
 
 def _plain_value(value: Any) -> Any:
@@ -61,7 +61,7 @@ def _plain_value(value: Any) -> Any:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
-            raise refuse("", value, _VALUE_SHAPES)
+            raise bad_setting("", value, _VALUE_SHAPES)
         return float(value)
     if isinstance(value, (list, tuple)):
         return [_plain_item(item) for item in value]
@@ -89,14 +89,14 @@ class Criterion(SettingsModel):
         operator, value = self.operator, self.value
         if operator in VALUELESS_OPERATORS:
             if value is not None:
-                raise refuse("value", value, f"no value: {operator} looks at the field alone")
+                raise bad_setting("value", value, f"no value: {operator} looks at the field alone")
         elif operator == "in_list":
             if not isinstance(value, list) or not value:
-                raise refuse("value", value, "a non-empty list of values for in_list")
+                raise bad_setting("value", value, "a non-empty list of values for in_list")
         elif value is None or isinstance(value, list):
-            raise refuse("value", value, f"a single value to compare with for {operator}")
+            raise bad_setting("value", value, f"a single value to compare with for {operator}")
         elif operator in TEXT_OPERATORS and (not isinstance(value, str) or not value):
-            raise refuse("value", value, f"non-empty text for {operator} (quote numbers in YAML)")
+            raise bad_setting("value", value, f"non-empty text for {operator} (quote numbers in YAML)")
         return self
 
 
@@ -114,15 +114,15 @@ class Workflow(SettingsModel):
     @classmethod
     def _between_one_and_twenty_rows(cls, value: Any) -> Any:
         if isinstance(value, Sequence) and not isinstance(value, str) and not 1 <= len(value) <= MAX_CRITERIA:
-            raise refuse("", f"{len(value)} rows", f"from 1 to {MAX_CRITERIA} criteria rows")
+            raise bad_setting("", f"{len(value)} rows", f"from 1 to {MAX_CRITERIA} criteria rows")
         return value
 
     @model_validator(mode="after")
     def _target_fits_action(self) -> Workflow:
         if self.action == "move_to_cadence" and self.target_cadence is None:
-            raise refuse("target_cadence", None, "the name of the cadence to move to: move_to_cadence needs one")
+            raise bad_setting("target_cadence", None, "the name of the cadence to move to: move_to_cadence needs one")
         if self.action != "move_to_cadence" and self.target_cadence is not None:
-            raise refuse(
+            raise bad_setting(
                 "target_cadence",
                 self.target_cadence,
                 f"nothing: only move_to_cadence has a target, and this workflow's action is {self.action}",

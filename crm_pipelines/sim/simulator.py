@@ -7,7 +7,7 @@ Tests may drive it directly (`sim.org("acme").edit(...)`) or through the control
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from crm_pipelines.sim.generate import OrgData, Scale, generate_org
@@ -41,11 +41,16 @@ class Simulator:
 
     @classmethod
     def generated(cls, orgs: Iterable[str] = DEFAULT_ORGS, *, scale: Scale = "tiny", seed: int = 1,
-                  api_limit: int = DEFAULT_API_LIMIT, faults: str | None = None) -> Simulator:
-        """Orgs with generated data: the same names, scale and seed always give the same records."""
+                  api_limit: int = DEFAULT_API_LIMIT, faults: str | None = None,
+                  on_org: Callable[[str], None] | None = None) -> Simulator:
+        """Orgs with generated data: the same names, scale and seed always give the same records.
+        `on_org` hears each org's name once it is built (a large scale takes a while)."""
         started = time.perf_counter()
-        states = [org_state_from(generate_org(name, scale, seed), api_limit=api_limit, faults=faults)
-                  for name in orgs]
+        states = []
+        for name in orgs:
+            states.append(org_state_from(generate_org(name, scale, seed), api_limit=api_limit, faults=faults))
+            if on_org is not None:
+                on_org(name)
         return cls(states, build_seconds=time.perf_counter() - started)
 
     def org(self, name: str) -> OrgState:

@@ -46,13 +46,18 @@ def insert_log_rows(conn: Connection, tenant_id: str, rows: pd.DataFrame, *, run
 
 
 def read_log(
-    db: Database, tenant_id: str, *, record: str | None = None, since: datetime | None = None,
-    limit: int | None = None,
+    db: Database, tenant_id: str, *, record: str | None = None, app_object: str | None = None,
+    since: datetime | None = None, limit: int | None = None,
 ) -> pd.DataFrame:
-    """The tenant's log rows, oldest first: those about `record` (an app id or a CRM id), at or
-    after `since`; with `limit`, only the latest `limit` of them."""
+    """The tenant's log rows, oldest first: those about `record` (an app id or a CRM id; with
+    `app_object`, the app record of that object only), at or after `since`; with `limit`, only the
+    latest `limit` of them."""
     where = [connector_log.c.tenant_id == tenant_id]
-    if record is not None:
+    if app_object is not None:
+        where.append(connector_log.c.object == app_object)
+    if record is not None and app_object is not None:
+        where.append(connector_log.c.app_id == record)
+    elif record is not None:
         where.append(or_(connector_log.c.app_id == record, connector_log.c.crm_id == record))
     if since is not None:
         where.append(connector_log.c.at >= since)

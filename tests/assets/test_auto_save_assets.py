@@ -128,24 +128,21 @@ def _tenant(tenant_id):
 
 
 def test_lists_cli_show_explain_remove_and_add(db, synced, monkeypatch):
-    from click.testing import CliRunner
-
-    from crm_pipelines.cli import main
+    from tests.cli_runner import invoke
 
     _, instance, defs = synced
     _rebuild(defs, instance, "acme")
     monkeypatch.setenv("CRM_PIPELINES_DB_URL", db_url(db))
-    runner = CliRunner()
     lists = read_lists(db, "acme")
     account = lists[lists["list"] == "accounts"].iloc[0]
     user, account_id = account["user_id"], account["crm_id"]
 
-    shown = runner.invoke(main, ["lists", "show", "--tenant", "acme", "--user", user])
+    shown = invoke("lists", "show", "--tenant", "acme", "--user", user)
     assert shown.exit_code == 0 and account_id in shown.output
-    why = runner.invoke(main, ["lists", "explain", "--tenant", "acme", "--user", user, "--crm-id", account_id])
+    why = invoke("lists", "explain", "--tenant", "acme", "--user", user, "--crm-id", account_id)
     assert why.exit_code == 0 and account_id in why.output
 
-    assert runner.invoke(main, ["lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id]).exit_code == 0
+    assert invoke("lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id).exit_code == 0
     _rebuild(defs, instance, "acme")
     _rebuild(defs, instance, "acme")
     after = read_lists(db, "acme")
@@ -155,20 +152,18 @@ def test_lists_cli_show_explain_remove_and_add(db, synced, monkeypatch):
 
     elsewhere = after[(after["list"] == "accounts") & (after["user_id"] != user)]["crm_id"]
     missing = next(a for a in elsewhere if not ((after["user_id"] == user) & (after["crm_id"] == a)).any())
-    assert runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", missing]).exit_code == 0
+    assert invoke("lists", "add", "--tenant", "acme", "--user", user, "--crm-id", missing).exit_code == 0
     _rebuild(defs, instance, "acme")
     added = read_lists(db, "acme")
     row = added[(added["user_id"] == user) & (added["crm_id"] == missing)]
     assert len(row) == 1 and row.iloc[0]["source"] == "manual"
 
-    refused = runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", "001000000000000AAA"])
+    refused = invoke("lists", "add", "--tenant", "acme", "--user", user, "--crm-id", "001000000000000AAA")
     assert refused.exit_code == 2 and "001000000000000AAA" in refused.stderr
 
 
 def test_each_users_saved_items_are_stored_with_the_lists_and_shown(db, synced, monkeypatch):
-    from click.testing import CliRunner
-
-    from crm_pipelines.cli import main
+    from tests.cli_runner import invoke
 
     _, instance, defs = synced
     _rebuild(defs, instance, "acme")
@@ -176,11 +171,10 @@ def test_each_users_saved_items_are_stored_with_the_lists_and_shown(db, synced, 
     account = lists[lists["list"] == "accounts"].iloc[0]
     user, account_id = account["user_id"], account["crm_id"]
     monkeypatch.setenv("CRM_PIPELINES_DB_URL", db_url(db))
-    runner = CliRunner()
-    assert runner.invoke(main, ["lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id]).exit_code == 0
+    assert invoke("lists", "remove", "--tenant", "acme", "--user", user, "--crm-id", account_id).exit_code == 0
     other = lists[(lists["list"] == "accounts") & (lists["user_id"] != user)]["crm_id"]
     extra = next(a for a in other if not ((lists["user_id"] == user) & (lists["crm_id"] == a)).any())
-    assert runner.invoke(main, ["lists", "add", "--tenant", "acme", "--user", user, "--crm-id", extra]).exit_code == 0
+    assert invoke("lists", "add", "--tenant", "acme", "--user", user, "--crm-id", extra).exit_code == 0
     _rebuild(defs, instance, "acme")
 
     # The totals agree with the lists in the app tables: every item on a list, auto or manual,
@@ -197,7 +191,7 @@ def test_each_users_saved_items_are_stored_with_the_lists_and_shown(db, synced, 
     assert mine["account_items"] == ((live["user_id"] == user) & (live["list"] == "accounts")).sum()
     assert read_saved_items(db, "globex").empty  # each tenant's totals are its own
 
-    shown = runner.invoke(main, ["lists", "show", "--tenant", "acme", "--user", user])
+    shown = invoke("lists", "show", "--tenant", "acme", "--user", user)
     assert shown.exit_code == 0
     assert (f"saved items: {mine['saved_items']} (accounts {mine['account_items']}, leads and contacts "
             f"{mine['lead_and_contact_items']}; auto-saved {mine['auto_items']}, added by hand 1;") in shown.output

@@ -3,11 +3,9 @@
 import pandas as pd
 import pytest
 import requests
-from click.testing import CliRunner
 from dagster import AssetKey, DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.cli import main
 from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
@@ -15,6 +13,7 @@ from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.tables import metadata
+from tests.cli_runner import invoke
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
 
 SEED = 3
@@ -40,7 +39,7 @@ def _kind(frame: pd.DataFrame, column: str, prefix: str) -> pd.DataFrame:
 
 
 def _cli(db, *args: str):
-    result = CliRunner().invoke(main, list(args), env={"CRM_PIPELINES_DB_URL": db_url(db)}, catch_exceptions=False)
+    result = invoke(*args, env={"CRM_PIPELINES_DB_URL": db_url(db)})
     assert result.exit_code == 0, result.output
     return result.output
 

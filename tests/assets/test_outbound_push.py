@@ -278,9 +278,7 @@ def test_two_tenants_push_each_only_to_its_own_org_and_ledger(sqlite_db, sim):
 
 
 def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_the_cli(sqlite_db, sim):
-    from click.testing import CliRunner
-
-    from crm_pipelines.cli import main
+    from tests.cli_runner import invoke
     from tests.sim_tenants import db_url
 
     db = sqlite_db
@@ -291,8 +289,7 @@ def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_t
     prospects = app_table(db, "acme", "prospects")
     linked = prospects.loc[prospects["crm_id"].notna() & (prospects["crm_type"] == "Contact")].iloc[-1]
     env = {"CRM_PIPELINES_DB_URL": db_url(db)}
-    runner = CliRunner()
-    asked = runner.invoke(main, ["push", "request", "--tenant", "acme", "--prospect", linked["prospect_id"]], env=env)
+    asked = invoke("push", "request", "--tenant", "acme", "--prospect", linked["prospect_id"], env=env)
     assert asked.exit_code == 0, asked.output
     writes = len(sim.org("acme").writes("Contact"))
 
@@ -305,7 +302,7 @@ def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_t
     statuses = app_table(db, "acme", "push_requests").set_index("prospect_id")["status"]
     assert statuses.loc[linked["prospect_id"]] == "sent"
 
-    status = runner.invoke(main, ["push", "status", "--tenant", "acme", "--state", "sent", "--limit", "500"], env=env)
+    status = invoke("push", "status", "--tenant", "acme", "--state", "sent", "--limit", "500", env=env)
     assert status.exit_code == 0
     assert f"prospect:{linked['prospect_id']}" in status.output and linked["crm_id"] in status.output
     assert "acme-secret" not in status.output

@@ -2,13 +2,13 @@
 
 import os
 
-from click.testing import CliRunner
 from dagster import DagsterInstance, RunsFilter
 
-from crm_pipelines.automation.backfill import backfill
+from crm_pipelines.cli.output import NOT_FOUND, REFUSED
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.tenants import TenantRegistry
 from crm_pipelines.settings import Tenant, validated
+from tests.cli_runner import invoke
 
 
 def _tenant(tenant_id: str) -> Tenant:
@@ -17,7 +17,7 @@ def _tenant(tenant_id: str) -> Tenant:
         "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"}}})
 
 
-def test_backfill_submits_one_run_per_named_tenant_and_refuses_disconnected_ones(tmp_path, monkeypatch):
+def test_backfill_submits_one_run_per_named_tenant_and_refuses_disconnected_ones_and_does_not_find_unknown_ones(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_PIPELINES_DB_URL", f"sqlite:///{tmp_path / 'crm.db'}")
     home = tmp_path / "dagster"
     home.mkdir()
@@ -26,14 +26,13 @@ def test_backfill_submits_one_run_per_named_tenant_and_refuses_disconnected_ones
     registry = TenantRegistry(open_database())
     registry.add_many([_tenant("acme"), _tenant("globex"), _tenant("initech")])
     registry.disconnect("initech")
-    runner = CliRunner()
 
-    refused = runner.invoke(backfill, ["--tenants", "acme,initech"])
-    assert refused.exit_code == 2 and "initech" in refused.stderr and "disconnected" in refused.stderr
-    unknown = runner.invoke(backfill, ["--tenants", "nobody"])
-    assert unknown.exit_code == 2 and "nobody" in unknown.stderr
+    refused = invoke("backfill", "--tenants", "acme,initech")
+    assert refused.exit_code == REFUSED and "initech" in refused.stderr and "disconnected" in refused.stderr
+    unknown = invoke("backfill", "--tenants", "nobody")
+    assert unknown.exit_code == NOT_FOUND and "nobody" in unknown.stderr
 
-    done = runner.invoke(backfill, ["--tenants", "acme,globex"])
+    done = invoke("backfill", "--tenants", "acme,globex")
     assert done.exit_code == 0, done.output
     instance = DagsterInstance.from_config(str(home))
     runs = instance.get_runs(filters=RunsFilter(job_name="crm_sync"))

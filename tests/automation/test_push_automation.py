@@ -5,13 +5,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
-from click.testing import CliRunner
 from dagster import DagsterInstance, DagsterRunStatus, SkipReason, build_schedule_context, build_sensor_context
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
-from crm_pipelines.cli import main
+from crm_pipelines.cli.output import NOT_FOUND
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.app_data import write_app_table
@@ -19,6 +18,7 @@ from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import mark_chain_incomplete, record_chain_completed
 from crm_pipelines.store.tenants import TenantRegistry
+from tests.cli_runner import invoke
 from tests.sim_tenants import db_url
 
 TEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -125,10 +125,9 @@ def test_a_push_request_or_a_new_todo_launches_the_tenants_push_once_each(sqlite
         write_app_table(sqlite_db, tenant, "prospects", pd.DataFrame({"prospect_id": ["p-1"]}))
     assert _sense(sqlite_db, instance) == {}
 
-    runner = CliRunner()
     env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
     for tenant in ("acme", "initech"):
-        result = runner.invoke(main, ["push", "request", "--tenant", tenant, "--prospect", "p-1"], env=env)
+        result = invoke("push", "request", "--tenant", tenant, "--prospect", "p-1", env=env)
         assert result.exit_code == 0, result.output
     first = _sense(sqlite_db, instance)
     assert list(first) == ["acme"], "a disconnected tenant's request waits for its reconnect"
@@ -154,7 +153,7 @@ def test_a_trigger_a_push_already_followed_is_not_due_again_on_a_fresh_daemon(sq
     assert _sense(sqlite_db, instance) == {}, "the push after the to-do already saw it"
 
     env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
-    result = CliRunner().invoke(main, ["push", "request", "--tenant", "acme", "--prospect", "p-1"], env=env)
+    result = invoke("push", "request", "--tenant", "acme", "--prospect", "p-1", env=env)
     assert result.exit_code == 0, result.output
     assert list(_sense(sqlite_db, instance)) == ["acme"], "a request after that push is due"
 
@@ -162,7 +161,7 @@ def test_a_trigger_a_push_already_followed_is_not_due_again_on_a_fresh_daemon(sq
 def test_a_push_request_for_an_unknown_prospect_or_tenant_is_refused(sqlite_db):
     _registry(sqlite_db)
     env = {"CRM_PIPELINES_DB_URL": db_url(sqlite_db)}
-    unknown = CliRunner().invoke(main, ["push", "request", "--tenant", "acme", "--prospect", "p-nope"], env=env)
-    assert unknown.exit_code == 2 and "no prospect 'p-nope'" in unknown.output
-    nobody = CliRunner().invoke(main, ["push", "status", "--tenant", "nobody"], env=env)
-    assert nobody.exit_code == 2 and "nobody" in nobody.output
+    unknown = invoke("push", "request", "--tenant", "acme", "--prospect", "p-nope", env=env)
+    assert unknown.exit_code == NOT_FOUND and "no prospect 'p-nope'" in unknown.output
+    nobody = invoke("push", "status", "--tenant", "nobody", env=env)
+    assert nobody.exit_code == NOT_FOUND and "nobody" in nobody.output

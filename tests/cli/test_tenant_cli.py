@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 
-from crm_pipelines.cli import main
+from crm_pipelines.cli.output import NOT_FOUND
 from crm_pipelines.store.database import open_database
+from tests.cli_runner import invoke
 
 ADD = [
     "tenant", "add", "acme", "--name", "Acme Corp", "--login-url", "https://acme.my.salesforce.com",
@@ -18,12 +18,7 @@ ADD = [
 @pytest.fixture
 def cli(monkeypatch, tmp_path):
     monkeypatch.setenv("CRM_PIPELINES_DB_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return run
+    return invoke
 
 
 def registry_rows() -> list[tuple]:
@@ -114,14 +109,16 @@ def test_disconnect_and_reconnect(cli):
     assert registry_rows()[0].status == "connected"
 
 
-def test_unknown_tenant_is_refused_naming_it(cli):
+def test_an_unknown_tenant_is_not_found_naming_it(cli):
     result = cli("tenant", "show", "nobody")
-    assert result.exit_code == 2
+    assert result.exit_code == NOT_FOUND
     assert "nobody" in result.stderr
 
 
 def test_remove(cli):
     assert cli(*ADD).exit_code == 0
+    assert invoke("tenant", "remove", "acme", stdin="n\n").exit_code == 2  # asked, and not confirmed
+    assert len(registry_rows()) == 1
     assert cli("tenant", "remove", "acme", "--yes").exit_code == 0
     assert registry_rows() == []
 

@@ -10,11 +10,8 @@ import time
 
 import requests
 
-START = "from crm_pipelines.sim.cli import sim; sim()"
-
-
 def _serve(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", START, "serve", "--port", "0", *args],
+    return subprocess.Popen([sys.executable, "-m", "crm_pipelines.cli", "sim", "serve", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

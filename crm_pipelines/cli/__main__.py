@@ -1,0 +1,3 @@
+from crm_pipelines.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Options every command shares: which data folder it reads and writes, and JSON output.
+
+`--data-dir` is accepted anywhere on the line (before or after the command's own words), because
+the demo prints commands a user copies and edits, and the place of one option should not matter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from crm_pipelines.paths import DATA_DIR_ENV
+
+DATA_DIR_FLAG = "--data-dir"
+DATA_DIR_HELP = (f"The data folder: the embedded database and Dagster instance (default ./.data, or ${DATA_DIR_ENV}). "
+                 "CRM_PIPELINES_DB_URL and DAGSTER_HOME, when set, still name the database and the instance.")
+
+
+def take_data_dir(argv: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The last `--data-dir DIR` (or `--data-dir=DIR`) on the line, and the line without it.
+    Words after `--` are left alone."""
+    found: str | None = None
+    rest: list[str] = []
+    words = list(argv)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "--":
+            rest.extend(words[i:])
+            break
+        if word == DATA_DIR_FLAG and i + 1 < len(words):
+            found = words[i + 1]
+            i += 2
+            continue
+        if word.startswith(DATA_DIR_FLAG + "="):
+            found = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+        i += 1
+    return found, rest
+
+
+def use_data_dir(value: str | None) -> None:
+    """Point this process (and what it starts: `dagster dev`, the simulator) at the data folder."""
+    if value:
+        os.environ[DATA_DIR_ENV] = str(Path(value).expanduser().resolve())
+
+
+def shared_options() -> argparse.ArgumentParser:
+    """A parent parser so every command's --help lists the shared option."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(DATA_DIR_FLAG, metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
+    return parent
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="Print JSON for scripts instead of a table.")
+
+
+def add_tenant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", dest="tenant_id", required=True, help="The tenant's id.")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: a whole number from 1")
+    return value
