@@ -55,7 +55,7 @@ def _extraction(db: Database, tenant_id: str) -> Verdict:
 @asset(
     **_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[AssetKey(o.asset) for o in CRM_OBJECTS],
     check_specs=[AssetCheckSpec(
-        "extraction_complete", asset=EXTRACTION_GATE,
+        "extraction_complete", asset=EXTRACTION_GATE, partitions_def=tenant_partitions,
         description="Every CRM object of the tenant has finished its sync and none is deferred; until then "
                     "matching, the field sync and the workflows are skipped, and pushes wait.")],
 )
@@ -98,7 +98,7 @@ def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResourc
 @asset(
     **_COMMON, group_name="outbound", deps=[AssetKey("crm_sync_completed"), AssetKey("crm_records_before_push")],
     check_specs=[AssetCheckSpec(
-        "sync_complete", asset=PUSH_GATE,
+        "sync_complete", asset=PUSH_GATE, partitions_def=tenant_partitions,
         description="The tenant's last CRM sync completed its whole chain; until then nothing is pushed.")],
 )
 def crm_sync_ready_for_push(context: AssetExecutionContext, database: DatabaseResource) -> Iterator:
