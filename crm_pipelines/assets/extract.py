@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, Failure, Materializ
 from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
 from crm_pipelines.crm.client import SalesforceClient
@@ -54,7 +55,7 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
         result = read_object(context, db, client, obj, tenant, clock)
         for missing in result.missing_mapped_fields:
             context.log.warning(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
-        return MaterializeResult(metadata=_metadata(result, client.calls_sent, budget.status().remaining))
+        return counted(context, db, _metadata(result, client.calls_sent, budget.status().remaining))
 
     return _extract
 

@@ -17,11 +17,11 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    MaterializeResult,
     asset,
 )
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.core.sync_chain import Verdict, extraction_verdict, push_verdict
@@ -75,9 +75,9 @@ def crm_extraction_complete(context: AssetExecutionContext, database: DatabaseRe
         yield AssetCheckResult(check_name="extraction_complete", passed=False, severity=AssetCheckSeverity.WARN,
                                metadata={"reason": verdict.reason})
         return
-    yield MaterializeResult(metadata={"extraction": verdict.reason},
-                            check_results=[AssetCheckResult(check_name="extraction_complete", passed=True,
-                                                            metadata={"reason": verdict.reason})])
+    yield counted(context, db, {"extraction": verdict.reason},
+                  check_results=[AssetCheckResult(check_name="extraction_complete", passed=True,
+                                                  metadata={"reason": verdict.reason})])
 
 
 @asset(**_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[EXTRACTION_GATE, *[AssetKey(k) for k in _CHAIN_ENDS]])
@@ -92,7 +92,7 @@ def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResourc
         return
     at = clock.now()
     record_chain_completed(db, tenant_id, at, context.run.run_id)
-    yield MaterializeResult(metadata={"completed_at": at.isoformat()})
+    yield counted(context, db, {"completed_at": at.isoformat()})
 
 
 @asset(
@@ -114,6 +114,6 @@ def crm_sync_ready_for_push(context: AssetExecutionContext, database: DatabaseRe
         yield AssetCheckResult(check_name="sync_complete", passed=False, severity=AssetCheckSeverity.WARN,
                                metadata={"reason": verdict.reason})
         return
-    yield MaterializeResult(metadata={"sync": verdict.reason},
-                            check_results=[AssetCheckResult(check_name="sync_complete", passed=True,
-                                                            metadata={"reason": verdict.reason})])
+    yield counted(context, db, {"sync": verdict.reason},
+                  check_results=[AssetCheckResult(check_name="sync_complete", passed=True,
+                                                  metadata={"reason": verdict.reason})])
