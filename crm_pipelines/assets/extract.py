@@ -65,7 +65,7 @@ def read_object(context: AssetExecutionContext, db: Database, client: Salesforce
     """One object read incrementally into the warehouse, and the tenant's sync deferred or its
     deferral struck off for it."""
     result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
-                         read_deletions=read_deletions)
+                         read_deletions=read_deletions, progress=context.log.info)
     keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
     deferrals = DeferralStore(db)
     if result.deferred is not None:

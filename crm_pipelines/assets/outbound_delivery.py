@@ -56,7 +56,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     items = concat_items([plan.drop(columns=["position"]) for plan in plans])
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
     client = crm.client_for(tenant, budget.reserve, clock.now)
-    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY)
+    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
+                  progress=context.log.info)
     deferrals = DeferralStore(db)
     if run.deferred is not None:
         deferral_id = deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason,
