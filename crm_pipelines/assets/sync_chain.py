@@ -17,6 +17,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    FreshnessPolicy,
     asset,
 )
 
@@ -24,6 +25,7 @@ from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
+from crm_pipelines.core.freshness import LONGEST_FREQUENCY, allowed_age
 from crm_pipelines.core.sync_chain import Verdict, extraction_verdict, push_verdict
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.database import Database
@@ -80,7 +82,11 @@ def crm_extraction_complete(context: AssetExecutionContext, database: DatabaseRe
                                                   metadata={"reason": verdict.reason})])
 
 
-@asset(**_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[EXTRACTION_GATE, *[AssetKey(k) for k in _CHAIN_ENDS]])
+# The asset-wide window is the slowest tenant's (the longest frequency the settings allow): the asset
+# is stale only when no tenant completed a sync for that long; each tenant's own window is its
+# fresh_for_tenant check (automation/freshness).
+@asset(**_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[EXTRACTION_GATE, *[AssetKey(k) for k in _CHAIN_ENDS]],
+       freshness_policy=FreshnessPolicy.time_window(fail_window=allowed_age(LONGEST_FREQUENCY)))
 def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource) -> Iterator:
     """The tenant's whole sync chain completed (extraction, matching, field sync, workflows): the
     completion is recorded, `crm_sync_due` counts the tenant's sync frequency from it, and pushes
