@@ -83,7 +83,10 @@ def _result(verdict: Freshness, tenant: TenantSync) -> dict:
 @asset_check(asset=SYNC_COMPLETED, name=FRESH_CHECK, partitions_def=tenant_partitions, description=_DESCRIPTION)
 def fresh_for_tenant(context: AssetCheckExecutionContext, database: DatabaseResource,
                      clock: ClockResource) -> AssetCheckResult:
-    [tenant] = tenant_syncs(database, {context.partition_key})
+    found = tenant_syncs(database, {context.partition_key})
+    if not found:
+        raise ValueError(f"tenant '{context.partition_key}' is not in the tenant registry; its freshness is not watched")
+    tenant = found[0]
     fields = _result(freshness(tenant, clock.now()), tenant)
     return AssetCheckResult(passed=fields["passed"], severity=fields["severity"], description=fields["description"],
                             metadata=fields["metadata"])

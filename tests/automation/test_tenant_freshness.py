@@ -98,3 +98,16 @@ def test_a_first_tick_reports_a_tenant_that_really_is_stale(sqlite_db, sim):
     assert daemon.tick(26 * MINUTE) == [["acme"]]
     assert daemon.check_by_tenant() == {"acme": FAILED}
     assert daemon.tick(29 * MINUTE) == []
+
+
+def test_the_check_run_for_one_tenant_from_the_ui_gives_the_same_verdict(sqlite_db, sim):
+    db = sqlite_db
+    register_sim_tenant(db, sim, "acme", **{"sync.frequency_minutes": "5"})
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    defs = build_definitions(db_url(db), clock_offset_seconds=26 * MINUTE)
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(asset_check_selection={FRESH_CHECK_KEY},
+                                                                  asset_selection=set())
+    result = job.execute_in_process(instance=instance, partition_key="acme")
+    [evaluation] = result.get_asset_check_evaluations()
+    assert (evaluation.partition, evaluation.passed, evaluation.severity.value) == ("acme", False, "WARN")
