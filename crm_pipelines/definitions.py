@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from crm_pipelines.assets.catalog import ALL_ASSETS
 from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
+from crm_pipelines.automation.freshness import fresh_for_tenant, tenant_freshness, tenant_freshness_report
 from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job, outbound_push_job
 from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
 from crm_pipelines.automation.schedules import daily_list_rebuild
@@ -19,10 +20,10 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
     return Definitions(
         assets=ALL_ASSETS,
-        asset_checks=[*extract_checks, *list_checks, *linked_checks],
-        jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job],
+        asset_checks=[*extract_checks, *list_checks, *linked_checks, fresh_for_tenant],
+        jobs=[crm_sync_job, auto_save_rebuild_job, outbound_push_job, tenant_freshness_report],
         schedules=[daily_list_rebuild, outbound_push_schedule],
-        sensors=[api_limit_backoff, tenant_registry, crm_sync_due, push_triggers],
+        sensors=[api_limit_backoff, tenant_registry, crm_sync_due, push_triggers, tenant_freshness],
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),

@@ -3,9 +3,10 @@
 1,000 and its priority, with manual adds and removals, and frozen while the tenant is disconnected
 or has auto-save off. List building only reads the warehouse; it never calls the CRM (L11)."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MetadataValue, multi_asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.auto_save import rebuild_lists
 from crm_pipelines.core.crm_objects import BY_NAME
@@ -54,4 +55,4 @@ def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, 
     }
     for key, list_name in (("auto_save_account_lists", "accounts"), ("auto_save_lead_lists", "leads_and_contacts")):
         own = {k: v for k, v in figures.items() if k.startswith(f"{list_name}_")}
-        yield MaterializeResult(asset_key=key, metadata={**common, **own})
+        yield counted(context, db, {**common, **own}, asset_key=key)

@@ -1,4 +1,4 @@
-"""Asset checks on the extracted CRM objects (O6), per tenant partition.
+"""Asset checks on the extracted CRM objects (O6), each evaluated for one tenant partition.
 
 Blocking where a failure must stop what is downstream: a CRM id twice in one tenant, or a tenant's
 record also present in another tenant's rows, means the warehouse cannot be trusted. References
@@ -10,6 +10,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 from sqlalchemy import text
 
 from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS, CrmObject
+from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.resource import DatabaseResource
 
 # (column, referenced object) for every reference the rest of the pipeline relies on.
@@ -25,14 +26,13 @@ REFERENCES: dict[str, list[tuple[str, str]]] = {
 
 
 def _tenant(context: AssetCheckExecutionContext) -> str:
-    tenant = context.run.tags.get("dagster/partition")
-    if not tenant:
+    if not context.has_partition_key:
         raise ValueError("these checks run for one tenant partition at a time")
-    return tenant
+    return context.partition_key
 
 
 def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(obj.asset), name="unique_crm_ids", blocking=True,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="unique_crm_ids", blocking=True,
                  description=f"Each {obj.name} id appears once in the tenant's rows.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
@@ -47,7 +47,7 @@ def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
 
 
 def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(obj.asset), name="no_rows_of_another_tenant", blocking=True,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="no_rows_of_another_tenant", blocking=True,
                  description=f"No {obj.name} of this tenant's org is also held as another tenant's row "
                              "(one org serves one tenant, so a shared id means rows crossed tenants).")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
@@ -66,7 +66,7 @@ def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
 def _references_resolve(obj: CrmObject, references: list[tuple[str, str]]) -> AssetChecksDefinition:
     targets = sorted({BY_NAME[target].asset for _, target in references if target != obj.name})
 
-    @asset_check(asset=AssetKey(obj.asset), name="references_resolve", blocking=False,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="references_resolve", blocking=False,
                  additional_deps=[AssetKey(t) for t in targets],
                  description=f"Every reference of a {obj.name} ({', '.join(c for c, _ in references)}) "
                              "points at a record extracted for the same tenant.")
@@ -96,7 +96,7 @@ extract_checks = [
 
 
 def _list_cap(asset: str, table: str) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(asset), name="at_most_1000_items_per_user", blocking=True,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(asset), name="at_most_1000_items_per_user", blocking=True,
                  description="No user's list holds more than the cap of 1,000 items (L5).")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
@@ -125,7 +125,7 @@ LINKED_TABLES = (
 
 
 def _no_crm_id_of_another_tenant(asset: str, table: str, column: str) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(asset), name="no_rows_of_another_tenant", blocking=True,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(asset), name="no_rows_of_another_tenant", blocking=True,
                  description=f"No CRM id in this tenant's {table} is also in another tenant's: one org serves one "
                              "tenant, so a shared id means a match or a push crossed tenants.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
@@ -142,7 +142,7 @@ def _no_crm_id_of_another_tenant(asset: str, table: str, column: str) -> AssetCh
 
 
 def _matches_resolve(asset: str, table: str, column: str, objects: tuple[str, ...]) -> AssetChecksDefinition:
-    @asset_check(asset=AssetKey(asset), name="references_resolve", blocking=False,
+    @asset_check(partitions_def=tenant_partitions, asset=AssetKey(asset), name="references_resolve", blocking=False,
                  additional_deps=[AssetKey(BY_NAME[o].asset) for o in objects],
                  description=f"Every matched CRM id is a {' or '.join(objects)} extracted for the same tenant.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
@@ -158,7 +158,7 @@ def _matches_resolve(asset: str, table: str, column: str, objects: tuple[str, ..
     return _check
 
 
-@asset_check(asset=AssetKey("crm_push_results"), name="nothing_left_pending", blocking=False,
+@asset_check(partitions_def=tenant_partitions, asset=AssetKey("crm_push_results"), name="nothing_left_pending", blocking=False,
              description="After a push, no record waits in state pending unless the push was deferred: a pending "
                          "record means a push stopped mid-way; the next one sends it again by its external id.")
 def _nothing_left_pending(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:

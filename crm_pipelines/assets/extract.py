@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, Failure, Materializ
 from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
 from crm_pipelines.crm.client import SalesforceClient
@@ -54,7 +55,7 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
         result = read_object(context, db, client, obj, tenant, clock)
         for missing in result.missing_mapped_fields:
             context.log.warning(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
-        return MaterializeResult(metadata=_metadata(result, client.calls_sent, budget.status().remaining))
+        return counted(context, db, _metadata(result, client.calls_sent, budget.status().remaining))
 
     return _extract
 
@@ -64,7 +65,7 @@ def read_object(context: AssetExecutionContext, db: Database, client: Salesforce
     """One object read incrementally into the warehouse, and the tenant's sync deferred or its
     deferral struck off for it."""
     result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
-                         read_deletions=read_deletions)
+                         read_deletions=read_deletions, progress=context.log.info)
     keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
     deferrals = DeferralStore(db)
     if result.deferred is not None:

@@ -74,7 +74,10 @@ def sync_object(
     run_id: str | None,
     batch_size: int | None = None,
     read_deletions: bool = True,
+    progress: Callable[[str], None] = lambda line: None,
 ) -> ObjectSync:
+    """`progress` hears a line after each page and when the object is done: a large first sync
+    runs for many minutes, and the run's log should say how far it got."""
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
     result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
@@ -105,6 +108,8 @@ def sync_object(
                 result.cursor_after = cursor
                 if result.preview is None and len(converted.rows):
                     result.preview = converted.rows.head(10)
+                progress(f"{obj.name}: page {result.pages}, {result.records_read} records read, "
+                         f"{client.calls_sent} API calls so far")
         finally:
             # Whatever stopped the reading, every page read so far is committed (or its failure raised).
             result.rows_written = sum(writer.close())
@@ -117,6 +122,8 @@ def sync_object(
                            now=now, into=result.deletions, full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
+    progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.records_read} records "
+             f"in {result.pages} pages, {result.rows_written} rows written, {client.calls_sent} API calls")
     return result
 
 

@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import markdown_table
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.field_sync import (
@@ -48,18 +49,19 @@ _COMMON = dict(
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
 
 
-def _crm_to_app_off(tenant: Tenant) -> MaterializeResult | None:
+def _crm_to_app_off(context: AssetExecutionContext, database: DatabaseResource,
+                    tenant: Tenant) -> MaterializeResult | None:
     if tenant.settings.sync.crm_to_app:
         return None
-    return MaterializeResult(metadata={"crm_to_app": _OFF, "changes_applied": 0})
+    return counted(context, database.db(), {"crm_to_app": _OFF, "changes_applied": 0})
 
 
-def _agreed_only(database: DatabaseResource, clock: ClockResource, tenant: Tenant, synced: pd.DataFrame,
-                 inbound: pd.DataFrame) -> MaterializeResult:
+def _agreed_only(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource, tenant: Tenant,
+                 synced: pd.DataFrame, inbound: pd.DataFrame) -> MaterializeResult:
     """crm_to_app off: nothing applied, but the values both sides already share become the base (F3)."""
     with database.db().transaction() as conn:
         stored = store_base(conn, tenant.id, already_agreed(synced, inbound), clock.now())
-    return MaterializeResult(metadata={"crm_to_app": _OFF, "changes_applied": 0, "base_values_stored": stored})
+    return counted(context, database.db(), {"crm_to_app": _OFF, "changes_applied": 0, "base_values_stored": stored})
 
 
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
@@ -85,7 +87,7 @@ def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: C
     if skipped:
         metadata["mappings_not_in_org"] = MetadataValue.text(
             ", ".join(f"{m.crm_object}.{m.crm_field}" for m in skipped))
-    return MaterializeResult(metadata=metadata)
+    return counted(context, database.db(), metadata)
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]],
@@ -105,8 +107,8 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
                           mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
                           matched_users=matched_users, base=read_base(db, tenant.id, "prospect"))
-    if _crm_to_app_off(tenant) is not None:
-        return _agreed_only(database, clock, tenant, sync.synced, sync.inbound)
+    if _crm_to_app_off(context, database, tenant) is not None:
+        return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_inbound_changes(prospects, sync.inbound)
     return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
                    base=sync.synced)
@@ -119,7 +121,7 @@ def synced_companies(context: AssetExecutionContext, database: DatabaseResource,
     """Each matched company takes its Account's mapped values (Accounts are pulled, F1); its domain
     follows a changed website. Every change is in the connector log."""
     tenant = database.tenants().get(context.partition_key)
-    if (off := _crm_to_app_off(tenant)) is not None:
+    if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     companies = read_app_table(database.db(), tenant.id, "companies")
     found = company_changes(matched_accounts, companies, crm_accounts, mappings=tenant.settings.field_mappings,
@@ -139,8 +141,8 @@ def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource,
     campaigns = read_app_table(db, tenant.id, "app_campaigns")
     sync = sync_campaigns(campaigns, crm_campaigns, mappings=tenant.settings.field_mappings,
                           settings=tenant.settings.connector, base=read_base(db, tenant.id, "campaign"))
-    if _crm_to_app_off(tenant) is not None:
-        return _agreed_only(database, clock, tenant, sync.synced, sync.inbound)
+    if _crm_to_app_off(context, database, tenant) is not None:
+        return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_campaign_changes(campaigns, sync.inbound)
     return _commit(context, database, clock, {"app_campaigns": updated}, sync.inbound, sync.skipped_mappings,
                    base=sync.synced)
@@ -155,7 +157,7 @@ def synced_opportunities(context: AssetExecutionContext, database: DatabaseResou
     matched Accounts), campaign and stage; a stage the app does not know is created, copies of
     deleted opportunities removed. Every change is in the connector log."""
     tenant = database.tenants().get(context.partition_key)
-    if (off := _crm_to_app_off(tenant)) is not None:
+    if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     db = database.db()
     opportunities = read_app_table(db, tenant.id, "app_opportunities")
@@ -180,7 +182,7 @@ def synced_field_labels(context: AssetExecutionContext, database: DatabaseResour
     """The labels of mapped custom fields, as the CRM names them now (F4.9): when the tenant follows
     CRM label changes, the app takes each new label; when not, it keeps its own."""
     tenant = database.tenants().get(context.partition_key)
-    if (off := _crm_to_app_off(tenant)) is not None:
+    if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     db = database.db()
     labels = read_app_table(db, tenant.id, "app_field_labels")

@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, Materiali
 
 from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.push_delivery import PushRun, deliver
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.outbound import concat_items
@@ -45,7 +46,7 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     db = database.db()
     tenant = database.tenants().get(context.partition_key)
     if not tenant.settings.push.enabled:
-        return MaterializeResult(metadata={"push": "off (S3 push.enabled): nothing sent", "sent": 0,
+        return counted(context, db, {"push": "off (S3 push.enabled): nothing sent", "sent": 0,
                                            **ledger_counts(db, tenant.id)})
     if tenant.status != "connected":
         raise Failure(description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); nothing is "
@@ -55,7 +56,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     items = concat_items([plan.drop(columns=["position"]) for plan in plans])
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
     client = crm.client_for(tenant, budget.reserve, clock.now)
-    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY)
+    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
+                  progress=context.log.info)
     deferrals = DeferralStore(db)
     if run.deferred is not None:
         deferral_id = deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason,
@@ -69,7 +71,7 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
         raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.sent} record(s): "
                       f"{run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
                       metadata=metadata)
-    return MaterializeResult(metadata=metadata)
+    return counted(context, db, metadata)
 
 
 def _metadata(run: PushRun, db, tenant_id: str, calls_left: int) -> dict:

@@ -69,12 +69,15 @@ class PushRun:
 
 
 def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.DataFrame, *,
-            now: Callable[[], datetime], run_id: str | None, batch_name: str) -> PushRun:
+            now: Callable[[], datetime], run_id: str | None, batch_name: str,
+            progress: Callable[[str], None] = lambda line: None) -> PushRun:
+    """`progress` hears a line after each batch, so the run's log says how far a long push got."""
     plan = due_items(items, read_ledger(db, tenant_id), read_base(db, tenant_id))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
     answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable), unpushable_crossings(plan.unpushable),
                       now(), unpushable_todos(plan.unpushable))
+    progress(f"push: {run.due} records due, {run.already_sent} already sent, {run.cannot_send} cannot be sent")
     stages = stage_of(plan.due)
     batch_number = 0
     try:
@@ -110,6 +113,10 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
                 run.retry_later += outcome.retry_later
                 sent = outcome.ledger.loc[outcome.ledger["state"] == "sent", "kind"]
                 run.sent_by_kind.update(k for kinds in sent for k in kinds.split("+"))
+                progress(f"push batch {batch_number} ({stage}: {batch['operation'].iloc[0]} "
+                         f"{batch['sobject'].iloc[0]}): {len(batch)} records, {outcome.sent} sent, "
+                         f"{outcome.failed} failed, {outcome.retry_later} to retry; "
+                         f"{run.sent} of {run.due} sent, {client.calls_sent} API calls so far")
     except NotNow as not_now:
         run.deferred = not_now
     except (CrmApiError, CrmTransientError) as error:

@@ -4,6 +4,7 @@ push, so the push plans its two-way fields against what the CRM holds now (F3)."
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB, read_object
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.sync_chain import push_verdict
@@ -35,7 +36,7 @@ def crm_records_before_push(context: AssetExecutionContext, database: DatabaseRe
     why_not = _not_read_because(db, tenant)
     if why_not:
         context.log.info(f"tenant '{tenant.id}': not read again before the push: {why_not}")
-        return MaterializeResult(metadata={"read": False, "not_read_because": why_not})
+        return counted(context, db, {"read": False, "not_read_because": why_not})
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
     client = crm.client_for(tenant, budget.reserve, clock.now)
     metadata: dict = {"read": True}
@@ -46,7 +47,7 @@ def crm_records_before_push(context: AssetExecutionContext, database: DatabaseRe
             metadata["deferred"] = f"{name}: {result.deferred.reason}"
             break
     metadata.update(api_calls_used=client.calls_sent, api_calls_left=budget.status().remaining)
-    return MaterializeResult(metadata=metadata)
+    return counted(context, db, metadata)
 
 
 def _not_read_because(db: Database, tenant: Tenant) -> str | None:

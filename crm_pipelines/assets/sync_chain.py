@@ -17,13 +17,15 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
-    MaterializeResult,
+    FreshnessPolicy,
     asset,
 )
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
+from crm_pipelines.core.freshness import LONGEST_FREQUENCY, allowed_age
 from crm_pipelines.core.sync_chain import Verdict, extraction_verdict, push_verdict
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.database import Database
@@ -55,7 +57,7 @@ def _extraction(db: Database, tenant_id: str) -> Verdict:
 @asset(
     **_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[AssetKey(o.asset) for o in CRM_OBJECTS],
     check_specs=[AssetCheckSpec(
-        "extraction_complete", asset=EXTRACTION_GATE,
+        "extraction_complete", asset=EXTRACTION_GATE, partitions_def=tenant_partitions,
         description="Every CRM object of the tenant has finished its sync and none is deferred; until then "
                     "matching, the field sync and the workflows are skipped, and pushes wait.")],
 )
@@ -75,12 +77,16 @@ def crm_extraction_complete(context: AssetExecutionContext, database: DatabaseRe
         yield AssetCheckResult(check_name="extraction_complete", passed=False, severity=AssetCheckSeverity.WARN,
                                metadata={"reason": verdict.reason})
         return
-    yield MaterializeResult(metadata={"extraction": verdict.reason},
-                            check_results=[AssetCheckResult(check_name="extraction_complete", passed=True,
-                                                            metadata={"reason": verdict.reason})])
+    yield counted(context, db, {"extraction": verdict.reason},
+                  check_results=[AssetCheckResult(check_name="extraction_complete", passed=True,
+                                                  metadata={"reason": verdict.reason})])
 
 
-@asset(**_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[EXTRACTION_GATE, *[AssetKey(k) for k in _CHAIN_ENDS]])
+# The asset-wide window is the slowest tenant's (the longest frequency the settings allow): the asset
+# is stale only when no tenant completed a sync for that long; each tenant's own window is its
+# fresh_for_tenant check (automation/freshness).
+@asset(**_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[EXTRACTION_GATE, *[AssetKey(k) for k in _CHAIN_ENDS]],
+       freshness_policy=FreshnessPolicy.time_window(fail_window=allowed_age(LONGEST_FREQUENCY)))
 def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource) -> Iterator:
     """The tenant's whole sync chain completed (extraction, matching, field sync, workflows): the
     completion is recorded, `crm_sync_due` counts the tenant's sync frequency from it, and pushes
@@ -92,13 +98,13 @@ def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResourc
         return
     at = clock.now()
     record_chain_completed(db, tenant_id, at, context.run.run_id)
-    yield MaterializeResult(metadata={"completed_at": at.isoformat()})
+    yield counted(context, db, {"completed_at": at.isoformat()})
 
 
 @asset(
     **_COMMON, group_name="outbound", deps=[AssetKey("crm_sync_completed"), AssetKey("crm_records_before_push")],
     check_specs=[AssetCheckSpec(
-        "sync_complete", asset=PUSH_GATE,
+        "sync_complete", asset=PUSH_GATE, partitions_def=tenant_partitions,
         description="The tenant's last CRM sync completed its whole chain; until then nothing is pushed.")],
 )
 def crm_sync_ready_for_push(context: AssetExecutionContext, database: DatabaseResource) -> Iterator:
@@ -114,6 +120,6 @@ def crm_sync_ready_for_push(context: AssetExecutionContext, database: DatabaseRe
         yield AssetCheckResult(check_name="sync_complete", passed=False, severity=AssetCheckSeverity.WARN,
                                metadata={"reason": verdict.reason})
         return
-    yield MaterializeResult(metadata={"sync": verdict.reason},
-                            check_results=[AssetCheckResult(check_name="sync_complete", passed=True,
-                                                            metadata={"reason": verdict.reason})])
+    yield counted(context, db, {"sync": verdict.reason},
+                  check_results=[AssetCheckResult(check_name="sync_complete", passed=True,
+                                                  metadata={"reason": verdict.reason})])

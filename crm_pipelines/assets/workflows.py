@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
+from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.workflows.changed_records import changed_records
 from crm_pipelines.core.workflows.run import run_workflows
@@ -48,7 +49,7 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
                "no workflow configured")
         commit_workflow_run(db, tenant.id, memberships=None, applied=None, log_rows=None, evaluated_through=latest,
                             at=now, run_id=context.run.run_id, batch=context.asset_key.to_user_string())
-        return MaterializeResult(metadata={"workflows": why, "changed_records": len(changes), "actions_applied": 0})
+        return counted(context, db, {"workflows": why, "changed_records": len(changes), "actions_applied": 0})
 
     run = run_workflows(changes, read_app_table(db, tenant.id, "cadence_memberships"),
                         set(read_app_table(db, tenant.id, "cadences")["cadence_id"].astype(str)),
@@ -61,7 +62,7 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
                         evaluated_through=latest, at=now, run_id=context.run.run_id,
                         batch=context.asset_key.to_user_string())
     rows = run.log_rows
-    return MaterializeResult(metadata={
+    return counted(context, db, {
         "workflows": f"{len(settings.workflows)} configured", "changed_records": len(changes), "matches": run.matches,
         "actions_applied": len(run.actions), "memberships_changed": int(rows["app_id"].nunique()),
         "unknown_target_cadences": ", ".join(run.unknown_targets) or "none",

@@ -5,13 +5,15 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.assets.sync_chain import SYNC_CHAIN_GROUP
+from crm_pipelines.automation.freshness import FRESH_CHECK_KEY
 
 # What follows the extraction in a sync: resumed with the deferred objects of a deferred sync.
 AFTER_EXTRACTION = AssetSelection.groups(SYNC_CHAIN_GROUP, "matching", "field_sync", "workflows")
 
 crm_sync_job = define_asset_job(
     CRM_SYNC_JOB,
-    selection=AssetSelection.groups("tenants", "crm_extract") | AFTER_EXTRACTION,
+    # The freshness check is recorded by the tenant_freshness sensor's reports, not by every sync.
+    selection=(AssetSelection.groups("tenants", "crm_extract") | AFTER_EXTRACTION) - AssetSelection.checks(FRESH_CHECK_KEY),
     description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
     "then, once the extraction is complete (nothing deferred), matching of users, prospects and companies, the "
     "field sync CRM → app (three-way per field, F3), the cadence workflows on the records that changed, "

@@ -18,6 +18,7 @@ from sqlalchemy import Table
 
 from crm_pipelines.store.bulk import insert_frame, read_frame
 from crm_pipelines.store.database import Database, open_database
+from crm_pipelines.store.partition_rows import row_count
 from crm_pipelines.store.tables import metadata
 
 TENANT_COLUMN = "tenant_id"
@@ -45,8 +46,9 @@ class TenantTableIOManager(ConfigurableIOManager):
             raise TypeError(f"asset {context.asset_key.to_user_string()} returned {type(obj).__name__}, expected a DataFrame")
         tenant = _tenant_of(context)
         table = table_for(context)
-        write_tenant_partition(self._db(), table, tenant, obj)
-        context.add_output_metadata({"rows": len(obj), "table": table.name})
+        db = self._db()
+        write_tenant_partition(db, table, tenant, obj)
+        context.add_output_metadata({"rows": len(obj), "table": table.name, **row_count(db, table.name, tenant)})
 
     def load_input(self, context: InputContext) -> pd.DataFrame:
         upstream = context.upstream_output

@@ -1,0 +1,122 @@
+"""Watching a run (issue 15): checks evaluated per tenant partition, `dagster/row_count` on every
+materialization, and progress at INFO while the CRM is read and written. Real Dagster runs against
+the simulator over HTTP."""
+
+import logging
+import re
+
+import pytest
+from dagster import AssetCheckKey, AssetKey, DagsterInstance
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+from sqlalchemy import text
+
+from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.core.crm_objects import CRM_OBJECTS
+from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.partition_rows import partition_rows
+from tests.sim_tenants import register_sim_tenant, run_job
+
+SEED = 4
+
+
+@pytest.fixture
+def sim():
+    _TOKENS.clear()
+    with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=SEED) as sim:
+        yield sim
+
+
+def info_lines(instance: DagsterInstance, run_id: str) -> list[str]:
+    return [e.user_message for e in instance.all_logs(run_id) if e.level == logging.INFO and not e.is_dagster_event]
+
+
+def check_state_by_tenant(instance: DagsterInstance, asset: str, check: str) -> dict[str, str]:
+    infos = instance.event_log_storage.get_asset_check_partition_info([AssetCheckKey(AssetKey(asset), check)])
+    return {i.partition_key: i.latest_execution_status.value for i in infos}
+
+
+def test_checks_are_evaluated_per_tenant_and_a_deferred_tenant_warns_for_itself_only(sqlite_db, sim):
+    db = sqlite_db
+    register_sim_tenant(db, sim, "acme")
+    register_sim_tenant(db, sim, "globex", **{"api_budget.daily_limit": "7"})
+    instance = DagsterInstance.ephemeral()
+
+    acme, globex = run_job(db, "crm_sync", "acme", instance), run_job(db, "crm_sync", "globex", instance)
+    assert acme.success and globex.success
+
+    for result, tenant in ((acme, "acme"), (globex, "globex")):
+        assert {e.partition for e in result.get_asset_check_evaluations()} == {tenant}
+    [deferred_check] = [e for e in globex.get_asset_check_evaluations() if e.check_name == "extraction_complete"]
+    assert not deferred_check.passed and deferred_check.severity.value == "WARN"
+
+    # What the UI shows: each tenant's own latest result of the same check.
+    assert check_state_by_tenant(instance, "crm_extraction_complete", "extraction_complete") == {
+        "acme": AssetCheckExecutionRecordStatus.SUCCEEDED.value, "globex": AssetCheckExecutionRecordStatus.FAILED.value}
+    assert check_state_by_tenant(instance, "crm_users", "unique_crm_ids") == {
+        "acme": AssetCheckExecutionRecordStatus.SUCCEEDED.value, "globex": AssetCheckExecutionRecordStatus.SUCCEEDED.value}
+
+
+def test_every_materialization_of_a_sync_carries_the_row_count_of_the_tenants_partition(sqlite_db, sim):
+    db = sqlite_db
+    register_sim_tenant(db, sim, "acme")
+    register_sim_tenant(db, sim, "globex")
+    write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+    instance = DagsterInstance.ephemeral()
+    assert run_job(db, "crm_sync", "globex", instance).success  # another tenant's rows in the same tables
+    result = run_job(db, "crm_sync", "acme", instance)
+    assert result.success
+
+    materializations = result.get_asset_materialization_events()
+    # tenant_settings, 8 CRM objects, the 2 gates of the chain, 3 matched, 5 synced, the workflows
+    assert len(materializations) == 20
+    counts = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata["dagster/row_count"].value
+              for e in materializations if "dagster/row_count" in e.event_specific_data.materialization.metadata}
+    assert len(counts) == len(materializations), "a materialization without dagster/row_count"
+    assert counts == {asset: partition_rows(db, asset, "acme") for asset in counts}
+    # Against the tables themselves, by hand.
+    with db.engine.connect() as conn:
+        def rows(table: str) -> int:
+            return conn.execute(text(f'SELECT count(*) FROM "{table}" WHERE tenant_id = \'acme\'')).scalar_one()
+
+        for obj in CRM_OBJECTS:
+            assert counts[obj.asset] == rows(obj.table) == len(sim.org("acme").rows(obj.name, include_deleted=True))
+        assert counts["matched_prospects"] == rows("matched_prospects") > 0
+        assert counts["synced_prospects"] == rows("prospects") > 0
+        assert counts["crm_sync_completed"] == 1
+        assert counts["crm_extraction_complete"] == len(CRM_OBJECTS)
+        assert rows("crm_users") != conn.execute(text("SELECT count(*) FROM crm_users")).scalar_one()
+
+
+def test_a_sync_and_a_push_report_their_progress_at_info(sqlite_db, sim):
+    db = sqlite_db
+    register_sim_tenant(db, sim, "acme", **{"push.activity_touch_outcomes": "email_replied,call_connected"})
+    write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+    instance = DagsterInstance.ephemeral()
+
+    sync = run_job(db, "crm_sync", "acme", instance)
+    assert sync.success
+    lines = info_lines(instance, sync.run_id)
+    for obj in CRM_OBJECTS:
+        pages = [line for line in lines if re.fullmatch(
+            rf"{obj.name}: page \d+, \d+ records read, \d+ API calls so far", line)]
+        assert pages, f"no page line for {obj.name}"
+        [done] = [line for line in lines if line.startswith(f"{obj.name}: done (full): ")]
+        records = len(sim.org("acme").rows(obj.name, include_deleted=True))
+        assert re.fullmatch(rf"{obj.name}: done \(full\): {records} records in {len(pages)} pages, "
+                            rf"{records} rows written, \d+ API calls", done), done
+
+    push = run_job(db, "outbound_push", "acme", instance)
+    assert push.success
+    lines = info_lines(instance, push.run_id)
+    [due] = [line for line in lines if line.startswith("push: ")]
+    total = int(re.match(r"push: (\d+) records due", due).group(1))
+    batches = [re.fullmatch(r"push batch (\d+) \((\w+): (\w+) (\w+)\): (\d+) records, (\d+) sent, \d+ failed, "
+                            r"\d+ to retry; (\d+) of (\d+) sent, \d+ API calls so far", line)
+               for line in lines if line.startswith("push batch ")]
+    assert batches and all(batches), [line for line in lines if line.startswith("push batch ")]
+    assert [int(b.group(1)) for b in batches] == list(range(1, len(batches) + 1))
+    assert sum(int(b.group(5)) for b in batches) <= total
+    assert int(batches[-1].group(7)) == sum(int(b.group(6)) for b in batches) > 0
+    assert {b.group(4) for b in batches} >= {"Task", "Lead"}
