@@ -10,6 +10,7 @@ from crm_pipelines.automation.launch_slots import tenant_partition_keys, tenant_
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.sync_chain import push_verdict
+from crm_pipelines.partitions import TENANT_TAG  # noqa: F401  (the demo reads the tag from here)
 from crm_pipelines.store.deferrals import Deferral, DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
