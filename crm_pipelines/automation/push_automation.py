@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
-    RunRequest,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
     SkipReason,
@@ -28,12 +27,18 @@ from dagster import (
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.automation.jobs import outbound_push_job
-from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, pushed_since, schedule_cron
+from crm_pipelines.automation.launch_slots import (
+    SLOT_TAG,
+    launched_slots,
+    pushed_since,
+    schedule_cron,
+    tenant_partition_keys,
+    tenant_run_request,
+)
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.launch_slots import interval_slot_start, slot_name
 from crm_pipelines.core.outbound.interest import threshold_crossings
 from crm_pipelines.core.sync_chain import push_verdict
-from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.interest_crossings import interest_changes, record_interest_changes
@@ -89,13 +94,14 @@ def _skip(what: str, incomplete: list[str]) -> SkipReason:
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     pushing = _pushing_tenants(database)
+    partitions = tenant_partition_keys(context.instance)
     due = {}
     for tenant in pushing.ready:
         start = interval_slot_start(now, timedelta(minutes=tenant.settings.push.interval_minutes))
         due[tenant.id] = (slot_name("push", tenant.id, start), start)
     launched = launched_slots(context.instance, outbound_push_job.name, due)
-    requests = [RunRequest(run_key=slot, partition_key=tenant_id,
-                           tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "push interval"})
+    requests = [tenant_run_request(context, outbound_push_job.name, tenant_id, partitions, run_key=slot,
+                                   tags={SLOT_TAG: slot, "crm_pipelines/reason": "push interval"})
                 for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
     if not requests and due:
         return _skip(f"this interval's push of {len(due)} tenant(s) already launched", pushing.waiting_for_sync)
@@ -127,14 +133,16 @@ def push_triggers(context: SensorEvaluationContext, database: DatabaseResource, 
     # A push that started after a tenant's latest trigger planned from the app as it then was: a
     # trigger it could not push (a to-do for a user with no CRM match) is not due again, also on a
     # daemon that never launched that push (the run keys it remembers are only its own).
-    covered = pushed_since(context.instance, outbound_push_job.name, {t: latest for t, (_, latest) in waiting.items()})
+    covered = pushed_since(context.instance, outbound_push_job.name, {t: latest for t, (_, latest) in waiting.items()},
+                           now=now)
+    partitions = tenant_partition_keys(context.instance) if waiting else set()
     requests = []
     for tenant in pushing.ready:
         if tenant.id not in waiting or tenant.id in covered:
             continue
         count, latest = waiting[tenant.id]
-        requests.append(RunRequest(run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{count}", partition_key=tenant.id,
-                                   tags={TENANT_TAG: tenant.id,
-                                         "crm_pipelines/reason": "push request, to-do or interest threshold"}))
+        requests.append(tenant_run_request(context, outbound_push_job.name, tenant.id, partitions,
+                                           run_key=f"trigger-{tenant.id}-{latest.isoformat()}-{count}",
+                                           tags={"crm_pipelines/reason": "push request, to-do or interest threshold"}))
     return requests or _skip(f"no push request, to-do or threshold crossing waiting (checked {now:%H:%M} UTC)",
                              pushing.waiting_for_sync)

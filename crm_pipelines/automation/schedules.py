@@ -2,12 +2,17 @@
 
 from datetime import UTC, datetime
 
-from dagster import DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
 
 from crm_pipelines.automation.jobs import auto_save_rebuild_job
-from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots, schedule_cron
+from crm_pipelines.automation.launch_slots import (
+    SLOT_TAG,
+    launched_slots,
+    schedule_cron,
+    tenant_partition_keys,
+    tenant_run_request,
+)
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
-from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.store.resource import DatabaseResource
 
 
@@ -27,6 +32,7 @@ from crm_pipelines.store.resource import DatabaseResource
 def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     due: dict[str, tuple[str, datetime]] = {}
+    partitions = tenant_partition_keys(context.instance)
     for tenant in database.tenants().list():
         if tenant.status != "connected":
             continue  # lists freeze while disconnected (L9): nothing to rebuild
@@ -35,8 +41,8 @@ def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseRes
             due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
     launched = launched_slots(context.instance, auto_save_rebuild_job.name, due)
     requests = [
-        RunRequest(run_key=slot, partition_key=tenant_id,
-                   tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "daily list rebuild"})
+        tenant_run_request(context, auto_save_rebuild_job.name, tenant_id, partitions, run_key=slot,
+                           tags={SLOT_TAG: slot, "crm_pipelines/reason": "daily list rebuild"})
         for tenant_id, (slot, _) in due.items() if tenant_id not in launched
     ]
     if requests:

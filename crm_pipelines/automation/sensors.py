@@ -7,10 +7,11 @@ from crm_pipelines.assets.checks import extract_checks, linked_checks, list_chec
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.automation.jobs import AFTER_EXTRACTION, JOBS_BY_NAME
+from crm_pipelines.automation.launch_slots import tenant_partition_keys, tenant_run_request
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.sync_chain import push_verdict
-from crm_pipelines.partitions import TENANT_TAG
+from crm_pipelines.partitions import TENANT_TAG  # noqa: F401  (the demo reads the tag from here)
 from crm_pipelines.store.deferrals import Deferral, DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
@@ -66,7 +67,8 @@ def api_limit_backoff(context: SensorEvaluationContext, database: DatabaseResour
     context.log.info("resumes " + _names(f"{d.tenant_id} ({d.job}: {', '.join(d.objects)})" for d in due))
     if waits:
         context.log.info(waits)
-    return [_resume(d) for d in due]
+    partitions = tenant_partition_keys(context.instance)
+    return [_resume(context, d, partitions) for d in due]
 
 
 def _waits_line(waiting_later: list[Deferral], held: list[Deferral]) -> str:
@@ -87,18 +89,13 @@ def _names(items, shown: int = 25) -> str:
     return ", ".join(items[:shown]) + more
 
 
-def _resume(deferral: Deferral) -> RunRequest:
+def _resume(context: SensorEvaluationContext, deferral: Deferral, partitions: set[str]) -> RunRequest:
     selection = None
     if deferral.job == CRM_SYNC_JOB:
         # Only the deferred objects, not the ones that finished: re-reading those would spend the
         # reopened budget on them first and could starve the rest window after window. Then the
         # whole chain after the extraction, which the deferred run skipped.
         selection = [AssetKey(BY_NAME[o].asset) for o in deferral.objects if o in BY_NAME] + RESUMED_CHAIN
-    return RunRequest(
-        run_key=f"deferral-{deferral.id}",
-        job_name=deferral.job,
-        partition_key=deferral.tenant_id,
-        tags={TENANT_TAG: deferral.tenant_id, "crm_pipelines/deferral": str(deferral.id)},
-        asset_selection=selection,
-        asset_check_keys=checks_of(selection) if selection is not None else None,
-    )
+    return tenant_run_request(context, deferral.job, deferral.tenant_id, partitions, run_key=f"deferral-{deferral.id}",
+                              tags={"crm_pipelines/deferral": str(deferral.id)}, asset_selection=selection,
+                              asset_check_keys=checks_of(selection) if selection is not None else None)

@@ -14,7 +14,6 @@ from dagster import (
     AssetKey,
     DagsterRunStatus,
     DefaultSensorStatus,
-    RunRequest,
     RunsFilter,
     SensorEvaluationContext,
     SensorResult,
@@ -23,15 +22,20 @@ from dagster import (
 )
 
 from crm_pipelines.automation.jobs import crm_sync_job
-from crm_pipelines.automation.launch_slots import SLOT_TAG, launched_slots
+from crm_pipelines.automation.launch_slots import (
+    PARTITION_TAG,
+    SLOT_TAG,
+    launched_slots,
+    tenant_partition_keys,
+    tenant_run_request,
+)
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.launch_slots import connection_needs_catch_up, interval_slot_start, slot_name
-from crm_pipelines.partitions import TENANT_TAG, tenant_partitions
+from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states
 
-PARTITION_TAG = "dagster/partition"
 _ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 
 
@@ -48,7 +52,7 @@ _ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStat
 def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource):
     tenants = database.tenants().list()
     registered = {t.id for t in tenants}
-    existing = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
+    existing = tenant_partition_keys(context.instance)
     before: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     seen = dict(before)
     # The cursor only knows the connections this sensor saw; the chains know which were synced since.
@@ -62,13 +66,9 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
         chain = chains.get(tenant.id)
         if seen.get(tenant.id) != connected_at and connection_needs_catch_up(
                 tenant.connected_at, chain and chain.completed_at, chain and chain.incomplete_since):
-            run_requests.append(
-                RunRequest(
-                    run_key=f"connect-{tenant.id}-{connected_at}",
-                    partition_key=tenant.id,
-                    tags={TENANT_TAG: tenant.id, "crm_pipelines/reason": "connect"},
-                )
-            )
+            run_requests.append(tenant_run_request(context, crm_sync_job.name, tenant.id, existing,
+                                                   run_key=f"connect-{tenant.id}-{connected_at}",
+                                                   tags={"crm_pipelines/reason": "connect"}))
         seen[tenant.id] = connected_at
     for gone in set(seen) - registered:
         del seen[gone]
@@ -99,7 +99,7 @@ def tenant_registry(context: SensorEvaluationContext, database: DatabaseResource
 def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, clock: ClockResource):
     now = clock.now()
     db = database.db()
-    partitions = set(context.instance.get_dynamic_partitions(tenant_partitions.name))
+    partitions = tenant_partition_keys(context.instance)
     deferred = {d.tenant_id for d in DeferralStore(db).open(job=crm_sync_job.name)}
     # One query each, whatever the number of tenants: the runs under way and the last completed chains.
     running = {run.tags.get(PARTITION_TAG) for run in context.instance.get_runs(
@@ -119,9 +119,9 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
         start = interval_slot_start(now, frequency)
         due[tenant.id] = (slot_name("sync", tenant.id, start), start)
     # A slot another sensor, a daemon before a restart or an operator already launched stays launched.
-    launched = launched_slots(context.instance, crm_sync_job.name, due, done_by=AssetKey("crm_sync_completed"))
-    requests = [RunRequest(run_key=slot, partition_key=tenant_id,
-                           tags={TENANT_TAG: tenant_id, SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
+    launched = launched_slots(context.instance, crm_sync_job.name, due, done_by=AssetKey("crm_sync_completed"), now=now)
+    requests = [tenant_run_request(context, crm_sync_job.name, tenant_id, partitions, run_key=slot,
+                                   tags={SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
                 for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
     if not requests and due:
         return SkipReason(f"this frequency slot's sync of {len(due)} tenant(s) already launched")

@@ -12,31 +12,37 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, false, func, not_, or_, select, update
 
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.tables import interest_crossings, prospects
+from crm_pipelines.store.tables import interest_crossings, prospects, tenants
 from crm_pipelines.store.upsert import upsert_statement
 
 
 def interest_changes(db: Database, thresholds: Mapping[str, float]) -> pd.DataFrame:
     """Prospects of the tenants in `thresholds` (tenant id → interest threshold) whose side of the
     threshold differs from when last seen: tenant_id, prospect_id, above (now), was_above. A deleted
-    prospect or one without a score is below. One query, whatever the number of tenants."""
+    prospect or one without a score is below. One query, whatever the number of tenants.
+
+    The query takes each tenant's threshold from its stored settings (joined, not passed: a fleet's
+    thresholds as SQL parameters would be thousands of them); rows are then kept for the tenants of
+    `thresholds` at the threshold given there, so the registry's validated value decides."""
     columns = ["tenant_id", "prospect_id", "above", "was_above"]
     if not thresholds:
         return pd.DataFrame(columns=columns)
-    threshold = case(dict(thresholds), value=prospects.c.tenant_id)
+    threshold = tenants.c.settings[("push", "interest_threshold")].as_float()
     above = and_(func.coalesce(prospects.c.lead_score >= threshold, false()),
                  not_(func.coalesce(prospects.c.is_deleted, false())))
     was_above = func.coalesce(interest_crossings.c.above, false())
-    joined = prospects.outerjoin(interest_crossings, and_(
+    joined = prospects.join(tenants, tenants.c.id == prospects.c.tenant_id).outerjoin(interest_crossings, and_(
         interest_crossings.c.tenant_id == prospects.c.tenant_id,
         interest_crossings.c.prospect_id == prospects.c.prospect_id))
-    stmt = (select(prospects.c.tenant_id, prospects.c.prospect_id, above.label("above"), was_above.label("was_above"))
+    stmt = (select(prospects.c.tenant_id, prospects.c.prospect_id, above.label("above"), was_above.label("was_above"),
+                   threshold.label("threshold"))
             .select_from(joined)
-            .where(prospects.c.tenant_id.in_(list(thresholds)), or_(and_(above, not_(was_above)),
-                                                                   and_(not_(above), was_above))))
+            .where(tenants.c.status == "connected", threshold.is_not(None),
+                   or_(and_(above, not_(was_above)), and_(not_(above), was_above))))
     with db.engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=columns)
+    kept = [row[:4] for row in rows if row.tenant_id in thresholds and row.threshold == thresholds[row.tenant_id]]
+    frame = pd.DataFrame(kept, columns=columns)
     return frame.astype({"above": bool, "was_above": bool})
 
 

@@ -1,5 +1,7 @@
 """Versioned migrations: the schema is created and upgraded in place, keeping data (issue 2, item 3)."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -8,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from crm_pipelines.store import migrate
-from crm_pipelines.store.database import open_database
+from crm_pipelines.store.database import close_all, open_database
 from crm_pipelines.store.tables import metadata, tenants
 from tests.postgres import scratch_database
 
@@ -81,3 +83,25 @@ def test_running_migrations_twice_is_harmless(empty_db):
     with empty_db.engine.connect() as conn:
         count = conn.execute(text(f"SELECT count(*) FROM {migrate.VERSION_TABLE}")).scalar_one()
     assert count == 1
+
+
+def test_a_schema_at_head_is_seen_without_importing_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'at_head.db'}"
+    migrate.upgrade_to_head(open_database(url, migrate=False))
+    # A fresh process, as `crm-pipelines tenant list` is: this one imported Alembic long ago.
+    probe = ("import sys; from crm_pipelines.store.database import open_database; "
+             f"from crm_pipelines.store.migrate import is_at_head; db = open_database({url!r}); "
+             "print(is_at_head(db), 'alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]
+
+
+def test_an_older_schema_is_upgraded_by_alembic_when_the_database_is_opened(empty_db):
+    older = migrate.revisions()[-2]
+    migrate.upgrade(empty_db, older)
+    assert not migrate.is_at_head(empty_db)
+    url = empty_db.engine.url.render_as_string(hide_password=False)
+    close_all()
+    reopened = open_database(url)
+    assert migrate.current_revision(reopened) == migrate.head_revision() == migrate.shipped_head()
+    assert migrate.is_at_head(reopened)
