@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "60.0"
+API_VERSION = "60.0"  # the version the simulator's own links default to
 OLDEST_VERSION = 31
+LATEST_VERSION = 63   # Spring '25
 LIMIT_INFO_HEADER = "Sforce-Limit-Info"
 DROP_CONNECTION = "crm_pipelines.sim.drop_connection"
 _VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d{2}\.0)(?P<rest>/.*)?$")
@@ -45,7 +46,8 @@ _VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d{2}\.0)(?P<rest>/.*)
 
 # -- small resources --------------------------------------------------------------------------
 def version_label(major: int) -> str:
-    """Release names by API version: v60.0 is Spring '24, v59.0 Winter '24, v58.0 Summer '23."""
+    """Release names by API version: v60.0 is Spring '24, v59.0 Winter '24, v58.0 Summer '23,
+    v63.0 Spring '25."""
     steps = 60 - major
     season = ("Spring", "Winter", "Summer")[steps % 3]
     year = 24 - steps // 3 - (1 if steps % 3 == 2 else 0)
@@ -53,9 +55,12 @@ def version_label(major: int) -> str:
 
 
 def versions_body() -> list[dict[str, str]]:
-    latest = int(float(API_VERSION))
     return [{"label": version_label(v), "url": f"/services/data/v{v}.0", "version": f"{v}.0"}
-            for v in range(OLDEST_VERSION, latest + 1)]
+            for v in range(OLDEST_VERSION, LATEST_VERSION + 1)]
+
+
+def is_served_version(version: str) -> bool:
+    return OLDEST_VERSION <= int(float(version)) <= LATEST_VERSION
 
 
 def resources(call: ApiCall) -> ApiReply:
@@ -208,7 +213,7 @@ async def data_api(request: Request) -> Response:
     resource: Resource | None = None
     path_args: tuple[str, ...] = ()
     route_error: ApiError | None = None
-    if match is None or not OLDEST_VERSION <= int(float(match["version"])) <= int(float(API_VERSION)):
+    if match is None or not is_served_version(match["version"]):
         route_error = not_found()
     else:
         try:
