@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_pipelines.sim import control_api, oauth_api, rest_api
+from crm_pipelines.sim import api_pipeline, control_api, oauth_api, rest_api
 from crm_pipelines.sim.simulator import Simulator
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, not_found
 
@@ -46,7 +46,7 @@ class DropConnections:
         transport: Any = getattr(cycle, "transport", None)
 
         async def send_or_drop(message: Message) -> None:
-            if not scope.get(rest_api.DROP_CONNECTION):
+            if not scope.get(api_pipeline.DROP_CONNECTION):
                 await send(message)
                 return
             if message["type"] == "http.response.start":
