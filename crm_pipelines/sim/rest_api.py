@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crm_pipelines.sim import api_pipeline, query_api, replication_api, sobject_api
+from crm_pipelines.sim import api_pipeline, bulk2_api, query_api, replication_api, sobject_api
 from crm_pipelines.sim.api_call import ApiCall, ApiReply
 from crm_pipelines.sim.api_pipeline import (
     DROP_CONNECTION,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 API_VERSION = "60.0"  # the version the simulator's own links default to
 OLDEST_VERSION = 31
 LATEST_VERSION = 63   # Spring '25
+BULK2_SINCE = 47      # Bulk API 2.0 query jobs came with Winter '20
 __all__ = ["DROP_CONNECTION", "LIMIT_INFO_HEADER", "data_api", "versions_body"]
 _VERSION_PATH = re.compile(r"^/services/data/v(?P<version>\d{2}\.0)(?P<rest>/.*)?$")
 
@@ -62,11 +63,16 @@ def is_served_version(version: str) -> bool:
 def resources(call: ApiCall) -> ApiReply:
     base = call.base_path
     names = ("sobjects", "query", "queryAll", "limits", "composite")
-    return ApiReply(body={name: f"{base}/{name}" for name in names})
+    body = {name: f"{base}/{name}" for name in names}
+    if call.version_number >= BULK2_SINCE:
+        body["jobs"] = f"{base}/jobs"
+    return ApiReply(body=body)
 
 
 def limits(call: ApiCall) -> ApiReply:
     usage = call.org.api_usage()
+    now = call.org.clock.now_ms()
+    bulk = call.org.bulk_jobs
 
     def pair(maximum: int, remaining: int | None = None) -> dict[str, int]:
         return {"Max": maximum, "Remaining": maximum if remaining is None else remaining}
@@ -74,9 +80,9 @@ def limits(call: ApiCall) -> ApiReply:
     return ApiReply(body={
         "DailyApiRequests": pair(usage["limit"], max(0, usage["limit"] - usage["used"])),
         "DailyAsyncApexExecutions": pair(250_000),
-        "DailyBulkApiBatches": pair(15_000),
+        "DailyBulkApiBatches": pair(15_000, max(0, 15_000 - bulk.v1_batches.count(now))),
         "DailyBulkV2QueryFileStorageMB": pair(976_562),
-        "DailyBulkV2QueryJobs": pair(10_000),
+        "DailyBulkV2QueryJobs": pair(10_000, max(0, 10_000 - bulk.v2_query_jobs.count(now))),
         "DataStorageMB": pair(1_024, 1_000),
         "FileStorageMB": pair(1_024, 1_024),
         "SingleEmail": pair(5_000),
@@ -121,6 +127,15 @@ RESOURCES: tuple[Resource, ...] = (
               sobject_api.composite_retrieve),
     resource("composite.upsert", "PATCH", f"/composite/sobjects/{_SEG}/{_SEG}",
               sobject_api.composite_upsert),
+    resource("jobs.query.create", "POST", "/jobs/query", bulk2_api.create_job, since=BULK2_SINCE),
+    resource("jobs.query.list", "GET", "/jobs/query", bulk2_api.list_jobs, since=BULK2_SINCE),
+    resource("jobs.query.get", "GET", f"/jobs/query/{_SEG}", bulk2_api.job_info, since=BULK2_SINCE),
+    resource("jobs.query.abort", "PATCH", f"/jobs/query/{_SEG}", bulk2_api.abort_job,
+             since=BULK2_SINCE),
+    resource("jobs.query.delete", "DELETE", f"/jobs/query/{_SEG}", bulk2_api.delete_job,
+             since=BULK2_SINCE),
+    resource("jobs.query.results", "GET", f"/jobs/query/{_SEG}/results", bulk2_api.job_results,
+             since=BULK2_SINCE),
 )
 
 
