@@ -10,7 +10,7 @@ from starlette.datastructures import Headers, QueryParams
 
 from crm_pipelines.sim.org_state import OrgState
 from crm_pipelines.sim.sessions import Session
-from crm_pipelines.sim.wire import ApiError
+from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, ApiError
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,10 @@ class ApiCall:
 class ApiReply:
     status: int = 200
     body: Any = None          # JSON-ready value; None with raw None means no body (204)
-    raw: bytes | None = None  # an already serialized JSON body
+    raw: bytes | None = None  # an already serialized body
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_CONTENT_TYPE
+    compressible: bool = False  # gzip it for a client that sends Accept-Encoding: gzip
 
     def content(self) -> bytes | None:
         if self.raw is not None:

@@ -1,4 +1,5 @@
-"""The simulator's ASGI application: Salesforce's REST and OAuth paths, and the control API."""
+"""The simulator's ASGI application: Salesforce's REST (with Bulk 2.0), Bulk 1.0 and OAuth paths, and
+the control API."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm_pipelines.sim import control_api, oauth_api, rest_api
+from crm_pipelines.sim import api_pipeline, bulk1_api, control_api, oauth_api, rest_api
 from crm_pipelines.sim.simulator import Simulator
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, not_found
 
@@ -46,7 +47,7 @@ class DropConnections:
         transport: Any = getattr(cycle, "transport", None)
 
         async def send_or_drop(message: Message) -> None:
-            if not scope.get(rest_api.DROP_CONNECTION):
+            if not scope.get(api_pipeline.DROP_CONNECTION):
                 await send(message)
                 return
             if message["type"] == "http.response.start":
@@ -70,6 +71,7 @@ def build_app(simulator: Simulator) -> ASGIApp:
             Route("/id/{org_id}/{user_id}", oauth_api.identity, methods=["GET"]),
             Route("/services/data", rest_api.data_api, methods=_METHODS),
             Route("/services/data/{rest:path}", rest_api.data_api, methods=_METHODS),
+            Route("/services/async/{rest:path}", bulk1_api.async_api, methods=_METHODS),
             Mount("/_sim", routes=control_api.ROUTES),
         ],
         exception_handlers={404: _not_found},

@@ -1,7 +1,8 @@
 """The control API under `/_sim/`: act as a CRM user, set limits, faults and the clock, and read
 what clients wrote. Loopback callers only, no token, not counted against any API limit.
 
-    GET    /_sim/orgs                                         orgs, their clocks, usage and sizes
+    GET    /_sim/orgs                                         orgs, their refresh tokens, clocks,
+                                                              usage and sizes
     GET    /_sim/orgs/{org}/sobjects/{T}[?ids=a,b]            records with every field, deleted too
     POST   /_sim/orgs/{org}/sobjects/{T}                      create a record   {field: value}
     GET    /_sim/orgs/{org}/sobjects/{T}/{id}                 one record
@@ -42,6 +43,7 @@ from starlette.routing import Route
 
 from crm_pipelines.sim.crm_user_actions import CrmUserActionError
 from crm_pipelines.sim.faults import FaultSpecError
+from crm_pipelines.sim.oauth_api import refresh_token
 from crm_pipelines.sim.org_state import OrgState
 
 if TYPE_CHECKING:
@@ -120,7 +122,14 @@ def _one(request: Request, org: OrgState, record_id: str) -> dict[str, Any]:
 
 
 def _list_orgs(request: Request, _org: None, _body: Any) -> Any:
-    return _simulator(request).summary()
+    simulator = _simulator(request)
+    listed = []
+    for summary in simulator.summary():
+        org = simulator.org(summary["name"])
+        # Beside the name: a local user copies it from here as they would after the web login.
+        listed.append({"name": summary["name"], "refreshToken": refresh_token(org.name, org.seed),
+                       **summary})
+    return listed
 
 
 def _records(request: Request, org: OrgState, _body: Any) -> Any:

@@ -2,8 +2,11 @@
 
 Credentials by org name: org `acme` accepts client_id `acme` with client_secret `acme-secret`
 (HTTP Basic or form fields); the password grant also takes the Username of any active user of the
-org with the password `acme-password`. Failures answer 400 with an OAuth error object (not the
-REST error array), as Salesforce's token endpoint does.
+org with the password `acme-password`; the refresh_token grant takes the org's refresh token
+(`refresh_token(org, seed)`, listed by `GET /_sim/orgs`), which stands in for the one a user's web
+login to the connected app would have issued. Failures answer 400 with an OAuth error object (not
+the REST error array), as Salesforce's token endpoint does: a wrong password or refresh token is
+`invalid_grant`.
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from crm_pipelines.sim.ids import BASE62
 from crm_pipelines.sim.org_state import OrgState
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE
 
 if TYPE_CHECKING:
     from crm_pipelines.sim.simulator import Simulator
 
-SUPPORTED_GRANTS = ("client_credentials", "password")
+SUPPORTED_GRANTS = ("client_credentials", "password", "refresh_token")
+# Salesforce's refresh tokens start so; clients that sniff a token's kind see the familiar shape.
+_REFRESH_TOKEN_HEAD = "5Aep861"
+_REFRESH_TOKEN_BODY_LENGTH = 80
 
 
 def client_secret(org: str) -> str:
@@ -33,6 +40,16 @@ def client_secret(org: str) -> str:
 
 def user_password(org: str) -> str:
     return f"{org}-password"
+
+
+def refresh_token(org: str, seed: int) -> str:
+    """The refresh token of the org's connected app: the same org name and seed give the same one."""
+    number = int.from_bytes(hashlib.sha512(f"{seed}:{org}:refresh-token".encode()).digest(), "big")
+    digits = []
+    for _ in range(_REFRESH_TOKEN_BODY_LENGTH):
+        number, digit = divmod(number, 62)
+        digits.append(BASE62[digit])
+    return _REFRESH_TOKEN_HEAD + "".join(digits)
 
 
 class OAuthError(Exception):
@@ -58,10 +75,14 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
     return form.get("client_id", ""), form.get("client_secret", "")
 
 
-def _authorized_org(simulator: Simulator, client_id: str, secret: str) -> OrgState:
+def _authorized_org(simulator: Simulator, client_id: str, secret: str, grant_type: str) -> OrgState:
     org = simulator.orgs.get(client_id)
     if org is None:
         raise OAuthError("invalid_client_id", "client identifier invalid")
+    # The refresh token flow makes the secret optional (a connected app may not require it), but a
+    # secret that is sent must be right.
+    if grant_type == "refresh_token" and not secret:
+        return org
     if not hmac.compare_digest(secret, client_secret(org.name)):
         raise OAuthError("invalid_client", "invalid client credentials")
     return org
@@ -69,6 +90,10 @@ def _authorized_org(simulator: Simulator, client_id: str, secret: str) -> OrgSta
 
 def _user_for_grant(org: OrgState, grant_type: str, form: dict[str, str]) -> str:
     if grant_type == "client_credentials":
+        return org.integration_user_id()
+    if grant_type == "refresh_token":
+        if not hmac.compare_digest(form.get("refresh_token", ""), refresh_token(org.name, org.seed)):
+            raise OAuthError("invalid_grant", "expired access/refresh token")
         return org.integration_user_id()
     user_id = org.user_id_for_username(form.get("username", ""))
     if user_id is None or not hmac.compare_digest(form.get("password", ""), user_password(org.name)):
@@ -88,7 +113,7 @@ async def token(request: Request) -> Response:
         grant_type = form.get("grant_type", "")
         if grant_type not in SUPPORTED_GRANTS:
             raise OAuthError("unsupported_grant_type", "grant type not supported")
-        org = _authorized_org(simulator, *_client_credentials(request, form))
+        org = _authorized_org(simulator, *_client_credentials(request, form), grant_type)
         user_id = _user_for_grant(org, grant_type, form)
     except OAuthError as exc:
         return _json({"error": exc.error, "error_description": exc.description}, exc.status)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from crm_pipelines.sim import crm_user_actions
 from crm_pipelines.sim.api_usage import ApiUsage
+from crm_pipelines.sim.bulk_jobs import BulkJobs
 from crm_pipelines.sim.clock import OrgClock, ms_to_timestamp
 from crm_pipelines.sim.derived_fields import DEFAULTS_ON_CREATE, STAGE_PROBABILITY, derived_fields
 from crm_pipelines.sim.faults import Fault, FaultInjector
@@ -70,6 +71,7 @@ class OrgState:
         self.usage = ApiUsage(api_limit)
         self.faults = FaultInjector(faults, seed=seed, org=name)
         self.cursors = QueryCursors()
+        self.bulk_jobs = BulkJobs(org_pod(name))
         self.page_prefetch = PagePrefetcher(self.lock)
         self.validation_rules: list[ValidationRule] = []
         self.write_log = WriteLog()

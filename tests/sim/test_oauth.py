@@ -82,7 +82,7 @@ def test_unknown_client_id_is_invalid_client_id(sim):
 
 
 def test_other_grant_types_are_unsupported(sim):
-    reply = _token(sim, grant_type="refresh_token", client_id="acme", client_secret="acme-secret")
+    reply = _token(sim, grant_type="authorization_code", client_id="acme", client_secret="acme-secret")
     assert reply.status_code == 400
     assert reply.json() == {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
 

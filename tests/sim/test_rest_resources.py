@@ -11,8 +11,9 @@ def test_versions_uri_needs_no_session_and_carries_no_usage_header(sim):
     reply = requests.get(f"{sim.base_url}/services/data/")
     assert reply.status_code == 200
     assert "Sforce-Limit-Info" not in reply.headers
-    assert reply.json()[-1] == {"label": "Spring '24", "url": "/services/data/v60.0", "version": "60.0"}
-    assert reply.json()[-2]["label"] == "Winter '24"
+    assert reply.json()[-1] == {"label": "Spring '25", "url": "/services/data/v63.0", "version": "63.0"}
+    assert reply.json()[-2]["label"] == "Winter '25"
+    assert {"label": "Spring '24", "url": "/services/data/v60.0", "version": "60.0"} in reply.json()
 
 
 def test_every_api_answer_carries_exactly_api_usage_n_of_m(api):
