@@ -33,6 +33,7 @@ from crm_pipelines.store.tables import (
     opportunity_stages,
     prospects,
     push_requests,
+    saved_item_totals,
     todos,
 )
 from crm_pipelines.store.upsert import upsert_statement
@@ -43,6 +44,8 @@ APP_TABLES: Mapping[str, Table] = {
         app_users, prospects, companies, app_campaigns, opportunity_stages, app_opportunities,
         activity_events, cadences, cadence_memberships, cadence_touches, match_overrides,
         manual_list_overrides, auto_save_rule_selections, push_requests, todos, app_field_labels,
+        # Written by the list rebuild, read by the app: each user's total saved items (L12).
+        saved_item_totals,
     )
 }
 

@@ -13,7 +13,7 @@ from crm_pipelines.automation.schedules import daily_list_rebuild
 from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
-from crm_pipelines.store.app_data import write_app_tables
+from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.auto_save_lists import read_changes, read_lists, read_saved_items
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
@@ -182,6 +182,8 @@ def test_each_users_saved_items_are_stored_with_the_lists_and_shown(db, synced, 
     lists = read_lists(db, "acme")
     live = lists[~lists["is_deleted"]]
     totals = read_saved_items(db, "acme").set_index("user_id")
+    # The app reads them as one of its own tables.
+    assert read_app_table(db, "acme", "saved_item_totals").set_index("user_id")["saved_items"].equals(totals["saved_items"])
     expected = live.groupby("user_id").size()
     assert totals["saved_items"].loc[expected.index].tolist() == expected.tolist()
     assert (totals["saved_items"] == totals["auto_items"] + totals["manual_items"]).all()
