@@ -71,9 +71,9 @@ LIST_COLUMNS = (
 
 
 def list_tenants(args: argparse.Namespace) -> None:
-    rows = [{"tenant": t["id"], "status": t["status"], "sync_minutes": t["sync_minutes"],
-             "push": f"{t['push_minutes']}m" if t["push_enabled"] else "off", "api_limit": t["daily_limit"],
-             "org": t["login_url"]} for t in _registry().overview()]
+    rows = [{"tenant": t.id, "status": t.status, "sync_minutes": t.sync_frequency_minutes,
+             "push": f"{t.push_interval_minutes}m" if t.push_enabled else "off", "api_limit": t.api_daily_limit,
+             "org": t.login_url} for t in _registry().summaries()]
     show(rows, LIST_COLUMNS, as_json=args.json, empty="no tenants")
 
 

@@ -72,14 +72,6 @@ class TenantRegistry:
             rows = conn.execute(select(tenants).order_by(tenants.c.id)).mappings().all()
         return [_to_model(row) for row in rows]
 
-    def overview(self) -> list[dict]:
-        """One plain row per tenant for listing: id, status, login_url, sync_minutes, push_enabled,
-        push_minutes, daily_limit. Read from the stored JSON without validating every tenant (which
-        takes seconds with thousands of them); a row missing a setting is validated for its default."""
-        with self._db.engine.connect() as conn:
-            rows = conn.execute(select(tenants).order_by(tenants.c.id)).mappings().all()
-        return [_overview(row) for row in rows]
-
     def summaries(self) -> list[TenantSummary]:
         """Every tenant's line of `tenant list`, by id, in one query and without validating each
         tenant's whole settings (a fleet of thousands lists in well under a second)."""
@@ -206,17 +198,6 @@ def _to_row(tenant: Tenant, **stamps: datetime) -> dict:
         **stamps,
     }
 
-
-def _overview(row: Mapping) -> dict:
-    settings = row["settings"]
-    try:
-        sync, push, budget = settings["sync"], settings["push"], settings["api_budget"]
-        values = (sync["frequency_minutes"], push["enabled"], push["interval_minutes"], budget["daily_limit"])
-    except (KeyError, TypeError):
-        s = _to_model(row).settings
-        values = (s.sync.frequency_minutes, s.push.enabled, s.push.interval_minutes, s.api_budget.daily_limit)
-    return {"id": row["id"], "status": row["status"], "login_url": row["login_url"],
-            **dict(zip(("sync_minutes", "push_enabled", "push_minutes", "daily_limit"), values, strict=True))}
 
 # Validating a tenant's settings costs about a millisecond (its workflows, mappings and rules are
 # checked against each other), a second per tick for a thousand tenants. A long-lived process (the
