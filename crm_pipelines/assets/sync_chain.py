@@ -54,6 +54,20 @@ def _extraction(db: Database, tenant_id: str) -> Verdict:
     return extraction_verdict([o.name for o in CRM_OBJECTS], fully_synced_objects(db, tenant_id), deferred)
 
 
+def _gate(context: AssetExecutionContext, db: Database, check_name: str, verdict: Verdict, warning: str,
+          *, passed_as: str) -> Iterator:
+    """A gate materializes only when its verdict is ready; otherwise it yields just its failing WARN
+    check, so Dagster skips every step downstream of it in the run and the check says why."""
+    if not verdict.ready:
+        context.log.warning(warning)
+        yield AssetCheckResult(check_name=check_name, passed=False, severity=AssetCheckSeverity.WARN,
+                               metadata={"reason": verdict.reason})
+        return
+    yield counted(context, db, {passed_as: verdict.reason},
+                  check_results=[AssetCheckResult(check_name=check_name, passed=True,
+                                                  metadata={"reason": verdict.reason})])
+
+
 @asset(
     **_COMMON, group_name=SYNC_CHAIN_GROUP, deps=[AssetKey(o.asset) for o in CRM_OBJECTS],
     check_specs=[AssetCheckSpec(
@@ -71,15 +85,10 @@ def crm_extraction_complete(context: AssetExecutionContext, database: DatabaseRe
     verdict = _extraction(db, tenant_id)
     if not verdict.ready:
         mark_chain_incomplete(db, tenant_id, verdict.reason, clock.now())
-        context.log.warning(f"tenant '{tenant_id}': {verdict.reason}. Matching, field sync and workflows are skipped "
-                            "and pushes wait; the api_limit_backoff sensor resumes the deferred objects and the "
-                            "whole chain after them.")
-        yield AssetCheckResult(check_name="extraction_complete", passed=False, severity=AssetCheckSeverity.WARN,
-                               metadata={"reason": verdict.reason})
-        return
-    yield counted(context, db, {"extraction": verdict.reason},
-                  check_results=[AssetCheckResult(check_name="extraction_complete", passed=True,
-                                                  metadata={"reason": verdict.reason})])
+    yield from _gate(context, db, "extraction_complete", verdict,
+                     f"tenant '{tenant_id}': {verdict.reason}. Matching, field sync and workflows are skipped and "
+                     "pushes wait; the api_limit_backoff sensor resumes the deferred objects and the whole chain "
+                     "after them.", passed_as="extraction")
 
 
 # The asset-wide window is the slowest tenant's (the longest frequency the settings allow): the asset
@@ -115,11 +124,5 @@ def crm_sync_ready_for_push(context: AssetExecutionContext, database: DatabaseRe
     db, tenant_id = database.db(), context.partition_key
     deferred = deferred_extractions(DeferralStore(db).open(tenant_id, job=CRM_SYNC_JOB)).get(tenant_id, [])
     verdict = push_verdict(chain_states(db, tenant_id).get(tenant_id), deferred)
-    if not verdict.ready:
-        context.log.warning(f"tenant '{tenant_id}': nothing is pushed: {verdict.reason}")
-        yield AssetCheckResult(check_name="sync_complete", passed=False, severity=AssetCheckSeverity.WARN,
-                               metadata={"reason": verdict.reason})
-        return
-    yield counted(context, db, {"sync": verdict.reason},
-                  check_results=[AssetCheckResult(check_name="sync_complete", passed=True,
-                                                  metadata={"reason": verdict.reason})])
+    yield from _gate(context, db, "sync_complete", verdict,
+                     f"tenant '{tenant_id}': nothing is pushed: {verdict.reason}", passed_as="sync")

@@ -63,11 +63,21 @@ def add_tenant(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", dest="tenant_id", required=True, help="The tenant's id.")
 
 
-def positive_int(text: str) -> int:
+def whole_number(text: str, *, at_least: int, at_most: int | None = None, what: str = "a whole number") -> int:
+    """An argparse value check: `text` as an int within bounds, or an error naming the value and the bounds."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: a whole number from 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if value < at_least or (at_most is not None and value > at_most):
+        bounds = f"from {at_least}" if at_most is None else f"from {at_least} to {at_most}"
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: {what} {bounds}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return whole_number(text, at_least=1)
+
+
+def count(text: str) -> int:
+    return whole_number(text, at_least=0)

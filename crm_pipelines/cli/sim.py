@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from crm_pipelines.cli.options import count, whole_number
 from crm_pipelines.cli.output import echo, progress, refuse
 
 # sim.generate's Scale, spelled out here: importing the simulator (pandas and all) to build the
@@ -63,23 +64,7 @@ def serve(args: argparse.Namespace) -> None:
 
 
 def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: a port from 0 to 65535")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is not allowed: a whole number from 0")
-    return value
+    return whole_number(text, at_least=0, at_most=65535, what="a port")
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -93,7 +78,7 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
                    help="Comma-separated org names; each is also its client_id (default: the simulator's three).")
     p.add_argument("--scale", default="tiny", choices=SCALES, help="How much data each org holds (default tiny).")
     p.add_argument("--seed", type=int, default=1, help="Seed for data and faults (default 1).")
-    p.add_argument("--api-limit", type=_count, default=None,
+    p.add_argument("--api-limit", type=count, default=None,
                    help="Daily API request limit of each org, rolling 24 hours (default: the simulator's, 100000).")
     p.add_argument("--faults", default=None, help="Fault spec; see below.")
     p.add_argument("--tls", action=argparse.BooleanOptionalAction, default=False,

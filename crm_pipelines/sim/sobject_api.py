@@ -194,12 +194,18 @@ def _results(results: list[WriteResult], *, with_created: bool = False) -> ApiRe
     return ApiReply(body=[r.as_json(with_created=with_created) for r in results])
 
 
-def composite_create(call: ApiCall) -> ApiReply:
-    records, all_or_none = _collection(call)
+def _parsed(records: list[Mapping[str, Any]]) -> list[tuple]:
+    """Every record of a collection read against its own object's schema, before any is written."""
     parsed = []
     for record in records:
         schema = schema_for_record(record)
         parsed.append((schema, *read_fields(schema, record)))
+    return parsed
+
+
+def composite_create(call: ApiCall) -> ApiReply:
+    records, all_or_none = _collection(call)
+    parsed = _parsed(records)
     batch = _batch(call, "composite.create")
     for schema, values, sent in parsed:
         batch.create(schema, values, sent)
@@ -208,10 +214,7 @@ def composite_create(call: ApiCall) -> ApiReply:
 
 def composite_update(call: ApiCall) -> ApiReply:
     records, all_or_none = _collection(call)
-    parsed = []
-    for record in records:
-        schema = schema_for_record(record)
-        parsed.append((schema, *read_fields(schema, record)))
+    parsed = _parsed(records)
     batch = _batch(call, "composite.update")
     for schema, values, sent in parsed:
         batch.update(schema, values.get("Id"), values, sent)
