@@ -7,10 +7,16 @@ an object's sync is deferred, and say so.
 """
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, asset_check
-from sqlalchemy import text
 
 from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS, CrmObject
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.integrity import (
+    dangling_references,
+    duplicated_ids,
+    ids_held_by_other_tenants,
+    largest_list,
+    pending_pushes,
+)
 from crm_pipelines.store.resource import DatabaseResource
 
 # (column, referenced object) for every reference the rest of the pipeline relies on.
@@ -36,11 +42,7 @@ def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
                  description=f"Each {obj.name} id appears once in the tenant's rows.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        with database.db().engine.connect() as conn:
-            duplicated = conn.execute(
-                text(f'SELECT count(*) FROM (SELECT id FROM "{obj.table}" WHERE tenant_id = :t GROUP BY id HAVING count(*) > 1) d'),
-                {"t": tenant},
-            ).scalar_one()
+        duplicated = duplicated_ids(database.db(), obj.table, tenant)
         return AssetCheckResult(passed=duplicated == 0, metadata={"tenant": tenant, "duplicated_ids": duplicated})
 
     return _check
@@ -52,12 +54,7 @@ def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
                              "(one org serves one tenant, so a shared id means rows crossed tenants).")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        with database.db().engine.connect() as conn:
-            shared = conn.execute(
-                text(f'SELECT count(*) FROM "{obj.table}" a JOIN "{obj.table}" b ON a.id = b.id '
-                     "WHERE a.tenant_id = :t AND b.tenant_id <> :t"),
-                {"t": tenant},
-            ).scalar_one()
+        shared = ids_held_by_other_tenants(database.db(), obj.table, tenant)
         return AssetCheckResult(passed=shared == 0, metadata={"tenant": tenant, "ids_shared_with_other_tenants": shared})
 
     return _check
@@ -72,14 +69,8 @@ def _references_resolve(obj: CrmObject, references: list[tuple[str, str]]) -> As
                              "points at a record extracted for the same tenant.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        dangling: dict[str, int] = {}
-        with database.db().engine.connect() as conn:
-            for column, target in references:
-                dangling[column] = conn.execute(
-                    text(f'SELECT count(*) FROM "{obj.table}" x WHERE x.tenant_id = :t AND x.{column} IS NOT NULL '
-                         f'AND NOT EXISTS (SELECT 1 FROM "{BY_NAME[target].table}" y WHERE y.tenant_id = :t AND y.id = x.{column})'),
-                    {"t": tenant},
-                ).scalar_one()
+        dangling = {column: dangling_references(database.db(), obj.table, tenant, column, [BY_NAME[target].table])
+                    for column, target in references}
         return AssetCheckResult(
             passed=not any(dangling.values()), severity=AssetCheckSeverity.WARN,
             metadata={"tenant": tenant, **{f"dangling_{column}": n for column, n in dangling.items()}},
@@ -100,11 +91,7 @@ def _list_cap(asset: str, table: str) -> AssetChecksDefinition:
                  description="No user's list holds more than the cap of 1,000 items (L5).")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        with database.db().engine.connect() as conn:
-            largest = conn.execute(
-                text(f'SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM "{table}" WHERE tenant_id = :t GROUP BY user_id) s'),
-                {"t": tenant},
-            ).scalar_one()
+        largest = largest_list(database.db(), table, tenant)
         return AssetCheckResult(passed=largest <= 1000, metadata={"tenant": tenant, "largest_list": largest})
 
     return _check
@@ -130,12 +117,7 @@ def _no_crm_id_of_another_tenant(asset: str, table: str, column: str) -> AssetCh
                              "tenant, so a shared id means a match or a push crossed tenants.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        with database.db().engine.connect() as conn:
-            shared = conn.execute(
-                text(f'SELECT count(*) FROM "{table}" a WHERE a.tenant_id = :t AND a.{column} IS NOT NULL AND EXISTS '
-                     f'(SELECT 1 FROM "{table}" b WHERE b.tenant_id <> :t AND b.{column} = a.{column})'),
-                {"t": tenant},
-            ).scalar_one()
+        shared = ids_held_by_other_tenants(database.db(), table, tenant, column)
         return AssetCheckResult(passed=shared == 0, metadata={"tenant": tenant, "ids_shared_with_other_tenants": shared})
 
     return _check
@@ -147,11 +129,7 @@ def _matches_resolve(asset: str, table: str, column: str, objects: tuple[str, ..
                  description=f"Every matched CRM id is a {' or '.join(objects)} extracted for the same tenant.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
         tenant = _tenant(context)
-        known = " OR ".join(f'EXISTS (SELECT 1 FROM "{BY_NAME[o].table}" y WHERE y.tenant_id = :t AND y.id = x.{column})'
-                            for o in objects)
-        with database.db().engine.connect() as conn:
-            dangling = conn.execute(text(f'SELECT count(*) FROM "{table}" x WHERE x.tenant_id = :t AND NOT ({known})'),
-                                    {"t": tenant}).scalar_one()
+        dangling = dangling_references(database.db(), table, tenant, column, [BY_NAME[o].table for o in objects])
         return AssetCheckResult(passed=dangling == 0, severity=AssetCheckSeverity.WARN,
                                 metadata={"tenant": tenant, "dangling": dangling})
 
@@ -163,12 +141,8 @@ def _matches_resolve(asset: str, table: str, column: str, objects: tuple[str, ..
                          "record means a push stopped mid-way; the next one sends it again by its external id.")
 def _nothing_left_pending(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
     tenant = _tenant(context)
-    with database.db().engine.connect() as conn:
-        pending = conn.execute(text("SELECT count(*) FROM crm_push_results WHERE tenant_id = :t AND state = 'pending'"),
-                               {"t": tenant}).scalar_one()
-        deferred = conn.execute(text("SELECT count(*) FROM deferrals WHERE tenant_id = :t AND job = 'outbound_push' "
-                                     "AND resolved_at IS NULL"), {"t": tenant}).scalar_one()
-    return AssetCheckResult(passed=pending == 0 or deferred > 0, severity=AssetCheckSeverity.WARN,
+    pending, deferred = pending_pushes(database.db(), tenant)
+    return AssetCheckResult(passed=pending == 0 or deferred, severity=AssetCheckSeverity.WARN,
                             metadata={"tenant": tenant, "pending": pending, "push_deferred": bool(deferred)})
 
 
