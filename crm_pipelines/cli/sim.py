@@ -6,6 +6,7 @@ import argparse
 import time
 
 from crm_pipelines.cli.options import count, whole_number
+from crm_pipelines.sim.org_time import ORG_CLOCK_MODES
 from crm_pipelines.cli.output import echo, progress, refuse
 
 # sim.generate's Scale, spelled out here: importing the simulator (pandas and all) to build the
@@ -42,11 +43,14 @@ def serve(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     with progress(len(orgs), f"generating {args.scale} orgs") as bar:
         simulator = Simulator.generated(orgs, scale=args.scale, seed=args.seed, api_limit=args.api_limit,
-                                        faults=args.faults, on_org=lambda name: bar.advance(note=name))
+                                        faults=args.faults, on_org=lambda name: bar.advance(note=name),
+                                        clock=args.clock)
     server = SimulatorServer(simulator, host=args.host, port=args.port, tls=args.tls, log_level="info")
     echo(f"CRM simulator listening on {server.base_url} (port {server.port})")
     echo(f"  built {len(simulator.orgs)} org(s) at scale {args.scale} in {time.perf_counter() - started:.1f} s; "
          f"daily API limit {args.api_limit}" + (f"; faults {args.faults}" if args.faults else ""))
+    org_now = next(iter(simulator.orgs.values())).clock.now()
+    echo(f"  org clock: {args.clock}, now {org_now.isoformat(timespec='milliseconds')}")
     for name in simulator.orgs:
         creds = simulator.credentials(name)
         echo(f"  org {name}: client_id={creds['client_id']} client_secret={creds['client_secret']}"
@@ -81,6 +85,10 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
     p.add_argument("--api-limit", type=count, default=None,
                    help="Daily API request limit of each org, rolling 24 hours (default: the simulator's, 100000).")
     p.add_argument("--faults", default=None, help="Fault spec; see below.")
+    p.add_argument("--clock", choices=ORG_CLOCK_MODES, default="wall",
+                   help="wall (default): the orgs live in real time, their generated history ending now, as a "
+                        "real org's does for clients that window by their own clock; fixed: the deterministic "
+                        "clock of tests and the demo, starting 2026-06-01T12:00Z, moved only through /_sim/.")
     p.add_argument("--tls", action=argparse.BooleanOptionalAction, default=False,
                    help="Serve https with a throwaway CA (its file is printed).")
     p.set_defaults(run=serve)

@@ -31,7 +31,8 @@ def demo_environment(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     for org in sim["orgs"]:
         env |= demo_credentials(org)
     command = [sys.executable, "-m", "crm_pipelines.cli", "sim", "serve", "--port", str(sim["port"]),
-               "--orgs", ",".join(sim["orgs"]), "--scale", sim["scale"], "--seed", str(sim["seed"])]
+               "--orgs", ",".join(sim["orgs"]), "--scale", sim["scale"], "--seed", str(sim["seed"]),
+               "--clock", "fixed"]
     return env, command
 
 

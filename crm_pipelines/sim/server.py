@@ -21,6 +21,7 @@ import uvicorn
 
 from crm_pipelines.sim.app import build_app
 from crm_pipelines.sim.generate import Scale
+from crm_pipelines.sim.org_time import OrgClockMode
 from crm_pipelines.sim.simulator import DEFAULT_API_LIMIT, DEFAULT_ORGS, Simulator
 
 _START_TIMEOUT_SECONDS = 30.0
@@ -143,12 +144,12 @@ def serving(simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0,
 @contextmanager
 def run_simulator(orgs: Iterable[str] = DEFAULT_ORGS, scale: Scale = "tiny", seed: int = 1,
                   api_limit: int = DEFAULT_API_LIMIT, faults: str | None = None, tls: bool = False,
-                  host: str = "127.0.0.1", port: int = 0) -> Iterator[Simulator]:
+                  host: str = "127.0.0.1", port: int = 0, clock: OrgClockMode = "fixed") -> Iterator[Simulator]:
     """A simulator with generated orgs, served on a free loopback port for a `with` block.
 
     Example: `with run_simulator(orgs=("acme",)) as sim:` then POST client_id `acme` and
     client_secret `acme-secret` to `sim.base_url + "/services/oauth2/token"`.
     """
-    simulator = Simulator.generated(orgs, scale=scale, seed=seed, api_limit=api_limit, faults=faults)
+    simulator = Simulator.generated(orgs, scale=scale, seed=seed, api_limit=api_limit, faults=faults, clock=clock)
     with serving(simulator, host=host, port=port, tls=tls) as served:
         yield served

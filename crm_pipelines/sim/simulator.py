@@ -13,6 +13,7 @@ from typing import Any
 from crm_pipelines.sim.generate import OrgData, Scale, generate_org
 from crm_pipelines.sim.oauth_api import client_secret, user_password
 from crm_pipelines.sim.org_state import OrgState
+from crm_pipelines.sim.org_time import OrgClockMode, in_time
 from crm_pipelines.sim.sessions import SessionStore
 
 DEFAULT_ORGS = ("acme", "globex", "initech")
@@ -42,13 +43,16 @@ class Simulator:
     @classmethod
     def generated(cls, orgs: Iterable[str] = DEFAULT_ORGS, *, scale: Scale = "tiny", seed: int = 1,
                   api_limit: int = DEFAULT_API_LIMIT, faults: str | None = None,
-                  on_org: Callable[[str], None] | None = None) -> Simulator:
+                  on_org: Callable[[str], None] | None = None, clock: OrgClockMode = "fixed") -> Simulator:
         """Orgs with generated data: the same names, scale and seed always give the same records.
+        On `clock="fixed"` (tests, the demo) they are also stamped the same, around 2026-06-01; on
+        "wall" (what `sim serve` runs) the org lives in real time, its history moved to end now.
         `on_org` hears each org's name once it is built (a large scale takes a while)."""
         started = time.perf_counter()
         states = []
         for name in orgs:
-            states.append(org_state_from(generate_org(name, scale, seed), api_limit=api_limit, faults=faults))
+            states.append(org_state_from(in_time(generate_org(name, scale, seed), clock), api_limit=api_limit,
+                                         faults=faults))
             if on_org is not None:
                 on_org(name)
         return cls(states, build_seconds=time.perf_counter() - started)
