@@ -34,7 +34,7 @@ def show_lists(args: argparse.Namespace) -> None:
     if args.list_name:
         frame = frame[frame["list"] == args.list_name]
     rows: list[dict[str, Any]] = [
-        {**row, "rules": ",".join(row["rules"]), "note": "deleted in the CRM" if row["is_deleted"] else ""}
+        {**row, "rules": ",".join(row["rules"]), "note": "not in the CRM data yet" if row["is_deleted"] else ""}
         for row in frame.sort_values(["list", "crm_id"]).to_dict("records")]
     totals = read_saved_items(db, tenant.id, user_id=args.user_id)
     if args.json:
@@ -78,7 +78,7 @@ def _saved_items_line(totals) -> str:  # type: ignore[no-untyped-def]
     t = totals.iloc[0]
     return (f"saved items: {t['saved_items']} (accounts {t['account_items']}, leads and contacts "
             f"{t['lead_and_contact_items']}; auto-saved {t['auto_items']}, added by hand {t['manual_items']}; "
-            f"items deleted in the CRM not counted), counted {t['counted_at']:%Y-%m-%d %H:%M} UTC")
+            f"items not in the CRM data yet not counted), counted {t['counted_at']:%Y-%m-%d %H:%M} UTC")
 
 
 def explain(args: argparse.Namespace) -> None:
