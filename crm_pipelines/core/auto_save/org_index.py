@@ -53,7 +53,8 @@ class Records:
         return len(self.codes)
 
     def with_gone(self, ids: pd.Series) -> Records:
-        """These records plus those of `ids` missing from the CRM data (purged, or never extracted).
+        """These records plus those of `ids` missing from the CRM data (never extracted: the warehouse
+        keeps purged records, flagged deleted).
 
         They stay on lists flagged as not live, so they get codes too: appended, deleted (no rule
         holds them), with no owner and the oldest modification time. Records the CRM data flags
