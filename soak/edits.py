@@ -16,6 +16,7 @@ import pandas as pd
 
 from crm_pipelines.store.app_data import read_app_table, write_app_table
 from crm_pipelines.store.app_edits import edit_app_record
+from crm_pipelines.store.auto_save_lists import read_lists
 from crm_pipelines.store.database import Database
 from soak.simulator_control import SimControl
 
@@ -48,6 +49,8 @@ class Expectations:
     crm_created_emails: set[str] = field(default_factory=set)
     edits: dict[str, int] = field(default_factory=lambda: {"crm": 0, "app": 0})
     deletes: dict[str, int] = field(default_factory=lambda: {"recycle_bin": 0, "hard": 0, "purge": 0})
+    deleted_from_lists: int = 0
+    """Deleted records that were on an auto-save list at the time: each must leave it."""
 
     def record(self, edit: Edit) -> None:
         key = (edit.crm_id, edit.app_field)
@@ -142,11 +145,15 @@ def new_prospects(rng: np.random.Generator, sim: SimControl, db: Database, tenan
 
 def crm_deletes(rng: np.random.Generator, sim: SimControl, db: Database, tenant: str, expect: Expectations) -> None:
     """A CRM user deletes one linked Lead or Contact: to the recycle bin, for good, or to the bin
-    and then empties it."""
+    and then empties it. One on an auto-save list is chosen when there is one, so that leaving
+    the lists is put to the test."""
     linked = linked_prospects(db, tenant, expect.retired)
     if linked.empty:
         return
-    row = linked.iloc[int(rng.integers(len(linked)))]
+    listed = linked["crm_id"].isin(set(read_lists(db, tenant)["crm_id"])).to_numpy(dtype=bool)
+    pool = linked.loc[listed] if listed.any() else linked
+    row = pool.iloc[int(rng.integers(len(pool)))]
+    expect.deleted_from_lists += int(listed.any())
     how = str(rng.choice(["recycle_bin", "hard", "purge"]))
     sim.delete(row["crm_type"], row["crm_id"], hard=how == "hard")
     if how == "purge":

@@ -18,4 +18,5 @@ def test_a_short_soak_keeps_every_invariant(sqlite_db):
     assert report.deferrals >= 2 and report.resumed >= 2, output
     assert all(report.troubles[t] >= 1 for t in ("budget", "faults", "org_limit", "kill")), output
     assert all(c.checked > 0 for c in report.checks), output
+    assert report.deleted_from_lists >= 1, output  # a deleted record had to leave a list
     assert report.ok, output

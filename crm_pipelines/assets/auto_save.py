@@ -21,7 +21,7 @@ _DEPS = [
     APP_ASSET_KEYS["manual_list_overrides"],
 ]
 _SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners=["team:data-engineering"],
-             code_version="1")
+             code_version="2")  # 2: records deleted in the CRM leave the lists
 
 
 @multi_asset(
@@ -29,10 +29,12 @@ _SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners
         AssetSpec("auto_save_account_lists", **_SPEC, description=(
             "\"My CRM Accounts\" of every app user matched to a CRM user: one row per user and account, with the "
             "rules that put it there (A1 open opportunities, A2 owned, A3 account team, or manual), when it was "
-            "added, and whether the CRM deleted it. At most 1,000 per user, by L5's priority.")),
+            "added, and whether it is live. A record deleted in the CRM leaves every list at the next rebuild, with "
+            "the reason 'deleted in the CRM'. At most 1,000 per user, by L5's priority.")),
         AssetSpec("auto_save_lead_lists", **_SPEC, description=(
             "\"My CRM Leads and Contacts\" of every matched user: one row per user and lead or contact, with the "
-            "rules (P1–P5, or manual), when it was added, and the deleted flag. At most 1,000 per user.")),
+            "rules (P1–P5, or manual), when it was added, and whether it is live; records deleted in the CRM leave "
+            "it. At most 1,000 per user.")),
     ],
     partitions_def=tenant_partitions,
     can_subset=False,

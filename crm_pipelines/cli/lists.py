@@ -1,4 +1,4 @@
-"""`crm-pipelines lists ...`: the auto-save lists of a user — show, add, remove, explain (L7, L8, L10)."""
+"""`crm-pipelines lists ...`: the auto-save lists of a user — show, history, add, remove, explain (L7, L8, L10)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def show_lists(args: argparse.Namespace) -> None:
     if args.list_name:
         frame = frame[frame["list"] == args.list_name]
     rows: list[dict[str, Any]] = [
-        {**row, "rules": ",".join(row["rules"]), "note": "deleted in the CRM" if row["is_deleted"] else ""}
+        {**row, "rules": ",".join(row["rules"]), "note": "not in the CRM data yet" if row["is_deleted"] else ""}
         for row in frame.sort_values(["list", "crm_id"]).to_dict("records")]
     totals = read_saved_items(db, tenant.id, user_id=args.user_id)
     if args.json:
@@ -48,13 +48,37 @@ def show_lists(args: argparse.Namespace) -> None:
     echo(_saved_items_line(totals))
 
 
+HISTORY_COLUMNS = (
+    Column("at", "rebuilt", format="%Y-%m-%d %H:%M"), Column("list", "list"), Column("record_type", "type"),
+    Column("crm_id", "crm id"), Column("change", "change"), Column("reason", "why", flexible=True),
+)
+
+
+def show_history(args: argparse.Namespace) -> None:
+    """What each rebuild added to and removed from the user's lists, and why (L10), oldest first."""
+    from crm_pipelines.store.auto_save_lists import read_changes
+
+    db, tenant = open_tenant(args.tenant_id)
+    _known_user(db, tenant.id, args.user_id)
+    changes = read_changes(db, tenant.id, user_id=args.user_id, crm_id=args.crm_id)
+    if args.list_name and len(changes):
+        changes = changes[changes["list"] == args.list_name]
+    rows = changes.drop(columns=["id", "tenant_id", "run_id"], errors="ignore").to_dict("records")
+    if args.json:
+        print_json({"changes": json_rows(rows)})
+    elif rows:
+        print_table(rows, HISTORY_COLUMNS)
+    else:
+        echo(f"no list changes recorded for {args.user_id} in tenant {tenant.id}")
+
+
 def _saved_items_line(totals) -> str:  # type: ignore[no-untyped-def]
     if totals.empty:
         return "saved items: none counted yet (the lists have not been rebuilt for this user)"
     t = totals.iloc[0]
     return (f"saved items: {t['saved_items']} (accounts {t['account_items']}, leads and contacts "
             f"{t['lead_and_contact_items']}; auto-saved {t['auto_items']}, added by hand {t['manual_items']}; "
-            f"items deleted in the CRM not counted), counted {t['counted_at']:%Y-%m-%d %H:%M} UTC")
+            f"items not in the CRM data yet not counted), counted {t['counted_at']:%Y-%m-%d %H:%M} UTC")
 
 
 def explain(args: argparse.Namespace) -> None:
@@ -111,6 +135,14 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
     p.add_argument("--list", dest="list_name", choices=LISTS, default=None, help="One list only.")
     add_json(p)
     p.set_defaults(run=show_lists)
+
+    p = user_command("history", "What each rebuild added to and removed from the user's lists, and why (L10): "
+                                "rules, manual actions, the cap, conversions, records deleted in the CRM.",
+                     crm_id=False)
+    p.add_argument("--crm-id", default=None, help="One record only.")
+    p.add_argument("--list", dest="list_name", choices=LISTS, default=None, help="One list only.")
+    add_json(p)
+    p.set_defaults(run=show_history)
 
     p = user_command("add", "Add an account the rules missed to the user's accounts list (L8); it counts toward the cap.")
     p.set_defaults(run=add)

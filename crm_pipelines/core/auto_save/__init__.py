@@ -18,12 +18,14 @@ Decisions where the spec leaves room (each is documented where it is implemented
 - P4's owner team: the users who share the account owner's manager, the owner included; a user
   without a manager is a team of one (rules.py).
 - L5: the cap (default 1,000, a parameter) counts manual adds. Kept first: manual adds, then
-  items already on the list (deleted ones before live ones), then new items; within each, last
+  items already on the list (those not in the CRM data before the others), then new items; within each, last
   modified newest first, then on the user's owned open opportunities, then owned by the user,
   then the CRM id. Qualifying items that do not fit are capped out (priority.py).
-- L6: items stay while a selected rule holds; owner changes move items at the next rebuild; CRM
-  deleted records stay flagged and auto-save never removes them; all rules off removes every
-  auto item and keeps manual ones (rebuild.py).
+- L6: items stay while a selected rule holds; owner changes move items at the next rebuild; all
+  rules off removes every auto item and keeps manual ones. A record deleted in the CRM (recycle
+  bin, hard delete or purge) leaves every list, manual adds included, with the reason "deleted in
+  the CRM", as issue 14 asks; the spec's L6 kept it flagged deleted. Undeleted, it may come back
+  (rebuild.py).
 - L7/L8: a manual removal (account alone, or with its leads and contacts) keeps the records off
   for good; manual adds are kept as manual items (overrides.py).
 - L4/L9: switch off or disconnected: every list frozen as it was, no change recorded.

@@ -63,7 +63,8 @@ def explain(inputs: AutoSaveInputs, user_id: str, crm_id: str, now: datetime | p
         row = stored.iloc[0]
         sentence = f"{what} is on {where} {_why_on(row)}, added at {_moment(row['added_at'])}."
         if row["is_deleted"]:
-            sentence += " It was deleted in the CRM; it stays on the list, flagged deleted."
+            sentence += (" It is not in the CRM data (a record the sync has not brought yet); it stays, "
+                         "flagged as not live.")
         if frozen:
             sentence += f" The list is frozen: {frozen}."
         elif not matched:
@@ -102,7 +103,8 @@ def explain(inputs: AutoSaveInputs, user_id: str, crm_id: str, now: datetime | p
         return answer("removed_manually", f"{missing}: {user_id} removed it by hand at {when}, and auto-save "
                                           "never adds it back.")
     if records.deleted[record]:
-        return answer("deleted", f"{missing}: it was deleted in the CRM, and deleted records are never added.")
+        return answer("deleted", f"{missing}: it was deleted in the CRM, and a deleted record is on no list; "
+                                     "it may come back if restored from the recycle bin.")
     if prepared.org.converted(name, key)[0]:
         contact = records.codes.take(prepared.org.converted_contact(name, key))[0].as_py()
         became = f"Contact {contact}" if contact else "a Contact not in the CRM data yet"

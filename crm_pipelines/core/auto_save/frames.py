@@ -128,7 +128,7 @@ class AutoSaveResult:
         auto_save_account_lists and `lead_list` to auto_save_lead_lists.
     changes: what this rebuild added and removed, with the reason (CHANGE_COLUMNS).
     summary: per user and list (SUMMARY_COLUMNS): items kept, of them auto, manual and flagged
-        deleted, how many qualifying items did not fit under the cap, and added / removed counts.
+        as not live (not in the CRM data; records the CRM deleted are on no list), how many qualifying items did not fit under the cap, and added / removed counts.
     capped_out: the qualifying items that did not fit, with their priority rank of how many
         candidates (CAPPED_OUT_COLUMNS); filled only when asked for, since it can be large.
     frozen_reason: why nothing was rebuilt (switch off or disconnected), else None.

@@ -53,10 +53,12 @@ class Records:
         return len(self.codes)
 
     def with_gone(self, ids: pd.Series) -> Records:
-        """These records plus those of `ids` missing from the CRM data (purged, or never extracted).
+        """These records plus those of `ids` missing from the CRM data (never extracted: the warehouse
+        keeps purged records, flagged deleted).
 
-        They stay on lists flagged deleted (L6), so they get codes too: appended, deleted, with no
-        owner and the oldest modification time. Their type comes from the id's key prefix.
+        They stay on lists flagged as not live, so they get codes too: appended, deleted (no rule
+        holds them), with no owner and the oldest modification time. Records the CRM data flags
+        deleted are below `known`; those leave the lists. Their type comes from the id's key prefix.
         """
         wanted = arrow_text(ids).drop_null()
         unknown = pc.unique(wanted.filter(pc.invert(pc.is_in(wanted, value_set=self.codes.ids))))

@@ -2,7 +2,8 @@
 
 Items are kept in tiers, and within a tier in L5's priority order:
   tier 0  the user's manual adds (they count toward the cap, and the user asked for them);
-  tier 1  items already on the list whose record was deleted in the CRM (L6 says they stay);
+  tier 1  items already on the list whose record is not in the CRM data at all (a manual add the
+          sync has not brought yet); records deleted in the CRM are on no list at all;
   tier 2  other items already on the list whose rules still hold (stickiness, L6);
   tier 3  new items.
 Priority within a tier: last modified date, newest first; then associated with the user's owned
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MANUAL, STICKY_DELETED, STICKY, NEW = 0, 1, 2, 3
+MANUAL, STICKY_ABSENT, STICKY, NEW = 0, 1, 2, 3
 TIERS = 4
 
 

@@ -8,7 +8,8 @@ Removed: "removed: manual removal at 2026-06-01T09:00:00Z",
          "removed: no selected rule holds any more (owner changed to 005...)", or with
          "(A1 turned off)", "(all your rules for this list are off)", "(A1 no longer holds)",
          "(manual add withdrawn)",
-         "removed: the Lead was converted to Contact 003... (X5)".
+         "removed: the Lead was converted to Contact 003... (X5)",
+         "removed: deleted in the CRM" (in its recycle bin, hard-deleted or purged).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from crm_pipelines.core.auto_save.frames import TEXT, ListName
 from crm_pipelines.core.auto_save.id_codes import text_series
 from crm_pipelines.core.auto_save.rules import OWNER_RULE, RULE_CODES, RULE_PHRASES, rule_tuples
 
-MANUAL_REMOVAL, CAPPED, NO_RULE, CONVERTED = 0, 1, 2, 3
+MANUAL_REMOVAL, CAPPED, NO_RULE, CONVERTED, DELETED = 0, 1, 2, 3, 4
 
 
 def rule_set_phrases(name: ListName) -> list[str]:
@@ -47,7 +48,7 @@ def added_reasons(name: ListName, rule_set: np.ndarray, in_place_of: pd.Series |
 class Removals:
     """Aligned per removed item."""
 
-    cause: np.ndarray  # MANUAL_REMOVAL, CAPPED or NO_RULE
+    cause: np.ndarray  # MANUAL_REMOVAL, CAPPED, NO_RULE, CONVERTED or DELETED
     manual_at: np.ndarray  # int64 ns of the manual removal
     via_account: pd.Series  # id of the account removed with its leads and contacts, or NA
     rank: np.ndarray
@@ -88,6 +89,7 @@ def removed_reasons(name: ListName, removals: Removals, cap: int) -> pd.Series:
         "removed: the Lead was converted (X5); its Contact is not in the CRM data yet")
 
     reason = no_rule.where(removals.cause != CAPPED, capped)
+    reason = reason.where(removals.cause != DELETED, "removed: deleted in the CRM")
     reason = reason.where(removals.cause != CONVERTED, converted)
     return reason.where(removals.cause != MANUAL_REMOVAL, manual).astype(TEXT)
 

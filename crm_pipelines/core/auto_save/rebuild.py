@@ -5,8 +5,14 @@ For each matched user and list, every record falls in one of these cases:
   the rules say;
 - the user's latest manual action is an add (L8): it is on the list, rules ("manual",), source
   manual, first in line for the cap;
-- it was on the list and the CRM has deleted it (or it is gone from the CRM data): it stays,
-  flagged deleted, with the rules it had; auto-save never removes it (L6);
+- the CRM has deleted it (the warehouse flags it deleted: in the recycle bin, hard-deleted or
+  purged): it is on no list, auto-saved or added by hand alike, since the record it stood for is
+  gone; one that was on a list leaves it with the reason "deleted in the CRM" and its slot is free
+  for the cap. This amends L6, which kept such items flagged deleted. A record undeleted since is
+  live again and comes back by the rules, or as the manual add still in force: a deletion is not a
+  manual removal, so L7 does not keep it off;
+- it was on the list and is not in the CRM data at all (a manual add of a record the sync has not
+  brought yet): it stays, flagged as not live, with the rules it had;
 - it was on the list and a selected rule still holds: it stays, with the rules that hold now and
   the time it was first added (L6, L10);
 - it was on the list and no selected rule holds any more: it goes. An owner change is one such
@@ -57,7 +63,7 @@ from crm_pipelines.core.auto_save.priority import (
     MANUAL,
     NEW,
     STICKY,
-    STICKY_DELETED,
+    STICKY_ABSENT,
     Ranking,
     modification_ranks,
     rank_items,
@@ -65,6 +71,7 @@ from crm_pipelines.core.auto_save.priority import (
 from crm_pipelines.core.auto_save.reasons import (
     CAPPED,
     CONVERTED,
+    DELETED,
     MANUAL_REMOVAL,
     NO_RULE,
     Removals,
@@ -194,7 +201,7 @@ def _rebuild_list(name: ListName, org: OrgIndex, subjects: Subjects, records: Re
                     removed_reasons(name, _removals(name, items, removed, ranking, org, subjects, records, manual), cap), now),
     ], ignore_index=True)
 
-    summary = _summary(name, items, subjects, ranking, on, on_set, added, removed)
+    summary = _summary(name, items, subjects, records, ranking, on, on_set, added, removed)
     capped_out = empty_capped_out()
     if with_capped_out:
         capped = np.flatnonzero(~ranking.kept & (items.tier >= 0))
@@ -222,7 +229,7 @@ class _Items:
     in_place_of_lead: np.ndarray
     removed_by_hand: np.ndarray
     converted: np.ndarray
-    deleted: np.ndarray
+    deleted: np.ndarray  # flagged deleted in the CRM data: on no list
     on_opportunity: np.ndarray | None
 
     @classmethod
@@ -241,15 +248,17 @@ class _Items:
         record = (keys - subject.astype(np.int64) * stride).astype(np.int32)
         was_on = mark(keys, before.keys)
         removed_by_hand = mark(keys, manual.keys[~manual.added])
-        deleted = records.deleted[record]
+        deleted = records.deleted[record] & (record < records.known)  # flagged deleted in the CRM data
+        absent = record >= records.known
         converted = org.converted(name, record)
         tier = np.full(len(subject), -1, np.int8)
         tier[rule_mask != 0] = NEW
         tier[was_on & (rule_mask != 0)] = STICKY
-        tier[was_on & deleted] = STICKY_DELETED
+        tier[was_on & absent] = STICKY_ABSENT
         tier[mark(keys, manual.keys[manual.added])] = MANUAL
         tier[removed_by_hand] = -1
         tier[converted] = -1
+        tier[deleted] = -1
         return cls(
             stride=stride, manual_set=1 << len(RULE_CODES[name]), before=before, subject=subject, record=record,
             rule_mask=rule_mask, tier=tier, was_on=was_on, in_place_of_lead=mark(keys, before.keys[before.from_lead >= 0]),
@@ -262,17 +271,19 @@ class _Items:
         return self.subject[items].astype(np.int64) * self.stride + self.record[items]
 
     def rule_set_of(self, items: np.ndarray) -> np.ndarray:
-        """Manual items have the manual code, deleted ones the rules they had, others those that hold."""
+        """Manual items have the manual code, those not in the CRM data the rules they had, others
+        those that hold."""
         codes = self.rule_mask[items].astype(np.int64)
         codes[self.tier[items] == MANUAL] = self.manual_set
-        stays_deleted = self.tier[items] == STICKY_DELETED
-        codes[stays_deleted] = self.before.rule_set[find(self.before.keys, self.key_of(items[stays_deleted]))[1]]
+        stays_absent = self.tier[items] == STICKY_ABSENT
+        codes[stays_absent] = self.before.rule_set[find(self.before.keys, self.key_of(items[stays_absent]))[1]]
         return codes
 
 
 def _removals(name: ListName, items: _Items, removed: np.ndarray, ranking: Ranking, org: OrgIndex,
               subjects: Subjects, records: Records, manual: ManualState) -> Removals:
-    """Why each removed item left: converted, removed by hand, capped out, or no rule holds."""
+    """Why each removed item left: converted, removed by hand, deleted in the CRM, capped out, or
+    no rule holds (the first that applies)."""
     subject, record = items.subject[removed], items.record[removed]
     removed_at, via_account = manual.details(items.key_of(removed))
     previous_set = items.before.rule_set[find(items.before.keys, items.key_of(removed))[1]]
@@ -280,7 +291,8 @@ def _removals(name: ListName, items: _Items, removed: np.ndarray, ranking: Ranki
     return Removals(
         cause=np.where(items.converted[removed], CONVERTED,
                        np.where(items.removed_by_hand[removed], MANUAL_REMOVAL,
-                                np.where(items.tier[removed] >= 0, CAPPED, NO_RULE))),
+                                np.where(items.deleted[removed], DELETED,
+                                         np.where(items.tier[removed] >= 0, CAPPED, NO_RULE)))),
         manual_at=removed_at,
         via_account=text_series(org.accounts.codes.take(via_account)),
         rank=ranking.rank[removed].astype(np.int64),
@@ -294,7 +306,7 @@ def _removals(name: ListName, items: _Items, removed: np.ndarray, ranking: Ranki
     )
 
 
-def _summary(name: ListName, items: _Items, subjects: Subjects, ranking: Ranking, on: np.ndarray,
+def _summary(name: ListName, items: _Items, subjects: Subjects, records: Records, ranking: Ranking, on: np.ndarray,
              on_set: np.ndarray, added: np.ndarray, removed: np.ndarray) -> pd.DataFrame:
     def per_subject(of: np.ndarray) -> np.ndarray:
         return np.bincount(items.subject[of], minlength=len(subjects))
@@ -303,7 +315,7 @@ def _summary(name: ListName, items: _Items, subjects: Subjects, ranking: Ranking
     kept_count = per_subject(on)
     return summary_of_items(
         name, subjects.user_ids.ids, items=kept_count, auto_items=per_subject(on[auto]),
-        manual_items=per_subject(on[~auto]), deleted_items=per_subject(on[items.deleted[on]]),
+        manual_items=per_subject(on[~auto]), deleted_items=per_subject(on[records.deleted[items.record[on]]]),
         capped_out=ranking.candidates - kept_count, added=per_subject(added), removed=per_subject(removed),
     )
 

@@ -2,8 +2,9 @@
 
 A user's saved items are the items on their two lists that they can work on: the auto-saved ones
 and the ones they added by hand. Items they removed are not on a list, so they do not count;
-items the CRM deleted stay on the list, flagged (L6), but are nothing to work on any more, so
-they do not count either. Per user: the accounts list, the leads and contacts list, the same
+items the CRM deleted leave the lists at the next rebuild. An item flagged as not live (a
+manual add of a record the sync has not brought yet) is nothing to work on yet, so it does not
+count either. Per user: the accounts list, the leads and contacts list, the same
 items split into auto-saved and manual, and the total.
 """
 
