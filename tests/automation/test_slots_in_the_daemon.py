@@ -71,7 +71,7 @@ def test_each_tenants_slots_are_launched_once_over_ticks_and_a_daemon_restart(tm
     # the hourly sync and push are due, and today's rebuild at 00:00 has passed.
     registry = TenantRegistry(db, clock=lambda: now - timedelta(hours=3))
     for tenant in TENANTS:
-        registry.add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_utc": "00:00"}))
+        registry.add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_at": "00:00"}))
         record_chain_completed(db, tenant, now - timedelta(hours=2), "earlier-run")
     env = {**os.environ, "DAGSTER_HOME": str(home), "CRM_PIPELINES_DB_URL": db_url,
            "CRM_PIPELINES_DATA_DIR": str(tmp_path / "data"), "CRM_PIPELINES_SCHEDULE_CRON": "* * * * *"}
