@@ -36,6 +36,13 @@ def daily_slot_start(now: datetime, at: time, zone: tzinfo = UTC) -> datetime | 
     return start if now >= start else None
 
 
+def next_daily_start(now: datetime, at: time, zone: tzinfo = UTC) -> datetime:
+    """The first slot at the local time `at` in `zone` that starts after `now`."""
+    today = now.astimezone(zone).date()
+    start = local_instant(today, at, zone)
+    return start if start > now else local_instant(today + timedelta(days=1), at, zone)
+
+
 def local_instant(day: date, at: time, zone: tzinfo) -> datetime:
     """The UTC instant the wall clocks of `zone` show `at` on `day`.
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import time, timedelta
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_serializer, field_validator
 
 from crm_pipelines.settings.base import SettingsModel
+from crm_pipelines.settings.constraints import explained
 from crm_pipelines.settings.errors import bad_setting
 
 AccountRule = Literal["A1", "A2", "A3"]
@@ -39,7 +40,7 @@ class AutoSaveSettings(SettingsModel):
     """The tenant admin's switch for auto-save lists, and when the daily rebuild runs."""
 
     enabled: bool = Field(True, description="Rebuild the auto-save lists daily for this tenant.")
-    daily_rebuild_at: time = Field(
+    daily_rebuild_at: Annotated[time, explained(_REBUILD_TIME)] = Field(
         time(5, 0), description="When the daily list rebuild runs, local time in the tenant's time_zone.")
 
     @field_validator("daily_rebuild_at", mode="before")

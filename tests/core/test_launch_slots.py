@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm_pipelines.core.launch_slots import daily_slot_start, local_instant
+from crm_pipelines.core.launch_slots import daily_slot_start, local_instant, next_daily_start
 
 BERLIN, NEW_YORK = ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York")
 AUCKLAND, LOS_ANGELES = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/Los_Angeles")
@@ -97,3 +97,11 @@ def test_every_minute_of_every_day_opens_one_slot_on_that_local_day(zone_name):
                 assert daily_slot_start(start - MINUTE, at, zone) is None
             assert daily_slot_start(start, at, zone) == start
             assert daily_slot_start(day_ends - MINUTE, at, zone) == start
+
+
+def test_the_next_rebuild_is_todays_until_it_starts_then_tomorrows():
+    at = time(23, 59)
+    assert next_daily_start(datetime(2026, 12, 5, 10, 58, tzinfo=UTC), at, AUCKLAND) == datetime(
+        2026, 12, 5, 10, 59, tzinfo=UTC)
+    assert next_daily_start(datetime(2026, 12, 5, 10, 59, tzinfo=UTC), at, AUCKLAND) == datetime(
+        2026, 12, 6, 10, 59, tzinfo=UTC)
