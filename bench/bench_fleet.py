@@ -93,7 +93,7 @@ def _tenant(i: int) -> Tenant:
     return validated(Tenant, {"id": tenant_id, "name": f"Tenant {i}", "connection": {
         "login_url": f"https://{tenant_id}.my.salesforce.com",
         "credentials": {"grant": "client_credentials", "client_id_env": "FLEET_ID", "client_secret_env": "FLEET_SECRET"}},
-        "settings": {"push": {"interest_threshold": 70}, "auto_save": {"daily_rebuild_utc": "00:00"}}})
+        "settings": {"push": {"interest_threshold": 70}, "auto_save": {"daily_rebuild_at": "00:00"}}})
 
 
 def seed(url: str, n: int) -> list[str]:

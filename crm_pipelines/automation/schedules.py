@@ -13,6 +13,7 @@ from crm_pipelines.automation.launch_slots import (
     tenant_run_request,
 )
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
+from crm_pipelines.settings.time_zone import zone
 from crm_pipelines.store.resource import DatabaseResource
 
 
@@ -22,10 +23,11 @@ from crm_pipelines.store.resource import DatabaseResource
     execution_timezone="UTC",
     default_status=DefaultScheduleStatus.RUNNING,
     description=(
-        "Once a day per connected tenant, at its own `auto_save.daily_rebuild_utc` (default 05:00 UTC, any "
-        "minute): rebuilds the tenant's auto-save lists. Looks every minute and launches each tenant's day "
-        "once: a day whose time has passed and that no run carries yet (its `crm_pipelines/slot` tag, "
-        "whoever launched it) launches now, also after the daemon was down at the hour; a rebuild of the tenant "
+        "Once a day per connected tenant, at its own `auto_save.daily_rebuild_at` in its `time_zone` (default "
+        "05:00 UTC, any minute 00:00–23:59 local; a time the clocks skip runs when they jump, one shown twice "
+        "at its first showing): rebuilds the tenant's auto-save lists. Looks every minute and launches each "
+        "tenant's local day once: a day whose time has passed and that no run carries yet (its "
+        "`crm_pipelines/slot` tag, whoever launched it) launches now, also after the daemon was down at the hour; a rebuild of the tenant "
         "launched since its time today from anywhere (the UI, a backfill) counts as the day's."
     ),
 )
@@ -36,7 +38,8 @@ def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseRes
     for tenant in database.tenants().list():
         if tenant.status != "connected":
             continue  # lists freeze while disconnected (L9): nothing to rebuild
-        start = daily_slot_start(now, tenant.settings.auto_save.daily_rebuild_utc)
+        settings = tenant.settings
+        start = daily_slot_start(now, settings.auto_save.daily_rebuild_at, zone(settings.time_zone))
         if start is not None:
             due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
     launched = launched_slots(context.instance, auto_save_rebuild_job.name, due)

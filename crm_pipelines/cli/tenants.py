@@ -77,6 +77,23 @@ def list_tenants(args: argparse.Namespace) -> None:
     show(rows, LIST_COLUMNS, as_json=args.json, empty="no tenants")
 
 
+def rebuild_time(tenant) -> str:  # type: ignore[no-untyped-def]
+    """When the daily list rebuild runs, as the schedule reads it: local to the tenant's zone, named,
+    with the next run's UTC time (the one Dagster's runs and logs show)."""
+    from datetime import UTC, datetime
+
+    from crm_pipelines.core.launch_slots import next_daily_start
+    from crm_pipelines.settings.time_zone import zone
+
+    at, zone_name = tenant.settings.auto_save.daily_rebuild_at, tenant.settings.time_zone
+    upcoming = next_daily_start(datetime.now(UTC), at, zone(zone_name))
+    return f"{at:%H:%M} {zone_name} (next: {upcoming:%Y-%m-%d %H:%M} UTC)"
+
+
+# The keys that move the daily rebuild: setting one says when it now runs.
+_REBUILD_KEYS = frozenset({"time_zone", "auto_save.daily_rebuild_at", "auto_save.daily_rebuild_utc"})
+
+
 def show_tenant(args: argparse.Namespace) -> None:
     import yaml
 
@@ -86,13 +103,16 @@ def show_tenant(args: argparse.Namespace) -> None:
         print_json(stored)
     else:
         echo(yaml.safe_dump(stored, sort_keys=False).rstrip("\n"))
+        echo(f"daily list rebuild: {rebuild_time(tenant)}")
 
 
 def set_settings(args: argparse.Namespace) -> None:
     updates = parse_assignments(args.assignments)
-    _registry().set(args.tenant_id, updates)
+    tenant = _registry().set(args.tenant_id, updates)
     for key, value in updates.items():
         echo(f"{args.tenant_id}: {key} = {value}")
+    if _REBUILD_KEYS & set(updates):
+        echo(f"{args.tenant_id}: the daily list rebuild runs at {rebuild_time(tenant)}")
 
 
 def disconnect(args: argparse.Namespace) -> None:

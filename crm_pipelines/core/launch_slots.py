@@ -7,7 +7,7 @@ once, whoever launches it, so its name is the same whichever tick, daemon or sen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 
 def slot_name(kind: str, tenant_id: str, start: datetime) -> str:
@@ -24,15 +24,51 @@ def interval_slot_start(now: datetime, every: timedelta) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
 
 
-def daily_slot_start(now: datetime, at: time) -> datetime | None:
-    """Today's slot (UTC day of `now`) at `at`, or None while that time has not come yet today.
+def daily_slot_start(now: datetime, at: time, zone: tzinfo = UTC) -> datetime | None:
+    """Today's slot at the local time `at` in `zone` (today: the day `now` falls on there), as an
+    aware UTC instant, or None while that time has not come yet today.
 
     A time that passed while nothing looked (a daemon down, a coarse cron) still opens today's slot:
     the first look after it launches the day's work, later looks that day find the slot launched.
+    A local day of 23 or 25 hours (a DST change) still has one slot: see `local_instant`.
     """
-    now = now.astimezone(UTC)
-    start = datetime.combine(now.date(), at.replace(tzinfo=None), UTC)
+    start = local_instant(now.astimezone(zone).date(), at, zone)
     return start if now >= start else None
+
+
+def next_daily_start(now: datetime, at: time, zone: tzinfo = UTC) -> datetime:
+    """The first slot at the local time `at` in `zone` that starts after `now`."""
+    today = now.astimezone(zone).date()
+    start = local_instant(today, at, zone)
+    return start if start > now else local_instant(today + timedelta(days=1), at, zone)
+
+
+def local_instant(day: date, at: time, zone: tzinfo) -> datetime:
+    """The UTC instant the wall clocks of `zone` show `at` on `day`.
+
+    On a fall-back day a time shown twice is its first showing (fold 0), so the day's work is not
+    put off by an hour. On a spring-forward day a time the clocks skip is the first instant after
+    it, the moment the clocks jump (02:30 in Europe/Berlin on 2026-03-29 is 03:00 CEST).
+    """
+    wall = datetime.combine(day, at.replace(tzinfo=None))
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _wall_clock(first, zone) == wall:
+        return first
+    # Skipped: fold 1 reads `wall` with the offset after the jump, an instant before it; fold 0
+    # with the offset before, an instant after it. The jump lies between, found to the second
+    # (zones change offset on whole seconds).
+    before, after = int(wall.replace(tzinfo=zone, fold=1).timestamp()), int(first.timestamp())
+    while after - before > 1:
+        middle = (before + after) // 2
+        if _wall_clock(datetime.fromtimestamp(middle, UTC), zone) >= wall:
+            after = middle
+        else:
+            before = middle
+    return datetime.fromtimestamp(after, UTC)
+
+
+def _wall_clock(instant: datetime, zone: tzinfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
 
 
 def connection_needs_catch_up(connected_at: datetime, chain_completed_at: datetime | None,

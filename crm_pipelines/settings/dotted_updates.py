@@ -10,6 +10,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from crm_pipelines.settings.auto_save import OLDER_REBUILD_KEY
 from crm_pipelines.settings.errors import SettingProblem, SettingsError, validated
 from crm_pipelines.settings.tenant_settings import TenantSettings
 
@@ -27,8 +28,10 @@ def _field_kinds() -> dict[str, str]:
         if _is_model(section_field.annotation):
             for name, field in section_field.annotation.model_fields.items():
                 kinds[f"{section}.{name}"] = _kind_of(field.annotation)
-        else:
+        elif typing.get_origin(section_field.annotation) is tuple:
             kinds[section] = "yaml"  # field_mappings and workflows: lists of records
+        else:
+            kinds[section] = _kind_of(section_field.annotation)  # time_zone
     return kinds
 
 
@@ -43,6 +46,12 @@ def _kind_of(annotation: Any) -> str:
 
 SETTING_KEYS: Mapping[str, str] = types.MappingProxyType(_field_kinds())
 """The keys `Tenant.with_settings` accepts, each with how its text value is read."""
+
+# Keys of older versions, still accepted from scripts written for them; TenantSettings reads their
+# values (auto_save.daily_rebuild_utc: the rebuild time of a tenant in UTC).
+_OLDER_KEYS: Mapping[str, tuple[str, str]] = types.MappingProxyType({
+    f"auto_save.{OLDER_REBUILD_KEY}": ("auto_save.daily_rebuild_at", "scalar"),
+})
 
 
 def _parsed(key: str, kind: str, raw: object) -> object:
@@ -72,6 +81,9 @@ def apply_dotted_updates(settings: TenantSettings, updates: Mapping[str, object]
     problems: list[SettingProblem] = []
     for key, raw in updates.items():
         kind = SETTING_KEYS.get(key)
+        if key in _OLDER_KEYS:
+            newer, kind = _OLDER_KEYS[key]
+            data[newer.partition(".")[0]].pop(newer.partition(".")[2], None)
         if kind is None:
             problems.append(SettingProblem(key, raw, "a known setting: " + ", ".join(SETTING_KEYS)))
             continue

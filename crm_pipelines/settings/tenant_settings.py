@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import Field, model_validator
 
-from crm_pipelines.settings.auto_save import AutoSaveSettings
+from crm_pipelines.settings.auto_save import AutoSaveSettings, read_older_rebuild_key
 from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.connector import DEFAULT_FIELD_MAPPINGS, ConnectorSettings, FieldMapping
 from crm_pipelines.settings.errors import SettingProblem, SettingsError
 from crm_pipelines.settings.fields import PROSPECT_FIELDS, FieldType, app_fields_of
 from crm_pipelines.settings.sync import ApiBudgetSettings, PushSettings, SyncSettings
+from crm_pipelines.settings.time_zone import TimeZoneName
 from crm_pipelines.settings.workflows import Workflow, workflow_problems
 
 
 class TenantSettings(SettingsModel):
-    """What a tenant's admin configures: API budget, sync, pushes, connector, mappings, lists, workflows."""
+    """What a tenant's admin configures: time zone, API budget, sync, pushes, connector, mappings,
+    lists, workflows."""
 
+    time_zone: TimeZoneName = Field(
+        "UTC", description="The tenant's IANA time zone; its local times (the daily list rebuild) are read in it.")
     api_budget: ApiBudgetSettings = ApiBudgetSettings()
     sync: SyncSettings = SyncSettings()
     push: PushSettings = PushSettings()
@@ -34,6 +39,18 @@ class TenantSettings(SettingsModel):
             if mapping.crm_object in ("Lead", "Contact"):
                 fields.setdefault(mapping.app_field, app_fields_of(mapping.crm_object)[mapping.app_field])
         return fields
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_keys(cls, data: Any) -> Any:
+        # Settings stored or written before tenants had a time zone name the rebuild time in UTC.
+        if isinstance(data, Mapping) and isinstance(data.get("auto_save"), Mapping):
+            try:
+                auto_save = read_older_rebuild_key(data["auto_save"], data.get("time_zone", "UTC"))
+            except SettingsError as exc:
+                raise SettingsError([p.under("auto_save") for p in exc.problems]) from None
+            return {**data, "auto_save": auto_save}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> TenantSettings:

@@ -84,7 +84,7 @@ def test_a_disconnected_tenants_lists_stay_as_they_were(db, synced):
 
 def test_the_daily_schedule_launches_each_connected_tenant_once_a_day_at_its_time(db, tmp_path):
     for tenant, at in (("acme", "05:00"), ("globex", "18:30"), ("hooli", "23:52")):
-        TenantRegistry(db).add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_utc": at}))
+        TenantRegistry(db).add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_at": at}))
     TenantRegistry(db).add(_tenant("initech"))
     TenantRegistry(db).disconnect("initech")
     resources = {"database": DatabaseResource(database_url=db_url(db))}

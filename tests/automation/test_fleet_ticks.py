@@ -34,7 +34,7 @@ def _fleet(url: str, n: int) -> list[str]:
         "id": f"t{i:05d}", "name": f"Tenant {i}", "connection": {
             "login_url": f"https://t{i:05d}.my.salesforce.com",
             "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"}},
-        "settings": {"push": {"interest_threshold": 70}, "auto_save": {"daily_rebuild_utc": "00:00"}}})
+        "settings": {"push": {"interest_threshold": 70}, "auto_save": {"daily_rebuild_at": "00:00"}}})
         for i in range(2 * n)])]
     now = datetime.now(UTC)
     with db.transaction() as conn:

@@ -8,6 +8,8 @@ import os
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from zoneinfo import ZoneInfo
 
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
@@ -15,7 +17,7 @@ from dagster._core.scheduler.instigation import TickStatus
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
-from crm_pipelines.core.launch_slots import interval_slot_start, slot_name
+from crm_pipelines.core.launch_slots import interval_slot_start, local_instant, slot_name
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.sync_chains import record_chain_completed
@@ -26,6 +28,9 @@ pytestmark = pytest.mark.slow
 
 SLOT = "crm_pipelines/slot"
 TENANTS = ("acme", "globex", "initech")
+# Each tenant's day starts at its own midnight: globex's in Auckland is the previous UTC day's 11:00
+# or 12:00, initech's in Los Angeles today's 07:00 or 08:00 UTC.
+ZONES = {"acme": "UTC", "globex": "Pacific/Auckland", "initech": "America/Los_Angeles"}
 QUEUE_ONLY = """\
 run_coordinator:
   module: dagster.core.run_coordinator
@@ -71,7 +76,7 @@ def test_each_tenants_slots_are_launched_once_over_ticks_and_a_daemon_restart(tm
     # the hourly sync and push are due, and today's rebuild at 00:00 has passed.
     registry = TenantRegistry(db, clock=lambda: now - timedelta(hours=3))
     for tenant in TENANTS:
-        registry.add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_utc": "00:00"}))
+        registry.add(_tenant(tenant).with_settings({"auto_save.daily_rebuild_at": "00:00", "time_zone": ZONES[tenant]}))
         record_chain_completed(db, tenant, now - timedelta(hours=2), "earlier-run")
     env = {**os.environ, "DAGSTER_HOME": str(home), "CRM_PIPELINES_DB_URL": db_url,
            "CRM_PIPELINES_DATA_DIR": str(tmp_path / "data"), "CRM_PIPELINES_SCHEDULE_CRON": "* * * * *"}
@@ -105,6 +110,9 @@ def test_each_tenants_slots_are_launched_once_over_ticks_and_a_daemon_restart(tm
     # Each tenant's day, sync slot and push slot at least once (a slot may turn over meanwhile).
     for tenant in TENANTS:
         assert by_kind[("rebuild", tenant)] == 1
+        zone = ZoneInfo(ZONES[tenant])
+        local_midnight = local_instant(now.astimezone(zone).date(), dt_time(0, 0), zone)
+        assert per_slot[slot_name("rebuild", tenant, local_midnight)] == 1, "the rebuild of its own local day"
         assert by_kind[("sync", tenant)] >= 1
     assert by_kind[("push", "acme")] >= 1
     assert per_slot[initech_push] == 1, "the slot someone else launched was not launched again"

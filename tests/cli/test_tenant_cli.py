@@ -52,6 +52,8 @@ def test_add_with_settings(cli):
         ("push.interest_threshold=101", "push.interest_threshold", "100"),
         ("connector.match_by_email=perhaps", "connector.match_by_email", "true or false"),
         ("sync.frequncy_minutes=30", "sync.frequncy_minutes", "frequency_minutes"),
+        ("time_zone=Europe/Berln", "time_zone", "an IANA time zone name"),
+        ("auto_save.daily_rebuild_at=25:00", "auto_save.daily_rebuild_at", "in the tenant's time_zone"),
     ],
 )
 def test_set_refuses_a_bad_value_naming_field_value_and_range_and_changes_nothing(cli, assignment, field, allowed):
@@ -63,6 +65,20 @@ def test_set_refuses_a_bad_value_naming_field_value_and_range_and_changes_nothin
     assert assignment.split("=", 1)[1] in result.stderr
     assert allowed in result.stderr
     assert registry_rows() == before
+
+
+def test_the_rebuild_time_is_shown_and_set_local_to_the_tenants_zone(cli):
+    assert cli(*ADD).exit_code == 0
+    assert "daily list rebuild: 05:00 UTC (next: " in cli("tenant", "show", "acme").output
+
+    changed = cli("tenant", "set", "acme", "time_zone=Pacific/Auckland", "auto_save.daily_rebuild_at=23:59")
+    assert changed.exit_code == 0
+    assert "acme: the daily list rebuild runs at 23:59 Pacific/Auckland (next: " in changed.output
+    shown = cli("tenant", "show", "acme").output
+    assert "time_zone: Pacific/Auckland" in shown and "daily list rebuild: 23:59 Pacific/Auckland (next: " in shown
+    # The older UTC key is no local time of a tenant in Auckland.
+    refused = cli("tenant", "set", "acme", "auto_save.daily_rebuild_utc=05:00")
+    assert refused.exit_code == 2 and "this one's time_zone is Pacific/Auckland" in refused.stderr
 
 
 def test_add_refuses_a_bad_value_and_stores_nothing(cli):

@@ -16,7 +16,8 @@ TWO_TENANTS = """
   settings:
     sync: {frequency_minutes: 30, updates_with_criteria: true}
     push: {interest_threshold: 70, activity_touch_outcomes: [email_replied, call_connected]}
-    auto_save: {daily_rebuild_utc: "04:00"}
+    time_zone: America/Los_Angeles
+    auto_save: {daily_rebuild_at: "04:00"}
     workflows:
       - name: Exit disqualified
         record_type: Lead

@@ -23,13 +23,14 @@ def test_updates_are_read_as_each_fields_type_and_applied(acme):
         "connector.overwrite_app_with_empty_crm_values": "false",
         "push.interest_threshold": "75",
         "push.activity_touch_outcomes": "email_replied, call_connected",
-        "auto_save.daily_rebuild_utc": "06:30",
+        "time_zone": "Europe/Berlin",
+        "auto_save.daily_rebuild_at": "06:30",
     })
 
     s = changed.settings
     assert (s.sync.frequency_minutes, s.connector.overwrite_app_with_empty_crm_values, s.push.interest_threshold,
-            s.push.activity_touch_outcomes, s.auto_save.daily_rebuild_utc) == (
-        30, False, 75, frozenset({"email_replied", "call_connected"}), time(6, 30))
+            s.push.activity_touch_outcomes, s.time_zone, s.auto_save.daily_rebuild_at) == (
+        30, False, 75, frozenset({"email_replied", "call_connected"}), "Europe/Berlin", time(6, 30))
 
 
 def test_settings_not_named_keep_their_values(acme):
@@ -109,6 +110,7 @@ def test_malformed_yaml_for_workflows_is_refused(acme):
 
 def test_the_settable_keys_are_every_setting_of_a_tenant():
     assert list(SETTING_KEYS) == [
+        "time_zone",
         "api_budget.daily_limit", "api_budget.org_reserve_percent", "api_budget.window_hours",
         "sync.frequency_minutes", "sync.crm_to_app", "sync.updates_with_criteria", "sync.lookback_seconds",
         "push.enabled", "push.interval_minutes", "push.app_to_crm", "push.interest_threshold",
@@ -119,7 +121,7 @@ def test_the_settable_keys_are_every_setting_of_a_tenant():
         "connector.crm_overwrites_opted_out", "connector.show_activity_in_crm",
         "connector.follow_crm_label_changes",
         "field_mappings",
-        "auto_save.enabled", "auto_save.daily_rebuild_utc",
+        "auto_save.enabled", "auto_save.daily_rebuild_at",
         "workflows",
     ]
 
@@ -146,12 +148,14 @@ def test_any_push_interval_out_of_range_is_refused_and_changes_nothing(minutes):
     st.sets(st.sampled_from(["email_sent", "call_connected", "task_completed", "touch_skipped"])),
     st.none() | st.integers(min_value=0, max_value=100),
     st.times().map(lambda t: t.replace(second=0, microsecond=0, tzinfo=None)),
+    st.sampled_from(["UTC", "Europe/Berlin", "Pacific/Auckland", "America/Los_Angeles", "Asia/Kathmandu"]),
 )
-def test_any_valid_settings_survive_storage_as_json(daily_limit, reserve, outcomes, threshold, rebuild):
+def test_any_valid_settings_survive_storage_as_json(daily_limit, reserve, outcomes, threshold, rebuild, zone):
     settings = TenantSettings.model_validate({
         "api_budget": {"daily_limit": daily_limit, "org_reserve_percent": reserve},
         "push": {"activity_touch_outcomes": outcomes, "interest_threshold": threshold},
-        "auto_save": {"daily_rebuild_utc": rebuild},
+        "time_zone": zone,
+        "auto_save": {"daily_rebuild_at": rebuild},
         "workflows": [{"name": "Hot", "record_type": "Contact", "action": "next_touch", "combinator": "any",
                        "criteria": [{"field": "lead_score", "operator": "greater_than", "value": 80},
                                     {"field": "region", "operator": "in_list", "value": ["EMEA", "APAC"]}]}],

@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +12,7 @@ from sqlalchemy import text
 from crm_pipelines.store import migrate
 from crm_pipelines.store.database import close_all, open_database
 from crm_pipelines.store.tables import metadata, tenants
+from crm_pipelines.store.tenants import TenantRegistry
 from tests.postgres import scratch_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -48,26 +49,19 @@ def test_migrations_create_the_schema_of_tables_py(empty_db):
     assert migrate.current_revision(empty_db) == migrate.head_revision()
 
 
+def _insert_acme(db, settings: dict, connection: dict) -> None:
+    with db.transaction() as conn:
+        conn.execute(tenants.insert(), {
+            "id": "acme", "name": "Acme Corp", "crm_kind": "salesforce", "login_url": "https://acme.my.salesforce.com",
+            "connection": connection, "settings": settings, "status": "connected", "connected_at": NOW,
+            "disconnected_at": None, "created_at": NOW, "updated_at": NOW,
+        })
+
+
 @pytest.mark.parametrize("start", migrate.revisions()[:-1] or ["0001"])
 def test_upgrading_a_database_that_holds_data_keeps_it(empty_db, start):
     migrate.upgrade(empty_db, start)
-    with empty_db.transaction() as conn:
-        conn.execute(
-            tenants.insert(),
-            {
-                "id": "acme",
-                "name": "Acme Corp",
-                "crm_kind": "salesforce",
-                "login_url": "https://acme.my.salesforce.com",
-                "connection": {"kind": "salesforce"},
-                "settings": {"sync": {"frequency_minutes": 30}},
-                "status": "connected",
-                "connected_at": NOW,
-                "disconnected_at": None,
-                "created_at": NOW,
-                "updated_at": NOW,
-            },
-        )
+    _insert_acme(empty_db, {"sync": {"frequency_minutes": 30}}, {"kind": "salesforce"})
     migrate.upgrade_to_head(empty_db)
     with empty_db.engine.connect() as conn:
         row = conn.execute(tenants.select()).one()
@@ -105,3 +99,33 @@ def test_an_older_schema_is_upgraded_by_alembic_when_the_database_is_opened(empt
     reopened = open_database(url)
     assert migrate.current_revision(reopened) == migrate.head_revision() == migrate.shipped_head()
     assert migrate.is_at_head(reopened)
+
+
+def test_a_rebuild_time_stored_in_utc_becomes_the_local_time_of_a_tenant_in_utc(empty_db):
+    migrate.upgrade(empty_db, "0011")
+    connection = {"kind": "salesforce", "login_url": "https://acme.my.salesforce.com", "api_version": "60.0",
+                  "credentials": {"grant": "client_credentials", "client_id_env": "A_ID", "client_secret_env": "A_SECRET"}}
+    _insert_acme(empty_db, {"sync": {"frequency_minutes": 30},
+                            "auto_save": {"enabled": True, "daily_rebuild_utc": "04:30:00"}}, connection)
+    migrate.upgrade(empty_db, "0012")
+    with empty_db.engine.connect() as conn:
+        stored = conn.execute(tenants.select()).one().settings
+    assert stored == {"sync": {"frequency_minutes": 30}, "auto_save": {"enabled": True, "daily_rebuild_at": "04:30:00"}}
+    acme = TenantRegistry(empty_db).get("acme")
+    assert (acme.settings.time_zone, acme.settings.auto_save.daily_rebuild_at) == ("UTC", time(4, 30))
+
+    TenantRegistry(empty_db).set("acme", {"time_zone": "Europe/Berlin"})
+    with pytest.raises(RuntimeError, match="tenant 'acme' is in Europe/Berlin: set its time_zone to UTC"):
+        _downgrade(empty_db, "0011")
+    TenantRegistry(empty_db).set("acme", {"time_zone": "UTC"})
+    _downgrade(empty_db, "0011")
+    with empty_db.engine.connect() as conn:
+        older = conn.execute(tenants.select()).one().settings
+    assert "time_zone" not in older and older["auto_save"] == {"enabled": True, "daily_rebuild_utc": "04:30:00"}
+
+
+def _downgrade(db, revision: str) -> None:
+    from alembic import command
+
+    with db.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), revision)
