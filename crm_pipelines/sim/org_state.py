@@ -143,13 +143,15 @@ class OrgState:
         Tracked fields it changes get their history rows, as `user_id` (else the integration user)."""
         table = self.tables[schema.name]
         record = table.row(position)
-        before = dict(record)
+        # The values before the save, only for an object whose history the org keeps.
+        before = dict(record) if schema.name in self.field_history.tracked else None
         record.update(changes)
         applied = dict(changes)
         applied.update(derived_fields(schema, record, changes))
         applied.update({"LastModifiedDate": stamp, "SystemModstamp": stamp})
         table.update(position, applied)
-        self.field_history.record_save(self, schema, str(before["Id"]), before, applied, stamp, user_id)
+        if before is not None:
+            self.field_history.record_save(self, schema, str(before["Id"]), before, applied, stamp, user_id)
         return applied
 
     def track_field_history(self, object_name: str, fields: list[str]) -> tuple[str, ...]:
