@@ -94,6 +94,8 @@ def _metadata(result: ObjectSync, calls: int, calls_left: int) -> dict:
         "deletes_reconciled_by_id_set": result.deletions.reconciled,
         "rows_flagged_deleted_by_id_set": result.deletions.flagged_by_id_set,
         "id_set_pages": result.deletions.id_set_pages,
+        "field_history": result.history.history_object or "none (the org tracks no field of it)",
+        "field_history_rows_read": result.history.rows_read,
         "api_calls_used": calls,
         "api_calls_left": calls_left,
         "deferred": result.deferred is not None,

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
+from crm_pipelines.assets.extract_field_history import HistorySync, history_object_of, sync_field_history
 from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.core.extraction import (
     Cursor,
@@ -61,6 +62,7 @@ class ObjectSync:
     label_changes: list[tuple[str, str, str]] = field(default_factory=list)
     preview: pd.DataFrame | None = None
     deletions: DeletionSync = field(default_factory=DeletionSync)
+    history: HistorySync = field(default_factory=HistorySync)
     deferred: NotNow | None = None
 
 
@@ -115,6 +117,8 @@ def sync_object(
             result.rows_written = sum(writer.close())
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
+        # After the records, so every change they hold has its history row by now (F3).
+        sync_field_history(client, db, obj, tenant, now=now, into=result.history)
         # A full read done in one run saw every deletion up to its start: no delete log to read.
         full_read_from = result.read_started_at if state.cursor is None else None
         if read_deletions:
@@ -135,7 +139,9 @@ def _extra_fields(client: SalesforceClient, db: Database, obj: CrmObject, tenant
     wanted = extra_fields_to_read(mapped, obj, always)
     if not wanted:
         return []
-    described = check_against_describe(wanted, client.describe(obj.name), required=always)
+    describe = client.describe(obj.name)
+    result.history.history_object = history_object_of(describe, obj)
+    described = check_against_describe(wanted, describe, required=always)
     result.missing_mapped_fields = described.missing
     result.label_changes = save_labels(db, tenant.id, obj.name, described.labels, now())
     return described.present

@@ -38,6 +38,7 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
+from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_commit import commit_sync
@@ -106,7 +107,8 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     prospects = read_app_table(db, tenant.id, "prospects")
     sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
                           mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
-                          matched_users=matched_users, base=read_base(db, tenant.id, "prospect"))
+                          matched_users=matched_users, base=read_base(db, tenant.id, "prospect"),
+                          crm_field_times=read_field_changes(db, tenant.id))
     if _crm_to_app_off(context, database, tenant) is not None:
         return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_inbound_changes(prospects, sync.inbound)
@@ -140,7 +142,8 @@ def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource,
     db = database.db()
     campaigns = read_app_table(db, tenant.id, "app_campaigns")
     sync = sync_campaigns(campaigns, crm_campaigns, mappings=tenant.settings.field_mappings,
-                          settings=tenant.settings.connector, base=read_base(db, tenant.id, "campaign"))
+                          settings=tenant.settings.connector, base=read_base(db, tenant.id, "campaign"),
+                          crm_field_times=read_field_changes(db, tenant.id, "Campaign"))
     if _crm_to_app_off(context, database, tenant) is not None:
         return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_campaign_changes(campaigns, sync.inbound)

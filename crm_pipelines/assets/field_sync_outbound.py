@@ -12,6 +12,7 @@ from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_p
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.resource import DatabaseResource
 
@@ -40,10 +41,12 @@ def outbound_field_changes(context: AssetExecutionContext, database: DatabaseRes
         return _outbound_rows(concat_changes([]))
     prospects = sync_prospects(matched_prospects, read_app_table(db, tenant.id, "prospects"), crm_leads, crm_contacts,
                                mappings=settings.field_mappings, settings=settings.connector,
-                               base=read_base(db, tenant.id, "prospect"))
+                               base=read_base(db, tenant.id, "prospect"),
+                               crm_field_times=read_field_changes(db, tenant.id))
     campaigns = sync_campaigns(read_app_table(db, tenant.id, "app_campaigns"), crm_campaigns,
                                mappings=settings.field_mappings, settings=settings.connector,
-                               base=read_base(db, tenant.id, "campaign"))
+                               base=read_base(db, tenant.id, "campaign"),
+                               crm_field_times=read_field_changes(db, tenant.id, "Campaign"))
     rows = _outbound_rows(concat_changes([prospects.outbound, campaigns.outbound]))
     context.add_output_metadata({
         "app_to_crm": "on", "changes": len(rows), "records": int(rows["app_id"].nunique()),

@@ -24,6 +24,8 @@ what clients wrote. Loopback callers only, no token, not counted against any API
     POST   /_sim/orgs/{org}/tokens/expire;  PUT .../tokens/lifetime   {"seconds": 60}
     GET|POST|DELETE /_sim/orgs/{org}/validation-rules         {"sobject", "field", "test", "value",
                                                                "message"}
+    GET|PUT /_sim/orgs/{org}/field-history                    {"sobject": "Lead", "fields": ["Title"]}:
+                                                              the fields whose history the org keeps
     GET    /_sim/orgs/{org}/writes[?sobject=Lead]             the client write log
     GET    /_sim/orgs/{org}/external-ids/{T}[?field=...]      records, writes, creates per value
     GET    /_sim/orgs/{org}/calls[?requests=true]             API calls per endpoint (and each call)
@@ -259,6 +261,15 @@ def _validation_rules(request: Request, org: OrgState, body: Any) -> Any:
     return [rule.as_json() for rule in org.validation_rules]
 
 
+def _field_history(request: Request, org: OrgState, body: Any) -> Any:
+    if request.method == "PUT":
+        fields = _required(body, "fields")
+        if not isinstance(fields, list):
+            raise ValueError("fields must be a list of field names")
+        org.track_field_history(_required(body, "sobject"), fields)
+    return {name: list(fields) for name, fields in org.field_history.tracked.items()}
+
+
 def _writes(request: Request, org: OrgState, _body: Any) -> Any:
     return org.writes(request.query_params.get("sobject"))
 
@@ -301,6 +312,7 @@ ROUTES: list[Route] = [
     Route(_ORG + "/tokens/expire", _control(_expire_tokens), methods=["POST"]),
     Route(_ORG + "/tokens/lifetime", _control(_token_lifetime), methods=["PUT"]),
     Route(_ORG + "/validation-rules", _control(_validation_rules), methods=["GET", "POST", "DELETE"]),
+    Route(_ORG + "/field-history", _control(_field_history), methods=["GET", "PUT"]),
     Route(_ORG + "/writes", _control(_writes), methods=["GET"]),
     Route(_ORG + "/external-ids/{sobject}", _control(_external_ids), methods=["GET"]),
     Route(_ORG + "/calls", _control(_calls), methods=["GET"]),

@@ -25,7 +25,8 @@ from crm_pipelines.sim.ids import make_id, org_pod
 from crm_pipelines.sim.object_table import ObjectTable
 from crm_pipelines.sim.page_prefetch import PagePrefetcher
 from crm_pipelines.sim.query_cursors import QueryCursors
-from crm_pipelines.sim.schema import OBJECTS, SObjectSchema, sobject
+from crm_pipelines.sim.field_history import FieldHistory
+from crm_pipelines.sim.schema import ALL_OBJECTS, OBJECTS, SObjectSchema, sobject
 from crm_pipelines.sim.sessions import DEFAULT_TOKEN_LIFETIME_SECONDS
 from crm_pipelines.sim.validation_rules import ValidationRule
 from crm_pipelines.sim.wire import format_datetime, records_json
@@ -64,9 +65,9 @@ class OrgState:
         self.generated_at = pd.Timestamp(now)
         self.tables: dict[str, ObjectTable] = {
             object_name: ObjectTable(schema, tables.get(object_name))
-            for object_name, schema in OBJECTS.items()
+            for object_name, schema in ALL_OBJECTS.items()
         }
-        latest = [t.max_system_modstamp() for t in self.tables.values()]
+        latest = [t.max_system_modstamp() for t in self.tables.values() if t.schema.has_field("SystemModstamp")]
         self.clock = OrgClock(now, last_stamp=max((s for s in latest if s is not None), default=None))
         self.usage = ApiUsage(api_limit)
         self.faults = FaultInjector(faults, seed=seed, org=name)
@@ -74,6 +75,7 @@ class OrgState:
         self.bulk_jobs = BulkJobs(org_pod(name))
         self.page_prefetch = PagePrefetcher(self.lock)
         self.validation_rules: list[ValidationRule] = []
+        self.field_history = FieldHistory()
         self.write_log = WriteLog()
         self.token_lifetime_seconds = token_lifetime_seconds
         self._calls: Counter[str] = Counter()
@@ -115,7 +117,7 @@ class OrgState:
                 return record_id
 
     def insert_record(self, schema: SObjectSchema, values: Mapping[str, Any], *,
-                      owner_id: str | None, stamp: pd.Timestamp) -> tuple[str, int]:
+                      owner_id: str | None, stamp: pd.Timestamp, user_id: str | None = None) -> tuple[str, int]:
         """Create a record from `values`, filling ids, defaults, derived and system fields."""
         record: dict[str, Any] = {f.name: None for f in schema.fields}
         for spec in schema.fields:
@@ -132,19 +134,30 @@ class OrgState:
         record.update({"Id": record_id, "IsDeleted": False, "CreatedDate": stamp,
                        "LastModifiedDate": stamp, "SystemModstamp": stamp})
         position = self.tables[schema.name].insert(record)
+        self.field_history.record_save(self, schema, record_id, None, record, stamp, user_id or owner_id)
         return record_id, position
 
     def update_record(self, schema: SObjectSchema, position: int, changes: Mapping[str, Any], *,
-                      stamp: pd.Timestamp) -> dict[str, Any]:
-        """Set fields of a record and bump LastModifiedDate/SystemModstamp; returns what was set."""
+                      stamp: pd.Timestamp, user_id: str | None = None) -> dict[str, Any]:
+        """Set fields of a record and bump LastModifiedDate/SystemModstamp; returns what was set.
+        Tracked fields it changes get their history rows, as `user_id` (else the integration user)."""
         table = self.tables[schema.name]
         record = table.row(position)
+        # The values before the save, only for an object whose history the org keeps.
+        before = dict(record) if schema.name in self.field_history.tracked else None
         record.update(changes)
         applied = dict(changes)
         applied.update(derived_fields(schema, record, changes))
         applied.update({"LastModifiedDate": stamp, "SystemModstamp": stamp})
         table.update(position, applied)
+        if before is not None:
+            self.field_history.record_save(self, schema, str(before["Id"]), before, applied, stamp, user_id)
         return applied
+
+    def track_field_history(self, object_name: str, fields: list[str]) -> tuple[str, ...]:
+        """Track exactly `fields` of `object_name` from now on (Setup → Set History Tracking)."""
+        with self.lock:
+            return self.field_history.track(object_name, fields)
 
     # -- API accounting --------------------------------------------------------------------------
     def record_request(self, method: str, endpoint: str, status: int, fault: Fault | None) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crm_pipelines.sim.ids import is_valid_id
-from crm_pipelines.sim.schema import FieldSpec, SObjectSchema, sobject, sobject_for_id
+from crm_pipelines.sim.schema import HISTORY_OBJECTS, FieldSpec, SObjectSchema, sobject, sobject_for_id
 from crm_pipelines.sim.wire import NUMBER_TYPES, ApiError, format_date, format_datetime
 from crm_pipelines.sim.write_log import WriteLogEntry, WriteOperation
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 EXTERNAL_ID_FIELD = "App_External_Id__c"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _STRING_TYPES = frozenset({"id", "string", "textarea", "email", "phone", "url", "picklist", "reference"})
-_NOT_CREATABLE_OBJECTS = frozenset({"User"})
+# Users are never created through the API here; history rows only by the saves they record.
+_NOT_CREATABLE_OBJECTS = frozenset({"User", *HISTORY_OBJECTS})
 
 
 @dataclass(frozen=True)
@@ -428,12 +429,12 @@ class WriteBatch:
         org = self.org
         if plan.operation == "create":
             record_id, position = org.insert_record(plan.schema, plan.values, owner_id=self.user_id,
-                                                    stamp=stamp)
+                                                    stamp=stamp, user_id=self.user_id)
         else:
             assert plan.position is not None and plan.record_id is not None
             record_id, position = plan.record_id, plan.position
             changes = {"IsDeleted": True} if plan.operation == "delete" else plan.values
-            org.update_record(plan.schema, position, changes, stamp=stamp)
+            org.update_record(plan.schema, position, changes, stamp=stamp, user_id=self.user_id)
         table = org.tables[plan.schema.name]
         external_id = table.value(position, EXTERNAL_ID_FIELD) \
             if plan.schema.has_field(EXTERNAL_ID_FIELD) else None

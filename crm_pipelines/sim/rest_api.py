@@ -26,7 +26,7 @@ from crm_pipelines.sim.api_pipeline import (
     session_and_org,
 )
 from crm_pipelines.sim.org_state import OrgState
-from crm_pipelines.sim.schema import describe
+from crm_pipelines.sim.schema import HISTORY_OBJECTS, describe
 from crm_pipelines.sim.sessions import Session
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, ApiError, not_found
 
@@ -90,13 +90,16 @@ def limits(call: ApiCall) -> ApiReply:
 
 
 @functools.lru_cache(maxsize=64)
-def _describe_bytes(object_name: str, base_path: str) -> bytes:
-    return orjson.dumps(describe(object_name, base_path))
+def _describe_bytes(object_name: str, base_path: str, with_history: bool) -> bytes:
+    return orjson.dumps(describe(object_name, base_path, with_history=with_history))
 
 
 def describe_resource(call: ApiCall) -> ApiReply:
     schema = sobject_api.schema_of(call.path_args[0])
-    return ApiReply(raw=_describe_bytes(schema.name, call.base_path))
+    history = call.org.field_history
+    if schema.name in HISTORY_OBJECTS and schema.name not in history.history_objects():
+        raise sobject_api.not_supported(call.path_args[0])
+    return ApiReply(raw=_describe_bytes(schema.name, call.base_path, schema.name in history.tracked))
 
 
 # -- routing ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 SfType = Literal[
     "id", "string", "textarea", "email", "phone", "url", "picklist", "reference", "boolean",
-    "datetime", "date", "double", "currency", "percent", "int",
+    "datetime", "date", "double", "currency", "percent", "int", "anyType",
 ]
 
 DEFAULT_BASE_PATH = "/services/data/v60.0"
@@ -21,7 +21,7 @@ DEFAULT_BASE_PATH = "/services/data/v60.0"
 _SOAP_TYPES: dict[str, str] = {
     "id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "datetime": "xsd:dateTime",
     "date": "xsd:date", "double": "xsd:double", "currency": "xsd:double", "percent": "xsd:double",
-    "int": "xsd:int",
+    "int": "xsd:int", "anyType": "xsd:anyType",
 }
 _STRING_TYPES = frozenset({"id", "string", "textarea", "email", "phone", "url", "picklist", "reference"})
 
@@ -329,11 +329,41 @@ _OBJECT_LIST: tuple[SObjectSchema, ...] = (
 )
 
 OBJECTS: dict[str, SObjectSchema] = {o.name: o for o in _OBJECT_LIST}
-_OBJECTS_BY_LOWER = {name.lower(): o for name, o in OBJECTS.items()}
+
+# Field history (Salesforce's StandardObjectNameHistory): one row per change of a tracked field,
+# read-only, with no LastModifiedDate or SystemModstamp. An org tracks at most 20 fields of an
+# object; describe shows an object's history only when the org tracks some of its fields.
+HISTORY_OF: dict[str, str] = {"Lead": "LeadHistory", "Contact": "ContactHistory", "Campaign": "CampaignHistory"}
+HISTORY_KEY_PREFIX = "017"
+MAX_TRACKED_FIELDS = 20
+
+
+def _history(parent: str) -> SObjectSchema:
+    parent_schema = OBJECTS[parent]
+    trackable = tuple(f.name for f in parent_schema.fields if f.updateable)
+    never = dict(createable=False, updateable=False)
+    return SObjectSchema(HISTORY_OF[parent], HISTORY_KEY_PREFIX, f"{parent_schema.label} History",
+                         f"{parent_schema.label} History", (
+        FieldSpec("Id", "id", f"{parent_schema.label} History ID", length=18, nillable=False, defaulted_on_create=True,
+                  **never),
+        FieldSpec("IsDeleted", "boolean", "Deleted", nillable=False, defaulted_on_create=True, **never),
+        _ref(f"{parent}Id", f"{parent_schema.label} ID", parent, nillable=False, **never),
+        _ref("CreatedById", "Created By ID", "User", nillable=False, defaulted_on_create=True, **never),
+        FieldSpec("CreatedDate", "datetime", "Created Date", nillable=False, defaulted_on_create=True, **never),
+        _pick("Field", "Changed Field", ("created", *trackable), nillable=False, **never),
+        FieldSpec("OldValue", "anyType", "Old Value", length=255, **never),
+        FieldSpec("NewValue", "anyType", "New Value", length=255, **never),
+    ))
+
+
+HISTORY_OBJECTS: dict[str, SObjectSchema] = {name: _history(parent) for parent, name in HISTORY_OF.items()}
+ALL_OBJECTS: dict[str, SObjectSchema] = {**OBJECTS, **HISTORY_OBJECTS}
+_OBJECTS_BY_LOWER = {name.lower(): o for name, o in ALL_OBJECTS.items()}
+# History rows share one key prefix across objects, so the prefix names no single object.
 _OBJECTS_BY_PREFIX = {o.key_prefix: o for o in _OBJECT_LIST}
 
 _MERGEABLE = frozenset({"Account", "Contact", "Lead"})
-_READ_ONLY_OBJECTS = frozenset({"User"})
+_READ_ONLY_OBJECTS = frozenset({"User", *HISTORY_OBJECTS})
 
 
 def sobject(name: str) -> SObjectSchema:
@@ -442,8 +472,9 @@ def _object_summary(schema: SObjectSchema, base_path: str) -> dict[str, Any]:
 
 
 def describe(name: str, base_path: str = DEFAULT_BASE_PATH,
-             label_overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    """Salesforce's `/sobjects/{name}/describe` body; `label_overrides` maps field names to labels."""
+             label_overrides: dict[str, str] | None = None, *, with_history: bool = False) -> dict[str, Any]:
+    """Salesforce's `/sobjects/{name}/describe` body; `label_overrides` maps field names to labels.
+    `with_history`: the org tracks fields of this object, so its history object is a child."""
     schema = sobject(name)
     overrides = label_overrides or {}
     unknown = sorted(k for k in overrides if not schema.has_field(k))
@@ -453,7 +484,7 @@ def describe(name: str, base_path: str = DEFAULT_BASE_PATH,
     body = _object_summary(schema, base_path)
     body.update({
         "actionOverrides": [],
-        "childRelationships": [],
+        "childRelationships": [_history_relationship(schema.name)] if with_history else [],
         "compactLayoutable": True,
         "defaultImplementation": None,
         "extendedBy": None,
@@ -473,10 +504,18 @@ def describe(name: str, base_path: str = DEFAULT_BASE_PATH,
     return body
 
 
-def describe_global(base_path: str = DEFAULT_BASE_PATH) -> dict[str, Any]:
-    """Salesforce's `/sobjects` (describeGlobal) body."""
+def _history_relationship(parent: str) -> dict[str, Any]:
+    return {"cascadeDelete": True, "childSObject": HISTORY_OF[parent], "deprecatedAndHidden": False,
+            "field": f"{parent}Id", "junctionIdListNames": [], "junctionReferenceTo": [],
+            "relationshipName": "Histories", "restrictedDelete": False}
+
+
+def describe_global(base_path: str = DEFAULT_BASE_PATH, history_objects: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Salesforce's `/sobjects` (describeGlobal) body; `history_objects`: the history objects the
+    org has (those of objects it tracks fields of)."""
+    listed = [*_OBJECT_LIST, *(HISTORY_OBJECTS[n] for n in history_objects)]
     return {
         "encoding": "UTF-8",
         "maxBatchSize": 200,
-        "sobjects": [_object_summary(o, base_path) for o in _OBJECT_LIST],
+        "sobjects": [_object_summary(o, base_path) for o in listed],
     }

@@ -25,12 +25,16 @@ MAX_COLLECTION_SIZE = 200
 _UPSERT_BODY_SINCE = 46.0
 
 
+def not_supported(name: str) -> ApiError:
+    return ApiError(404, "NOT_FOUND", f"The requested resource does not exist: sObject type "
+                                      f"'{name}' is not supported.")
+
+
 def schema_of(name: str) -> SObjectSchema:
     try:
         return sobject(name)
     except KeyError:
-        raise ApiError(404, "NOT_FOUND", f"The requested resource does not exist: sObject type "
-                                         f"'{name}' is not supported.") from None
+        raise not_supported(name) from None
 
 
 def _batch(call: ApiCall, endpoint: str) -> WriteBatch:
@@ -73,12 +77,15 @@ def _single_failure(result: WriteResult) -> ApiError:
 
 # -- /sobjects/{T} ---------------------------------------------------------------------------
 def describe_global_resource(call: ApiCall) -> ApiReply:
-    return ApiReply(body=describe_global(call.base_path))
+    return ApiReply(body=describe_global(call.base_path, call.org.field_history.history_objects()))
 
 
 def sobject_basic_info(call: ApiCall) -> ApiReply:
     schema = schema_of(call.path_args[0])
-    summary = next(o for o in describe_global(call.base_path)["sobjects"] if o["name"] == schema.name)
+    listed = describe_global(call.base_path, call.org.field_history.history_objects())["sobjects"]
+    summary = next((o for o in listed if o["name"] == schema.name), None)
+    if summary is None:
+        raise not_supported(call.path_args[0])
     return ApiReply(body={"objectDescribe": summary, "recentItems": []})
 
 

@@ -71,13 +71,13 @@ def commit_page(
                 ],
             )
         if cursor is not None:
-            _write_cursor(conn, tenant_id, obj.name, {"cursor_modstamp": cursor.modstamp, "cursor_id": cursor.record_id}, extracted_at)
+            write_cursor(conn, tenant_id, obj.name, {"cursor_modstamp": cursor.modstamp, "cursor_id": cursor.record_id}, extracted_at)
     return written
 
 
 def mark_full_sync_complete(db: Database, tenant_id: str, sobject: str, at: datetime) -> None:
     with db.transaction() as conn:
-        _write_cursor(conn, tenant_id, sobject, {"full_sync_completed_at": at}, at)
+        write_cursor(conn, tenant_id, sobject, {"full_sync_completed_at": at}, at)
     if db.is_postgres:
         # The table just grew from nothing; fresh statistics let the planner use the primary key
         # for the incremental syncs' lookups instead of scanning the table.
@@ -102,7 +102,7 @@ def flag_deleted(db: Database, obj: CrmObject, tenant_id: str, deletions: pd.Dat
                 .values(is_deleted=True, deleted_at=moment, extracted_at=extracted_at)
             ).rowcount
         if covered_until is not None:
-            _write_cursor(conn, tenant_id, obj.name, {"deletes_covered_until": covered_until}, extracted_at)
+            write_cursor(conn, tenant_id, obj.name, {"deletes_covered_until": covered_until}, extracted_at)
     return flagged
 
 
@@ -167,7 +167,7 @@ def _new_or_changed(conn, table, tenant_id: str, rows: pd.DataFrame) -> pd.DataF
     return rows.loc[~unchanged.fillna(False).to_numpy()].reset_index(drop=True)
 
 
-def _write_cursor(conn, tenant_id: str, sobject: str, values: dict, at: datetime) -> None:  # type: ignore[no-untyped-def]
+def write_cursor(conn, tenant_id: str, sobject: str, values: dict, at: datetime) -> None:  # type: ignore[no-untyped-def]
     row = {"tenant_id": tenant_id, "sobject": sobject, "updated_at": at, **values}
     conn.execute(
         upsert_statement(conn, extract_cursors, ["tenant_id", "sobject"], update=lambda ex: {k: ex[k] for k in [*values, "updated_at"]}),

@@ -106,6 +106,20 @@ extract_cursors = Table(
     Column("deletes_covered_until", UtcDateTime(), nullable=True),
 )
 
+# F3: when each field of a CRM record last changed in the CRM, from the org's field history
+# (LeadHistory, ContactHistory, CampaignHistory), for the CRM's side of a conflict. Only orgs that
+# track history have rows; their cursors are in extract_cursors under the history object's name.
+crm_field_changes = Table(
+    "crm_field_changes",
+    metadata,
+    Column("tenant_id", String(63), primary_key=True),
+    Column("sobject", String(80), primary_key=True),  # the record's object: Lead, Contact, Campaign
+    Column("record_id", String(18), primary_key=True),
+    Column("field", String(80), primary_key=True),  # the CRM field's API name
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("extracted_at", UtcDateTime(), nullable=False),
+)
+
 api_calls = Table(
     "api_calls",
     metadata,

@@ -54,10 +54,12 @@ def sync_campaigns(
     settings: ConnectorSettings | None = None,
     since: pd.Timestamp | None = None,
     base: pd.DataFrame | None = None,
+    crm_field_times: pd.DataFrame | None = None,
 ) -> CampaignSync:
     """app_campaigns: campaign_id, crm_campaign_id, the mapped fields, updated_at (and
     field_changed_at, when kept). crm_campaigns: the extracted table. since: the last sync (None:
-    everything). base: the stored base for the three-way sync (None: the newer record wins)."""
+    everything). base: the stored base for the three-way sync (None: the newer record wins).
+    crm_field_times: the CRM's per-field change times where the org has field history (F3)."""
     settings = settings or ConnectorSettings()
     require(app_campaigns, ("campaign_id", "crm_campaign_id", "is_active", "updated_at"), "app_campaigns")
     crm = crm_campaigns.reset_index(drop=True)
@@ -70,7 +72,7 @@ def sync_campaigns(
     linked = np.flatnonzero(live & (app_rows >= 0))
     found = field_differences(
         LinkedRecords(app, crm, app_rows[linked], linked, "campaign", "Campaign", "campaign_id"),
-        mappings, settings, since=since, base=base)
+        mappings, settings, since=since, base=base, crm_field_times=crm_field_times)
     is_in = (found.changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)
 
     inserted = np.flatnonzero(in_window & (app_rows < 0))

@@ -5,8 +5,9 @@ For each mapping (a loop over the mappings, never over records):
 - two_way, with a base (the value both sides last agreed on, see base.py): three-way, field by
   field (F3). A side whose value is still the base's did not change it and never overwrites the
   other; a field changed on one side goes to the other; a field changed on both goes to the side
-  that changed it later: the CRM's LastModifiedDate against the app's own change time of that
-  field (updated_at where it has none), a tie to the CRM. Such a conflict is logged as
+  that changed it later: the CRM's change time of that field (crm_change_times: its field history
+  where the org tracks it, else the record's SystemModstamp, else LastModifiedDate) against the
+  app's own change time of that field (updated_at where it has none), a tie to the CRM. Such a conflict is logged as
   conflict_crm_newer / conflict_app_newer, the loser's value as old, the winner's as new;
 - two_way with no base yet (a pair's first sync): the side whose record was modified more
   recently wins: CRM LastModifiedDate against the app's updated_at. On a tie the CRM wins: it is
@@ -32,6 +33,7 @@ import pandas as pd
 
 from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.core.field_sync.base import BaseLookup, FieldTimes, empty_base
+from crm_pipelines.core.field_sync.crm_change_times import CrmFieldTimes
 from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CRM_TO_APP, change_rows, concat_changes
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
 from crm_pipelines.core.field_sync.values import canonical, empty, encode, same
@@ -73,6 +75,7 @@ def field_differences(
     crm_gates: Mapping[str, bool] | None = None,
     crm_columns: Mapping[str, pd.Series] | None = None,
     base: pd.DataFrame | None = None,
+    crm_field_times: pd.DataFrame | None = None,
 ) -> FieldDifferences:
     """Change rows (both directions) for every mapped field of `linked.crm_object` that differs.
 
@@ -80,6 +83,8 @@ def field_differences(
     SystemModstamp when the table has it, else LastModifiedDate). `crm_columns` may pass
     crm_field_columns(linked.crm, ...) already unpacked, when the caller needs them too.
     `base`: base.BASE_COLUMNS rows; None compares every two-way field by the record rule.
+    `crm_field_times`: crm_change_times.FIELD_TIME_COLUMNS rows, the CRM's per-field change times
+    from its field history (None or empty: the org tracks none, the record's time decides).
     """
     mine = [m for m in mappings if m.crm_object == linked.crm_object and m.direction != "none"]
     app, crm = linked.app, linked.crm
@@ -105,6 +110,7 @@ def field_differences(
     three_way = base is not None and any(m.direction == "two_way" for m in mine)
     lookup = BaseLookup(base, linked.app_object, app_ids, crm_ids) if three_way else None
     field_times = FieldTimes(app, app_rows, app_modified)
+    crm_times = CrmFieldTimes(crm, crm_rows, crm_ids, crm_field_times) if lookup is not None else None
 
     parts, skipped, synced = [], [], []
     for mapping in mine:
@@ -138,8 +144,10 @@ def field_differences(
                 app_later = np.zeros_like(differs)
                 if conflict.any():
                     app_field_at = field_times.of(mapping.app_field)
-                    app_later = (app_field_at > crm_modified) | (np.isnat(crm_modified) & ~np.isnat(app_field_at))
+                    crm_field_at = crm_times.of(mapping.crm_field)
+                    app_later = (app_field_at > crm_field_at) | (np.isnat(crm_field_at) & ~np.isnat(app_field_at))
                     app_at = pd.Series(np.where(conflict, app_field_at, app_at.to_numpy()))
+                    crm_at = pd.Series(np.where(conflict, crm_field_at, crm_at.to_numpy()))
                 to_app = np.where(has_base, differs & crm_changed & ~(app_changed & app_later), to_app)
                 to_crm = np.where(has_base, differs & app_changed & ~(crm_changed & ~app_later), to_crm)
         if not settings.overwrite_app_with_empty_crm_values:
@@ -175,7 +183,7 @@ def field_differences(
                 **common, app_id=app_ids[to_crm], crm_id=crm_ids[to_crm],
                 old_value=encode(crm_values[to_crm], field_type), new_value=encode(app_values[to_crm], field_type),
                 direction=APP_TO_CRM, reason=reason_out, at=app_at[to_crm]))
-        app_at = pd.Series(app_modified)
+        app_at, crm_at = pd.Series(app_modified), pd.Series(crm_modified)
     stored = pd.concat(synced, ignore_index=True) if synced else empty_base()
     return FieldDifferences(concat_changes(parts), tuple(skipped), stored)
 

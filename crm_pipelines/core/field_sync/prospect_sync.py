@@ -88,6 +88,7 @@ def sync_prospects(
     matched_users: pd.DataFrame | None = None,
     people: pd.DataFrame | None = None,
     base: pd.DataFrame | None = None,
+    crm_field_times: pd.DataFrame | None = None,
 ) -> ProspectSync:
     """All prospect changes due, both ways.
 
@@ -98,7 +99,8 @@ def sync_prospects(
     matched_users: match_users(...).matched (user_id, crm_user_id), to pull owners.
     people: crm_people(crm_leads, crm_contacts), when the caller has it already.
     base: the stored base (base.BASE_COLUMNS) for the three-way sync of two-way fields (F3); None
-    decides every field by the newer record.
+    decides every field by the newer record. crm_field_times: the CRM's per-field change times
+    (crm_change_times.FIELD_TIME_COLUMNS) for the CRM's side of a conflict, where the org has history.
     """
     settings = settings or ConnectorSettings()
     require(prospects, ("prospect_id", "crm_id", "crm_type", "updated_at"), "prospects")
@@ -144,7 +146,8 @@ def sync_prospects(
         crm_rows = m_people[pick] - (0 if crm_type == CONTACT else n_contacts)
         linked = LinkedRecords(prospects, frames[crm_type], m_rows[pick], crm_rows, "prospect", crm_type, "prospect_id")
         found = field_differences(linked, mappings, settings, since=since, crm_gates=gates,
-                                  crm_columns=crm_columns[crm_type], base=base)
+                                  crm_columns=crm_columns[crm_type], base=base,
+                                  crm_field_times=crm_field_times)
         changes = found.changes
         synced.append(found.synced)
         is_in = (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)

@@ -30,12 +30,14 @@ def base(object: str = "prospect", app_id: str = "p1", crm_id: str = C1, **value
 
 
 def three_way(prospect: dict, contact: dict, *, field_times: dict | None = None, synced: pd.DataFrame | None = None,
-              mappings=None, **switches: bool):
+              mappings=None, crm_field_times: pd.DataFrame | None = None, **switches: bool):
     app = prospects({**PROSPECT, **prospect})
     app["field_changed_at"] = pd.Series([field_times], dtype=object)
     crm = contacts({**CONTACT, **contact})
     matched = match_prospects(app, leads(), crm).matched
     kw = {} if mappings is None else {"mappings": mappings}
+    if crm_field_times is not None:
+        kw["crm_field_times"] = crm_field_times
     return sync_prospects(matched, app, leads(), crm, settings=ConnectorSettings(**switches),
                           base=base() if synced is None else synced, **kw)
 
