@@ -102,12 +102,12 @@ def test_an_older_schema_is_upgraded_by_alembic_when_the_database_is_opened(empt
 
 
 def test_a_rebuild_time_stored_in_utc_becomes_the_local_time_of_a_tenant_in_utc(empty_db):
-    migrate.upgrade(empty_db, "0011")
+    migrate.upgrade(empty_db, "0012")
     connection = {"kind": "salesforce", "login_url": "https://acme.my.salesforce.com", "api_version": "60.0",
                   "credentials": {"grant": "client_credentials", "client_id_env": "A_ID", "client_secret_env": "A_SECRET"}}
     _insert_acme(empty_db, {"sync": {"frequency_minutes": 30},
                             "auto_save": {"enabled": True, "daily_rebuild_utc": "04:30:00"}}, connection)
-    migrate.upgrade(empty_db, "0012")
+    migrate.upgrade(empty_db, "0013")
     with empty_db.engine.connect() as conn:
         stored = conn.execute(tenants.select()).one().settings
     assert stored == {"sync": {"frequency_minutes": 30}, "auto_save": {"enabled": True, "daily_rebuild_at": "04:30:00"}}
@@ -116,9 +116,9 @@ def test_a_rebuild_time_stored_in_utc_becomes_the_local_time_of_a_tenant_in_utc(
 
     TenantRegistry(empty_db).set("acme", {"time_zone": "Europe/Berlin"})
     with pytest.raises(RuntimeError, match="tenant 'acme' is in Europe/Berlin: set its time_zone to UTC"):
-        _downgrade(empty_db, "0011")
+        _downgrade(empty_db, "0012")
     TenantRegistry(empty_db).set("acme", {"time_zone": "UTC"})
-    _downgrade(empty_db, "0011")
+    _downgrade(empty_db, "0012")
     with empty_db.engine.connect() as conn:
         older = conn.execute(tenants.select()).one().settings
     assert "time_zone" not in older and older["auto_save"] == {"enabled": True, "daily_rebuild_utc": "04:30:00"}

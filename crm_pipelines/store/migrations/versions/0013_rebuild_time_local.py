@@ -2,8 +2,8 @@
 `auto_save.daily_rebuild_utc` becomes `auto_save.daily_rebuild_at`. A stored tenant has no zone, so
 is in UTC, where both name the same instants.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from crm_pipelines.store.types import json_type
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
