@@ -53,6 +53,7 @@ class ApiBudget:
         self.daily_limit = daily_limit
         self._clock = clock
         self.reserved_by_me = 0
+        self._pruned = False
 
     def reserve(self, calls: int = 1) -> BudgetStatus:
         """Count `calls` against the window, or raise BudgetExhausted (counting nothing)."""
@@ -68,9 +69,13 @@ class ApiBudget:
                 update=lambda excluded: {"calls": api_calls.c.calls + excluded.calls},
             )
             conn.execute(add_calls, {"tenant_id": self.tenant_id, "bucket_start": bucket, "calls": calls})
-            conn.execute(
-                api_calls.delete().where(api_calls.c.tenant_id == self.tenant_id, api_calls.c.bucket_start < now - _KEEP)
-            )
+            if not self._pruned:
+                # History past a week goes with the first call of each asset's budget, not with every
+                # call: a no-change sync makes a score of calls, and one delete serves them all.
+                conn.execute(
+                    api_calls.delete().where(api_calls.c.tenant_id == self.tenant_id, api_calls.c.bucket_start < now - _KEEP)
+                )
+        self._pruned = True
         self.reserved_by_me += calls
         return BudgetStatus(self.daily_limit, status.used + calls, status.oldest_call_at or bucket, now)
 

@@ -35,3 +35,18 @@ def test_adding_many_refuses_an_org_that_already_serves_a_tenant_and_adds_none(d
     with pytest.raises(SettingsError, match="t7"):
         registry.add_many([_tenant("fresh"), same_org])
     assert len(registry.ids()) == 50
+
+
+def test_summaries_give_the_default_of_a_setting_an_older_version_did_not_store(db):
+    from crm_pipelines.settings import SyncSettings
+    from crm_pipelines.store.tables import tenants
+
+    registry = TenantRegistry(db)
+    registry.add(_tenant("acme"))
+    stored = registry.get("acme").model_dump(mode="json")["settings"]
+    del stored["sync"]
+    with db.transaction() as conn:
+        conn.execute(tenants.update().where(tenants.c.id == "acme").values(settings=stored))
+    (acme,) = registry.summaries()
+    assert acme.sync_frequency_minutes == SyncSettings.model_fields["frequency_minutes"].default
+    assert acme.push_enabled is stored["push"]["enabled"]
