@@ -73,7 +73,7 @@ def main() -> int:
             instance=instance, partition_key="acme", run_config=QUIET).success
         write_app_tables(db, "acme", _app_data(db))
 
-        from crm_pipelines.crm.client import _TOKENS
+        from crm_pipelines.crm.salesforce.client import _TOKENS
 
         _TOKENS.clear()  # the push logs in itself: that call counts too
         started = time.perf_counter()

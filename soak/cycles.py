@@ -25,7 +25,7 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.partitions import TENANT_TAG, tenant_partitions

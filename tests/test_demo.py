@@ -12,7 +12,7 @@ import pytest
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.emails import normalize_email
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.demo import DEMO_SETTINGS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables

@@ -13,7 +13,7 @@ from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant

@@ -21,7 +21,7 @@ from crm_pipelines.core.deletions import (
     log_reaches_back_to,
     missing_from_crm,
 )
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.errors import CrmApiError
 from crm_pipelines.store.crm_records import CursorState, flag_deleted, live_ids, read_cursor
 from crm_pipelines.store.database import Database

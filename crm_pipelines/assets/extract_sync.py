@@ -27,8 +27,8 @@ from crm_pipelines.core.extraction import (
     extra_fields_to_read,
     later,
 )
-from crm_pipelines.crm import soql
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce import soql
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
 from crm_pipelines.crm.prefetch import read_ahead

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.store.crm_records import org_usage_read_by_run, record_org_usage
 from crm_pipelines.store.database import Database
 

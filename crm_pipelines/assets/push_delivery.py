@@ -33,8 +33,8 @@ from crm_pipelines.core.outbound import (
     unpushable_todos,
 )
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
-from crm_pipelines.crm.client import SalesforceClient
-from crm_pipelines.crm.collections import send_collection
+from crm_pipelines.crm.salesforce.client import SalesforceClient
+from crm_pipelines.crm.salesforce.collections import send_collection
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads

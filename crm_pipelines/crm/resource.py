@@ -10,7 +10,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from crm_pipelines.clock import Clock, system_clock
-from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
+from crm_pipelines.crm.salesforce.client import ClientPolicy, SalesforceClient
 from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
 from crm_pipelines.settings import MissingCredentialError, Tenant
 

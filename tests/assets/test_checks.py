@@ -3,7 +3,7 @@
 from dagster import DagsterInstance
 from sqlalchemy import text
 
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from tests.sim_tenants import db_url, register_sim_tenant

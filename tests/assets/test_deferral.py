@@ -8,7 +8,7 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator

@@ -7,7 +7,7 @@ from dagster import AssetCheckSeverity, DagsterInstance, SkipReason, build_senso
 from crm_pipelines.assets.deferred_runs import DEFERRED_TAG, DEFERRED_UNTIL_TAG
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource

@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.tables import crm_tables, extract_cursors

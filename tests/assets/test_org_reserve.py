@@ -7,7 +7,7 @@ import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
 from tests.assets.test_deferral import evaluate_sensor, run_request

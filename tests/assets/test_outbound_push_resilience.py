@@ -14,7 +14,7 @@ from dagster import DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.api_budget import ApiBudget

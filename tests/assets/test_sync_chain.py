@@ -14,7 +14,7 @@ from crm_pipelines.automation.tenant_sensors import crm_sync_due
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.core.emails import normalize_email
-from crm_pipelines.crm.client import _TOKENS
+from crm_pipelines.crm.salesforce.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables

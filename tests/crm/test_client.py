@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
+from crm_pipelines.crm.salesforce.client import ClientPolicy, SalesforceClient
 from crm_pipelines.crm.errors import (
     BudgetExhausted,
     CrmApiError,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.errors import CrmApiError
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID
 

@@ -32,7 +32,7 @@ from crm_pipelines.crm.errors import (
     OrgNearLimit,
     RetryAfterTooLong,
 )
-from crm_pipelines.crm.wire import OrgUsage, error_of, parse_http_date, parse_limit_info, usage_from_limits
+from crm_pipelines.crm.salesforce.wire import OrgUsage, error_of, parse_http_date, parse_limit_info, usage_from_limits
 from crm_pipelines.settings import CrmConnection, ResolvedCredentials
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
