@@ -8,7 +8,7 @@ its raw form, never dropped silently and never allowed to stop the rest of the p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,10 +210,11 @@ class DescribedFields:
     labels: dict[str, str]
 
 
-def check_against_describe(wanted: Sequence[str], describe: dict[str, Any], *, required: Sequence[str] = ()) -> DescribedFields:
+def check_against_describe(wanted: Sequence[str], described: Sequence[Mapping[str, Any]], *,
+                           required: Sequence[str] = ()) -> DescribedFields:
     """Which wanted fields the org really has (spelled as the org spells them), which it lacks,
-    and the labels of the custom ones (E6, E7)."""
-    by_lower = {f["name"].lower(): f for f in describe.get("fields", [])}
+    and the labels of the custom ones (E6, E7). `described`: the org's fields ({name, label, custom})."""
+    by_lower = {f["name"].lower(): f for f in described}
     present, missing, labels = [], [], {}
     for name in wanted:
         spec = by_lower.get(name.lower())

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import or_, select, update
 
 from crm_pipelines.core.extraction import Cursor, Rejected
-from crm_pipelines.crm.salesforce.wire import OrgUsage
+from crm_pipelines.crm.port import OrgUsage
 from crm_pipelines.core.crm_objects import CrmObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database

@@ -1,4 +1,5 @@
-from crm_pipelines.crm.salesforce.wire import OrgUsage, error_of, parse_limit_info
+from crm_pipelines.crm.port import OrgUsage
+from crm_pipelines.crm.salesforce.wire import error_of, parse_limit_info
 
 
 def test_limit_info_plain_and_with_suffixes():
