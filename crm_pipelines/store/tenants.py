@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 
+from crm_pipelines.clock import system_clock
 from crm_pipelines.settings import (
     ApiBudgetSettings,
     PushSettings,
@@ -31,10 +32,6 @@ class TenantRegistryError(ValueError):
 
 class TenantNotFound(TenantRegistryError):
     pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -58,7 +55,7 @@ def _stored(settings: Mapping, group: str, key: str, model: type) -> object:
 
 
 class TenantRegistry:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = system_clock) -> None:
         self._db = db
         self._clock = clock
 
