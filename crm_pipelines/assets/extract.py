@@ -12,7 +12,7 @@ from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, ExtractedObject
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.partitions import tenant_partitions
@@ -25,7 +25,7 @@ from crm_pipelines.store.resource import DatabaseResource
 CRM_SYNC_JOB = "crm_sync"
 
 
-def _extract_asset(obj: CrmObject) -> AssetsDefinition:
+def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
     @asset(
         name=obj.asset,
         partitions_def=tenant_partitions,
@@ -60,7 +60,7 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
     return _extract
 
 
-def read_object(context: AssetExecutionContext, db: Database, tenant_crm: CrmPort, obj: CrmObject,
+def read_object(context: AssetExecutionContext, db: Database, tenant_crm: CrmPort, obj: ExtractedObject,
                 tenant: Tenant, clock: ClockResource, *, read_deletions: bool = True) -> ObjectSync:
     """One object read incrementally into the warehouse, and the tenant's sync deferred or its
     deferral struck off for it."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from crm_pipelines.core.crm_objects import CrmObject
+from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.core.deletions import (
     delete_log_window,
     deletions_from_log,
@@ -38,7 +38,7 @@ class DeletionSync:
     id_set_pages: int = 0
 
 
-def sync_deletions(crm: CrmPort, db: Database, obj: CrmObject, tenant_id: str, *, lookback: timedelta,
+def sync_deletions(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, *, lookback: timedelta,
                    now: Callable[[], datetime], into: DeletionSync, full_read_from: datetime | None = None) -> None:
     """Flag what `obj` lost in the CRM since the last look. Raises NotNow like any CRM call; what
     was flagged before it stays flagged, and the coverage only moves once a window is done.
@@ -72,7 +72,7 @@ def sync_deletions(crm: CrmPort, db: Database, obj: CrmObject, tenant_id: str, *
                                           extracted_at=now(), covered_until=covered)
 
 
-def _reconcile_by_id_set(crm: CrmPort, db: Database, obj: CrmObject, tenant_id: str, *,
+def _reconcile_by_id_set(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, *,
                          now: Callable[[], datetime], into: DeletionSync) -> None:
     into.reconciled = True
     started = None

@@ -27,7 +27,7 @@ from crm_pipelines.core.extraction import (
     extra_fields_to_read,
     later,
 )
-from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CrmObject
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, ExtractedObject
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.prefetch import read_ahead
@@ -66,7 +66,7 @@ class ObjectSync:
 def sync_object(
     crm: CrmPort,
     db: Database,
-    obj: CrmObject,
+    obj: ExtractedObject,
     tenant: Tenant,
     *,
     now: Callable[[], datetime],
@@ -124,7 +124,7 @@ def sync_object(
     return result
 
 
-def _extra_fields(crm: CrmPort, db: Database, obj: CrmObject, tenant: Tenant, result: ObjectSync,
+def _extra_fields(crm: CrmPort, db: Database, obj: ExtractedObject, tenant: Tenant, result: ObjectSync,
                   now: Callable[[], datetime]) -> list[str]:
     """Mapped fields beyond the standard ones, confirmed by describe; labels kept (E6, E7)."""
     mapped = [m.crm_field for m in tenant.settings.field_mappings if m.crm_object == obj.name and m.direction != "none"]

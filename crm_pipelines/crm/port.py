@@ -7,7 +7,7 @@ adapter (its own client, wire format and paging under `crm/<kind>/`) and one mor
 in core/, assets/ or automation/ changes.
 
 Shapes crossing the port are the pipeline's own, which name objects and fields as the warehouse
-does (`CrmObject` in core/crm_objects.py: Salesforce's API names, `Id`, `SystemModstamp`, `IsDeleted`).
+does (`ExtractedObject` in core/crm_objects.py: Salesforce's API names, `Id`, `SystemModstamp`, `IsDeleted`).
 An adapter for a CRM with other names (Insightly's `CONTACT_ID`, `DATE_UPDATED_UTC`, `CUSTOMFIELDS`)
 translates in both directions, so the core never sees a dialect.
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol, TypedDict
 
-from crm_pipelines.core.crm_objects import CrmObject
+from crm_pipelines.core.crm_objects import ExtractedObject
 
 WriteOperation = Literal["upsert", "update"]
 
@@ -133,7 +133,7 @@ class CrmPort(Protocol):
         it on every answer may read it from the cheapest call there is."""
         ...
 
-    def read_changed(self, obj: CrmObject, extra_fields: Sequence[str], since: datetime | None, *,
+    def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
                      page_size: int | None = None) -> Iterator[RecordPage]:
         """Every record of `obj` changed at or after `since` (None: all of them), with the
         catalogue's fields and `extra_fields` (mapped custom fields confirmed by `describe_fields`),

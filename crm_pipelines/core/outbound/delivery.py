@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.base import BASE_COLUMNS, empty_base
-from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
+from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
 from crm_pipelines.core.outbound.contact_pushes import NOTHING_TO_SEND
 from crm_pipelines.core.outbound.conversions import live_targets

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_pipelines.core.crm_objects import CURSOR_FIELD, CrmObject
+from crm_pipelines.core.crm_objects import CURSOR_FIELD, ExtractedObject
 from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
 from crm_pipelines.crm.port import DeleteLog, FieldDescription, OrgUsage, RecordPage, WriteOperation, WriteResult
 from crm_pipelines.crm.salesforce import soql
@@ -52,7 +52,7 @@ class SalesforceCrm:
     def read_org_usage(self) -> OrgUsage | None:
         return self.client.read_org_usage()
 
-    def read_changed(self, obj: CrmObject, extra_fields: Sequence[str], since: datetime | None, *,
+    def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
                      page_size: int | None = None) -> Iterator[RecordPage]:
         where = None if since is None else f"{CURSOR_FIELD} >= {soql.literal(since)}"
         query = soql.select([*obj.field_names(), *extra_fields], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
