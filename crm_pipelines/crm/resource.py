@@ -63,6 +63,7 @@ class CrmClientResource(ConfigurableResource):
             credentials = tenant.connection.resolve_credentials(os.environ if environ is None else environ)
         except MissingCredentialError as exc:
             raise CrmAuthError(tenant.id, str(exc)) from None
+        # One adapter per `connection.kind`; Salesforce is the only kind so far.
         client = SalesforceClient(
             tenant_id=tenant.id,
             connection=tenant.connection,
