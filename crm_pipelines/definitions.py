@@ -19,8 +19,10 @@ from crm_pipelines.store.io_manager import TenantTableIOManager
 from crm_pipelines.store.resource import DatabaseResource
 
 
-def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
-    """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
+def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0,
+                      crm: CrmClientResource | None = None) -> Definitions:
+    """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo); `crm`
+    shares one CRM resource, and so its logins, between several Definitions (the demo's clocks)."""
     database_url = database_url if database_url is not None else _database_url_from_environment()
     return Definitions(
         assets=ALL_ASSETS,
@@ -31,7 +33,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),
-            "crm": CrmClientResource(),
+            "crm": crm or CrmClientResource(),
             "clock": ClockResource(offset_seconds=clock_offset_seconds),
         },
     )

@@ -1,8 +1,8 @@
 """The CRM as a Dagster resource: one configured policy, the tenant's CRM port per tenant and run.
 
-The resource picks the adapter for the tenant's `connection.kind` and holds the run's logins, so
-the assets of one run share a login and nothing is shared between resources (tenants' tokens are
-kept apart by tenant id within it)."""
+The resource picks the adapter for the tenant's `connection.kind` and holds the logins, so the runs
+of one code location share a login per tenant and nothing is shared between resources (tenants'
+tokens are kept apart by tenant id within it)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,15 @@ class CrmClientResource(ConfigurableResource):
     max_inline_wait_seconds: float = Field(default=60.0, description="A longer Retry-After defers the work instead of waiting.")
     org_limit_backoff_minutes: int = Field(default=60, description="When to look again after REQUEST_LIMIT_EXCEEDED.")
 
-    # Access tokens of this resource's clients: a new resource (each run) starts without any.
+    # Access tokens of this resource's clients. Dagster hands each run a copy of the configured
+    # resource; the copies keep the logins of the resource they were made from, so the runs of one
+    # code location share a login per tenant (as the assets of one run do), and two resources never.
     _logins: Logins = PrivateAttr(default_factory=Logins)
+
+    def _with_updated_values(self, values):  # type: ignore[no-untyped-def]
+        copy = super()._with_updated_values(values)
+        copy._logins = self._logins
+        return copy
 
     def policy(self) -> ClientPolicy:
         return ClientPolicy(

@@ -7,6 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dagster import build_resources
 
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.crm.errors import DeleteLogTooOld
@@ -49,6 +50,17 @@ def test_one_resource_shares_a_login_between_its_ports_and_two_resources_never_d
     other = port_of(sim, CrmClientResource())
     other.read_org_usage()
     assert other.calls_sent == 2  # a resource of its own logs in for itself
+
+
+def test_the_runs_of_one_configured_resource_share_its_logins_through_dagsters_copies(sim):
+    configured = CrmClientResource()
+    calls = []
+    for _ in range(2):  # Dagster initializes a copy of the configured resource for each run
+        with build_resources({"crm": configured}) as resources:
+            crm = resources.crm.crm_for(tenant_of(sim), lambda: None)
+            crm.read_org_usage()
+            calls.append(crm.calls_sent)
+    assert calls == [2, 1]  # the second run's copy reuses the first run's login
 
 
 def test_changed_records_since_a_moment_are_those_whose_cursor_is_at_or_after_it(sim):
