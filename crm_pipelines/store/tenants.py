@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select
 
-from crm_pipelines.clock import system_clock
 from crm_pipelines.settings import (
     ApiBudgetSettings,
     PushSettings,
@@ -32,6 +31,11 @@ class TenantRegistryError(ValueError):
 
 class TenantNotFound(TenantRegistryError):
     pass
+
+
+def _now() -> datetime:
+    # Not crm_pipelines.clock.system_clock: that module loads Dagster, which `tenant list` must not.
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def _stored(settings: Mapping, group: str, key: str, model: type) -> object:
 
 
 class TenantRegistry:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = system_clock) -> None:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = _now) -> None:
         self._db = db
         self._clock = clock
 
