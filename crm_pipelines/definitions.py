@@ -1,6 +1,8 @@
 """The one Definitions object of the crm_pipelines code location."""
 
-from dagster import Definitions
+import os
+
+from dagster import Definitions, EnvVar
 
 from crm_pipelines.assets.catalog import ALL_ASSETS
 from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
@@ -12,12 +14,16 @@ from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.resource import CrmClientResource
+from crm_pipelines.paths import DB_URL_ENV
 from crm_pipelines.store.io_manager import TenantTableIOManager
 from crm_pipelines.store.resource import DatabaseResource
 
 
-def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0) -> Definitions:
-    """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo)."""
+def build_definitions(database_url: str | None = None, clock_offset_seconds: float = 0.0,
+                      crm: CrmClientResource | None = None) -> Definitions:
+    """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo); `crm`
+    shares one CRM resource, and so its logins, between several Definitions (the demo's clocks)."""
+    database_url = database_url if database_url is not None else _database_url_from_environment()
     return Definitions(
         assets=ALL_ASSETS,
         asset_checks=[*extract_checks, *list_checks, *linked_checks, fresh_for_tenant],
@@ -27,10 +33,16 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
         resources={
             "database": DatabaseResource(database_url=database_url),
             "tenant_io_manager": TenantTableIOManager(database_url=database_url),
-            "crm": CrmClientResource(),
+            "crm": crm or CrmClientResource(),
             "clock": ClockResource(offset_seconds=clock_offset_seconds),
         },
     )
+
+
+def _database_url_from_environment() -> EnvVar | None:
+    """$CRM_PIPELINES_DB_URL as an EnvVar: a PostgreSQL URL carries its password, and Dagster shows an
+    EnvVar's name, never its value, and reads it in the run's own process. Unset: the local SQLite file."""
+    return EnvVar(DB_URL_ENV) if os.environ.get(DB_URL_ENV) else None
 
 
 defs = build_definitions()

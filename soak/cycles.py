@@ -25,7 +25,6 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.partitions import TENANT_TAG, tenant_partitions
@@ -246,7 +245,6 @@ def troubles_for(cycles: int, rng: np.random.Generator) -> list[str]:
 
 
 def run_soak(db_url: str, *, cycles: int = 20, seed: int = 7, scale: str = "tiny", echo=print) -> SoakReport:  # type: ignore[no-untyped-def]
-    _TOKENS.clear()
     db = open_database(db_url)
     with run_simulator(orgs=(TENANT,), scale=scale, seed=seed, api_limit=ROOMY_LIMIT) as server:
         soak = Soak(db, db_url, server.base_url, server.org(TENANT), seed, echo)

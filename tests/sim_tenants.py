@@ -8,7 +8,7 @@ import os
 import pandas as pd
 from dagster import DagsterInstance, materialize
 
-from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, ExtractedObject
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.crm_records import read_records
@@ -82,7 +82,7 @@ def _plain(value):
     return value
 
 
-def sim_rows(org_state, obj: CrmObject) -> dict[str, dict]:
+def sim_rows(org_state, obj: ExtractedObject) -> dict[str, dict]:
     frame = org_state.rows(obj.name, include_deleted=True)
     out = {}
     for record in frame.to_dict("records"):
@@ -91,7 +91,7 @@ def sim_rows(org_state, obj: CrmObject) -> dict[str, dict]:
     return out
 
 
-def warehouse_rows(db: Database, tenant: str, obj: CrmObject) -> dict[str, dict]:
+def warehouse_rows(db: Database, tenant: str, obj: ExtractedObject) -> dict[str, dict]:
     frame = read_records(db, obj, tenant)
     out = {}
     for record in frame.to_dict("records"):

@@ -12,7 +12,6 @@ import pytest
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.emails import normalize_email
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.demo import DEMO_SETTINGS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
@@ -32,7 +31,6 @@ def _matches(db, tenant: str) -> set[tuple[str, str]]:
 
 def _unlimited_globex_matches(tmp_path) -> set[tuple[str, str]]:
     """globex as the demo sets it up, with no budget limit: what its matching should find."""
-    _TOKENS.clear()
     db = open_database(f"sqlite:///{tmp_path / 'unlimited.db'}")
     settings = {k: v for k, v in DEMO_SETTINGS["globex"].items() if not k.startswith("api_budget.")}
     with run_simulator(orgs=("globex",), scale="tiny", seed=1) as sim:

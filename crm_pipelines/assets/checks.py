@@ -8,7 +8,7 @@ an object's sync is deferred, and say so.
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetKey, asset_check
 
-from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS, CrmObject
+from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS, ExtractedObject
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.integrity import (
     dangling_references,
@@ -37,7 +37,7 @@ def _tenant(context: AssetCheckExecutionContext) -> str:
     return context.partition_key
 
 
-def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
+def _unique_ids(obj: ExtractedObject) -> AssetChecksDefinition:
     @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="unique_crm_ids", blocking=True,
                  description=f"Each {obj.name} id appears once in the tenant's rows.")
     def _check(context: AssetCheckExecutionContext, database: DatabaseResource) -> AssetCheckResult:
@@ -48,7 +48,7 @@ def _unique_ids(obj: CrmObject) -> AssetChecksDefinition:
     return _check
 
 
-def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
+def _own_tenant_only(obj: ExtractedObject) -> AssetChecksDefinition:
     @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="no_rows_of_another_tenant", blocking=True,
                  description=f"No {obj.name} of this tenant's org is also held as another tenant's row "
                              "(one org serves one tenant, so a shared id means rows crossed tenants).")
@@ -60,7 +60,7 @@ def _own_tenant_only(obj: CrmObject) -> AssetChecksDefinition:
     return _check
 
 
-def _references_resolve(obj: CrmObject, references: list[tuple[str, str]]) -> AssetChecksDefinition:
+def _references_resolve(obj: ExtractedObject, references: list[tuple[str, str]]) -> AssetChecksDefinition:
     targets = sorted({BY_NAME[target].asset for _, target in references if target != obj.name})
 
     @asset_check(partitions_def=tenant_partitions, asset=AssetKey(obj.asset), name="references_resolve", blocking=False,

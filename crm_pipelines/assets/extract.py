@@ -12,8 +12,8 @@ from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmObject
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, ExtractedObject
+from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
@@ -25,7 +25,7 @@ from crm_pipelines.store.resource import DatabaseResource
 CRM_SYNC_JOB = "crm_sync"
 
 
-def _extract_asset(obj: CrmObject) -> AssetsDefinition:
+def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
     @asset(
         name=obj.asset,
         partitions_def=tenant_partitions,
@@ -51,22 +51,22 @@ def _extract_asset(obj: CrmObject) -> AssetsDefinition:
                 "read (T3). Reconnect it with `crm-pipelines tenant reconnect` to resume from the last cursors."
             )
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
-        client = crm.client_for(tenant, budget.reserve, clock.now)
-        result = read_object(context, db, client, obj, tenant, clock)
+        tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
+        result = read_object(context, db, tenant_crm, obj, tenant, clock)
         for missing in result.missing_mapped_fields:
             context.log.warning(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
-        return counted(context, db, _metadata(result, client.calls_sent, budget.status().remaining))
+        return counted(context, db, _metadata(result, tenant_crm.calls_sent, budget.status().remaining))
 
     return _extract
 
 
-def read_object(context: AssetExecutionContext, db: Database, client: SalesforceClient, obj: CrmObject,
+def read_object(context: AssetExecutionContext, db: Database, tenant_crm: CrmPort, obj: ExtractedObject,
                 tenant: Tenant, clock: ClockResource, *, read_deletions: bool = True) -> ObjectSync:
     """One object read incrementally into the warehouse, and the tenant's sync deferred or its
     deferral struck off for it."""
-    result = sync_object(client, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
+    result = sync_object(tenant_crm, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
                          read_deletions=read_deletions, progress=context.log.info)
-    keep_org_usage(client, db, tenant.id, context.run.run_id, clock.now)
+    keep_org_usage(tenant_crm, db, tenant.id, context.run.run_id, clock.now)
     deferrals = DeferralStore(db)
     if result.deferred is not None:
         deferral_id = deferrals.record(

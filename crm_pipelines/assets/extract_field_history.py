@@ -1,6 +1,6 @@
 """The CRM's per-field change times (F3), read from the org's field history after an object's
-records: `SELECT ... FROM LeadHistory WHERE Field IN (the two-way mapped fields)`, incrementally by
-CreatedDate (minus the lookback, as records are by SystemModstamp), each page committed with its
+records, through the CRM port (Salesforce: `SELECT ... FROM LeadHistory WHERE Field IN (the two-way
+mapped fields)`), incrementally by change time (minus the lookback, as records are by SystemModstamp), each page committed with its
 cursor. Read only for an org whose describe of the object lists its history (the org tracks some
 of its fields); others keep deciding conflicts on the record's SystemModstamp.
 """
@@ -10,21 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import pandas as pd
 
-from crm_pipelines.core.crm_objects import CrmObject
+from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.core.extraction import Cursor, later
-from crm_pipelines.crm import soql
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_field_changes import commit_field_changes
 from crm_pipelines.store.crm_records import read_cursor
 from crm_pipelines.store.database import Database
-
-HISTORY_RELATIONSHIP = "Histories"
-
 
 @dataclass
 class HistorySync:
@@ -34,42 +29,27 @@ class HistorySync:
     pages: int = 0
 
 
-def history_object_of(describe: dict[str, Any], obj: CrmObject) -> str | None:
-    """The object's field history as its describe lists it (a child `<Object>History`), or None."""
-    for child in describe.get("childRelationships") or ():
-        if child.get("childSObject") == f"{obj.name}History" and child.get("field") == f"{obj.name}Id":
-            return str(child["childSObject"])
-    return None
-
-
-def two_way_fields(obj: CrmObject, tenant: Tenant) -> list[str]:
+def two_way_fields(obj: ExtractedObject, tenant: Tenant) -> list[str]:
     return sorted({m.crm_field for m in tenant.settings.field_mappings
                    if m.crm_object == obj.name and m.direction == "two_way"})
 
 
-def sync_field_history(client: SalesforceClient, db: Database, obj: CrmObject, tenant: Tenant, *,
+def sync_field_history(crm: CrmPort, db: Database, obj: ExtractedObject, tenant: Tenant, *,
                        now: Callable[[], datetime], into: HistorySync) -> None:
     """Read the history of `obj`'s two-way fields since the cursor into the warehouse. Raises
     NotNow like any CRM call; pages read before it stay committed with their cursor."""
     fields = two_way_fields(obj, tenant)
     if into.history_object is None or not fields:
         return
-    parent = f"{obj.name}Id"
     cursor = read_cursor(db, tenant.id, into.history_object).cursor
-    where = f"Field IN {soql.in_list(fields)}"
-    if cursor is not None:
-        start = cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
-        where += f" AND CreatedDate >= {soql.literal(start)}"
-    query = soql.select(["Id", parent, "Field", "CreatedDate"], into.history_object, where,
-                        order_by=["CreatedDate", "Id"])
-    for page in client.query_pages(query):
+    since = None if cursor is None else cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
+    for changes in crm.read_field_history(obj.name, into.history_object, fields, since):
         into.pages += 1
-        into.rows_read += len(page.records)
-        if not page.records:
+        into.rows_read += len(changes)
+        if not changes:
             continue
-        rows = pd.DataFrame({"record_id": [r[parent] for r in page.records], "field": [r["Field"] for r in page.records],
-                             "changed_at": pd.to_datetime([r["CreatedDate"] for r in page.records], utc=True)})
-        last = page.records[-1]
-        cursor = later(cursor, Cursor(pd.Timestamp(last["CreatedDate"]).tz_convert("UTC").to_pydatetime(), last["Id"]))
+        rows = pd.DataFrame({"record_id": [c.record_id for c in changes], "field": [c.field for c in changes],
+                             "changed_at": pd.to_datetime([c.changed_at for c in changes], utc=True)})
+        cursor = later(cursor, Cursor(changes[-1].changed_at, changes[-1].change_id))
         into.fields_written += commit_field_changes(db, tenant.id, obj.name, into.history_object, rows, cursor,
                                                     extracted_at=now())

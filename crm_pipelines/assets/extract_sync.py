@@ -1,11 +1,11 @@
 """Syncing one CRM object of one tenant into the warehouse: the loop behind each extract asset.
 
-First sync: everything, through queryAll so deleted and merged records arrive flagged (E3, E5).
-Later syncs: `SystemModstamp >= cursor - lookback`, so records sharing the cursor's timestamp and
+First sync: everything, deleted and merged records included and flagged (E3, E5).
+Later syncs: what changed since `cursor - lookback`, so records sharing the cursor's timestamp and
 records committed late are re-read rather than skipped (E2); re-reading is harmless because rows
 are upserted by Id and only new or changed ones are written. Each page and the cursor after it
 are committed together. Then the records the CRM deleted for good are flagged (extract_deletes).
-When the budget, the org's reserve for its other integrations (held back by the client) or the CRM
+When the budget, the org's reserve for its other integrations (held back by the CRM adapter) or the CRM
 says "not now", what was read is kept and the `NotNow` is returned for the caller to defer.
 """
 
@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
-from crm_pipelines.assets.extract_field_history import HistorySync, history_object_of, sync_field_history
+from crm_pipelines.assets.extract_field_history import HistorySync, sync_field_history
 from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.core.extraction import (
     Cursor,
@@ -28,10 +28,9 @@ from crm_pipelines.core.extraction import (
     extra_fields_to_read,
     later,
 )
-from crm_pipelines.crm import soql
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, ExtractedObject
 from crm_pipelines.crm.errors import NotNow
-from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, CURSOR_FIELD, CrmObject
+from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.prefetch import read_ahead
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels
@@ -67,9 +66,9 @@ class ObjectSync:
 
 
 def sync_object(
-    client: SalesforceClient,
+    crm: CrmPort,
     db: Database,
-    obj: CrmObject,
+    obj: ExtractedObject,
     tenant: Tenant,
     *,
     now: Callable[[], datetime],
@@ -84,19 +83,17 @@ def sync_object(
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
     result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
     try:
-        read_org_usage_at_start(client, db, tenant.id, run_id, now)
-        extra = _extra_fields(client, db, obj, tenant, result, now)
-        where = None
+        read_org_usage_at_start(crm, db, tenant.id, run_id, now)
+        extra = _extra_fields(crm, db, obj, tenant, result, now)
+        since = None
         if state.cursor is not None:
-            start = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
-            where = f"{CURSOR_FIELD} >= {soql.literal(start)}"
-        query = soql.select([*obj.field_names(), *extra], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
+            since = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
         writer = WriteBehind()
         try:
-            for page in read_ahead(client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=batch_size)):
+            for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size)):
                 result.query_calls += 1
                 if result.read_started_at is None:
-                    result.read_started_at = client.crm_time
+                    result.read_started_at = crm.crm_time
                 converted = convert_page(page.records, obj, extra)
                 cursor = later(result.cursor_after, converted.cursor)
                 writer.submit(partial(
@@ -111,27 +108,27 @@ def sync_object(
                 if result.preview is None and len(converted.rows):
                     result.preview = converted.rows.head(10)
                 progress(f"{obj.name}: page {result.pages}, {result.records_read} records read, "
-                         f"{client.calls_sent} API calls so far")
+                         f"{crm.calls_sent} API calls so far")
         finally:
             # Whatever stopped the reading, every page read so far is committed (or its failure raised).
             result.rows_written = sum(writer.close())
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # After the records, so every change they hold has its history row by now (F3).
-        sync_field_history(client, db, obj, tenant, now=now, into=result.history)
+        sync_field_history(crm, db, obj, tenant, now=now, into=result.history)
         # A full read done in one run saw every deletion up to its start: no delete log to read.
         full_read_from = result.read_started_at if state.cursor is None else None
         if read_deletions:
-            sync_deletions(client, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
+            sync_deletions(crm, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
                            now=now, into=result.deletions, full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
     progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.records_read} records "
-             f"in {result.pages} pages, {result.rows_written} rows written, {client.calls_sent} API calls")
+             f"in {result.pages} pages, {result.rows_written} rows written, {crm.calls_sent} API calls")
     return result
 
 
-def _extra_fields(client: SalesforceClient, db: Database, obj: CrmObject, tenant: Tenant, result: ObjectSync,
+def _extra_fields(crm: CrmPort, db: Database, obj: ExtractedObject, tenant: Tenant, result: ObjectSync,
                   now: Callable[[], datetime]) -> list[str]:
     """Mapped fields beyond the standard ones, confirmed by describe; labels kept (E6, E7)."""
     mapped = [m.crm_field for m in tenant.settings.field_mappings if m.crm_object == obj.name and m.direction != "none"]
@@ -139,9 +136,8 @@ def _extra_fields(client: SalesforceClient, db: Database, obj: CrmObject, tenant
     wanted = extra_fields_to_read(mapped, obj, always)
     if not wanted:
         return []
-    describe = client.describe(obj.name)
-    result.history.history_object = history_object_of(describe, obj)
-    described = check_against_describe(wanted, describe, required=always)
+    result.history.history_object = crm.field_history_of(obj.name)
+    described = check_against_describe(wanted, crm.describe_fields(obj.name), required=always)
     result.missing_mapped_fields = described.missing
     result.label_changes = save_labels(db, tenant.id, obj.name, described.labels, now())
     return described.present

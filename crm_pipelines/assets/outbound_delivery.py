@@ -55,8 +55,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
              field_updates, campaign_pushes)
     items = concat_items([plan.drop(columns=["position"]) for plan in plans])
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
-    client = crm.client_for(tenant, budget.reserve, clock.now)
-    run = deliver(client, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
+    tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
+    run = deliver(tenant_crm, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
                   progress=context.log.info)
     deferrals = DeferralStore(db)
     if run.deferred is not None:

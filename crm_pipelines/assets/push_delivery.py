@@ -1,8 +1,8 @@
 """Delivering one tenant's due push items to its CRM: the loop behind `crm_push_results` (P8).
 
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
-one composite call, commit the CRM's answer with the write-backs and log rows. The run's first call
-reads the org's usage (org_usage), and the client sends nothing that would take the org below the
+one write call (as many records as the CRM takes in one), commit the CRM's answer with the write-backs and log rows. The run's first call
+reads the org's usage (org_usage), and the CRM's adapter sends nothing that would take the org below the
 reserve kept for its other integrations; nothing is aimed at a record deleted in the CRM. When the
 budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is
 returned for the caller to defer; when the CRM refuses a whole call or stays down through the retries, delivery stops there
@@ -33,9 +33,8 @@ from crm_pipelines.core.outbound import (
     unpushable_todos,
 )
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
-from crm_pipelines.crm.client import SalesforceClient
-from crm_pipelines.crm.collections import send_collection
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
+from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
@@ -68,7 +67,7 @@ class PushRun:
     stopped: Exception | None = None
 
 
-def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.DataFrame, *,
+def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             now: Callable[[], datetime], run_id: str | None, batch_name: str,
             progress: Callable[[str], None] = lambda line: None) -> PushRun:
     """`progress` hears a line after each batch, so the run's log says how far a long push got."""
@@ -82,7 +81,7 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
     batch_number = 0
     try:
         if len(plan.due):
-            read_org_usage_at_start(client, db, tenant_id, run_id, now)
+            read_org_usage_at_start(crm, db, tenant_id, run_id, now)
         for stage in STAGES:
             part = plan.due.loc[stages == stage].reset_index(drop=True)
             if stage == "tasks":
@@ -94,10 +93,10 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
             gone = aimed_at_deleted(part, deleted_crm_ids(db, tenant_id, target_ids(part)))
             run.deleted_in_crm += int(gone.sum())
             part = part.loc[~gone].reset_index(drop=True)
-            for batch in batches(part):
+            for batch in batches(part, crm.max_write_batch):
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:
-                    results = send_collection(client, batch["operation"].iloc[0], batch["sobject"].iloc[0],
+                    results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],
                                               request_records(batch))
                 except CrmApiError as refused:
                     record_batch_error(db, tenant_id, batch, refused.error_code, refused.crm_message)
@@ -116,11 +115,11 @@ def deliver(client: SalesforceClient, db: Database, tenant_id: str, items: pd.Da
                 progress(f"push batch {batch_number} ({stage}: {batch['operation'].iloc[0]} "
                          f"{batch['sobject'].iloc[0]}): {len(batch)} records, {outcome.sent} sent, "
                          f"{outcome.failed} failed, {outcome.retry_later} to retry; "
-                         f"{run.sent} of {run.due} sent, {client.calls_sent} API calls so far")
+                         f"{run.sent} of {run.due} sent, {crm.calls_sent} API calls so far")
     except NotNow as not_now:
         run.deferred = not_now
     except (CrmApiError, CrmTransientError) as error:
         run.stopped = error
-    keep_org_usage(client, db, tenant_id, run_id, now)
-    run.calls = client.calls_sent
+    keep_org_usage(crm, db, tenant_id, run_id, now)
+    run.calls = crm.calls_sent
     return run

@@ -38,15 +38,15 @@ def crm_records_before_push(context: AssetExecutionContext, database: DatabaseRe
         context.log.info(f"tenant '{tenant.id}': not read again before the push: {why_not}")
         return counted(context, db, {"read": False, "not_read_because": why_not})
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
-    client = crm.client_for(tenant, budget.reserve, clock.now)
+    tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
     metadata: dict = {"read": True}
     for name in REFRESHED:
-        result = read_object(context, db, client, BY_NAME[name], tenant, clock, read_deletions=False)
+        result = read_object(context, db, tenant_crm, BY_NAME[name], tenant, clock, read_deletions=False)
         metadata[f"{name}_records_read"] = result.records_read
         if result.deferred is not None:
             metadata["deferred"] = f"{name}: {result.deferred.reason}"
             break
-    metadata.update(api_calls_used=client.calls_sent, api_calls_left=budget.status().remaining)
+    metadata.update(api_calls_used=tenant_crm.calls_sent, api_calls_left=budget.status().remaining)
     return counted(context, db, metadata)
 
 

@@ -13,7 +13,7 @@ the chain completed.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from dagster import (
     DefaultScheduleStatus,
@@ -91,8 +91,8 @@ def _skip(what: str, incomplete: list[str]) -> SkipReason:
         "disconnected, with pushes off, or with a deferred push waiting for its budget."
     ),
 )
-def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource):
-    now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
+def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource, clock: ClockResource):
+    now = (context.scheduled_execution_time or clock.now()).astimezone(UTC)
     pushing = _pushing_tenants(database)
     partitions = tenant_partition_keys(context.instance)
     due = {}

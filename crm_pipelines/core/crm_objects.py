@@ -32,7 +32,7 @@ class CrmField:
 
 
 @dataclass(frozen=True)
-class CrmObject:
+class ExtractedObject:
     """One extracted object: its API name, the asset and table that hold it, its fields."""
 
     name: str
@@ -61,49 +61,49 @@ def _f(spec: str) -> tuple[CrmField, ...]:
 _SYSTEM = "Id:id CreatedDate:datetime LastModifiedDate:datetime SystemModstamp:datetime"
 _DELETABLE = _SYSTEM + " IsDeleted:bool"
 
-CRM_OBJECTS: tuple[CrmObject, ...] = (
-    CrmObject(
+CRM_OBJECTS: tuple[ExtractedObject, ...] = (
+    ExtractedObject(
         "User", "crm_users",
         _f(_SYSTEM + " Username Email FirstName LastName Name Title IsActive:bool ManagerId:id Department"),
         soft_deletes=False,
     ),
-    CrmObject(
+    ExtractedObject(
         "Account", "crm_accounts",
         _f(_DELETABLE + " Name Website Industry Type OwnerId:id ParentId:id BillingCity BillingCountry"
            " NumberOfEmployees:int AnnualRevenue:float MasterRecordId:id"),
     ),
-    CrmObject(
+    ExtractedObject(
         "AccountTeamMember", "crm_account_team_members",
         _f(_DELETABLE + " AccountId:id UserId:id TeamMemberRole AccountAccessLevel"),
     ),
-    CrmObject(
+    ExtractedObject(
         "Contact", "crm_contacts",
         _f(_DELETABLE + " AccountId:id FirstName LastName Name Email Title Phone MailingCity MailingCountry"
            " OwnerId:id LeadSource HasOptedOutOfEmail:bool MasterRecordId:id"),
     ),
-    CrmObject(
+    ExtractedObject(
         "Lead", "crm_leads",
         _f(_DELETABLE + " FirstName LastName Name Email Company Title Phone Status LeadSource Industry City Country"
            " OwnerId:id IsConverted:bool ConvertedDate:date ConvertedAccountId:id ConvertedContactId:id"
            " ConvertedOpportunityId:id HasOptedOutOfEmail:bool MasterRecordId:id"),
     ),
-    CrmObject(
+    ExtractedObject(
         "Opportunity", "crm_opportunities",
         _f(_DELETABLE + " Name AccountId:id OwnerId:id StageName CloseDate:date Amount:float Probability:float"
            " IsClosed:bool IsWon:bool CampaignId:id"),
     ),
-    CrmObject(
+    ExtractedObject(
         "OpportunityContactRole", "crm_opportunity_contact_roles",
         _f(_DELETABLE + " OpportunityId:id ContactId:id Role IsPrimary:bool"),
     ),
-    CrmObject(
+    ExtractedObject(
         "Campaign", "crm_campaigns",
         _f(_DELETABLE + " Name Type Status IsActive:bool StartDate:date EndDate:date OwnerId:id"),
     ),
 )
 
-BY_NAME: dict[str, CrmObject] = {o.name: o for o in CRM_OBJECTS}
-BY_ASSET: dict[str, CrmObject] = {o.asset: o for o in CRM_OBJECTS}
+BY_NAME: dict[str, ExtractedObject] = {o.name: o for o in CRM_OBJECTS}
+BY_ASSET: dict[str, ExtractedObject] = {o.asset: o for o in CRM_OBJECTS}
 
 # The integration's own external id, on the objects the app writes (P8). Read when the org has it.
 APP_EXTERNAL_ID = "App_External_Id__c"

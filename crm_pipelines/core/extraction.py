@@ -8,7 +8,7 @@ its raw form, never dropped silently and never allowed to stop the rest of the p
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_pipelines.core.crm_objects import CrmField, CrmObject
+from crm_pipelines.core.crm_objects import CrmField, ExtractedObject
 
 _ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 
@@ -45,7 +45,7 @@ class Page:
     cursor: Cursor | None
 
 
-def convert_page(records: Sequence[dict[str, Any]], obj: CrmObject, mapped_fields: Sequence[str] = ()) -> Page:
+def convert_page(records: Sequence[dict[str, Any]], obj: ExtractedObject, mapped_fields: Sequence[str] = ()) -> Page:
     """Warehouse rows (snake_case columns, typed) for `records` of `obj`, plus rejects and the
     cursor after this page. `mapped_fields` are extra CRM fields kept in `mapped_fields`."""
     if not records:
@@ -65,7 +65,7 @@ def convert_page(records: Sequence[dict[str, Any]], obj: CrmObject, mapped_field
     return Page(rows, rejected, _cursor_of(rows))
 
 
-def _well_formed_rows(records: Sequence[dict[str, Any]], obj: CrmObject) -> pd.DataFrame | None:
+def _well_formed_rows(records: Sequence[dict[str, Any]], obj: ExtractedObject) -> pd.DataFrame | None:
     """The page converted by Arrow in C++, when every value has its field's type (the usual case);
     None as soon as one does not."""
     schema = pa.schema([(f.name, _ARROW_TYPE[f.kind]) for f in obj.fields])
@@ -92,7 +92,7 @@ def _well_formed_rows(records: Sequence[dict[str, Any]], obj: CrmObject) -> pd.D
     return converted.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
-def _checked_rows(records: Sequence[dict[str, Any]], obj: CrmObject) -> tuple[pd.DataFrame, np.ndarray, list[Rejected]]:
+def _checked_rows(records: Sequence[dict[str, Any]], obj: ExtractedObject) -> tuple[pd.DataFrame, np.ndarray, list[Rejected]]:
     """Value by value: the rows that convert, which records they are, and the rest with reasons."""
     raw = pd.DataFrame.from_records(records, columns=obj.field_names())
     bad = pd.Series("", index=raw.index, dtype=object)
@@ -164,7 +164,7 @@ def _as_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values.where(is_text).astype("string"), values.notna() & ~is_text
 
 
-def _explain(template: str, record: pd.Series, obj: CrmObject) -> str:
+def _explain(template: str, record: pd.Series, obj: ExtractedObject) -> str:
     for field in obj.fields:
         if template.startswith(f"{field.name} = "):
             return template.replace("{value}", repr(record[field.name])[:80]) + f" ({obj.name})"
@@ -179,7 +179,7 @@ def _cursor_of(rows: pd.DataFrame) -> Cursor | None:
     return Cursor(last["system_modstamp"].to_pydatetime(), str(last["id"]))
 
 
-def _empty_rows(obj: CrmObject) -> pd.DataFrame:
+def _empty_rows(obj: ExtractedObject) -> pd.DataFrame:
     return pd.DataFrame(columns=[*(f.column for f in obj.fields), "deleted_at", "mapped_fields"])
 
 
@@ -192,7 +192,7 @@ def later(a: Cursor | None, b: Cursor | None) -> Cursor | None:
     return max(a, b, key=lambda c: (c.modstamp, c.record_id))
 
 
-def extra_fields_to_read(mapped_crm_fields: Sequence[str], obj: CrmObject, always: Sequence[str] = ()) -> list[str]:
+def extra_fields_to_read(mapped_crm_fields: Sequence[str], obj: ExtractedObject, always: Sequence[str] = ()) -> list[str]:
     """Fields beyond the standard ones that this tenant needs of `obj` (E6): the mapped fields the
     catalogue does not already read, plus `always` (the integration's own external id)."""
     standard = {name.lower() for name in obj.field_names()}
@@ -210,10 +210,11 @@ class DescribedFields:
     labels: dict[str, str]
 
 
-def check_against_describe(wanted: Sequence[str], describe: dict[str, Any], *, required: Sequence[str] = ()) -> DescribedFields:
+def check_against_describe(wanted: Sequence[str], described: Sequence[Mapping[str, Any]], *,
+                           required: Sequence[str] = ()) -> DescribedFields:
     """Which wanted fields the org really has (spelled as the org spells them), which it lacks,
-    and the labels of the custom ones (E6, E7)."""
-    by_lower = {f["name"].lower(): f for f in describe.get("fields", [])}
+    and the labels of the custom ones (E6, E7). `described`: the org's fields ({name, label, custom})."""
+    by_lower = {f["name"].lower(): f for f in described}
     present, missing, labels = [], [], {}
     for name in wanted:
         spec = by_lower.get(name.lower())

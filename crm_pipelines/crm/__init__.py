@@ -1,1 +1,1 @@
-"""The CRM client: authentication, paging, the API budget gate, retries and errors. HTTP lives only here."""
+"""The tenant's CRM: the port the pipeline asks (port.py), its adapters (salesforce/), what can go wrong (errors.py). HTTP lives only here."""

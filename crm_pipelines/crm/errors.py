@@ -66,6 +66,10 @@ class CrmApiError(CrmError):
         self.crm_message = message
 
 
+class DeleteLogTooOld(CrmError):
+    """The CRM's delete log no longer reaches back to the window asked for: compare Id sets instead."""
+
+
 class CrmTransientError(CrmError):
     """A failure worth retrying (429, 5xx, a dropped connection, a truncated body)."""
 

@@ -1,4 +1,8 @@
-"""The CRM client as a Dagster resource: one configured policy, one client per tenant and run."""
+"""The CRM as a Dagster resource: one configured policy, the tenant's CRM port per tenant and run.
+
+The resource picks the adapter for the tenant's `connection.kind` and holds the logins, so the runs
+of one code location share a login per tenant and nothing is shared between resources (tenants'
+tokens are kept apart by tenant id within it)."""
 
 from __future__ import annotations
 
@@ -7,16 +11,19 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from dagster import ConfigurableResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from crm_pipelines.clock import Clock, system_clock
-from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
 from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
+from crm_pipelines.crm.port import CrmPort
+from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
+from crm_pipelines.crm.salesforce.client import ClientPolicy, Logins, SalesforceClient
 from crm_pipelines.settings import MissingCredentialError, Tenant
 
 
 class CrmClientResource(ConfigurableResource):
-    """Salesforce REST client settings shared by every tenant."""
+    """How patient the CRM clients are, for every tenant; where each tenant's CRM is and who logs
+    in are the tenant's own connection settings (T1), its secrets read from the environment."""
 
     connect_timeout_seconds: float = Field(default=10.0, description="TCP connect timeout per request.")
     read_timeout_seconds: float = Field(default=120.0, description="Read timeout per request.")
@@ -24,6 +31,16 @@ class CrmClientResource(ConfigurableResource):
     max_backoff_seconds: float = Field(default=30.0, description="Ceiling of the exponential backoff between attempts.")
     max_inline_wait_seconds: float = Field(default=60.0, description="A longer Retry-After defers the work instead of waiting.")
     org_limit_backoff_minutes: int = Field(default=60, description="When to look again after REQUEST_LIMIT_EXCEEDED.")
+
+    # Access tokens of this resource's clients. Dagster hands each run a copy of the configured
+    # resource; the copies keep the logins of the resource they were made from, so the runs of one
+    # code location share a login per tenant (as the assets of one run do), and two resources never.
+    _logins: Logins = PrivateAttr(default_factory=Logins)
+
+    def _with_updated_values(self, values):  # type: ignore[no-untyped-def]
+        copy = super()._with_updated_values(values)
+        copy._logins = self._logins
+        return copy
 
     def policy(self) -> ClientPolicy:
         return ClientPolicy(
@@ -35,14 +52,14 @@ class CrmClientResource(ConfigurableResource):
             org_limit_backoff=timedelta(minutes=self.org_limit_backoff_minutes),
         )
 
-    def client_for(
+    def crm_for(
         self,
         tenant: Tenant,
         reserve_call: Callable[[], object],
         clock: Clock = system_clock,
         environ: Mapping[str, str] | None = None,
-    ) -> SalesforceClient:
-        """A client for `tenant`, watching the org's reserve for its other integrations (S1); refuses
+    ) -> CrmPort:
+        """The CRM of `tenant`, behind the port, watching the org's reserve for its other integrations (S1); refuses
         a disconnected tenant (T3) and missing credentials."""
         if tenant.status != "connected":
             raise TenantDisconnected(
@@ -53,7 +70,8 @@ class CrmClientResource(ConfigurableResource):
             credentials = tenant.connection.resolve_credentials(os.environ if environ is None else environ)
         except MissingCredentialError as exc:
             raise CrmAuthError(tenant.id, str(exc)) from None
-        return SalesforceClient(
+        # One adapter per `connection.kind`; Salesforce is the only kind so far.
+        client = SalesforceClient(
             tenant_id=tenant.id,
             connection=tenant.connection,
             credentials=credentials,
@@ -61,4 +79,6 @@ class CrmClientResource(ConfigurableResource):
             clock=clock,
             policy=self.policy(),
             org_reserve_percent=tenant.settings.api_budget.org_reserve_percent,
+            logins=self._logins,
         )
+        return SalesforceCrm(client)

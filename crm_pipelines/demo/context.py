@@ -12,6 +12,7 @@ from dagster import DagsterInstance, Definitions
 
 from crm_pipelines.cli.output import Progress
 from crm_pipelines.clock import CLOCK_OFFSET_TAG
+from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.partitions import TENANT_TAG
 from crm_pipelines.settings import Tenant
@@ -41,13 +42,16 @@ class DemoContext:
     # How far the pipeline clock was moved to reopen API budget windows (the demo cannot wait a day).
     offset: float = 0.0
     _definitions: dict[float, Definitions] = field(default_factory=dict)
+    # One CRM resource for every clock: each tenant logs in once for the whole demo.
+    _crm: CrmClientResource = field(default_factory=CrmClientResource)
 
     def echo(self, text: str = "") -> None:
         self.bar.echo(text)
 
     def definitions(self, offset: float = 0.0) -> Definitions:
         if offset not in self._definitions:
-            self._definitions[offset] = build_definitions(database_url=self.db_url, clock_offset_seconds=offset)
+            self._definitions[offset] = build_definitions(database_url=self.db_url, clock_offset_seconds=offset,
+                                                              crm=self._crm)
         return self._definitions[offset]
 
     def run(self, job_name: str, tenant_id: str, *, offset: float = 0.0, assets: list[Any] | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from crm_pipelines.demo.clock import DAY_AND_A_BIT, evaluate_sensor, resume_deferred
+from crm_pipelines.demo.time_travel import DAY_AND_A_BIT, evaluate_sensor, resume_deferred
 from crm_pipelines.demo.context import DemoContext
 from crm_pipelines.demo.summary import push_line
 from crm_pipelines.store.app_data import read_app_table

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from crm_pipelines.sim.clock import MS_PER_DAY
+from crm_pipelines.sim.org_clock import MS_PER_DAY
 
 
 class ApiUsage:

@@ -42,7 +42,7 @@ from crm_pipelines.sim.bulk1_xml import (
 )
 from crm_pipelines.sim.bulk_jobs import BATCH_KEY_PREFIX, JOB_KEY_PREFIX, RESULT_KEY_PREFIX, in_progress_polls
 from crm_pipelines.sim.bulk_query import parse_bulk_query, select, unsupported_by_bulk
-from crm_pipelines.sim.clock import ms_to_timestamp
+from crm_pipelines.sim.org_clock import ms_to_timestamp
 from crm_pipelines.sim.csv_results import NO_RECORDS_TEXT, csv_bytes
 from crm_pipelines.sim.org_state import OrgState
 from crm_pipelines.sim.rest_api import is_served_version

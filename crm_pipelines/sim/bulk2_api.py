@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from crm_pipelines.sim.api_call import ApiCall, ApiReply
-from crm_pipelines.sim.clock import ms_to_timestamp
+from crm_pipelines.sim.org_clock import ms_to_timestamp
 from crm_pipelines.sim.bulk_jobs import JOB_KEY_PREFIX, in_progress_polls
 from crm_pipelines.sim.bulk_query import parse_bulk_query, result_csv_fields, select, unsupported_by_bulk
 from crm_pipelines.sim.csv_results import DELIMITERS, LINE_ENDINGS, csv_bytes

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from crm_pipelines.sim.clock import MS_PER_DAY
+from crm_pipelines.sim.org_clock import MS_PER_DAY
 from crm_pipelines.sim.ids import make_id, stable_number
 
 JOB_KEY_PREFIX = "750"

@@ -18,7 +18,7 @@ import pandas as pd
 from crm_pipelines.sim import crm_user_actions
 from crm_pipelines.sim.api_usage import ApiUsage
 from crm_pipelines.sim.bulk_jobs import BulkJobs
-from crm_pipelines.sim.clock import OrgClock, ms_to_timestamp
+from crm_pipelines.sim.org_clock import OrgClock, ms_to_timestamp
 from crm_pipelines.sim.derived_fields import DEFAULTS_ON_CREATE, STAGE_PROBABILITY, derived_fields
 from crm_pipelines.sim.faults import Fault, FaultInjector
 from crm_pipelines.sim.ids import make_id, org_pod

@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import or_, select, update
 
 from crm_pipelines.core.extraction import Cursor, Rejected
-from crm_pipelines.crm.wire import OrgUsage
-from crm_pipelines.core.crm_objects import CrmObject
+from crm_pipelines.crm.port import OrgUsage
+from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.tables import (
@@ -47,7 +47,7 @@ def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
 
 
 def commit_page(
-    db: Database, obj: CrmObject, tenant_id: str, rows: pd.DataFrame, rejected: list[Rejected],
+    db: Database, obj: ExtractedObject, tenant_id: str, rows: pd.DataFrame, rejected: list[Rejected],
     cursor: Cursor | None, *, extracted_at: datetime, run_id: str | None, full_sync: bool = False,
 ) -> int:
     """Write the page's new or changed rows, its rejects and the cursor, atomically; returns rows written.
@@ -85,7 +85,7 @@ def mark_full_sync_complete(db: Database, tenant_id: str, sobject: str, at: date
             conn.exec_driver_sql(f'ANALYZE "{crm_tables[sobject].name}"')
 
 
-def flag_deleted(db: Database, obj: CrmObject, tenant_id: str, deletions: pd.DataFrame, *, extracted_at: datetime,
+def flag_deleted(db: Database, obj: ExtractedObject, tenant_id: str, deletions: pd.DataFrame, *, extracted_at: datetime,
                  covered_until: datetime | None) -> int:
     """Flag the records the CRM deleted for good (E3): `deletions` (id, deleted_at). Rows are kept;
     a row already flagged, or changed in the CRM after the deletion (undeleted since), is left as
@@ -106,7 +106,7 @@ def flag_deleted(db: Database, obj: CrmObject, tenant_id: str, deletions: pd.Dat
     return flagged
 
 
-def live_ids(db: Database, obj: CrmObject, tenant_id: str) -> list[str]:
+def live_ids(db: Database, obj: ExtractedObject, tenant_id: str) -> list[str]:
     """The Ids of the tenant's records of `obj` not flagged deleted."""
     table = crm_tables[obj.name]
     with db.engine.connect() as conn:
@@ -115,7 +115,7 @@ def live_ids(db: Database, obj: CrmObject, tenant_id: str) -> list[str]:
         ).scalars())
 
 
-def read_records(db: Database, obj: CrmObject, tenant_id: str) -> pd.DataFrame:
+def read_records(db: Database, obj: ExtractedObject, tenant_id: str) -> pd.DataFrame:
     table = crm_tables[obj.name]
     with db.engine.connect() as conn:
         return read_frame(conn, table, table.c.tenant_id == tenant_id, order_by=["id"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table, Text
 
-from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmField, CrmObject
+from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmField, ExtractedObject
 
 from crm_pipelines.store.types import UtcDateTime, json_type
 
@@ -71,7 +71,7 @@ def _crm_column(field: CrmField) -> Column:
     return Column(field.column, sql_type, primary_key=field.name == "Id", nullable=field.name != "Id")
 
 
-def _crm_table(obj: CrmObject) -> Table:
+def _crm_table(obj: ExtractedObject) -> Table:
     columns = [_crm_column(f) for f in obj.fields]
     if not obj.soft_deletes:
         columns.append(Column("is_deleted", Boolean(), nullable=True))

@@ -34,6 +34,7 @@ class TenantNotFound(TenantRegistryError):
 
 
 def _now() -> datetime:
+    # Not crm_pipelines.clock.system_clock: that module loads Dagster, which `tenant list` must not.
     return datetime.now(UTC)
 
 

@@ -10,7 +10,6 @@ from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.schedules import daily_list_rebuild
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
@@ -22,7 +21,6 @@ from tests.sim_tenants import db_url, register_sim_tenant
 
 @pytest.fixture
 def synced(db):
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=9) as sim:
         for org in ("acme", "globex"):
             register_sim_tenant(db, sim, org)

@@ -6,7 +6,6 @@ import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.settings import TenantSettings, validated
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables
@@ -27,7 +26,6 @@ WORKFLOWS = [
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

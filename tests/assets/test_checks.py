@@ -3,7 +3,6 @@
 from dagster import DagsterInstance
 from sqlalchemy import text
 
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from tests.sim_tenants import db_url, register_sim_tenant
@@ -20,7 +19,6 @@ def _evaluations(result) -> dict[tuple[str, str], bool]:
 
 
 def test_checks_pass_on_a_clean_sync_and_catch_rows_that_crossed_tenants(db):
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=8) as sim:
         register_sim_tenant(db, sim, "acme")
         register_sim_tenant(db, sim, "globex")

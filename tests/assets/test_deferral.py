@@ -8,7 +8,6 @@ from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_contex
 
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
@@ -22,7 +21,6 @@ DAY = 24 * 3600 + 120  # one rolling window and a little more
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=5) as sim:
         yield sim
 
@@ -133,7 +131,6 @@ def test_the_sync_stops_early_when_the_org_itself_is_near_its_own_limit(db):
     """Other integrations share the org's quota. With 50% kept in reserve, an org limit of 14 and 4
     calls already spent by another integration, the sync reads /limits first, then
     Sforce-Limit-Info, makes no call that would leave the org under half, and defers the rest."""
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="small", seed=5) as sim:
         register_sim_tenant(db, sim, "acme", **{"api_budget.org_reserve_percent": "50"})
         org = sim.org("acme")

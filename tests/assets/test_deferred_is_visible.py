@@ -7,7 +7,6 @@ from dagster import AssetCheckSeverity, DagsterInstance, SkipReason, build_senso
 from crm_pipelines.assets.deferred_runs import DEFERRED_TAG, DEFERRED_UNTIL_TAG
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
@@ -18,7 +17,6 @@ DAY = 24 * 3600 + 120
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=5) as sim:
         yield sim
 

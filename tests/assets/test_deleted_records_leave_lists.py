@@ -8,7 +8,6 @@ from dagster import DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.auto_save_lists import read_changes, read_lists, record_override
@@ -22,7 +21,6 @@ DELETED = "removed: deleted in the CRM"
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

@@ -10,7 +10,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.tables import crm_tables, extract_cursors
@@ -19,7 +18,6 @@ from tests.sim_tenants import assert_warehouse_equals_sim, db_url, register_sim_
 
 @pytest.fixture
 def small_sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="small", seed=11) as sim:
         yield sim
 

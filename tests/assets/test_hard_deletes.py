@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables
 from crm_pipelines.store.auto_save_lists import read_lists
@@ -28,7 +27,6 @@ MONTH = 31 * 86400
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

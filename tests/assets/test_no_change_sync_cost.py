@@ -12,7 +12,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job
@@ -27,7 +26,6 @@ MOST_APP_STATEMENTS = {"sqlite": 255, "postgresql": 275}
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

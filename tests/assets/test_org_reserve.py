@@ -7,7 +7,6 @@ import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
 from tests.assets.test_deferral import evaluate_sensor, run_request
@@ -22,7 +21,6 @@ DAY = 86400 + 120
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=3) as sim:
         yield sim
 

@@ -7,7 +7,6 @@ import requests
 from dagster import DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
@@ -22,7 +21,6 @@ OUTCOMES = "email_replied,call_connected"
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=SEED) as sim:
         yield sim
 

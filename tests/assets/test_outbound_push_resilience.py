@@ -14,7 +14,6 @@ from dagster import DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.automation.sensors import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.api_budget import ApiBudget
@@ -31,7 +30,6 @@ DAY = 24 * 3600 + 120
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=3) as sim:
         yield sim
 
@@ -141,7 +139,7 @@ def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_th
     crm_sync(db, "acme", instance)
     events = many_events(db, "acme", 1000)
     used = ApiBudget(db, "acme", 5000, system_clock).status().used
-    _TOKENS.clear()  # the push logs in and reads the org's usage (/limits): two calls, then two batches fit
+    # The push logs in (each run has logins of its own) and reads the org's usage (/limits): two calls, then two batches fit.
     TenantRegistry(db).set("acme", {"api_budget.daily_limit": str(used + 4)})
 
     first = push(db, "acme", instance)

@@ -9,7 +9,6 @@ import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.io_manager import read_tenant_partition
@@ -24,7 +23,6 @@ PLANS = ("activity_event_tasks", "touch_outcome_tasks", "new_crm_leads", "contac
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("initech",), scale="tiny", seed=1) as sim:
         yield sim
 

@@ -14,7 +14,6 @@ from crm_pipelines.automation.tenant_sensors import crm_sync_due
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.core.emails import normalize_email
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
@@ -33,7 +32,6 @@ DOWNSTREAM_GROUPS = ("matching", "field_sync", "workflows")
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 
@@ -56,7 +54,6 @@ def unlimited_sync(sim, tmp_path) -> tuple[set[tuple[str, str]], int]:
     result = run_job(reference, "crm_sync", "acme")
     assert result.success
     calls = sum(int(md.get("api_calls_used", 0)) for md in metadata_by_asset(result).values())
-    _TOKENS.clear()
     return matches(reference), calls
 
 

@@ -8,7 +8,6 @@ import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.app_edits import edit_app_record
@@ -22,7 +21,6 @@ SEED = 3
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

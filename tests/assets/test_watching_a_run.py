@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.partition_rows import partition_rows
@@ -23,7 +22,6 @@ SEED = 4
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=SEED) as sim:
         yield sim
 

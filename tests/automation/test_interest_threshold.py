@@ -10,7 +10,6 @@ from dagster import DagsterInstance, SkipReason, build_sensor_context
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.automation.push_automation import push_triggers
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
@@ -24,7 +23,6 @@ THRESHOLD = 70
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 

@@ -50,7 +50,8 @@ def _tick(db, moment: datetime, instance: DagsterInstance | None = None) -> dict
     with tempfile.TemporaryDirectory() as scratch:
         instance = instance or DagsterInstance.local_temp(scratch)  # a schedule's context wants a persistent one
         with build_schedule_context(instance=instance, scheduled_execution_time=moment,
-                                    resources={"database": DatabaseResource(database_url=db_url(db))}) as context:
+                                    resources={"database": DatabaseResource(database_url=db_url(db)),
+                                               "clock": ClockResource()}) as context:
             result = outbound_push_schedule(context)
         requests = [] if isinstance(result, SkipReason) else list(result)
         for request in requests:
@@ -99,7 +100,8 @@ def test_a_tenant_whose_sync_chain_is_incomplete_is_pushed_once_it_completed(sql
     DeferralStore(sqlite_db).record("acme", "crm_sync", ["Lead"], "budget", TEN + timedelta(hours=20), TEN)
     mark_chain_incomplete(sqlite_db, "acme", "extraction incomplete: Lead deferred", TEN)
     with build_schedule_context(instance=DagsterInstance.local_temp(str(tmp_path)), scheduled_execution_time=TEN,
-                                resources={"database": DatabaseResource(database_url=db_url(sqlite_db))}) as context:
+                                resources={"database": DatabaseResource(database_url=db_url(sqlite_db)),
+                                           "clock": ClockResource()}) as context:
         skipped = outbound_push_schedule(context)
     assert isinstance(skipped, SkipReason), "nobody's sync chain is complete"
     assert "acme, globex, hooli2" in skipped.skip_message

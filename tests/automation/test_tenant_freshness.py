@@ -8,7 +8,6 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 
 from crm_pipelines.automation.freshness import FRESH_CHECK_KEY, tenant_freshness
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.resource import DatabaseResource
@@ -19,7 +18,6 @@ MINUTE = 60
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=6) as sim:
         yield sim
 

@@ -10,7 +10,6 @@ from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.crm.client import _TOKENS
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore
@@ -22,7 +21,6 @@ from tests.sim_tenants import db_url, register_sim_tenant, run_job
 
 @pytest.fixture
 def sim():
-    _TOKENS.clear()
     with run_simulator(orgs=("acme", "globex", "initech"), scale="tiny", seed=4) as sim:
         yield sim
 

@@ -87,7 +87,7 @@ def test_extra_fields_are_the_mapped_ones_not_already_read():
 
 
 def test_describe_check_keeps_the_orgs_spelling_and_labels_and_reports_missing():
-    describe = {"fields": [{"name": "Tier__c", "label": "Customer Tier", "custom": True}, {"name": "Name", "label": "Account Name"}]}
+    describe = [{"name": "Tier__c", "label": "Customer Tier", "custom": True}, {"name": "Name", "label": "Account Name", "custom": False}]
     checked = check_against_describe(["tier__c", "Ghost__c"], describe)
     assert checked.present == ["Tier__c"]
     assert checked.missing == ["Ghost__c"]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm_pipelines.crm.client import ClientPolicy, SalesforceClient
+from crm_pipelines.crm.salesforce.client import ClientPolicy, SalesforceClient
 from crm_pipelines.crm.errors import (
     BudgetExhausted,
     CrmApiError,
@@ -49,7 +49,7 @@ def client_of(sim, *, secret: str = "acme-secret", reserve_call=lambda: None, **
         "login_url": sim.base_url,
         "credentials": {"grant": "client_credentials", "client_id_env": "X_ID", "client_secret_env": "X_SECRET"},
     })
-    # A tenant id of its own per client: logins are shared per tenant within a process.
+    # A tenant id of its own per client, so no two share a login even when given the same Logins.
     return SalesforceClient(
         tenant_id=f"client-test-{next(_tenant_ids)}", connection=connection,
         credentials=ResolvedCredentials(grant="client_credentials", client_id="acme", client_secret=secret),
@@ -113,7 +113,7 @@ def test_a_login_shared_by_clients_of_one_tenant_and_renewed_once_when_the_org_e
     first = client_of(sim)
     first.limits()
     second = SalesforceClient(tenant_id=first.tenant_id, connection=first.connection, credentials=first.credentials,
-                              reserve_call=lambda: None, clock=lambda: NOW, sleep=lambda s: None)
+                              reserve_call=lambda: None, clock=lambda: NOW, sleep=lambda s: None, logins=first.logins)
     second.limits()
     assert second.calls_sent == 1  # no login of its own
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from crm_pipelines.crm import soql
+from crm_pipelines.crm.salesforce import soql
 
 
 def test_string_literals_escape_quotes_and_backslashes():

@@ -1,4 +1,5 @@
-from crm_pipelines.crm.wire import OrgUsage, error_of, parse_limit_info
+from crm_pipelines.crm.port import OrgUsage
+from crm_pipelines.crm.salesforce.wire import error_of, parse_limit_info
 
 
 def test_limit_info_plain_and_with_suffixes():
@@ -16,7 +17,7 @@ def test_error_bodies_rest_and_oauth():
 
 
 def test_limits_daily_api_requests_as_integers_or_strings():
-    from crm_pipelines.crm.wire import usage_from_limits
+    from crm_pipelines.crm.salesforce.wire import usage_from_limits
 
     assert usage_from_limits({"DailyApiRequests": {"Max": 5000, "Remaining": 4980}}) == OrgUsage(20, 5000)
     assert usage_from_limits({"DailyApiRequests": {"Max": "5000", "Remaining": "4980"}}) == OrgUsage(20, 5000)
@@ -26,7 +27,7 @@ def test_limits_daily_api_requests_as_integers_or_strings():
 def test_http_date_is_the_crms_clock_in_utc():
     from datetime import UTC, datetime
 
-    from crm_pipelines.crm.wire import parse_http_date
+    from crm_pipelines.crm.salesforce.wire import parse_http_date
 
     assert parse_http_date("Mon, 01 Jun 2026 12:00:05 GMT") == datetime(2026, 6, 1, 12, 0, 5, tzinfo=UTC)
     assert parse_http_date(None) is None

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from crm_pipelines.sim.api_usage import ApiUsage
-from crm_pipelines.sim.clock import MS_PER_DAY
+from crm_pipelines.sim.org_clock import MS_PER_DAY
 from crm_pipelines.sim.faults import FaultInjector, FaultSpecError, parse_fault_spec
 from crm_pipelines.sim.server import run_simulator
 from tests.sim.conftest import SalesforceApi

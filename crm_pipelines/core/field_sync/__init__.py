@@ -15,7 +15,7 @@ from crm_pipelines.core.field_sync.apply import apply_changes
 from crm_pipelines.core.field_sync.campaigns import CampaignSync, apply_campaign_changes, sync_campaigns
 from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CHANGE_COLUMNS, CRM_TO_APP, REASONS, empty_changes
 from crm_pipelines.core.field_sync.companies import apply_company_changes, company_changes
-from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS, connector_log_rows, log_summary
+from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS, connector_log_rows, log_summary
 from crm_pipelines.core.field_sync.field_differences import FieldDifferences
 from crm_pipelines.core.field_sync.inbound import apply_inbound_changes, inbound_changes
 from crm_pipelines.core.field_sync.labels import LABEL_COLUMNS, apply_label_changes, label_changes

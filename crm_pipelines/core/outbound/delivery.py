@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.base import BASE_COLUMNS, empty_base
-from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS
+from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
 from crm_pipelines.core.outbound.contact_pushes import NOTHING_TO_SEND
 from crm_pipelines.core.outbound.conversions import live_targets
@@ -79,12 +79,12 @@ def batches(items: pd.DataFrame, size: int = MAX_BATCH) -> Iterator[pd.DataFrame
 
 
 def request_records(batch: pd.DataFrame) -> list[dict[str, Any]]:
-    """The records of one /composite/sobjects call: an upsert carries its external id, an update
-    its CRM id."""
+    """The records of one write: an upsert carries its external id, an update its CRM id (the
+    CRM's adapter adds what its wire format needs besides)."""
     records = []
-    for sobject, operation, external_id, crm_id, fields in zip(
-            batch["sobject"], batch["operation"], batch["external_id"], batch["crm_id"], batch["fields"], strict=True):
-        record: dict[str, Any] = {"attributes": {"type": sobject}, **fields}
+    for operation, external_id, crm_id, fields in zip(
+            batch["operation"], batch["external_id"], batch["crm_id"], batch["fields"], strict=True):
+        record: dict[str, Any] = dict(fields)
         if operation == "upsert":
             record[EXTERNAL_ID_FIELD] = external_id
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_pipelines.core.field_sync.connector_log import LOG_COLUMNS as CONNECTOR_LOG_COLUMNS
+from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS as CONNECTOR_LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag, utc_instant, utc_naive
 
 LOG_REASON_PREFIX = "workflow_"

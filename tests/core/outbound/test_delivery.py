@@ -44,10 +44,10 @@ def test_a_record_id_never_appears_twice_in_one_call():
 
 def test_an_upsert_carries_its_external_id_and_an_update_its_crm_id():
     task = request_records(_tasks(1))[0]
-    assert task == {"attributes": {"type": "Task"}, "Subject": "S0", "App_External_Id__c": "event:ev-0"}
+    assert task == {"Subject": "S0", "App_External_Id__c": "event:ev-0"}
     update = items_frame(kind="field_update", sobject="Lead", operation="update", external_id=["prospect:p-1"],
                          crm_id="00Q000000000001AAA", app_object="prospect", app_id="p-1", fields=[{"Title": "x"}])
-    assert request_records(update)[0] == {"attributes": {"type": "Lead"}, "Title": "x", "id": "00Q000000000001AAA"}
+    assert request_records(update)[0] == {"Title": "x", "id": "00Q000000000001AAA"}
 
 
 def test_tasks_take_their_prospects_crm_id_as_who_id_and_the_others_wait():

@@ -32,15 +32,31 @@ from crm_pipelines.crm.errors import (
     OrgNearLimit,
     RetryAfterTooLong,
 )
-from crm_pipelines.crm.wire import OrgUsage, error_of, parse_http_date, parse_limit_info, usage_from_limits
+from crm_pipelines.crm.port import OrgUsage, RecordPage
+from crm_pipelines.crm.salesforce.wire import error_of, parse_http_date, parse_limit_info, usage_from_limits
 from crm_pipelines.settings import CrmConnection, ResolvedCredentials
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 
-# Access tokens, per tenant and credentials, in this process's memory only (never stored): the
-# assets of one run share a login instead of spending a call each on it. A token that has expired
-# is answered with 401 and replaced.
-_TOKENS: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+
+class Logins:
+    """Access tokens (and their instance URLs) by tenant, login URL and client id, in memory only
+    (never stored). Held by whoever makes the clients (the CRM resource, for one run), so the
+    assets of a run share a login instead of spending a call each on it, while two resources, or
+    two tests, never see each other's. A token that has expired is answered with 401 and replaced."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def get(self, key: tuple[str, str, str]) -> tuple[str, str] | None:
+        return self._tokens.get(key)
+
+    def keep(self, key: tuple[str, str, str], token: str, instance_url: str) -> None:
+        self._tokens[key] = (token, instance_url)
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        self._tokens.pop(key, None)
 
 
 @dataclass(frozen=True)
@@ -56,11 +72,8 @@ class ClientPolicy:
     org_limit_backoff: timedelta = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class QueryPage:
-    records: list[dict[str, Any]]
-    total_size: int
-    done: bool
+# A query's page is the port's page: Salesforce's records already carry the pipeline's field names.
+QueryPage = RecordPage
 
 
 class _SessionExpired(Exception):
@@ -78,6 +91,8 @@ class SalesforceClient:
     sleep: Callable[[float], None] | None = None
     # The share of the org's daily cap left to its other integrations; None: not watched.
     org_reserve_percent: float | None = None
+    # Shared with the other clients of the same run; a client of its own otherwise.
+    logins: Logins = field(default_factory=Logins, repr=False)
 
     calls_sent: int = 0
     last_usage: OrgUsage | None = None
@@ -88,9 +103,6 @@ class SalesforceClient:
     _instance_url: str | None = None
 
     def __post_init__(self) -> None:
-        cached = _TOKENS.get(self._token_key)
-        if cached is not None:
-            self._token, self._instance_url = cached
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -145,11 +157,16 @@ class SalesforceClient:
                 headers: dict[str, str] | None = None, what: str = "") -> Any:
         """One API call with retries; re-authenticates once if the session expired."""
         if self._token is None:
-            self.authenticate()
+            # Another client of the run may have logged in since this one was made.
+            shared = self.logins.get(self._token_key)
+            if shared is not None:
+                self._token, self._instance_url = shared
+            else:
+                self.authenticate()
         try:
             return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
         except _SessionExpired:
-            _TOKENS.pop(self._token_key, None)
+            self.logins.forget(self._token_key)
             self.authenticate()
             try:
                 return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
@@ -179,7 +196,7 @@ class SalesforceClient:
         body = self._with_retries(attempt)
         self._token = body["access_token"]
         self._instance_url = body["instance_url"].rstrip("/")
-        _TOKENS[self._token_key] = (self._token, self._instance_url)
+        self.logins.keep(self._token_key, self._token, self._instance_url)
 
     @property
     def _token_key(self) -> tuple[str, str, str]:

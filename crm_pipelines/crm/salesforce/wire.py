@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from crm_pipelines.crm.port import OrgUsage
+
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
-
-
-@dataclass(frozen=True)
-class OrgUsage:
-    """The org's own daily API usage, as the CRM reports it on every response."""
-
-    used: int
-    max: int
 
 
 def parse_limit_info(header: str | None) -> OrgUsage | None:

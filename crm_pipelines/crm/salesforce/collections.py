@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_pipelines.crm.client import SalesforceClient
+from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.errors import CrmApiError
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID
 
@@ -21,7 +21,8 @@ def send_collection(client: SalesforceClient, operation: str, sobject: str,
     """One composite call; the CRM's per-record results ({id, success, errors, created}), in order."""
     if not 0 < len(records) <= MAX_COLLECTION:
         raise ValueError(f"a collection holds 1 to {MAX_COLLECTION} records, not {len(records)}")
-    body = {"allOrNone": False, "records": records}
+    # Each record says its sObject: Salesforce's wire format for a collection.
+    body = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **record} for record in records]}
     if operation == "upsert":
         path = f"{client.api_base}/composite/sobjects/{sobject}/{APP_EXTERNAL_ID}"
     elif operation == "update":

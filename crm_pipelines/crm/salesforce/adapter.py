@@ -1,0 +1,117 @@
+"""Salesforce behind the CRM port: SOQL for reads, the delete log, describe, sObject Collections.
+
+Salesforce's records already carry the pipeline's field names (the warehouse was modelled on
+them), so records pass through unchanged; what is Salesforce's alone stays here: SOQL, queryAll,
+/deleted/ and its INVALID_REPLICATION_DATE, describe's body, composite writes of 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from crm_pipelines.core.crm_objects import CURSOR_FIELD, ExtractedObject
+from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
+from crm_pipelines.crm.port import DeleteLog, FieldChange, FieldDescription, OrgUsage, RecordPage, WriteOperation, WriteResult
+from crm_pipelines.crm.salesforce import soql
+from crm_pipelines.crm.salesforce.client import SalesforceClient
+from crm_pipelines.crm.salesforce.collections import MAX_COLLECTION, send_collection
+
+# The delete log's own refusal of a window older than it keeps (30 days, or purged early).
+_LOG_TOO_OLD = "INVALID_REPLICATION_DATE"
+
+
+class SalesforceCrm:
+    """The CRM port for one tenant's Salesforce org, over one `SalesforceClient`."""
+
+    has_delete_log = True
+    max_write_batch = MAX_COLLECTION
+
+    def __init__(self, client: SalesforceClient) -> None:
+        self.client = client
+        self.tenant_id = client.tenant_id
+        # One describe per object per adapter: its fields and its history come from the same call.
+        self._describes: dict[str, dict[str, Any]] = {}
+
+    def _describe(self, object_name: str) -> dict[str, Any]:
+        if object_name not in self._describes:
+            self._describes[object_name] = self.client.describe(object_name)
+        return self._describes[object_name]
+
+    @property
+    def calls_sent(self) -> int:
+        return self.client.calls_sent
+
+    @property
+    def crm_time(self) -> datetime | None:
+        return self.client.crm_time
+
+    @property
+    def org_usage(self) -> OrgUsage | None:
+        return self.client.last_usage
+
+    def assume_org_usage(self, usage: OrgUsage) -> None:
+        self.client.last_usage = usage
+
+    def read_org_usage(self) -> OrgUsage | None:
+        return self.client.read_org_usage()
+
+    def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
+                     page_size: int | None = None) -> Iterator[RecordPage]:
+        where = None if since is None else f"{CURSOR_FIELD} >= {soql.literal(since)}"
+        query = soql.select([*obj.field_names(), *extra_fields], obj.name, where, order_by=[CURSOR_FIELD, "Id"])
+        # queryAll: deleted and merged records arrive flagged IsDeleted instead of vanishing (E3, E5).
+        return self.client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=page_size)
+
+    def read_deleted(self, object_name: str, start: datetime, end: datetime) -> DeleteLog:
+        try:
+            body = self.client.deleted(object_name, start, end)
+        except CrmApiError as refused:
+            if refused.error_code == _LOG_TOO_OLD:
+                raise DeleteLogTooOld(self.tenant_id, f"{object_name}: {refused.crm_message}") from None
+            raise
+        return DeleteLog(
+            deleted=list(body.get("deletedRecords", [])),
+            earliest_available=_parsed(body.get("earliestDateAvailable")),
+            latest_covered=_parsed(body.get("latestDateCovered")),
+        )
+
+    def list_ids(self, object_name: str, *, include_deleted: bool) -> Iterator[list[str]]:
+        return self.client.ids(object_name, include_deleted=include_deleted)
+
+    def field_history_of(self, object_name: str) -> str | None:
+        for child in self._describe(object_name).get("childRelationships") or ():
+            if child.get("childSObject") == f"{object_name}History" and child.get("field") == f"{object_name}Id":
+                return str(child["childSObject"])
+        return None
+
+    def read_field_history(self, object_name: str, history: str, fields: Sequence[str],
+                           since: datetime | None) -> Iterator[list[FieldChange]]:
+        parent = f"{object_name}Id"
+        where = f"Field IN {soql.in_list(fields)}"
+        if since is not None:
+            where += f" AND CreatedDate >= {soql.literal(since)}"
+        query = soql.select(["Id", parent, "Field", "CreatedDate"], history, where, order_by=["CreatedDate", "Id"])
+        for page in self.client.query_pages(query):
+            yield [FieldChange(record_id=r[parent], field=r["Field"], change_id=r["Id"],
+                               changed_at=pd.Timestamp(r["CreatedDate"]).tz_convert("UTC").to_pydatetime())
+                   for r in page.records]
+
+    def describe_fields(self, object_name: str) -> list[FieldDescription]:
+        return [
+            FieldDescription(name=str(f["name"]), label=str(f.get("label", f["name"])), custom=bool(f.get("custom")))
+            for f in self._describe(object_name).get("fields", [])
+        ]
+
+    def write_batch(self, operation: WriteOperation, object_name: str,
+                    records: list[dict[str, Any]]) -> list[WriteResult]:
+        return send_collection(self.client, operation, object_name, records)  # type: ignore[return-value]
+
+
+def _parsed(text: object) -> datetime | None:
+    if not text:
+        return None
+    return pd.Timestamp(str(text)).tz_convert("UTC").to_pydatetime()
