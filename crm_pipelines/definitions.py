@@ -6,12 +6,11 @@ from dagster import Definitions, EnvVar
 
 from crm_pipelines.assets.catalog import ALL_ASSETS
 from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
+from crm_pipelines.automation.auto_save_rebuild import auto_save_rebuild_job, daily_list_rebuild
+from crm_pipelines.automation.backoff import api_limit_backoff
+from crm_pipelines.automation.crm_sync import crm_sync_due, crm_sync_job, tenant_registry
 from crm_pipelines.automation.freshness import fresh_for_tenant, tenant_freshness, tenant_freshness_report
-from crm_pipelines.automation.jobs import auto_save_rebuild_job, crm_sync_job, outbound_push_job
-from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
-from crm_pipelines.automation.schedules import daily_list_rebuild
-from crm_pipelines.automation.sensors import api_limit_backoff
-from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
+from crm_pipelines.automation.outbound_push import outbound_push_job, outbound_push_schedule, push_triggers
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.paths import DB_URL_ENV

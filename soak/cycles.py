@@ -23,7 +23,7 @@ import numpy as np
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.backoff import api_limit_backoff
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.definitions import build_definitions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dagster import RunRequest, SkipReason, build_sensor_context
 
-from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.backoff import api_limit_backoff
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.demo.context import DemoContext
 from crm_pipelines.store.deferrals import DeferralStore

@@ -9,7 +9,7 @@ from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.automation.schedules import daily_list_rebuild
+from crm_pipelines.automation.auto_save_rebuild import daily_list_rebuild
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables

@@ -6,7 +6,7 @@ import pytest
 import requests
 from dagster import DagsterInstance, RunRequest, SkipReason, build_sensor_context
 
-from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.backoff import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.definitions import build_definitions

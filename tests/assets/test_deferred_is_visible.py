@@ -5,7 +5,7 @@ import pytest
 from dagster import AssetCheckSeverity, DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.assets.deferred_runs import DEFERRED_TAG, DEFERRED_UNTIL_TAG
-from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.backoff import api_limit_backoff
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.deferrals import DeferralStore

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
-from crm_pipelines.automation.sensors import api_limit_backoff
+from crm_pipelines.automation.backoff import api_limit_backoff
 from crm_pipelines.clock import ClockResource, system_clock
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator

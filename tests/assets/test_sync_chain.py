@@ -9,8 +9,8 @@ import requests
 from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.automation.sensors import api_limit_backoff
-from crm_pipelines.automation.tenant_sensors import crm_sync_due
+from crm_pipelines.automation.backoff import api_limit_backoff
+from crm_pipelines.automation.crm_sync import crm_sync_due
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.core.emails import normalize_email

@@ -8,7 +8,7 @@ import requests
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.automation.push_automation import push_triggers
+from crm_pipelines.automation.outbound_push import push_triggers
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_table, write_app_tables

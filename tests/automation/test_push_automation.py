@@ -9,7 +9,7 @@ from dagster import DagsterInstance, DagsterRunStatus, SkipReason, build_schedul
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
-from crm_pipelines.automation.push_automation import outbound_push_schedule, push_triggers
+from crm_pipelines.automation.outbound_push import outbound_push_schedule, push_triggers
 from crm_pipelines.cli.output import NOT_FOUND
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.settings import Tenant, validated

@@ -14,7 +14,7 @@ from dagster import DagsterInstance, DagsterRun, SkipReason, build_schedule_cont
 from dagster._core.utils import make_new_run_id
 from dagster._utils.schedules import cron_string_iterator
 
-from crm_pipelines.automation.schedules import daily_list_rebuild
+from crm_pipelines.automation.auto_save_rebuild import daily_list_rebuild
 from crm_pipelines.core.launch_slots import local_instant
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.resource import DatabaseResource

@@ -8,8 +8,8 @@ from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from crm_pipelines.automation.push_automation import push_triggers
-from crm_pipelines.automation.tenant_sensors import crm_sync_due
+from crm_pipelines.automation.outbound_push import push_triggers
+from crm_pipelines.automation.crm_sync import crm_sync_due
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.app_data import write_app_table

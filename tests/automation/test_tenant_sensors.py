@@ -8,7 +8,7 @@ from dagster import DagsterInstance, DagsterRunStatus, SensorResult, SkipReason,
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.utils import make_new_run_id
 
-from crm_pipelines.automation.tenant_sensors import crm_sync_due, tenant_registry
+from crm_pipelines.automation.crm_sync import crm_sync_due, tenant_registry
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.sim.server import run_simulator

@@ -1,4 +1,4 @@
-"""When each tenant's outbound push runs (S3, P4, O3).
+"""The outbound push (app → CRM): its job, and when each tenant's push runs (S3, P4, O3).
 
 `outbound_push_schedule` launches every connected tenant's push once per its own interval
 (`push.interval_minutes`, 10 minutes to 24 hours): the run key is the tenant and the interval slot,
@@ -20,13 +20,16 @@ from dagster import (
     DefaultSensorStatus,
     ScheduleEvaluationContext,
     SensorEvaluationContext,
+    AssetSelection,
     SkipReason,
+    define_asset_job,
+    in_process_executor,
     schedule,
     sensor,
 )
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
-from crm_pipelines.automation.jobs import outbound_push_job
+from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.automation.launch_slots import (
     SLOT_TAG,
     launched_slots,
@@ -45,6 +48,19 @@ from crm_pipelines.store.interest_crossings import interest_changes, record_inte
 from crm_pipelines.store.push_ledger import open_triggers
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
+
+
+outbound_push_job = define_asset_job(
+    OUTBOUND_PUSH_JOB,
+    selection=AssetSelection.groups("outbound"),
+    description="App → CRM for one tenant: the CRM's Leads, Contacts and Campaigns read again (incrementally), "
+    "the field changes due from the app as it is now against them (F3), the push plans "
+    "(activity and touch Tasks, new Leads, contact pushes, "
+    "lead scores, field updates, campaigns) and their delivery in composite calls within the API budget, each "
+    "record once, by its external id (P1–P8).",
+    # One process: the batches of one tenant go one after another through one login and one budget.
+    executor_def=in_process_executor,
+)
 
 
 @dataclass(frozen=True)

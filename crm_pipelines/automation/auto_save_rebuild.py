@@ -1,10 +1,17 @@
-"""Schedules (O3)."""
+"""The daily rebuild of the auto-save lists (L1–L12): its job and its schedule (O3)."""
 
 from datetime import UTC, datetime
 
-from dagster import DefaultScheduleStatus, ScheduleEvaluationContext, SkipReason, schedule
+from dagster import (
+    AssetSelection,
+    DefaultScheduleStatus,
+    ScheduleEvaluationContext,
+    SkipReason,
+    define_asset_job,
+    in_process_executor,
+    schedule,
+)
 
-from crm_pipelines.automation.jobs import auto_save_rebuild_job
 from crm_pipelines.automation.launch_slots import (
     SLOT_TAG,
     launched_slots,
@@ -15,6 +22,14 @@ from crm_pipelines.automation.launch_slots import (
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
 from crm_pipelines.settings.time_zone import zone
 from crm_pipelines.store.resource import DatabaseResource
+
+
+auto_save_rebuild_job = define_asset_job(
+    "auto_save_rebuild",
+    selection=AssetSelection.groups("auto_save"),
+    description="The daily rebuild of one tenant's auto-save lists (L1–L12); reads the warehouse, never the CRM.",
+    executor_def=in_process_executor,
+)
 
 
 @schedule(

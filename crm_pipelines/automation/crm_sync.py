@@ -1,5 +1,6 @@
-"""Sensors that follow the tenant registry (T3, T4, O3, O4, O5).
+"""The CRM sync (CRM → app): its job, and the sensors that launch it (T3, T4, S2, O3, O4, O5).
 
+`crm_sync_job` runs one tenant's extraction and, once it is complete, the whole chain after it.
 `tenant_registry` keeps one dynamic partition per registered tenant and, when a tenant connects or
 reconnects, launches its catch-up sync (which resumes from the committed cursors). `crm_sync_due`
 launches each connected tenant's sync once its own frequency (S2) has passed since its last
@@ -12,16 +13,21 @@ from datetime import datetime, timedelta
 
 from dagster import (
     AssetKey,
+    AssetSelection,
     DagsterRunStatus,
     DefaultSensorStatus,
     RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
+    define_asset_job,
+    in_process_executor,
     sensor,
 )
 
-from crm_pipelines.automation.jobs import crm_sync_job
+from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.sync_chain import SYNC_CHAIN_GROUP
+from crm_pipelines.automation.freshness import FRESH_CHECK_KEY
 from crm_pipelines.automation.launch_slots import (
     PARTITION_TAG,
     SLOT_TAG,
@@ -35,6 +41,23 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states
+
+# What follows the extraction in a sync: resumed with the deferred objects of a deferred sync.
+AFTER_EXTRACTION = AssetSelection.groups(SYNC_CHAIN_GROUP, "matching", "field_sync", "workflows")
+
+crm_sync_job = define_asset_job(
+    CRM_SYNC_JOB,
+    # The freshness check is recorded by the tenant_freshness sensor's reports, not by every sync.
+    selection=(AssetSelection.groups("tenants", "crm_extract") | AFTER_EXTRACTION) - AssetSelection.checks(FRESH_CHECK_KEY),
+    description="CRM → app for one tenant: extraction of every CRM object within the tenant's API budget, "
+    "then, once the extraction is complete (nothing deferred), matching of users, prospects and companies, the "
+    "field sync CRM → app (three-way per field, F3), the cadence workflows on the records that changed, "
+    "and the sync's completion.",
+    # One process per run: the objects of a tenant are read one after another with one login,
+    # which is what the tenant's API budget and the org's concurrency limit want anyway; tenants
+    # run in parallel as separate runs.
+    executor_def=in_process_executor,
+)
 
 _ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
 

@@ -1,4 +1,5 @@
-"""Sensors (O4)."""
+"""Backoff (S1, O4): the sensor that resumes what a run deferred when the tenant's or the org's API
+budget ran out, once the budget reopens; for the crm sync and the outbound push alike."""
 
 from dagster import AssetCheckKey, AssetKey, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
@@ -6,16 +7,17 @@ from crm_pipelines.assets.catalog import ALL_ASSETS
 from crm_pipelines.assets.checks import extract_checks, linked_checks, list_checks
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
-from crm_pipelines.automation.jobs import AFTER_EXTRACTION, JOBS_BY_NAME
+from crm_pipelines.automation.crm_sync import AFTER_EXTRACTION, crm_sync_job
+from crm_pipelines.automation.outbound_push import outbound_push_job
 from crm_pipelines.automation.launch_slots import tenant_partition_keys, tenant_run_request
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.sync_chain import push_verdict
-from crm_pipelines.partitions import TENANT_TAG  # noqa: F401  (the demo reads the tag from here)
 from crm_pipelines.store.deferrals import Deferral, DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_chains import chain_states, deferred_extractions
 
+JOBS_BY_NAME = {CRM_SYNC_JOB: crm_sync_job, OUTBOUND_PUSH_JOB: outbound_push_job}
 # Everything after the extraction in a sync (the gate, matching, field sync, workflows, the completion).
 RESUMED_CHAIN = sorted(AFTER_EXTRACTION.resolve(ALL_ASSETS))
 _CHECK_KEYS = [key for d in (*ALL_ASSETS, *extract_checks, *list_checks, *linked_checks) for key in d.check_keys]
