@@ -128,8 +128,8 @@ def search_records(call: Call) -> ApiReply:
     after = call.params.get("updated_after_utc")
     if after:
         cutoff = parse_insightly_datetime(after, "updated_after_utc")
-        stamps = pd.to_datetime(frame["SystemModstamp"], utc=True).to_numpy()[positions]
-        positions = positions[stamps > cutoff.to_datetime64()]
+        stamps = pd.to_datetime(frame["SystemModstamp"], utc=True).iloc[positions]
+        positions = positions[(stamps > cutoff).to_numpy(dtype=bool)]
     name, value = call.params.get("field_name"), call.params.get("field_value")
     if (name is None) != (value is None):
         raise bad_request("field_name and field_value go together.")
