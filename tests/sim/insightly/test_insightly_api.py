@@ -21,6 +21,12 @@ def live_ids(sim: Simulator, object_name: str) -> list[int]:
     return sorted(integer_id(i) for i in rows["Id"])
 
 
+def org_row(sim: Simulator, object_name: str, number: int) -> pd.Series:
+    """The org's own row behind Insightly id `number`."""
+    rows = sim.org(ORG).rows(object_name)
+    return rows[[integer_id(i) == number for i in rows["Id"]]].iloc[0]
+
+
 def test_the_api_key_opens_the_org_and_a_wrong_key_is_401(sim: Simulator, insightly: InsightlyClient) -> None:
     assert insightly.get("Users").status_code == 200
     for key in ("hoolii", "acme", ""):
@@ -46,8 +52,7 @@ def test_paging_with_skip_and_top_returns_each_of_the_orgs_records_once(
 
 def test_records_read_as_the_reference_shows_them(sim: Simulator, insightly: InsightlyClient) -> None:
     contact = insightly.get("Contacts", top=1).json()[0]
-    row = sim.org(ORG).rows("Contact").set_index("Id").loc[[i for i in sim.org(ORG).rows("Contact")["Id"]
-                                                             if integer_id(i) == contact["CONTACT_ID"]][0]]
+    row = org_row(sim, "Contact", contact["CONTACT_ID"])
     assert contact["LAST_NAME"] == row["LastName"] and contact["EMAIL_ADDRESS"] == row["Email"]
     assert INSIGHTLY_TIME.match(contact["DATE_UPDATED_UTC"])
     assert contact["DATE_UPDATED_UTC"] == pd.Timestamp(row["SystemModstamp"]).strftime("%Y-%m-%d %H:%M:%S")
@@ -84,8 +89,7 @@ def test_one_record_create_update_and_delete_reach_the_orgs_tables_and_write_log
         "CUSTOMFIELDS": [{"FIELD_NAME": "Region__c", "FIELD_VALUE": "AMER"}]})
     assert created.status_code == 200, created.text
     number = created.json()["CONTACT_ID"]
-    stored = org.rows("Contact")
-    row = stored[[integer_id(i) == number for i in stored["Id"]]].iloc[0]
+    row = org_row(sim, "Contact", number)
     assert (row["LastName"], row["Email"], row["AccountId"], row["Region__c"]) == \
         ("Scully", "dana@fbi.example", account, "AMER")
 
