@@ -20,12 +20,18 @@ no response), truncate (the JSON body is cut in half). '@P' fires with probabili
 
 
 def org_names(value: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in value.split(",") if name.strip())
-    if not names:
+    """The --orgs specs, `name` or `name:dialect` (salesforce, the default, or insightly)."""
+    specs = tuple(spec.strip() for spec in value.split(",") if spec.strip())
+    if not specs:
         refuse("--orgs: name at least one org")
+    names = [spec.partition(":")[0].strip() for spec in specs]
     if len(set(names)) != len(names):
         refuse(f"--orgs: an org is named twice in {value!r}")
-    return names
+    for spec in specs:
+        dialect = spec.partition(":")[2].strip().lower()
+        if dialect not in ("", "salesforce", "insightly"):
+            refuse(f"--orgs: {spec!r}: the dialect is salesforce or insightly")
+    return specs
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -51,7 +57,10 @@ def serve(args: argparse.Namespace) -> None:
          f"daily API limit {args.api_limit}" + (f"; faults {args.faults}" if args.faults else ""))
     org_now = next(iter(simulator.orgs.values())).clock.now()
     echo(f"  org clock: {args.clock}, now {org_now.isoformat(timespec='milliseconds')}")
-    for name in simulator.orgs:
+    for name, state in simulator.orgs.items():
+        if state.dialect == "insightly":
+            echo(f"  org {name}: Insightly API {server.base_url}/v3.1/  (HTTP Basic: API key {name}, empty password)")
+            continue
         creds = simulator.credentials(name)
         echo(f"  org {name}: client_id={creds['client_id']} client_secret={creds['client_secret']}"
              f"  (password grant: username={creds['username']} password={creds['password']})")
@@ -79,7 +88,8 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
     p.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
     p.add_argument("--port", type=_port, default=8765, help="Port to listen on; 0 picks a free one (default 8765).")
     p.add_argument("--orgs", default=None,
-                   help="Comma-separated org names; each is also its client_id (default: the simulator's three).")
+                   help="Comma-separated org names; each is also its client_id (default: the simulator's three). "
+                        "NAME:insightly serves that org as Insightly's API v3.1 under /v3.1/, its name the API key.")
     p.add_argument("--scale", default="tiny", choices=SCALES, help="How much data each org holds (default tiny).")
     p.add_argument("--seed", type=int, default=1, help="Seed for data and faults (default 1).")
     p.add_argument("--api-limit", type=count, default=None,

@@ -1,5 +1,5 @@
-"""The simulator's ASGI application: Salesforce's REST (with Bulk 2.0), Bulk 1.0 and OAuth paths, and
-the control API."""
+"""The simulator's ASGI application: Salesforce's REST (with Bulk 2.0), Bulk 1.0 and OAuth paths,
+Insightly's API v3.1 (for orgs declared `insightly`), and the control API."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_pipelines.sim import api_pipeline, bulk1_api, control_api, oauth_api, rest_api
+from crm_pipelines.sim.insightly.routes import insightly_api
 from crm_pipelines.sim.simulator import Simulator
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, not_found
 
@@ -72,6 +73,7 @@ def build_app(simulator: Simulator) -> ASGIApp:
             Route("/services/data", rest_api.data_api, methods=_METHODS),
             Route("/services/data/{rest:path}", rest_api.data_api, methods=_METHODS),
             Route("/services/async/{rest:path}", bulk1_api.async_api, methods=_METHODS),
+            Route("/v3.1/{rest:path}", insightly_api, methods=_METHODS),
             Mount("/_sim", routes=control_api.ROUTES),
         ],
         exception_handlers={404: _not_found},

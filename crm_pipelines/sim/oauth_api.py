@@ -77,7 +77,7 @@ def _client_credentials(request: Request, form: dict[str, str]) -> tuple[str, st
 
 def _authorized_org(simulator: Simulator, client_id: str, secret: str, grant_type: str) -> OrgState:
     org = simulator.orgs.get(client_id)
-    if org is None:
+    if org is None or org.dialect != "salesforce":  # an Insightly org has an API key, no app
         raise OAuthError("invalid_client_id", "client identifier invalid")
     # The refresh token flow makes the secret optional (a connected app may not require it), but a
     # secret that is sent must be right.

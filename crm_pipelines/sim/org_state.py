@@ -53,13 +53,17 @@ class OrgState:
     def __init__(self, *, name: str, org_id: str, tables: Mapping[str, pd.DataFrame],
                  now: pd.Timestamp, seed: int = 1, scale: str = "tiny", api_limit: int = 100_000,
                  faults: str | None = None,
-                 token_lifetime_seconds: float = DEFAULT_TOKEN_LIFETIME_SECONDS) -> None:
+                 token_lifetime_seconds: float = DEFAULT_TOKEN_LIFETIME_SECONDS,
+                 dialect: str = "salesforce") -> None:
         unknown = sorted(set(tables) - set(OBJECTS))
         if unknown:
             raise ValueError(f"org {name}: tables for unknown objects {unknown}")
         self.lock = threading.RLock()
         self.name = name
         self.org_id = org_id
+        # The API the org is served through: "salesforce" (its REST, Bulk and OAuth paths) or
+        # "insightly" (/v3.1/); the records, clock, limits and faults behind either are the same.
+        self.dialect = dialect
         self.seed = seed
         self.scale = scale
         self.generated_at = pd.Timestamp(now)

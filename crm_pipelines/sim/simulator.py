@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from crm_pipelines.sim.generate import OrgData, Scale, generate_org
+from crm_pipelines.sim.insightly.rate import SecondRate
 from crm_pipelines.sim.oauth_api import client_secret, user_password
 from crm_pipelines.sim.org_state import OrgState
 from crm_pipelines.sim.org_time import OrgClockMode, in_time
@@ -18,12 +19,25 @@ from crm_pipelines.sim.sessions import SessionStore
 
 DEFAULT_ORGS = ("acme", "globex", "initech")
 DEFAULT_API_LIMIT = 100_000
+DIALECTS = ("salesforce", "insightly")
+
+
+def org_spec(spec: str) -> tuple[str, str]:
+    """`name` or `name:dialect` as (name, dialect); the dialect defaults to Salesforce."""
+    name, _, dialect = spec.partition(":")
+    name, dialect = name.strip(), (dialect.strip().lower() or "salesforce")
+    if not name:
+        raise ValueError(f"org {spec!r} has no name")
+    if dialect not in DIALECTS:
+        raise ValueError(f"org {name}: dialect {dialect!r} is not one of {', '.join(DIALECTS)}")
+    return name, dialect
 
 
 def org_state_from(data: OrgData, *, api_limit: int = DEFAULT_API_LIMIT,
-                   faults: str | None = None) -> OrgState:
+                   faults: str | None = None, dialect: str = "salesforce") -> OrgState:
     return OrgState(name=data.org, org_id=data.org_id, tables=data.tables, now=data.now,
-                    seed=data.seed, scale=data.scale, api_limit=api_limit, faults=faults)
+                    seed=data.seed, scale=data.scale, api_limit=api_limit, faults=faults,
+                    dialect=dialect)
 
 
 class Simulator:
@@ -36,6 +50,7 @@ class Simulator:
                 raise ValueError(f"org {org.name} is given twice")
             self.orgs[org.name] = org
         self.sessions = SessionStore()
+        self._second_rates: dict[str, SecondRate] = {}
         self.base_url = ""
         self.ca_file: str | None = None
         self.build_seconds = build_seconds
@@ -45,14 +60,16 @@ class Simulator:
                   api_limit: int = DEFAULT_API_LIMIT, faults: str | None = None,
                   on_org: Callable[[str], None] | None = None, clock: OrgClockMode = "fixed") -> Simulator:
         """Orgs with generated data: the same names, scale and seed always give the same records.
+        Each org is `name` (served as Salesforce) or `name:dialect`, e.g. `hooli:insightly`.
         On `clock="fixed"` (tests, the demo) they are also stamped the same, around 2026-06-01; on
         "wall" (what `sim serve` runs) the org lives in real time, its history moved to end now.
         `on_org` hears each org's name once it is built (a large scale takes a while)."""
         started = time.perf_counter()
         states = []
-        for name in orgs:
+        for spec in orgs:
+            name, dialect = org_spec(spec)
             states.append(org_state_from(in_time(generate_org(name, scale, seed), clock), api_limit=api_limit,
-                                         faults=faults))
+                                         faults=faults, dialect=dialect))
             if on_org is not None:
                 on_org(name)
         return cls(states, build_seconds=time.perf_counter() - started)
@@ -62,6 +79,12 @@ class Simulator:
             return self.orgs[name]
         except KeyError:
             raise KeyError(f"no org {name!r}; orgs: {', '.join(self.orgs)}") from None
+
+    def second_rate(self, org: str) -> SecondRate:
+        """The per-second request rate of an org whose API has one (Insightly's); settable in
+        tests through `.per_second`."""
+        state = self.org(org)
+        return self._second_rates.setdefault(state.name, SecondRate())
 
     # -- sessions --------------------------------------------------------------------------------
     def issue_token(self, org: str, username: str | None = None) -> str:
@@ -106,7 +129,7 @@ class Simulator:
             with state.lock:
                 counts = {name: len(table) for name, table in state.tables.items()}
             out.append({
-                "name": state.name, "orgId": state.org_id, "scale": state.scale, "seed": state.seed,
+                "name": state.name, "dialect": state.dialect, "orgId": state.org_id, "scale": state.scale, "seed": state.seed,
                 "now": state.now_text(), "apiUsage": state.api_usage(), "faults": state.faults.spec,
                 "tokenLifetimeSeconds": state.token_lifetime_seconds, "records": counts,
             })
