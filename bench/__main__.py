@@ -1,5 +1,6 @@
-"""`python -m bench [name ...]`: run every benchmark (or the named ones), each in its own process so
-its peak memory is its own, then print the results files."""
+"""`python -m bench [name ...] [--option ...]`: run every benchmark (or the named ones), each in its
+own process so its peak memory is its own, then print the results files. Options after the names
+go to the named benchmarks (`python -m bench peers --scale medium`)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,15 @@ RESULTS = HERE / "results"
 
 def main(argv: list[str]) -> int:
     scripts = sorted(HERE.glob("bench_*.py"))
-    if argv:
-        scripts = [s for s in scripts if any(name in s.stem for name in argv)]
+    first_option = next((i for i, arg in enumerate(argv) if arg.startswith("-")), len(argv))
+    names, options = argv[:first_option], argv[first_option:]
+    if names:
+        scripts = [s for s in scripts if any(name in s.stem for name in names)]
     failed = []
     for script in scripts:
         print(f"== {script.stem}", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, "-m", f"bench.{script.stem}"], cwd=HERE.parent)
+        code = subprocess.call([sys.executable, "-m", f"bench.{script.stem}", *options], cwd=HERE.parent)
         print(f"   {script.stem}: exit {code} in {time.monotonic() - started:.1f} s", flush=True)
         if code != 0:
             failed.append(script.stem)

@@ -44,11 +44,11 @@ def _sync(defs, instance) -> tuple[float, dict]:
     return elapsed, metadata
 
 
-def _change_one_percent(base_url: str, total: int) -> int:
+def change_one_percent(base_url: str, scale: str = "large", org: str = "acme") -> int:
     """Edit 1% of the records through the simulator's control API, as CRM users would."""
     from crm_pipelines.sim.generate import generate_org
 
-    tables = generate_org("acme", "large", seed=1).tables  # the same data the simulator serves
+    tables = generate_org(org, scale, seed=1).tables  # the same data the simulator serves
     session = requests.Session()
     rng = random.Random(1)
     changed = 0
@@ -60,7 +60,7 @@ def _change_one_percent(base_url: str, total: int) -> int:
         field = {"Contact": "Title", "Lead": "Title", "Account": "Industry", "Opportunity": "Name", "OpportunityContactRole": "Role"}[obj]
         for record_id in rng.sample(ids, k=max(1, len(ids) // 100)):
             value = "Partner" if obj == "OpportunityContactRole" else f"Changed {changed}"
-            response = session.patch(f"{base_url}/_sim/orgs/acme/sobjects/{obj}/{record_id}", json={field: value})
+            response = session.patch(f"{base_url}/_sim/orgs/{org}/sobjects/{obj}/{record_id}", json={field: value})
             response.raise_for_status()
             changed += 1
     return changed
@@ -92,7 +92,7 @@ def main() -> int:
                                     "api_calls": m["api_calls_used"]}
         calls_used = 1_000_000 - min(m["api_calls_left"] for n, m in full.items() if n.startswith("crm_"))
 
-        changed = _change_one_percent(base_url, records)
+        changed = change_one_percent(base_url)
         incr_seconds, incr = _sync(defs, instance)
         incr_records = sum(m["rows_upserted"] for n, m in incr.items() if n.startswith("crm_"))
 
