@@ -13,6 +13,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
@@ -105,15 +106,32 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     tenant = database.tenants().get(context.partition_key)
     db = database.db()
     prospects = read_app_table(db, tenant.id, "prospects")
+    settings, chunk_rows = tenant.settings.connector, creation_chunk_rows()
+    in_chunks = chunk_rows > 0 and settings.create_prospects_from_crm and tenant.settings.sync.crm_to_app
     sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
-                          mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
+                          mappings=tenant.settings.field_mappings,
+                          settings=settings.model_copy(update={"create_prospects_from_crm": False}) if in_chunks else settings,
                           matched_users=matched_users, base=read_base(db, tenant.id, "prospect"),
                           crm_field_times=read_field_changes(db, tenant.id))
     if _crm_to_app_off(context, database, tenant) is not None:
         return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
     updated = apply_inbound_changes(prospects, sync.inbound)
-    return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
-                   base=sync.synced)
+    result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
+                     base=sync.synced)
+    if not in_chunks:
+        return result
+    del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table
+    created = create_prospects_in_chunks(context, database, clock, tenant, prospects, matched_prospects,
+                                         matched_users, crm_leads, crm_contacts, chunk_rows)
+    metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
+    for key, count in created.items():
+        metadata[key] = _count(metadata.get(key)) + count
+    metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]
+    return counted(context, db, metadata)
+
+
+def _count(value: object) -> int:
+    return int(getattr(value, "value", value) or 0)
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["companies"]],

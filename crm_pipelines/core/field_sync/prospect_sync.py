@@ -113,10 +113,7 @@ def sync_prospects(
     prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
 
     live = ~flag(prospects, "is_deleted")
-    matched_rows = positions(matched["prospect_id"], prospect_ids)
-    matched_people = positions(matched["crm_id"], people["crm_id"])
-    keep = (matched_rows >= 0) & (matched_people >= 0)
-    keep[keep] = live[matched_rows[keep]] & (people["fate"].to_numpy()[matched_people[keep]] == LIVE)
+    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, people)
     m_rows, m_people = matched_rows[keep], matched_people[keep]
     links = matched.loc[keep, ["prospect_id", "crm_id", "matched_by"]].reset_index(drop=True)
     links["crm_type"] = people["crm_type"].iloc[m_people].reset_index(drop=True)
@@ -133,8 +130,9 @@ def sync_prospects(
         inbound += [merge_rows, _deletions(prospects, prospect_ids, live, links, people, stored_at)]
     inbound.append(_relinks(links.loc[~merged_away], m_rows[~merged_away], m_people[~merged_away], prospects, people))
     if settings.create_prospects_from_crm:
-        free = free_people_rows(people, stored_at, m_people)
-        created = _creations(people, free, prospects, frames, crm_columns, n_contacts, mappings, since, matched_users)
+        free = people_to_create(people, stored_at, m_people, since)
+        created = creations(people, free, list(prospects.columns), frames, crm_columns, n_contacts, mappings,
+                            matched_users)
         inbound.append(created)
         synced.append(created_base(created, mappings))
 
@@ -253,11 +251,32 @@ def _deletions(prospects: pd.DataFrame, prospect_ids: pd.Series, live: np.ndarra
         direction=CRM_TO_APP, reason="deleted_in_crm", at=utc_aware(people["changed_at"].to_numpy()[at[rows]]))
 
 
-def _creations(people: pd.DataFrame, free: np.ndarray, prospects: pd.DataFrame, frames: dict[str, pd.DataFrame],
-               crm_columns: dict[str, dict[str, pd.Series]], n_contacts: int, mappings: Sequence[FieldMapping],
-               since: pd.Timestamp | None, matched_users: pd.DataFrame | None) -> pd.DataFrame:
+def people_to_create(people: pd.DataFrame, stored_at: np.ndarray, matched_at: np.ndarray,
+                     since: pd.Timestamp | None) -> np.ndarray:
+    """Positions in `people` of the records that become new prospects (F4.1): live, unconverted,
+    held by no prospect (free_people_rows), changed since the last sync."""
+    free = free_people_rows(people, stored_at, matched_at)
     if since is not None:
         free = free[people["changed_at"].to_numpy()[free] > utc_instant(since)]
+    return free
+
+
+def match_positions(matched: pd.DataFrame, prospect_ids: pd.Series, live: np.ndarray,
+                    people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each match's prospect is among `prospect_ids` and its record in `people` (-1 when
+    nowhere), and which matches link a live prospect to a live record."""
+    matched_rows = positions(matched["prospect_id"], prospect_ids)
+    matched_people = positions(matched["crm_id"], people["crm_id"])
+    keep = (matched_rows >= 0) & (matched_people >= 0)
+    keep[keep] = live[matched_rows[keep]] & (people["fate"].to_numpy()[matched_people[keep]] == LIVE)
+    return matched_rows, matched_people, keep
+
+
+def creations(people: pd.DataFrame, free: np.ndarray, app_columns: Sequence[str], frames: dict[str, pd.DataFrame],
+              crm_columns: dict[str, dict[str, pd.Series]], n_contacts: int, mappings: Sequence[FieldMapping],
+              matched_users: pd.DataFrame | None) -> pd.DataFrame:
+    """The created_in_crm change rows making a new prospect of each record at `free` (positions in
+    `people`, Contacts first, then Leads at n_contacts onwards in `frames`)."""
     parts = []
     for crm_type in (CONTACT, LEAD):
         rows = free[people["crm_type"].to_numpy()[free] == crm_type]
@@ -276,7 +295,7 @@ def _creations(people: pd.DataFrame, free: np.ndarray, prospects: pd.DataFrame, 
         frame = frames[crm_type]
         parts.append(created_values(
             app_object="prospect", crm_object=crm_type, crm=frame, crm_rows=frame_rows, new_ids=new_ids,
-            mappings=mappings, field_types=PROSPECT_FIELDS, app_columns=list(prospects.columns), at=at,
+            mappings=mappings, field_types=PROSPECT_FIELDS, app_columns=list(app_columns), at=at,
             crm_columns=crm_columns[crm_type]))
         if matched_users is not None and "owner_id" in frame.columns:
             owners = _app_owner(frame["owner_id"].reset_index(drop=True).iloc[frame_rows], matched_users)
