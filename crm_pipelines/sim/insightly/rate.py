@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 
-from crm_pipelines.sim.clock import MS_PER_SECOND
+from crm_pipelines.sim.org_clock import MS_PER_SECOND
 
 DEFAULT_RATE_PER_SECOND = 10
 
