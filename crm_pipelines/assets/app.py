@@ -7,6 +7,7 @@ asset graph shows where matching and the field sync get their input.
 
 from dagster import AssetKey, AssetsDefinition, AssetSpec
 
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.partitions import tenant_partitions
 
 APP_TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -33,7 +34,7 @@ APP_ASSET_KEYS: dict[str, AssetKey] = {name: AssetKey(name) for name in APP_TABL
 app_tables = AssetsDefinition(specs=[
     AssetSpec(
         key, group_name="app", description=APP_TABLE_DESCRIPTIONS[name], partitions_def=tenant_partitions,
-        kinds={"sql"}, owners=["team:data-engineering"], metadata={"table": name},
+        kinds={"sql"}, owners=OWNERS, metadata={"table": name},
     )
     for name, key in APP_ASSET_KEYS.items()
 ])

@@ -6,6 +6,7 @@ or has auto-save off. List building only reads the warehouse; it never calls the
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MetadataValue, multi_asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.auto_save import rebuild_lists
@@ -20,7 +21,7 @@ _DEPS = [
     APP_ASSET_KEYS["auto_save_rule_selections"],
     APP_ASSET_KEYS["manual_list_overrides"],
 ]
-_SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners=["team:data-engineering"],
+_SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners=OWNERS,
              code_version="2")  # 2: records deleted in the CRM leave the lists
 
 

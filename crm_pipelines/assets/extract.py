@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, Failure, Materializ
 from crm_pipelines.assets.deferred_runs import tag_run_deferred
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, ExtractedObject
@@ -32,7 +33,7 @@ def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
         io_manager_key="tenant_io_manager",
         group_name="crm_extract",
         kinds={"salesforce", "sql"},
-        owners=["team:data-engineering"],
+        owners=OWNERS,
         code_version="1",
         description=(
             f"Every {obj.name} record of the tenant's CRM org, kept up to date incrementally by "
@@ -44,7 +45,7 @@ def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
         context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource, clock: ClockResource
     ) -> MaterializeResult:
         db = database.db()
-        tenant = database.tenants().get(context.partition_key)
+        tenant = database.partition_tenant(context)
         if tenant.status != "connected":
             raise Failure(
                 description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); its CRM is not "

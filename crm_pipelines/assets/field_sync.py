@@ -13,6 +13,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.assets.row_counts import counted
@@ -46,7 +47,7 @@ from crm_pipelines.store.sync_commit import commit_sync
 
 _COMMON = dict(
     partitions_def=tenant_partitions, group_name="field_sync", kinds={"python", "sql"},
-    owners=["team:data-engineering"], code_version="1",
+    owners=OWNERS, code_version="1",
 )
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
 
@@ -103,7 +104,7 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     value rule (F4.4) and the opted-out flag (F4.7), links found by email, conversion or a manual
     match, and owners (the app user matched to the CRM owner). Two-way fields are three-way against
     the base (F3), a conflict logged with both values. Every change is in the connector log."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     db = database.db()
     prospects = read_app_table(db, tenant.id, "prospects")
     settings, chunk_rows = tenant.settings.connector, creation_chunk_rows()
@@ -140,7 +141,7 @@ def synced_companies(context: AssetExecutionContext, database: DatabaseResource,
                      matched_accounts: pd.DataFrame, crm_accounts: pd.DataFrame) -> MaterializeResult:
     """Each matched company takes its Account's mapped values (Accounts are pulled, F1); its domain
     follows a changed website. Every change is in the connector log."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     companies = read_app_table(database.db(), tenant.id, "companies")
@@ -156,7 +157,7 @@ def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource,
     """CRM Campaigns in the app (F6): new ones inserted, linked ones updated field by field where
     the CRM changed them (three-way, F3). The app's own changes go the other way, planned at push
     time in `outbound_field_changes`."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     db = database.db()
     campaigns = read_app_table(db, tenant.id, "app_campaigns")
     sync = sync_campaigns(campaigns, crm_campaigns, mappings=tenant.settings.field_mappings,
@@ -177,7 +178,7 @@ def synced_opportunities(context: AssetExecutionContext, database: DatabaseResou
     """The app's read-only copies of CRM Opportunities (F5), linked to their company (through the
     matched Accounts), campaign and stage; a stage the app does not know is created, copies of
     deleted opportunities removed. Every change is in the connector log."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     db = database.db()
@@ -202,7 +203,7 @@ def synced_field_labels(context: AssetExecutionContext, database: DatabaseResour
                         clock: ClockResource) -> MaterializeResult:
     """The labels of mapped custom fields, as the CRM names them now (F4.9): when the tenant follows
     CRM label changes, the app takes each new label; when not, it keeps its own."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     db = database.db()

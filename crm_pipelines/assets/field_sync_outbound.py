@@ -7,6 +7,7 @@ delivery sends and logs them and stores what the CRM accepted as the new base.""
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_prospects
 from crm_pipelines.core.field_sync.changes import concat_changes
@@ -21,7 +22,7 @@ OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"]
 
 @asset(
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
-    kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
+    kinds={"python", "sql"}, owners=OWNERS, code_version="1",
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns"), AssetKey("crm_records_before_push")],
     ins={"matched_prospects": AssetIn(), "crm_leads": AssetIn(), "crm_contacts": AssetIn(), "crm_campaigns": AssetIn()},
 )
@@ -34,7 +35,7 @@ def outbound_field_changes(context: AssetExecutionContext, database: DatabaseRes
     allows it, F4.5), new Leads for complete prospects unknown to the CRM (F7) and new Campaigns
     (F6). Computed at push time from the app's tables, the last extracted CRM records and the last
     matching. Empty when the tenant's `push.app_to_crm` switch is off (S4)."""
-    db, tenant = database.db(), database.tenants().get(context.partition_key)
+    db, tenant = database.db(), database.partition_tenant(context)
     settings = tenant.settings
     if not settings.push.app_to_crm:
         context.add_output_metadata({"app_to_crm": "off (S4 push.app_to_crm): nothing to send", "changes": 0})

@@ -8,6 +8,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.core.matching import match_accounts, match_prospects, match_users
@@ -17,7 +18,7 @@ from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="matching",
-    kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
+    kinds={"python", "sql"}, owners=OWNERS, code_version="1",
 )
 
 

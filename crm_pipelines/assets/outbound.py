@@ -12,6 +12,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import PUSH_GATE
 from crm_pipelines.core.outbound import (
@@ -40,7 +41,7 @@ from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
-    kinds={"python", "sql"}, owners=["team:data-engineering"], code_version="1",
+    kinds={"python", "sql"}, owners=OWNERS, code_version="1",
 )
 _CHANGES = {"outbound_field_changes": AssetIn()}
 
@@ -75,7 +76,7 @@ def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataF
 
 
 def _tenant(database: DatabaseResource, context: AssetExecutionContext) -> Tenant:
-    return database.tenants().get(context.partition_key)
+    return database.partition_tenant(context)
 
 
 def _field_changes(tenant: Tenant, changes: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.deferred_runs import tag_run_deferred
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.push_delivery import PushRun, deliver
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.report_tables import markdown_table
@@ -30,7 +31,7 @@ DELIVERY = "crm_push_results"
 
 @asset(
     partitions_def=tenant_partitions, group_name="outbound", kinds={"salesforce", "sql"},
-    owners=["team:data-engineering"], code_version="1", ins={plan: AssetIn() for plan in PUSH_PLANS},
+    owners=OWNERS, code_version="1", ins={plan: AssetIn() for plan in PUSH_PLANS},
     # The Tasks' WhoIds and the write-backs are read from and written to the linked app records.
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns")],
 )
@@ -44,7 +45,7 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     push update what it created instead of duplicating it; a record the CRM refused for good is not
     sent again until it changes. Read it with `crm-pipelines push status`."""
     db = database.db()
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     if not tenant.settings.push.enabled:
         return counted(context, db, {"push": "off (S3 push.enabled): nothing sent", "sent": 0,
                                            **ledger_counts(db, tenant.id)})

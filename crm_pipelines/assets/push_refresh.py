@@ -4,6 +4,7 @@ push, so the push plans its two-way fields against what the CRM holds now (F3)."
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB, read_object
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
@@ -23,7 +24,7 @@ RECORDS_BEFORE_PUSH = AssetKey("crm_records_before_push")
 
 @asset(
     partitions_def=tenant_partitions, group_name="outbound", kinds={"salesforce", "sql"},
-    owners=["team:data-engineering"], code_version="1", deps=[AssetKey(BY_NAME[n].asset) for n in REFRESHED],
+    owners=OWNERS, code_version="1", deps=[AssetKey(BY_NAME[n].asset) for n in REFRESHED],
 )
 def crm_records_before_push(context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource,
                             clock: ClockResource) -> MaterializeResult:
@@ -32,7 +33,7 @@ def crm_records_before_push(context: AssetExecutionContext, database: DatabaseRe
     Planned against the last sync alone, a push would overwrite a two-way field a CRM user changed
     since with the app's older value. Not read when the push sends no field values or the sync chain
     is incomplete (the metadata says why); running out of budget defers the sync, and the push waits."""
-    db, tenant = database.db(), database.tenants().get(context.partition_key)
+    db, tenant = database.db(), database.partition_tenant(context)
     why_not = _not_read_because(db, tenant)
     if why_not:
         context.log.info(f"tenant '{tenant.id}': not read again before the push: {why_not}")

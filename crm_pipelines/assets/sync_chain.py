@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
@@ -45,7 +46,7 @@ SYNC_CHAIN_GROUP = "sync_chain"
 # The chain's last assets: every other asset of matching, field sync and workflows is upstream of one.
 _CHAIN_ENDS = ("outbound_field_changes", "cadence_workflow_actions", "synced_companies", "synced_opportunities",
                "synced_field_labels")
-_COMMON = dict(partitions_def=tenant_partitions, kinds={"python", "sql"}, owners=["team:data-engineering"],
+_COMMON = dict(partitions_def=tenant_partitions, kinds={"python", "sql"}, owners=OWNERS,
                code_version="1", output_required=False)
 
 

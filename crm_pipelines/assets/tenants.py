@@ -3,6 +3,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, asset
 
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.settings_table import settings_table
 from crm_pipelines.partitions import tenant_partitions
@@ -14,14 +15,14 @@ from crm_pipelines.store.resource import DatabaseResource
     io_manager_key="tenant_io_manager",
     group_name="tenants",
     kinds={"python", "sql"},
-    owners=["team:data-engineering"],
+    owners=OWNERS,
     code_version="1",
 )
 def tenant_settings(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource) -> pd.DataFrame:
     """The tenant's effective settings at the start of the run, one row per setting (S1–S4, F2,
     F4, L4, W1–W4), marked where they differ from the defaults. Credentials are shown as the names
     of the environment variables that hold them, never as values."""
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     table = settings_table(tenant.settings, captured_at=clock.now())
     changed = table.loc[~table["is_default"], ["setting", "value"]]
     context.add_output_metadata(

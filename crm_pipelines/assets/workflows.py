@@ -10,6 +10,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
+from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
@@ -23,7 +24,7 @@ from crm_pipelines.store.workflow_state import commit_workflow_run, read_applied
 
 @asset(
     partitions_def=tenant_partitions, group_name="workflows", kinds={"python", "sql"},
-    owners=["team:data-engineering"], code_version="1",
+    owners=OWNERS, code_version="1",
     deps=[AssetKey("synced_prospects"), APP_ASSET_KEYS["cadence_memberships"], APP_ASSET_KEYS["cadences"]],
     ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()},
 )
@@ -36,7 +37,7 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
     changes synced while either is off are not acted on later. The first evaluation only sets the
     starting point: workflows act on changes after it."""
     db, now = database.db(), clock.now()
-    tenant = database.tenants().get(context.partition_key)
+    tenant = database.partition_tenant(context)
     settings = tenant.settings
     since = read_workflow_cursor(db, tenant.id)
     prospects = read_app_table(db, tenant.id, "prospects")

@@ -37,6 +37,10 @@ class DatabaseResource(ConfigurableResource):
             return TenantRegistry(self.db())
         return RunTenants(self.db(), self._run_tenants)
 
+    def partition_tenant(self, context) -> Tenant:
+        """The tenant whose partition `context` (an asset's or a check's) runs for."""
+        return self.tenants().get(context.partition_key)
+
 
 class RunTenants(TenantRegistry):
     """The registry as one run reads it. A sync's twenty-odd steps each ask for the tenant; reading
