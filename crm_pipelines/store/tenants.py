@@ -72,38 +72,6 @@ def _or_default(row: Mapping, name: str) -> object:
     return _SETTINGS_MODELS[group].model_fields[key].default
 
 
-class TenantRegistryError(ValueError):
-    """A registry operation refused: the message says which tenant and why."""
-
-
-class TenantNotFound(TenantRegistryError):
-    pass
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class TenantSummary:
-    """What `crm-pipelines tenant list` shows of a tenant, one line each."""
-
-    id: str
-    name: str
-    status: str
-    sync_frequency_minutes: int
-    push_enabled: bool
-    push_interval_minutes: int
-    api_daily_limit: int | None
-    login_url: str
-
-
-def _stored(settings: Mapping, group: str, key: str, model: type) -> object:
-    # Stored settings were validated when written; a key an older version did not write has the
-    # model's default.
-    return (settings.get(group) or {}).get(key, model.model_fields[key].default)
-
-
 class TenantRegistry:
     def __init__(self, db: Database, clock: Callable[[], datetime] = _now) -> None:
         self._db = db
