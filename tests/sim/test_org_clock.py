@@ -4,6 +4,7 @@ see the org's writes; the fixed clock stays for tests and the demo."""
 from __future__ import annotations
 
 import datetime as dt
+import signal
 
 import pandas as pd
 import requests
@@ -96,5 +97,5 @@ def test_sim_serve_runs_on_the_wall_clock_unless_told_otherwise():
                 assert "org clock: fixed" in clock_line
                 assert stamp < FIXED_START + pd.Timedelta(minutes=5)
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0
