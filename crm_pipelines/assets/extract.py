@@ -5,9 +5,9 @@ commits rows and cursor together, and, when the budget or the CRM says "not now"
 got, records a deferral for the `api_limit_backoff` sensor and ends with `deferred` metadata.
 """
 
-from dagster import AssetExecutionContext, AssetsDefinition, Failure, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from crm_pipelines.assets.deferred_runs import tag_run_deferred
+from crm_pipelines.assets.deferred_runs import require_connected, settle_deferral
 from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
 from crm_pipelines.assets.org_usage import keep_org_usage
 from crm_pipelines.assets.ownership import OWNERS
@@ -20,7 +20,6 @@ from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
 
 CRM_SYNC_JOB = "crm_sync"
@@ -46,11 +45,8 @@ def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
     ) -> MaterializeResult:
         db = database.db()
         tenant = database.partition_tenant(context)
-        if tenant.status != "connected":
-            raise Failure(
-                description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); its CRM is not "
-                "read (T3). Reconnect it with `crm-pipelines tenant reconnect` to resume from the last cursors."
-            )
+        require_connected(tenant, "its CRM is not read (T3). Reconnect it with `crm-pipelines tenant reconnect` "
+                                  "to resume from the last cursors.")
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
         tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
         result = read_object(context, db, tenant_crm, obj, tenant, clock)
@@ -68,16 +64,7 @@ def read_object(context: AssetExecutionContext, db: Database, tenant_crm: CrmPor
     result = sync_object(tenant_crm, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
                          read_deletions=read_deletions, progress=context.log.info)
     keep_org_usage(tenant_crm, db, tenant.id, context.run.run_id, clock.now)
-    deferrals = DeferralStore(db)
-    if result.deferred is not None:
-        deferral_id = deferrals.record(
-            tenant.id, CRM_SYNC_JOB, [obj.name], result.deferred.reason, result.deferred.resume_at,
-            clock.now(), context.run.run_id,
-        )
-        tag_run_deferred(context, deferrals, tenant.id, CRM_SYNC_JOB, deferral_id)
-        context.log.warning(f"{obj.name}: deferred: {result.deferred}")
-    else:
-        deferrals.complete(tenant.id, CRM_SYNC_JOB, obj.name, clock.now())
+    settle_deferral(context, db, tenant.id, CRM_SYNC_JOB, obj.name, result.deferred, clock.now)
     return result
 
 

@@ -10,7 +10,7 @@ the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) no
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
-from crm_pipelines.assets.deferred_runs import tag_run_deferred
+from crm_pipelines.assets.deferred_runs import require_connected, settle_deferral
 from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.push_delivery import PushRun, deliver
 from crm_pipelines.assets.row_counts import counted
@@ -20,7 +20,6 @@ from crm_pipelines.core.outbound import concat_items
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.api_budget import ApiBudget
-from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.push_ledger import ledger_counts, read_ledger
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tables import PUSH_PLANS
@@ -49,9 +48,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     if not tenant.settings.push.enabled:
         return counted(context, db, {"push": "off (S3 push.enabled): nothing sent", "sent": 0,
                                            **ledger_counts(db, tenant.id)})
-    if tenant.status != "connected":
-        raise Failure(description=f"tenant '{tenant.id}' is disconnected (since {tenant.disconnected_at}); nothing is "
-                      "written to its CRM (T3). Its pushes wait and go out after `crm-pipelines tenant reconnect`.")
+    require_connected(tenant, "nothing is written to its CRM (T3). Its pushes wait and go out after "
+                              "`crm-pipelines tenant reconnect`.")
     plans = (activity_event_tasks, touch_outcome_tasks, new_crm_leads, contact_pushes, lead_score_updates,
              field_updates, campaign_pushes)
     items = concat_items([plan.drop(columns=["position"]) for plan in plans])
@@ -59,14 +57,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
     run = deliver(tenant_crm, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
                   progress=context.log.info)
-    deferrals = DeferralStore(db)
-    if run.deferred is not None:
-        deferral_id = deferrals.record(tenant.id, OUTBOUND_PUSH_JOB, [DELIVERY], run.deferred.reason,
-                                       run.deferred.resume_at, clock.now(), context.run.run_id)
-        tag_run_deferred(context, deferrals, tenant.id, OUTBOUND_PUSH_JOB, deferral_id)
-        context.log.warning(f"push deferred: {run.deferred}")
-    elif run.stopped is None:
-        deferrals.complete(tenant.id, OUTBOUND_PUSH_JOB, DELIVERY, clock.now())
+    settle_deferral(context, db, tenant.id, OUTBOUND_PUSH_JOB, DELIVERY, run.deferred, clock.now,
+                    done=run.stopped is None)
     metadata = _metadata(run, db, tenant.id, budget.status().remaining)
     if run.stopped is not None:
         raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.sent} record(s): "
