@@ -8,7 +8,6 @@ Targets: full < 60 s, peak < 3 GB, calls <= minimum + 2 per object, incremental 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -20,6 +19,7 @@ from pathlib import Path
 import requests
 from dagster import DagsterInstance, materialize
 
+from bench.results_file import write_results
 from bench.pg import scratch_postgres
 from bench.simproc import simulator_process
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
@@ -113,10 +113,7 @@ def main() -> int:
         "targets": {"full_sync_seconds": 60, "peak_rss_mb": 3072, "api_calls_over_minimum_per_object": 2,
                     "incremental_share_of_full": 0.10},
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+    return write_results(RESULTS, result)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ list` < 1 s; no statement with more than 1,000 parameters.
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from dagster import DagsterInstance, build_schedule_context, build_sensor_contex
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
+from bench.results_file import machine, write_results
 from bench.pg import scratch_postgres
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
@@ -200,12 +200,9 @@ def main() -> int:
             "max_params": max_params <= 1000,
         },
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
+        "machine": machine(),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+    return write_results(RESULTS, result)
 
 
 if __name__ == "__main__":

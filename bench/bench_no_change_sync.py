@@ -18,7 +18,6 @@ reads, and asking when the row last changed).
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -32,6 +31,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from bench.results_file import machine, write_results
 from bench.bench_fleet import postgres_instance
 from bench.pg import scratch_postgres
 from bench.simproc import simulator_process
@@ -127,12 +127,9 @@ def main() -> int:
         "target_seconds": TARGET_SECONDS,
         "within_target": {label: r["seconds_median"] < TARGET_SECONDS for label, r in out.items()},
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
+        "machine": machine(),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+    return write_results(RESULTS, result)
 
 
 if __name__ == "__main__":
