@@ -32,10 +32,9 @@ tenants = Table(
     Column("id", String(63), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("crm_kind", String(32), nullable=False),
-    # Not unique: several orgs may share a login host (login.salesforce.com, the simulator). One
-    # org serving one tenant (T2) is checked by the registry on the org's full identity.
-    Column("login_url", String(500), nullable=False),
     # The connection and settings as validated pydantic JSON; credentials are env-var names only.
+    # The connection is the one place the CRM's URL is kept (its `login_url`): no column copies it,
+    # so nothing can reach the CRM at one URL and list it at another.
     Column("connection", json_type(), nullable=False),
     Column("settings", json_type(), nullable=False),
     Column("status", String(16), nullable=False),
