@@ -4,6 +4,7 @@ command starts with."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from crm_pipelines.cli.options import add_json, command_group
 from crm_pipelines.cli.output import Column, echo, not_found, print_json, refuse, show
@@ -140,7 +141,7 @@ def remove(args: argparse.Namespace) -> None:
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     sub = command_group(commands, parent, "tenant", "Manage the tenant registry (T1–T3).")
 
-    def on_tenant(name: str, help_text: str, run) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    def on_tenant(name: str, help_text: str, run: Callable[[argparse.Namespace], None]) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[parent], help=help_text)
         p.add_argument("tenant_id", metavar="TENANT_ID")
         p.set_defaults(run=run)
