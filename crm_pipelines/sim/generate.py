@@ -360,6 +360,16 @@ def _mark_deleted(rng: np.random.Generator, stamps: _Stamps, now: int, rows: np.
     stamps.modstamp[rows] = np.maximum(stamps.modified[rows], deleted_at)
 
 
+def _deleted_share(rng: np.random.Generator, stamps: _Stamps, now: int, share: float) -> np.ndarray:
+    """Deletes `share` of the rows (at least one): stamps them and returns which rows are deleted."""
+    n = len(stamps.created)
+    (deleted,), _ = _carve(rng, n, [_share(n, share, 1)])
+    _mark_deleted(rng, stamps, now, deleted)
+    is_deleted = np.zeros(n, dtype=bool)
+    is_deleted[deleted] = True
+    return is_deleted
+
+
 def _dates(ms: np.ndarray) -> np.ndarray:
     """Midnight UTC of each epoch-millisecond instant (NaT stays NaT)."""
     ms = np.asarray(ms, dtype=np.int64)
@@ -710,10 +720,7 @@ class _OrgBuilder:
         stamps = _stamps(rng, n, self.now, np.maximum(self.account_created[account],
                                                       self.user_created[user]))
         _bulk_update(rng, stamps, self.now, _share(n, 0.05, 4))
-        (deleted,), _ = _carve(rng, n, [_share(n, 0.02, 1)])
-        _mark_deleted(rng, stamps, self.now, deleted)
-        is_deleted = np.zeros(n, dtype=bool)
-        is_deleted[deleted] = True
+        is_deleted = _deleted_share(rng, stamps, self.now, 0.02)
         self.ids["AccountTeamMember"] = self._ids("01M", stamps.created)
         self._emit("AccountTeamMember", stamps, is_deleted, {
             "AccountId": _take(self.ids["Account"].values, account),
@@ -849,10 +856,7 @@ class _OrgBuilder:
         primary = np.ones(n, dtype=bool)
         primary[1:] = opportunity[1:] != opportunity[:-1]
         stamps = _stamps(rng, n, self.now, self.contact_created[contact])
-        (deleted,), _ = _carve(rng, n, [_share(n, 0.01, 1)])
-        _mark_deleted(rng, stamps, self.now, deleted)
-        is_deleted = np.zeros(n, dtype=bool)
-        is_deleted[deleted] = True
+        is_deleted = _deleted_share(rng, stamps, self.now, 0.01)
         self.ids["OpportunityContactRole"] = self._ids("00K", stamps.created)
         self._emit("OpportunityContactRole", stamps, is_deleted, {
             "OpportunityId": _take(self.ids["Opportunity"].values, opportunity),
