@@ -165,7 +165,8 @@ def _crm_records(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, people: pd
 class _Links:
     """The matches that link a live prospect to a live record (`links`: prospect_id, crm_id,
     matched_by, crm_type), with where each is among the prospects (`rows`) and the people
-    (`people_at`). `matched_rows`: every match's prospect position, -1 when nowhere."""
+    (`people_at`). `matched_rows`: every match's prospect position, -1 when nowhere.
+    `prospect_ids` and `live` are the prospects' ids and which are not deleted, as matched."""
 
     prospect_ids: pd.Series
     live: np.ndarray
