@@ -21,6 +21,7 @@ from crm_pipelines.core.field_sync.apply import apply_changes
 from crm_pipelines.core.field_sync.changes import CRM_TO_APP, change_rows, concat_changes
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
+from crm_pipelines.core.field_sync.read_only import read_as_pull
 from crm_pipelines.core.field_sync.values import canonical, encode, same
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
 from crm_pipelines.core.matching.lookup import positions, taken
@@ -90,7 +91,8 @@ def sync_opportunities(
     app_rows = positions(crm["id"], app["crm_opportunity_id"])
     existing = np.flatnonzero(window & (app_rows >= 0))
     created = np.flatnonzero(window & (app_rows < 0))
-    pull = _read_as_pull(mappings)
+    # The stage comes with the links.
+    pull = [m for m in read_as_pull(mappings, "Opportunity") if m.app_field != "stage"]
     found = field_differences(
         LinkedRecords(app, crm, app_rows[existing], existing, "opportunity", "Opportunity", "opportunity_id"),
         pull, settings)
@@ -103,12 +105,6 @@ def sync_opportunities(
     removed, removals = _copies_removed(app, crm, app_rows, live)
     return OpportunitySync(concat_changes([changes, removals]), new_stages, removed, found.skipped_mappings)
 
-
-def _read_as_pull(mappings: Sequence[FieldMapping]) -> list[FieldMapping]:
-    """The Opportunity mappings the copy follows, two-way ones as pull (the app never writes
-    opportunities); the stage comes with the links."""
-    return [m.model_copy(update={"direction": "pull"}) for m in mappings
-            if m.crm_object == "Opportunity" and m.direction in ("pull", "two_way") and m.app_field != "stage"]
 
 
 def _copies_created(app: pd.DataFrame, crm: pd.DataFrame, links: dict[str, pd.Series], created: np.ndarray,
