@@ -135,6 +135,12 @@ class CrmPort(Protocol):
         sObject Collections: 200; a CRM writing one record per call: 1)."""
         ...
 
+    def lacks(self, object_name: str) -> str | None:
+        """Why the CRM has no counterpart of the pipeline's `object_name` (Insightly: no Campaign,
+        no AccountTeamMember), or None when it has one. Asks nothing of the CRM; the extraction
+        skips an object the CRM lacks and says why."""
+        ...
+
     def assume_org_usage(self, usage: OrgUsage) -> None:
         """Take the org's usage as this run already read it, instead of reading it again."""
         ...

@@ -53,6 +53,11 @@ class SalesforceCrm:
     def org_usage(self) -> OrgUsage | None:
         return self.client.last_usage
 
+    @staticmethod
+    def lacks(object_name: str) -> str | None:
+        # The pipeline's objects are Salesforce's own.
+        return None
+
     def assume_org_usage(self, usage: OrgUsage) -> None:
         self.client.last_usage = usage
 

@@ -1,0 +1,194 @@
+"""An Insightly API v3.1 client for one tenant: the API key, the budget gate, limits, retries, paging.
+
+Every HTTP request, retries included, first asks `reserve_call` (the tenant's API budget) and is
+sent only if it fits; a call that would take the org below the reserve kept for its other
+integrations is held back (S1), the org's usage coming from every answer's X-RateLimit headers.
+The key travels as HTTP Basic (the key as user name, an empty password) and appears in no
+message: a refusal names the environment variable it came from.
+
+Insightly answers 429 for two limits: the day's allowance (X-RateLimit-Remaining at 0), which
+no retry within a run helps (`OrgLimitExceeded`, resume when its Retry-After says, else after the
+policy's backoff), and its per-second rate, waited out within the policy like a 5xx or a dropped
+connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+import requests
+from pydantic import SecretStr
+from requests.adapters import HTTPAdapter
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from crm_pipelines.clock import Clock, system_clock
+from crm_pipelines.core.org_quota import calls_above_reserve, reserve_reason
+from crm_pipelines.crm.errors import (
+    CrmApiError,
+    CrmAuthError,
+    CrmTransientError,
+    OrgLimitExceeded,
+    OrgNearLimit,
+    RetryAfterTooLong,
+)
+from crm_pipelines.crm.insightly.wire import daily_allowance_spent, error_of, usage_of
+from crm_pipelines.crm.port import OrgUsage
+from crm_pipelines.crm.salesforce.client import ClientPolicy
+from crm_pipelines.crm.salesforce.wire import parse_http_date
+
+# Insightly's most records a list or search answers at once.
+MAX_TOP = 500
+TOTAL_COUNT_HEADER = "X-Total-Count"
+_SERVER_TROUBLE = {500, 502, 503, 504}
+# Insightly's per-second rate, when a 429 does not say how long to wait.
+_RATE_WAIT_SECONDS = 1.0
+
+
+@dataclass
+class InsightlyClient:
+    tenant_id: str
+    base_url: str                  # the API host, such as https://api.na1.insightly.com
+    api_key: SecretStr = field(repr=False)
+    api_key_name: str              # the environment variable the key came from: what messages name
+    reserve_call: Callable[[], object]
+    api_version: str = "3.1"
+    clock: Clock = system_clock
+    policy: ClientPolicy = field(default_factory=ClientPolicy)
+    sleep: Callable[[float], None] | None = None
+    org_reserve_percent: float | None = None
+
+    calls_sent: int = 0
+    last_usage: OrgUsage | None = None
+    crm_time: datetime | None = None
+    _session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def __post_init__(self) -> None:
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.trust_env = False
+        self._session.headers["Accept"] = "application/json"
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.base_url.rstrip('/')}/v{self.api_version}/"
+
+    # -- public API ------------------------------------------------------------------------
+    def pages(self, path: str, params: dict[str, str] | None = None, *, top: int = MAX_TOP,
+              what: str = "") -> Iterator[list[dict[str, Any]]]:
+        """Every record of a list or search, `top` a call in the CRM's (id) order; the next page
+        is asked for only when the caller takes this one."""
+        skip = 0
+        while True:
+            page = self.get(path, params={**(params or {}), "skip": str(skip), "top": str(top)},
+                            what=f"{what or path} from {skip}")
+            records = page if isinstance(page, list) else []
+            yield records
+            if len(records) < top:
+                return
+            skip += len(records)
+
+    def get(self, path: str, *, params: dict[str, str] | None = None, what: str = "") -> Any:
+        return self.request("GET", path, params=params, what=what)
+
+    def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json_body: Any = None,
+                what: str = "") -> Any:
+        """One API call, retried while the failure is worth retrying."""
+        return self._with_retries(lambda: self._send(method, path, params, json_body, what or path))
+
+    # -- internals -------------------------------------------------------------------------
+    def _with_retries(self, attempt: Callable[[], Any]) -> Any:
+        backoff = wait_exponential_jitter(multiplier=self.policy.initial_backoff, max=self.policy.max_backoff)
+
+        def wait(state) -> float:  # type: ignore[no-untyped-def]
+            exc = state.outcome.exception() if state.outcome else None
+            if isinstance(exc, CrmTransientError) and exc.retry_after is not None:
+                return exc.retry_after
+            return backoff(state)
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(CrmTransientError),
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=wait,
+            reraise=True,
+            **({"sleep": self.sleep} if self.sleep else {}),
+        )
+        return retrying(attempt)
+
+    def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any, what: str) -> Any:
+        self._hold_back_for_the_org()
+        response = self._http(method, self.api_base + path.lstrip("/"), params=params, json=json_body, what=what)
+        status = response.status_code
+        if status == 401:
+            raise CrmAuthError(self.tenant_id, f"{method} {what}: Insightly at {self.base_url} refused the API key "
+                               f"from environment variable {self.api_key_name}")
+        if status == 429:
+            self._too_many(response, what)
+        if status in _SERVER_TROUBLE:
+            raise CrmTransientError(self.tenant_id, f"{method} {what}: HTTP {status}", _retry_after(response))
+        if status in (202, 204) or not response.content:
+            if status >= 400:
+                raise CrmApiError(self.tenant_id, status, *error_of(status, None), f"{method} {what}")
+            return None
+        body = _json_or_transient(response, self.tenant_id, f"{method} {what}")
+        if status >= 400:
+            raise CrmApiError(self.tenant_id, status, *error_of(status, body), f"{method} {what}")
+        return body
+
+    def _too_many(self, response: requests.Response, what: str) -> None:
+        retry_after = _retry_after(response)
+        if daily_allowance_spent(response.headers):
+            wait = timedelta(seconds=retry_after) if retry_after is not None else self.policy.org_limit_backoff
+            raise OrgLimitExceeded(self.tenant_id, f"{what}: the org's daily Insightly API allowance is spent "
+                                   "(HTTP 429)", self.clock() + wait)
+        retry_after = _RATE_WAIT_SECONDS if retry_after is None else retry_after
+        if retry_after > self.policy.max_inline_wait:
+            raise RetryAfterTooLong(self.tenant_id, f"{what}: the CRM asked to retry after {retry_after:.0f} s",
+                                    self.clock() + timedelta(seconds=retry_after))
+        raise CrmTransientError(self.tenant_id, f"{what}: over Insightly's per-second rate (HTTP 429)", retry_after)
+
+    def _hold_back_for_the_org(self) -> None:
+        usage = self.last_usage
+        if not self.org_reserve_percent or usage is None or usage.max <= 0:
+            return
+        if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
+            raise OrgNearLimit(self.tenant_id, reserve_reason(usage.used, usage.max, self.org_reserve_percent),
+                               self.clock() + self.policy.org_limit_backoff)
+
+    def _http(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
+        self.reserve_call()
+        self.calls_sent += 1
+        try:
+            response = self._session.request(
+                method, url, auth=(self.api_key.get_secret_value(), ""),
+                timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs,
+            )
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise CrmTransientError(self.tenant_id, f"{method} {what}: {type(exc).__name__} talking to the CRM") from None
+        crm_time = parse_http_date(response.headers.get("Date"))
+        if crm_time is not None:
+            self.crm_time = crm_time
+        usage = usage_of(response.headers)
+        if usage is not None:
+            self.last_usage = usage
+        return response
+
+
+def _json_or_transient(response: requests.Response, tenant_id: str, what: str) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise CrmTransientError(tenant_id, f"{what}: the CRM's answer was cut short or is not JSON "
+                                f"(HTTP {response.status_code})") from None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers["Retry-After"]))
+    except (KeyError, ValueError):
+        return None
