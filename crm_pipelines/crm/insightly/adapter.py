@@ -93,7 +93,8 @@ class InsightlyCrm:
         if not extra_fields and view.name != CONTACT_ROLE:
             params["brief"] = "true"
         changed: list[dict[str, Any]] = []
-        for page in self.client.pages(f"{view.path}/Search", params, what=f"{view.path} changed"):
+        for page in self.client.pages(f"{view.path}/Search", params, id_field=view.id_field,
+                                      what=f"{view.path} changed"):
             for record in page:
                 if view.name == CONTACT_ROLE:
                     changed.extend(contact_roles(record))
@@ -136,9 +137,11 @@ class InsightlyCrm:
         view = OBJECTS[object_name]
         if view.name == CONTACT_ROLE:
             return ([role["Id"] for record in page for role in contact_roles(record)]
-                    for page in self.client.pages(view.path, what=f"{view.path} with their contacts"))
+                    for page in self.client.pages(view.path, id_field=view.id_field,
+                                                  what=f"{view.path} with their contacts"))
         return ([str(record[view.id_field]) for record in page]
-                for page in self.client.pages(view.path, {"brief": "true"}, what=f"{view.path} ids"))
+                for page in self.client.pages(view.path, {"brief": "true"}, id_field=view.id_field,
+                                              what=f"{view.path} ids"))
 
     def field_history_of(self, object_name: str) -> str | None:
         return None

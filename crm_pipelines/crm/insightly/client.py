@@ -42,7 +42,8 @@ from crm_pipelines.crm.salesforce.wire import parse_http_date
 
 # Insightly's most records a list or search answers at once.
 MAX_TOP = 500
-TOTAL_COUNT_HEADER = "X-Total-Count"
+# Records each page reads again of the one before: deletions while paging shift up to this many.
+PAGE_OVERLAP = 10
 _SERVER_TROUBLE = {500, 502, 503, 504}
 # Insightly's per-second rate, when a 429 does not say how long to wait.
 _RATE_WAIT_SECONDS = 1.0
@@ -79,18 +80,33 @@ class InsightlyClient:
 
     # -- public API ------------------------------------------------------------------------
     def pages(self, path: str, params: dict[str, str] | None = None, *, top: int = MAX_TOP,
-              what: str = "") -> Iterator[list[dict[str, Any]]]:
+              id_field: str | None = None, what: str = "") -> Iterator[list[dict[str, Any]]]:
         """Every record of a list or search, `top` a call in the CRM's (id) order; the next page
-        is asked for only when the caller takes this one."""
-        skip = 0
+        is asked for only when the caller takes this one.
+
+        skip/top count positions, and a record deleted while paging moves every later one a
+        position forward, past the next skip. With `id_field`, pages overlap by `PAGE_OVERLAP`
+        records (seen ones are dropped), and a page that does not reach back to the last record
+        already seen is asked again from a page further back: no record is passed over."""
+        skip, last = 0, None
         while True:
             page = self.get(path, params={**(params or {}), "skip": str(skip), "top": str(top)},
                             what=f"{what or path} from {skip}")
             records = page if isinstance(page, list) else []
-            yield records
+            if id_field is None:
+                yield records
+                if len(records) < top:
+                    return
+                skip += len(records)
+                continue
+            if last is not None and records and int(records[0][id_field]) > last and skip > 0:
+                skip = max(0, skip - top)
+                continue
+            yield [r for r in records if last is None or int(r[id_field]) > last]
             if len(records) < top:
                 return
-            skip += len(records)
+            last = int(records[-1][id_field])
+            skip += len(records) - PAGE_OVERLAP
 
     def get(self, path: str, *, params: dict[str, str] | None = None, what: str = "") -> Any:
         return self.request("GET", path, params=params, what=what)

@@ -47,3 +47,13 @@ def number(record_id: str) -> str:
 
 def to_the_second(value: object) -> str:
     return pd.Timestamp(value).tz_convert("UTC").floor("s").isoformat()
+
+
+def calls_to_read(records: int, top: int = 500, overlap: int = 10) -> int:
+    """Calls a read of `records` takes: pages of `top` overlapping by `overlap`, until one is short."""
+    calls, skip = 0, 0
+    while True:
+        calls += 1
+        if records - skip < top:
+            return calls
+        skip += top - overlap

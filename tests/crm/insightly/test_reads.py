@@ -3,7 +3,6 @@ in cursor order; changes since a time; Ids for deletions; describe; what Insight
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 import pandas as pd
@@ -13,7 +12,7 @@ from crm_pipelines.core.extraction import convert_page
 from crm_pipelines.crm.errors import DeleteLogTooOld
 from crm_pipelines.crm.port import OrgUsage
 from crm_pipelines.sim.simulator import Simulator
-from tests.crm.insightly.conftest import ORG, adapter, number, to_the_second
+from tests.crm.insightly.conftest import ORG, adapter, calls_to_read, number, to_the_second
 
 
 def every_record(crm, object_name: str, extra=(), since=None) -> list[dict]:
@@ -26,10 +25,10 @@ def test_a_full_read_pages_500_a_call_and_gives_each_contact_once_in_cursor_orde
     assert len(live) > 500
     pages = list(crm.read_changed(BY_NAME["Contact"], [], None))
     records = [r for page in pages for r in page.records]
-    assert crm.calls_sent == len(live) // 500 + 1  # the last page is the first one short of 500
+    assert crm.calls_sent == calls_to_read(len(live))
     assert sorted(r["Id"] for r in records) == sorted(number(i) for i in live["Id"])
     assert [(r[CURSOR_FIELD], r["Id"]) for r in records] == sorted((r[CURSOR_FIELD], r["Id"]) for r in records)
-    assert [len(p.records) for p in pages[:-1]] == [500] * (len(pages) - 1) and pages[-1].done
+    assert [len(p.records) for p in pages[:-1]] == [500] * (len(pages) - 1) and pages[-1].done  # in cursor order
     assert {p.total_size for p in pages} == {len(live)}
 
 
@@ -119,7 +118,7 @@ def test_deletions_show_as_ids_missing_from_the_id_set_read_in_brief_pages(sim: 
     ids = [i for page in pages for i in page]
     live = org.rows("Contact", include_deleted=False)["Id"]
     assert sorted(ids) == sorted(number(i) for i in live) and number(gone) not in ids
-    assert crm.calls_sent == len(pages) == math.floor(len(live) / 500) + 1
+    assert crm.calls_sent == len(pages) == calls_to_read(len(live))
     try:
         crm.read_deleted("Contact", since := org.clock.now().to_pydatetime() - timedelta(days=1), since)
     except DeleteLogTooOld as no_log:
@@ -162,3 +161,23 @@ def test_org_usage_comes_from_the_rate_limit_headers_of_every_answer(sim: Simula
     assert crm.crm_time is not None
     every_record(crm, "User")
     assert crm.org_usage.used == sim.org(ORG).api_usage()["used"]
+
+
+def test_records_deleted_while_paging_pass_over_none_of_the_others(sim: Simulator) -> None:
+    org = sim.org(ORG)
+    first_page = list(org.rows("Lead", include_deleted=False)["Id"].iloc[:500])
+    calls = []
+
+    def delete_between_pages() -> None:
+        calls.append(1)
+        if len(calls) == 2:  # after the first page: every later lead moves forward
+            for lead in first_page[100:130]:
+                org.delete("Lead", lead)
+
+    crm = adapter(sim, reserve_call=delete_between_pages)
+    ids = [i for page in crm.list_ids("Lead", include_deleted=True) for i in page]
+    live = org.rows("Lead", include_deleted=False)["Id"]
+    assert set(ids) >= {number(i) for i in live} and len(ids) == len(set(ids))
+    assert set(ids) - {number(i) for i in live} == {number(i) for i in first_page[100:130]}
+    changed = every_record(adapter(sim), "Lead")
+    assert sorted(r["Id"] for r in changed) == sorted(number(i) for i in live)
