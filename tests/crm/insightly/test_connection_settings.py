@@ -58,3 +58,21 @@ def test_the_resource_hands_out_the_insightly_adapter_and_refuses_an_unset_key_n
     assert isinstance(crm, InsightlyCrm) and crm.has_delete_log is False and crm.max_write_batch == 1
     with pytest.raises(CrmAuthError, match="environment variable HOOLI_INSIGHTLY_KEY"):
         CrmClientResource().crm_for(hooli, lambda: None, environ={})
+
+
+def test_the_readmes_tenants_file_registers_an_insightly_tenant_beside_a_salesforce_one():
+    from crm_pipelines.settings import load_tenants_yaml
+
+    hooli, acme = load_tenants_yaml("""
+tenants:
+  - id: hooli
+    name: Hooli
+    connection: {kind: insightly, pod: na1, api_key_env: HOOLI_INSIGHTLY_API_KEY}
+  - id: acme
+    name: Acme
+    connection:
+      login_url: https://acme.my.salesforce.com
+      credentials: {grant: client_credentials, client_id_env: ACME_ID, client_secret_env: ACME_SECRET}
+""")
+    assert (hooli.connection.kind, hooli.connection.login_url) == ("insightly", "https://api.na1.insightly.com")
+    assert acme.connection.kind == "salesforce"
