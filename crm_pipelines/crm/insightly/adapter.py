@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CURSOR_FIELD, ExtractedObject
-from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
+from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, DeleteLogTooOld
 from crm_pipelines.crm.insightly.client import MAX_TOP, InsightlyClient
 from crm_pipelines.crm.insightly.objects import CONTACT_ROLE, LACKING, OBJECTS, InsightlyObject, Picklists
 from crm_pipelines.crm.insightly.translate import Unwritable, contact_roles, to_insightly, to_pipeline
@@ -194,17 +194,33 @@ class InsightlyCrm:
                 answer = self.client.request("PUT", view.path, json_body={view.id_field: number, **body},
                                              what=f"update {view.path} {number}")
                 return WriteResult(id=str(answer[view.id_field]), success=True, errors=[], created=False)
-            existing = self._by_external_id(view, record.get(APP_EXTERNAL_ID))
-            if existing is not None:
-                answer = self.client.request("PUT", view.path, json_body={view.id_field: existing, **body},
-                                             what=f"upsert {view.path} {existing}")
-                return WriteResult(id=str(answer[view.id_field]), success=True, errors=[], created=False)
-            answer = self.client.request("POST", view.path, json_body=body, what=f"create one of {view.path}")
-            return WriteResult(id=str(answer[view.id_field]), success=True, errors=[], created=True)
+            return self._upsert(view, record.get(APP_EXTERNAL_ID), body)
         except CrmApiError as refused:
             if refused.status >= 500 or refused.status in (401, 429):
                 raise
             return _failed(None, refused.error_code, refused.crm_message)
+
+    def _upsert(self, view: InsightlyObject, external_id: Any, body: dict[str, Any]) -> WriteResult:
+        """Update the record holding `external_id`, or create it. A create is sent once per
+        attempt, never retried blindly: one whose answer was lost may have taken effect, so the
+        next attempt looks it up again first (a repeated create would duplicate the record)."""
+        attempts = self.client.policy.max_attempts
+        for attempt in range(attempts):
+            existing = self._by_external_id(view, external_id)
+            if existing is not None:
+                answer = self.client.request("PUT", view.path, json_body={view.id_field: existing, **body},
+                                             what=f"upsert {view.path} {existing}")
+                return WriteResult(id=str(answer[view.id_field]), success=True, errors=[], created=attempt > 0)
+            try:
+                answer = self.client.request("POST", view.path, json_body=body, what=f"create one of {view.path}",
+                                             retried=False)
+            except CrmTransientError as unheard:
+                if attempt + 1 == attempts:
+                    raise
+                self.client.pause(attempt, unheard.retry_after)
+                continue
+            return WriteResult(id=str(answer[view.id_field]), success=True, errors=[], created=True)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _by_external_id(self, view: InsightlyObject, external_id: Any) -> int | None:
         """The record the app created before under `external_id` (Insightly has no upsert)."""

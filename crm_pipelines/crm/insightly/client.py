@@ -14,6 +14,7 @@ connection.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -112,9 +113,18 @@ class InsightlyClient:
         return self.request("GET", path, params=params, what=what)
 
     def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json_body: Any = None,
-                what: str = "") -> Any:
-        """One API call, retried while the failure is worth retrying."""
+                what: str = "", retried: bool = True) -> Any:
+        """One API call, retried while the failure is worth retrying; `retried=False` for a call
+        that must not be sent twice blindly (a create: the first may have taken effect unheard)."""
+        if not retried:
+            return self._send(method, path, params, json_body, what or path)
         return self._with_retries(lambda: self._send(method, path, params, json_body, what or path))
+
+    def pause(self, attempt: int, retry_after: float | None) -> None:
+        """Wait before trying again as the policy would between two attempts."""
+        wait = retry_after if retry_after is not None else min(
+            self.policy.max_backoff, self.policy.initial_backoff * 2 ** attempt)
+        (self.sleep or time.sleep)(wait)
 
     # -- internals -------------------------------------------------------------------------
     def _with_retries(self, attempt: Callable[[], Any]) -> Any:

@@ -37,6 +37,9 @@ def test_an_upsert_by_the_apps_external_id_creates_once_then_updates_the_same_re
             "Company": "Pied Piper", "Status": "Working - Contacted"}
     [created] = crm.write_batch("upsert", "Lead", [lead])
     assert created["success"] and created["created"]
+    # Insightly has no upsert: the lookup by external id, then the create (after the lead status
+    # and source lists, read once to name the Status sent).
+    assert crm.calls_sent == 2 + 2
     [again] = crm.write_batch("upsert", "Lead", [{**lead, "Title": "CEO"}])
     assert again["success"] and not again["created"] and again["id"] == created["id"]
     assert org.external_id_counts("Lead")["prospect-insightly-1"]["records"] == 1
@@ -131,3 +134,27 @@ def test_every_call_asks_the_budget_first_and_an_exhausted_budget_mid_read_moves
     # Insightly answers in id order: pages handed over before the whole read would carry a cursor
     # past records not read yet, so a read cut short hands over none and the next run reads again.
     assert handed == [] and crm.calls_sent == allowed and len(asked) == allowed + 1
+
+
+def test_a_create_whose_answer_was_lost_is_found_again_not_sent_twice(sim: Simulator) -> None:
+    org = sim.org(ORG)
+    calls: list[int] = []
+    lose_answer_of_call: list[int] = []
+
+    def lose_the_creates_answer() -> None:
+        calls.append(1)
+        if lose_answer_of_call and len(calls) == lose_answer_of_call[0]:
+            org.set_faults("drop=afterx1")  # the create takes effect; its answer never comes
+
+    crm = adapter(sim, reserve_call=lose_the_creates_answer)
+    crm.write_batch("upsert", "Lead", [{"App_External_Id__c": "prospect-heard", "LastName": "Gilfoyle"}])
+    before = crm.calls_sent
+    lose_answer_of_call.append(len(calls) + 2)  # after the lookup that finds nothing
+    try:
+        [result] = crm.write_batch("upsert", "Lead", [{"App_External_Id__c": "prospect-lost-answer",
+                                                       "LastName": "Bachman", "Company": "Aviato"}])
+    finally:
+        org.set_faults(None)
+    assert result["success"] and result["created"]
+    assert org.external_id_counts("Lead")["prospect-lost-answer"]["records"] == 1
+    assert crm.calls_sent - before == 4  # lookup, the create unheard, lookup finding it, update
