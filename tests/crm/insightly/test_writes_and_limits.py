@@ -158,3 +158,28 @@ def test_a_create_whose_answer_was_lost_is_found_again_not_sent_twice(sim: Simul
     assert result["success"] and result["created"]
     assert org.external_id_counts("Lead")["prospect-lost-answer"]["records"] == 1
     assert crm.calls_sent - before == 4  # lookup, the create unheard, lookup finding it, update
+
+
+def test_a_dropped_connection_or_a_cut_answer_is_read_again(sim: Simulator) -> None:
+    org = sim.org(ORG)
+    org.set_faults("drop=beforex1,truncatex1")
+    try:
+        crm = adapter(sim)
+        users = [r for page in crm.read_changed(BY_NAME["User"], [], None) for r in page.records]
+    finally:
+        org.set_faults(None)
+    assert sorted(u["Id"] for u in users) == sorted(number(i) for i in org.rows("User")["Id"])
+    assert crm.calls_sent == 3
+
+
+def test_the_orgs_reserve_for_its_other_integrations_holds_calls_back(sim: Simulator) -> None:
+    from crm_pipelines.crm.errors import OrgNearLimit
+    from crm_pipelines.crm.port import OrgUsage
+
+    crm = adapter(sim)
+    crm.client.org_reserve_percent = 10
+    crm.assume_org_usage(OrgUsage(used=95_000, max=100_000))  # as an earlier asset of the run read it
+    assert crm.org_usage == OrgUsage(95_000, 100_000)
+    with pytest.raises(OrgNearLimit, match="kept for its other integrations"):
+        crm.read_org_usage()
+    assert crm.calls_sent == 0
