@@ -157,7 +157,8 @@ class CrmPort(Protocol):
         ordered by the cursor field then Id, page by page; the next page is only asked for when the
         caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
         included with IsDeleted true. Salesforce: SOQL through queryAll, SystemModstamp >= since.
-        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging."""
+        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging; its searches come
+        in id order, so its adapter reads the whole change before handing over the first page."""
         ...
 
     def read_deleted(self, object_name: str, start: datetime, end: datetime) -> DeleteLog:

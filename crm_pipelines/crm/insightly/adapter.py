@@ -16,7 +16,7 @@ next run reads them again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CURSOR_FIELD, ExtractedObject
@@ -101,7 +101,7 @@ class InsightlyCrm:
                 else:
                     changed.append(to_pipeline(obj, view, record, extra_fields, picklists))
         if since is not None:
-            floor = since.replace(microsecond=0).isoformat()
+            floor = since.astimezone(UTC).replace(microsecond=0).isoformat()
             changed = [r for r in changed if r[CURSOR_FIELD] is not None and r[CURSOR_FIELD] >= floor]
         changed.sort(key=lambda r: (r[CURSOR_FIELD] or "", r["Id"]))
         if not changed:
