@@ -91,6 +91,9 @@ def test_an_insightly_tenant_is_extracted_equal_to_the_org_and_kept_up_to_date(d
     edited, deleted = str(contacts.iloc[0]), str(contacts.iloc[1])
     org.edit("Contact", edited, {"Title": "Chief Insightly Officer"})
     org.delete("Contact", deleted)
+    leads = org.rows("Lead", include_deleted=False)
+    master, merged = list(leads.loc[~leads["IsConverted"].astype(bool), "Id"].iloc[:2])
+    org.merge("Lead", master, [merged])
     org.advance_clock(60)
     cursor = read_cursor(db, ORG, "Contact").cursor
     since = pd.Timestamp(cursor.modstamp) - pd.Timedelta(seconds=tenant.settings.sync.lookback_seconds)
@@ -106,6 +109,8 @@ def test_an_insightly_tenant_is_extracted_equal_to_the_org_and_kept_up_to_date(d
     stored = warehouse_rows(db, ORG, BY_NAME["Contact"])
     assert stored[_number(edited)]["title"] == "Chief Insightly Officer"
     assert stored[_number(deleted)]["is_deleted"] is True
+    # Insightly names no master: a merged-away lead is gone, and flagged deleted like any other.
+    assert warehouse_rows(db, ORG, BY_NAME["Lead"])[_number(merged)]["is_deleted"] is True
     assert_warehouse_equals_insightly(db, org)
 
 
