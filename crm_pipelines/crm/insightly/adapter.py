@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CURSOR_FIELD, ExtractedObject
+from crm_pipelines.crm.client_backed import ClientBacked
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, DeleteLogTooOld
 from crm_pipelines.crm.insightly.client import MAX_TOP, InsightlyClient
 from crm_pipelines.crm.insightly.objects import CONTACT_ROLE, LACKING, OBJECTS, InsightlyObject, Picklists
@@ -40,7 +41,7 @@ from crm_pipelines.crm.port import (
 _SEARCH_MARGIN = timedelta(seconds=1)
 
 
-class InsightlyCrm:
+class InsightlyCrm(ClientBacked):
     """The CRM port for one tenant's Insightly instance, over one `InsightlyClient`."""
 
     has_delete_log = False
@@ -52,27 +53,12 @@ class InsightlyCrm:
         self._picklists: Picklists | None = None
         self._custom_fields: dict[str, list[FieldDescription]] = {}
 
-    @property
-    def calls_sent(self) -> int:
-        return self.client.calls_sent
-
-    @property
-    def crm_time(self) -> datetime | None:
-        return self.client.crm_time
-
-    @property
-    def org_usage(self) -> OrgUsage | None:
-        return self.client.last_usage
-
     @staticmethod
     def lacks(object_name: str) -> str | None:
         """Why Insightly has no counterpart of `object_name`, or None when it has one."""
         if object_name in LACKING:
             return LACKING[object_name]
         return None if object_name in OBJECTS else f"the adapter reads no {object_name} from Insightly"
-
-    def assume_org_usage(self, usage: OrgUsage) -> None:
-        self.client.last_usage = usage
 
     def read_org_usage(self) -> OrgUsage | None:
         # Every answer reports the allowance: the smallest answer there is will do.

@@ -20,25 +20,28 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
 import requests
 from pydantic import SecretStr
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crm_pipelines.clock import Clock, system_clock
-from crm_pipelines.core.org_quota import calls_above_reserve, reserve_reason
 from crm_pipelines.crm.errors import (
     CrmApiError,
     CrmAuthError,
     CrmTransientError,
     OrgLimitExceeded,
-    OrgNearLimit,
     RetryAfterTooLong,
+)
+from crm_pipelines.crm.http_calls import (
+    TRANSPORT_FAILURES,
+    ClientPolicy,
+    hold_back_for_the_org,
+    json_or_transient,
+    retry_after,
+    with_retries,
 )
 from crm_pipelines.crm.insightly.wire import daily_allowance_spent, error_of, usage_of
 from crm_pipelines.crm.port import OrgUsage
-from crm_pipelines.crm.salesforce.client import ClientPolicy
 from crm_pipelines.crm.salesforce.wire import parse_http_date
 
 # Insightly's most records a list or search answers at once.
@@ -128,25 +131,11 @@ class InsightlyClient:
 
     # -- internals -------------------------------------------------------------------------
     def _with_retries(self, attempt: Callable[[], Any]) -> Any:
-        backoff = wait_exponential_jitter(multiplier=self.policy.initial_backoff, max=self.policy.max_backoff)
-
-        def wait(state) -> float:  # type: ignore[no-untyped-def]
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, CrmTransientError) and exc.retry_after is not None:
-                return exc.retry_after
-            return backoff(state)
-
-        retrying = Retrying(
-            retry=retry_if_exception_type(CrmTransientError),
-            stop=stop_after_attempt(self.policy.max_attempts),
-            wait=wait,
-            reraise=True,
-            **({"sleep": self.sleep} if self.sleep else {}),
-        )
-        return retrying(attempt)
+        return with_retries(self.policy, self.sleep, attempt)
 
     def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any, what: str) -> Any:
-        self._hold_back_for_the_org()
+        hold_back_for_the_org(self.tenant_id, self.last_usage, self.org_reserve_percent,
+                              self.clock() + self.policy.org_limit_backoff)
         response = self._http(method, self.api_base + path.lstrip("/"), params=params, json=json_body, what=what)
         status = response.status_code
         if status == 401:
@@ -155,35 +144,27 @@ class InsightlyClient:
         if status == 429:
             self._too_many(response, what)
         if status in _SERVER_TROUBLE:
-            raise CrmTransientError(self.tenant_id, f"{method} {what}: HTTP {status}", _retry_after(response))
+            raise CrmTransientError(self.tenant_id, f"{method} {what}: HTTP {status}", retry_after(response))
         if status in (202, 204) or not response.content:
             if status >= 400:
                 raise CrmApiError(self.tenant_id, status, *error_of(status, None), f"{method} {what}")
             return None
-        body = _json_or_transient(response, self.tenant_id, f"{method} {what}")
+        body = json_or_transient(response, self.tenant_id, f"{method} {what}")
         if status >= 400:
             raise CrmApiError(self.tenant_id, status, *error_of(status, body), f"{method} {what}")
         return body
 
     def _too_many(self, response: requests.Response, what: str) -> None:
-        retry_after = _retry_after(response)
+        asked = retry_after(response)
         if daily_allowance_spent(response.headers):
-            wait = timedelta(seconds=retry_after) if retry_after is not None else self.policy.org_limit_backoff
+            wait = timedelta(seconds=asked) if asked is not None else self.policy.org_limit_backoff
             raise OrgLimitExceeded(self.tenant_id, f"{what}: the org's daily Insightly API allowance is spent "
                                    "(HTTP 429)", self.clock() + wait)
-        retry_after = _RATE_WAIT_SECONDS if retry_after is None else retry_after
-        if retry_after > self.policy.max_inline_wait:
-            raise RetryAfterTooLong(self.tenant_id, f"{what}: the CRM asked to retry after {retry_after:.0f} s",
-                                    self.clock() + timedelta(seconds=retry_after))
-        raise CrmTransientError(self.tenant_id, f"{what}: over Insightly's per-second rate (HTTP 429)", retry_after)
-
-    def _hold_back_for_the_org(self) -> None:
-        usage = self.last_usage
-        if not self.org_reserve_percent or usage is None or usage.max <= 0:
-            return
-        if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
-            raise OrgNearLimit(self.tenant_id, reserve_reason(usage.used, usage.max, self.org_reserve_percent),
-                               self.clock() + self.policy.org_limit_backoff)
+        asked = _RATE_WAIT_SECONDS if asked is None else asked
+        if asked > self.policy.max_inline_wait:
+            raise RetryAfterTooLong(self.tenant_id, f"{what}: the CRM asked to retry after {asked:.0f} s",
+                                    self.clock() + timedelta(seconds=asked))
+        raise CrmTransientError(self.tenant_id, f"{what}: over Insightly's per-second rate (HTTP 429)", asked)
 
     def _http(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
         self.reserve_call()
@@ -193,8 +174,7 @@ class InsightlyClient:
                 method, url, auth=(self.api_key.get_secret_value(), ""),
                 timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs,
             )
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
+        except TRANSPORT_FAILURES as exc:
             raise CrmTransientError(self.tenant_id, f"{method} {what}: {type(exc).__name__} talking to the CRM") from None
         crm_time = parse_http_date(response.headers.get("Date"))
         if crm_time is not None:
@@ -203,18 +183,3 @@ class InsightlyClient:
         if usage is not None:
             self.last_usage = usage
         return response
-
-
-def _json_or_transient(response: requests.Response, tenant_id: str, what: str) -> Any:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        raise CrmTransientError(tenant_id, f"{what}: the CRM's answer was cut short or is not JSON "
-                                f"(HTTP {response.status_code})") from None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
-        return None

@@ -8,7 +8,7 @@ from crm_pipelines.clock import Clock
 from crm_pipelines.crm.errors import CrmAuthError
 from crm_pipelines.crm.insightly.adapter import InsightlyCrm
 from crm_pipelines.crm.insightly.client import InsightlyClient
-from crm_pipelines.crm.salesforce.client import ClientPolicy
+from crm_pipelines.crm.http_calls import ClientPolicy
 from crm_pipelines.settings import MissingCredentialError, Tenant
 
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from crm_pipelines.crm.insightly.adapter import InsightlyCrm
 from crm_pipelines.crm.insightly.client import InsightlyClient
-from crm_pipelines.crm.salesforce.client import ClientPolicy
+from crm_pipelines.crm.http_calls import ClientPolicy
 from crm_pipelines.sim.insightly.integer_ids import integer_id
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.sim.simulator import Simulator
