@@ -82,6 +82,11 @@ def sync_object(
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
     result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
+    lacking = crm.lacks(obj.name)
+    if lacking is not None:
+        result.mode = f"skipped: the tenant's CRM has no {obj.name} ({lacking})"
+        progress(f"{obj.name}: {result.mode}")
+        return result
     try:
         read_org_usage_at_start(crm, db, tenant.id, run_id, now)
         extra = _extra_fields(crm, db, obj, tenant, result, now)

@@ -33,20 +33,16 @@ def spelled(name: bytes) -> bytes:
     return known.encode("latin-1")
 
 
-class SpellHeaderNames:
-    """Rewrites the names of a response's headers as `spelled` says; values and order unchanged."""
+def spell_header_names(app: ASGIApp) -> ASGIApp:
+    """`app` with the names of its responses' headers rewritten as `spelled` says; values and
+    order unchanged."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def spelling(scope: Scope, receive: Receive, send: Send) -> None:
         async def send_spelled(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [(spelled(name), value) for name, value in message.get("headers", [])]}
             await send(message)
 
-        await self.app(scope, receive, send_spelled)
+        await app(scope, receive, send_spelled if scope["type"] == "http" else send)
+
+    return spelling
