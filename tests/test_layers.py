@@ -90,8 +90,8 @@ def test_nothing_imports_the_command_line_the_demo_or_automation(module):
 @pytest.mark.parametrize("module", _in("assets"), ids=_where)
 def test_assets_hold_no_loops(module):
     """Loops over records, pages and batches belong to exchange/ or core/. Comprehensions stay
-    allowed: in assets/ they build values (the asset definitions of every CRM object, a metadata
-    dict, a list of frames to concatenate), never drive a CRM call or a write per item."""
+    allowed: in assets/ they build a value over a small fixed set (the asset definitions of the CRM
+    objects, the tables an asset loads, a metadata dict), never walk records, pages or batches."""
     loops = [f"line {node.lineno}" for node in ast.walk(ast.parse(module.read_text()))
              if isinstance(node, ast.For | ast.AsyncFor | ast.While)]
     assert not loops, f"{_where(module)} loops at {', '.join(loops)}"
