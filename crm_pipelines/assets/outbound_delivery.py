@@ -59,8 +59,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
                     done=run.stopped is None)
     metadata = _metadata(run, db, tenant.id, budget.status().remaining)
     if run.stopped is not None:
-        raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.answers.sent} record(s): "
-                      f"{run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
+        raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.answers.sent} "
+                      f"record(s): {run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
                       metadata=metadata)
     return counted(context, db, metadata)
 
