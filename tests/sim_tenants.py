@@ -41,6 +41,21 @@ def register_sim_tenant(db: Database, sim, org: str, **settings: str) -> Tenant:
     return TenantRegistry(db).add(tenant)
 
 
+def register_insightly_tenant(db: Database, sim, org: str, **settings: str) -> Tenant:
+    """Register the simulator's Insightly org `org` as a tenant of the same name, its API key (the
+    org's name, for the simulator) in an environment variable."""
+    key_variable = f"SIM_{org.upper()}_INSIGHTLY_KEY"
+    os.environ[key_variable] = org
+    tenant = validated(Tenant, {
+        "id": org,
+        "name": org.title(),
+        "connection": {"kind": "insightly", "login_url": sim.base_url, "api_key_env": key_variable},
+    })
+    if settings:
+        tenant = tenant.with_settings(settings)
+    return TenantRegistry(db).add(tenant)
+
+
 def db_url(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=False)
 

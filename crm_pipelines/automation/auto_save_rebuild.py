@@ -12,13 +12,7 @@ from dagster import (
     schedule,
 )
 
-from crm_pipelines.automation.launch_slots import (
-    SLOT_TAG,
-    launched_slots,
-    schedule_cron,
-    tenant_partition_keys,
-    tenant_run_request,
-)
+from crm_pipelines.automation.launch_slots import schedule_cron, slot_run_requests, tenant_partition_keys
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
 from crm_pipelines.settings.time_zone import zone
 from crm_pipelines.store.resource import DatabaseResource
@@ -57,12 +51,7 @@ def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseRes
         start = daily_slot_start(now, settings.auto_save.daily_rebuild_at, zone(settings.time_zone))
         if start is not None:
             due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
-    launched = launched_slots(context.instance, auto_save_rebuild_job.name, due)
-    requests = [
-        tenant_run_request(context, auto_save_rebuild_job.name, tenant_id, partitions, run_key=slot,
-                           tags={SLOT_TAG: slot, "crm_pipelines/reason": "daily list rebuild"})
-        for tenant_id, (slot, _) in due.items() if tenant_id not in launched
-    ]
+    requests = slot_run_requests(context, auto_save_rebuild_job.name, due, partitions, reason="daily list rebuild")
     if requests:
         return requests
     if due:

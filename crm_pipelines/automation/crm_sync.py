@@ -30,8 +30,7 @@ from crm_pipelines.assets.sync_chain import SYNC_CHAIN_GROUP
 from crm_pipelines.automation.freshness import FRESH_CHECK_KEY
 from crm_pipelines.automation.launch_slots import (
     PARTITION_TAG,
-    SLOT_TAG,
-    launched_slots,
+    slot_run_requests,
     tenant_partition_keys,
     tenant_run_request,
 )
@@ -142,10 +141,8 @@ def crm_sync_due(context: SensorEvaluationContext, database: DatabaseResource, c
         start = interval_slot_start(now, frequency)
         due[tenant.id] = (slot_name("sync", tenant.id, start), start)
     # A slot another sensor, a daemon before a restart or an operator already launched stays launched.
-    launched = launched_slots(context.instance, crm_sync_job.name, due, done_by=AssetKey("crm_sync_completed"), now=now)
-    requests = [tenant_run_request(context, crm_sync_job.name, tenant_id, partitions, run_key=slot,
-                                   tags={SLOT_TAG: slot, "crm_pipelines/reason": "frequency"})
-                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+    requests = slot_run_requests(context, crm_sync_job.name, due, partitions, reason="frequency",
+                                 done_by=AssetKey("crm_sync_completed"), now=now)
     if not requests and due:
         return SkipReason(f"this frequency slot's sync of {len(due)} tenant(s) already launched")
     return requests or SkipReason("no connected tenant is due")

@@ -31,10 +31,9 @@ from dagster import (
 from crm_pipelines.assets.extract import CRM_SYNC_JOB
 from crm_pipelines.assets.outbound_delivery import OUTBOUND_PUSH_JOB
 from crm_pipelines.automation.launch_slots import (
-    SLOT_TAG,
-    launched_slots,
     pushed_since,
     schedule_cron,
+    slot_run_requests,
     tenant_partition_keys,
     tenant_run_request,
 )
@@ -115,10 +114,7 @@ def outbound_push_schedule(context: ScheduleEvaluationContext, database: Databas
     for tenant in pushing.ready:
         start = interval_slot_start(now, timedelta(minutes=tenant.settings.push.interval_minutes))
         due[tenant.id] = (slot_name("push", tenant.id, start), start)
-    launched = launched_slots(context.instance, outbound_push_job.name, due)
-    requests = [tenant_run_request(context, outbound_push_job.name, tenant_id, partitions, run_key=slot,
-                                   tags={SLOT_TAG: slot, "crm_pipelines/reason": "push interval"})
-                for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+    requests = slot_run_requests(context, outbound_push_job.name, due, partitions, reason="push interval")
     if not requests and due:
         return _skip(f"this interval's push of {len(due)} tenant(s) already launched", pushing.waiting_for_sync)
     return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from crm_pipelines.cli.options import add_json
+from crm_pipelines.cli.options import add_json, command_group
 from crm_pipelines.cli.output import echo, print_json
 
 
@@ -21,8 +21,7 @@ def upgrade(args: argparse.Namespace) -> None:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("db", parents=[parent], help="The crm_pipelines database.")
-    sub = group.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    sub = command_group(commands, parent, "db", "The crm_pipelines database.")
     p = sub.add_parser("upgrade", parents=[parent], help="Apply pending migrations (also done automatically on first use).")
     add_json(p)
     p.set_defaults(run=upgrade)

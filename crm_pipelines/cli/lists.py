@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_pipelines.cli.options import add_json, add_tenant
+from crm_pipelines.cli.options import add_json, command_group, tenant_action
 from crm_pipelines.cli.output import Column, echo, json_rows, not_found, print_json, print_table, refuse
 from crm_pipelines.cli.tenants import open_tenant
 
@@ -118,13 +118,10 @@ def _override(tenant_id: str, user_id: str, list_name: str, action: str, crm_id:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("lists", parents=[parent],
-                                help='Each user\'s "My CRM Accounts" and "My CRM Leads and Contacts".')
-    sub = group.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
+    sub = command_group(commands, parent, "lists", 'Each user\'s "My CRM Accounts" and "My CRM Leads and Contacts".')
 
     def user_command(name: str, help_text: str, *, crm_id: bool = True) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[parent], help=help_text)
-        add_tenant(p)
+        p = tenant_action(sub, parent, name, help_text)
         p.add_argument("--user", dest="user_id", required=True, help="The app user's id, e.g. u-001.")
         if crm_id:
             p.add_argument("--crm-id", required=True, help="The CRM record's id.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from crm_pipelines.cli.options import add_tenant
+from crm_pipelines.cli.options import command_group, tenant_action
 from crm_pipelines.cli.output import echo, not_found, refuse
 from crm_pipelines.cli.tenants import open_tenant
 
@@ -33,12 +33,10 @@ def confirm(args: argparse.Namespace) -> None:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("match", parents=[parent], help="Manual match overrides (X3).")
-    sub = group.add_subparsers(dest="match_command", metavar="ACTION", required=True)
-    p = sub.add_parser("confirm", parents=[parent],
-                       help="Mark a CRM record as the correct match of an app record; it wins over every automatic "
-                            "match from the next sync on, and every rebuild keeps it.")
-    add_tenant(p)
+    sub = command_group(commands, parent, "match", "Manual match overrides (X3).")
+    p = tenant_action(sub, parent, "confirm",
+                      "Mark a CRM record as the correct match of an app record; it wins over every automatic "
+                      "match from the next sync on, and every rebuild keeps it.")
     p.add_argument("--prospect", dest="prospect_id", default=None, help="An app prospect id.")
     p.add_argument("--user", dest="user_id", default=None, help="An app user id.")
     p.add_argument("--company", dest="company_id", default=None, help="An app company id.")

@@ -63,6 +63,21 @@ def add_tenant(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", dest="tenant_id", required=True, help="The tenant's id.")
 
 
+def command_group(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser, name: str,
+                  help_text: str) -> argparse._SubParsersAction:
+    """`crm-pipelines NAME ACTION ...`: the group's actions, one of which must be given."""
+    group = commands.add_parser(name, parents=[parent], help=help_text)
+    return group.add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+
+def tenant_action(actions: argparse._SubParsersAction, parent: argparse.ArgumentParser, name: str,
+                  help_text: str) -> argparse.ArgumentParser:
+    """An action of a command group on one tenant, named by `--tenant`."""
+    parser = actions.add_parser(name, parents=[parent], help=help_text)
+    add_tenant(parser)
+    return parser
+
+
 def whole_number(text: str, *, at_least: int, at_most: int | None = None, what: str = "a whole number") -> int:
     """An argparse value check: `text` as an int within bounds, or an error naming the value and the bounds."""
     try:

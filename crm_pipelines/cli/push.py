@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_pipelines.cli.options import add_json, add_tenant, positive_int
+from crm_pipelines.cli.options import add_json, command_group, positive_int, tenant_action
 from crm_pipelines.cli.output import Column, echo, json_rows, not_found, print_json, print_table
 from crm_pipelines.cli.tenants import open_tenant
 
@@ -104,31 +104,26 @@ def retry(args: argparse.Namespace) -> None:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("push", parents=[parent],
-                                help="Outbound pushes to the CRM: requests, the delivery ledger, retries.")
-    sub = group.add_subparsers(dest="push_command", metavar="ACTION", required=True)
+    sub = command_group(commands, parent, "push", "Outbound pushes to the CRM: requests, the delivery ledger, retries.")
 
-    p = sub.add_parser("request", parents=[parent],
-                       help="Push a prospect at the next push (P4a): its Lead or Contact's push mapped fields and the "
-                            "two-way ones the app changed (F3), or a new Lead when it has none and F7 allows it.")
-    add_tenant(p)
+    p = tenant_action(sub, parent, "request",
+                      "Push a prospect at the next push (P4a): its Lead or Contact's push mapped fields and the "
+                      "two-way ones the app changed (F3), or a new Lead when it has none and F7 allows it.")
     p.add_argument("--prospect", dest="prospect_id", required=True, help="The app prospect to push.")
     p.add_argument("--by", dest="requested_by", default=None, help="The app user asking (for the record).")
     p.set_defaults(run=request)
 
-    p = sub.add_parser("status", parents=[parent],
-                       help="The delivery ledger: refusals and failures with their reason, then the records, "
-                            "problems first.")
-    add_tenant(p)
+    p = tenant_action(sub, parent, "status",
+                      "The delivery ledger: refusals and failures with their reason, then the records, "
+                      "problems first.")
     p.add_argument("--state", choices=STATES, default=None, help="Only records in this state.")
     p.add_argument("--limit", type=positive_int, default=50, help="At most N records (default 50).")
     add_json(p)
     p.set_defaults(run=status)
 
-    p = sub.add_parser("retry", parents=[parent],
-                       help="Make records the CRM refused due again, after fixing the CRM side (a validation rule, "
-                            "a missing field); a record fixed in the app goes out again by itself.")
-    add_tenant(p)
+    p = tenant_action(sub, parent, "retry",
+                      "Make records the CRM refused due again, after fixing the CRM side (a validation rule, "
+                      "a missing field); a record fixed in the app goes out again by itself.")
     p.add_argument("--external-id", dest="external_ids", action="append", default=[],
                    help="Only these records (repeatable).")
     p.set_defaults(run=retry)

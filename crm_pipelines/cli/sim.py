@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from crm_pipelines.cli.options import count, whole_number
+from crm_pipelines.cli.options import command_group, count, whole_number
 from crm_pipelines.sim.org_time import ORG_CLOCK_MODES
 from crm_pipelines.cli.output import echo, progress, refuse
 
@@ -81,8 +81,7 @@ def _port(text: str) -> int:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("sim", parents=[parent], help="The Salesforce-compatible CRM simulator.")
-    sub = group.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
+    sub = command_group(commands, parent, "sim", "The Salesforce-compatible CRM simulator.")
     p = sub.add_parser("serve", parents=[parent], epilog=FAULTS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="Serve Salesforce REST v60.0 for generated orgs until interrupted (Ctrl-C).")
     p.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")

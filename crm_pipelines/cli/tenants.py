@@ -4,8 +4,9 @@ command starts with."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from crm_pipelines.cli.options import add_json
+from crm_pipelines.cli.options import add_json, command_group
 from crm_pipelines.cli.output import Column, echo, not_found, print_json, refuse, show
 
 
@@ -138,8 +139,13 @@ def remove(args: argparse.Namespace) -> None:
 
 
 def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = commands.add_parser("tenant", parents=[parent], help="Manage the tenant registry (T1–T3).")
-    sub = group.add_subparsers(dest="tenant_command", metavar="ACTION", required=True)
+    sub = command_group(commands, parent, "tenant", "Manage the tenant registry (T1–T3).")
+
+    def on_tenant(name: str, help_text: str, run: Callable[[argparse.Namespace], None]) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[parent], help=help_text)
+        p.add_argument("tenant_id", metavar="TENANT_ID")
+        p.set_defaults(run=run)
+        return p
 
     p = sub.add_parser("add", parents=[parent], help="Register a tenant and its one CRM connection.")
     p.add_argument("tenant_id", metavar="TENANT_ID")
@@ -162,29 +168,16 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
     add_json(p)
     p.set_defaults(run=list_tenants)
 
-    p = sub.add_parser("show", parents=[parent],
-                       help="Everything stored for a tenant, as YAML (credentials are env-var names, never values).")
-    p.add_argument("tenant_id", metavar="TENANT_ID")
+    p = on_tenant("show", "Everything stored for a tenant, as YAML (credentials are env-var names, never values).",
+                  show_tenant)
     add_json(p)
-    p.set_defaults(run=show_tenant)
 
-    p = sub.add_parser("set", parents=[parent],
-                       help="Change settings, e.g. `sync.frequency_minutes=30 push.enabled=false`; all or nothing.")
-    p.add_argument("tenant_id", metavar="TENANT_ID")
+    p = on_tenant("set", "Change settings, e.g. `sync.frequency_minutes=30 push.enabled=false`; all or nothing.",
+                  set_settings)
     p.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
-    p.set_defaults(run=set_settings)
 
-    p = sub.add_parser("disconnect", parents=[parent],
-                       help="Stop all CRM reads and writes for the tenant; its lists keep what they have (T3).")
-    p.add_argument("tenant_id", metavar="TENANT_ID")
-    p.set_defaults(run=disconnect)
-
-    p = sub.add_parser("reconnect", parents=[parent], help="Resume syncing from the last committed cursors (T3).")
-    p.add_argument("tenant_id", metavar="TENANT_ID")
-    p.set_defaults(run=reconnect)
-
-    p = sub.add_parser("remove", parents=[parent],
-                       help="Remove a tenant from the registry (its extracted data stays in the warehouse).")
-    p.add_argument("tenant_id", metavar="TENANT_ID")
+    on_tenant("disconnect", "Stop all CRM reads and writes for the tenant; its lists keep what they have (T3).",
+              disconnect)
+    on_tenant("reconnect", "Resume syncing from the last committed cursors (T3).", reconnect)
+    p = on_tenant("remove", "Remove a tenant from the registry (its extracted data stays in the warehouse).", remove)
     p.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
-    p.set_defaults(run=remove)

@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 
 from crm_pipelines.core.crm_objects import CrmField, ExtractedObject
 
-_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+# Salesforce's 15 or 18 characters, or the whole number another CRM (Insightly) numbers its records by.
+_ID = re.compile(r"^(?:[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?|[1-9][0-9]{0,18})$")
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,12 @@ class CrmPort(Protocol):
         sObject Collections: 200; a CRM writing one record per call: 1)."""
         ...
 
+    def lacks(self, object_name: str) -> str | None:
+        """Why the CRM has no counterpart of the pipeline's `object_name` (Insightly: no Campaign,
+        no AccountTeamMember), or None when it has one. Asks nothing of the CRM; the extraction
+        skips an object the CRM lacks and says why."""
+        ...
+
     def assume_org_usage(self, usage: OrgUsage) -> None:
         """Take the org's usage as this run already read it, instead of reading it again."""
         ...
@@ -151,7 +157,8 @@ class CrmPort(Protocol):
         ordered by the cursor field then Id, page by page; the next page is only asked for when the
         caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
         included with IsDeleted true. Salesforce: SOQL through queryAll, SystemModstamp >= since.
-        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging."""
+        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging; its searches come
+        in id order, so its adapter reads the whole change before handing over the first page."""
         ...
 
     def read_deleted(self, object_name: str, start: datetime, end: datetime) -> DeleteLog:

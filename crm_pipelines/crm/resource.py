@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr
 
 from crm_pipelines.clock import Clock, system_clock
 from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
+from crm_pipelines.crm.insightly.connect import insightly_crm
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
 from crm_pipelines.crm.salesforce.client import ClientPolicy, Logins, SalesforceClient
@@ -66,11 +67,12 @@ class CrmClientResource(ConfigurableResource):
                 tenant.id, f"is disconnected since {tenant.disconnected_at}; its CRM is not read or written (T3). "
                 "Reconnect it with `crm-pipelines tenant reconnect`"
             )
+        if tenant.connection.kind == "insightly":
+            return insightly_crm(tenant, reserve_call, clock, self.policy(), os.environ if environ is None else environ)
         try:
             credentials = tenant.connection.resolve_credentials(os.environ if environ is None else environ)
         except MissingCredentialError as exc:
             raise CrmAuthError(tenant.id, str(exc)) from None
-        # One adapter per `connection.kind`; Salesforce is the only kind so far.
         client = SalesforceClient(
             tenant_id=tenant.id,
             connection=tenant.connection,

@@ -3,6 +3,7 @@ succeeded (a failed run ends the demo; its log is in the UI)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from crm_pipelines.demo.time_travel import DAY_AND_A_BIT, evaluate_sensor, resume_deferred
 from crm_pipelines.demo.context import DemoContext
 from crm_pipelines.demo.summary import push_line
+from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.app_edits import edit_app_record
 from crm_pipelines.store.auto_save_lists import read_lists
@@ -23,19 +25,28 @@ def _failed(ctx: DemoContext, what: str, tenant_id: str) -> bool:
     return False
 
 
+def _run_for_each(ctx: DemoContext, tenants: Iterable[Tenant], job_name: str, what: str,
+                  outcome: Callable[[Tenant], str], *, offset: float = 0.0) -> bool:
+    """Run `job_name` for each tenant in turn, printing each one's outcome; a failed run stops the step."""
+    for t in tenants:
+        if not ctx.run(job_name, t.id, offset=offset):
+            return _failed(ctx, what, t.id)
+        ctx.echo(f"   {t.id}: {outcome(t)}")
+    return True
+
+
+def _synced(ctx: DemoContext, tenant: Tenant) -> str:
+    open_deferrals = DeferralStore(ctx.db).open(tenant.id)
+    if not open_deferrals:
+        return "synced"
+    d = open_deferrals[0]
+    return (f"API budget ran out; deferred {', '.join(d.objects)} until {d.resume_at:%Y-%m-%d %H:%M} UTC;"
+            " matching, field sync and workflows wait for the complete extraction")
+
+
 def sync_every_tenant(ctx: DemoContext) -> bool:
     ctx.echo("\n1. CRM sync for every tenant")
-    for t in ctx.tenants:
-        if not ctx.run("crm_sync", t.id):
-            return _failed(ctx, "run", t.id)
-        open_deferrals = DeferralStore(ctx.db).open(t.id)
-        if open_deferrals:
-            d = open_deferrals[0]
-            ctx.echo(f"   {t.id}: API budget ran out; deferred {', '.join(d.objects)} until {d.resume_at:%Y-%m-%d %H:%M} UTC;"
-                     " matching, field sync and workflows wait for the complete extraction")
-        else:
-            ctx.echo(f"   {t.id}: synced")
-    return True
+    return _run_for_each(ctx, ctx.tenants, "crm_sync", "run", lambda t: _synced(ctx, t))
 
 
 def backoff_sensor(ctx: DemoContext) -> bool:
@@ -125,21 +136,19 @@ def edit_both_sides(ctx: DemoContext) -> BothSides | None | bool:
 
 def rebuild_lists(ctx: DemoContext) -> bool:
     ctx.echo("\nThe daily list rebuild (auto-save lists), for every connected tenant")
-    for t in ctx.tenants:
-        if not ctx.run("auto_save_rebuild", t.id):
-            return _failed(ctx, "list rebuild", t.id)
-        lists = read_lists(ctx.db, t.id)
-        ctx.echo(f"   {t.id}: {lists['user_id'].nunique()} users, {int((lists['list'] == 'accounts').sum())} accounts and "
-                 f"{int((lists['list'] == 'leads_and_contacts').sum())} leads and contacts saved")
-    return True
+    return _run_for_each(ctx, ctx.tenants, "auto_save_rebuild", "list rebuild", lambda t: _lists_saved(ctx, t))
+
+
+def _lists_saved(ctx: DemoContext, tenant: Tenant) -> str:
+    lists = read_lists(ctx.db, tenant.id)
+    return (f"{lists['user_id'].nunique()} users, {int((lists['list'] == 'accounts').sum())} accounts and "
+            f"{int((lists['list'] == 'leads_and_contacts').sum())} leads and contacts saved")
 
 
 def push_every_tenant(ctx: DemoContext) -> bool:
     ctx.echo("\nThe outbound push (activity and touch Tasks, new Leads, field updates, campaigns), for every tenant")
-    for t in ctx.tenants:
-        if not ctx.run("outbound_push", t.id, offset=ctx.offset):
-            return _failed(ctx, "push", t.id)
-        ctx.echo(f"   {t.id}: {push_line(ctx, t)}")
+    if not _run_for_each(ctx, ctx.tenants, "outbound_push", "push", lambda t: push_line(ctx, t), offset=ctx.offset):
+        return False
     if not DeferralStore(ctx.db).open():
         return True
     ctx.echo("   the api_limit_backoff sensor resumes the deferred work once the window reopens:")
@@ -147,10 +156,8 @@ def push_every_tenant(ctx: DemoContext) -> bool:
     waited = [t for t in ctx.tenants if t.settings.push.enabled and ledger_counts(ctx.db, t.id)["sent"] == 0]
     if waited:
         ctx.echo("   the push schedule's next slot, for the tenants whose push waited:")
-        for t in waited:
-            if not ctx.run("outbound_push", t.id, offset=ctx.offset):
-                return _failed(ctx, "push", t.id)
-            ctx.echo(f"   {t.id}: {push_line(ctx, t)}")
+        if not _run_for_each(ctx, waited, "outbound_push", "push", lambda t: push_line(ctx, t), offset=ctx.offset):
+            return False
         if DeferralStore(ctx.db).open():
             ctx.offset = resume_deferred(ctx, ctx.offset + DAY_AND_A_BIT)
     return True

@@ -79,31 +79,18 @@ def sync_object(
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, mode=sync_mode(state.cursor, state.full_sync_completed_at),
                         cursor_before=state.cursor, cursor_after=state.cursor)
+    lacking = crm.lacks(obj.name)
+    if lacking is not None:
+        result.mode = f"skipped: the tenant's CRM has no {obj.name} ({lacking})"
+        progress(f"{obj.name}: {result.mode}")
+        return result
     lookback = timedelta(seconds=tenant.settings.sync.lookback_seconds)
     try:
         read_org_usage_at_start(crm, db, tenant.id, run_id, now)
         extra = _extra_fields(crm, db, obj, tenant, result, now)
-        writer = WriteBehind()
-        try:
-            for page in read_ahead(crm.read_changed(obj, extra, read_since(state.cursor, lookback),
-                                                    page_size=batch_size)):
-                if result.read_started_at is None:
-                    result.read_started_at = crm.crm_time
-                converted = convert_page(page.records, obj, extra)
-                cursor = later(result.cursor_after, converted.cursor)
-                writer.submit(partial(
-                    commit_page, db, obj, tenant.id, converted.rows, converted.rejected, cursor,
-                    extracted_at=now(), run_id=run_id, full_sync=state.full_sync_completed_at is None,
-                ))
-                result.read = tally_page(result.read, len(page.records), converted)
-                result.cursor_after = cursor
-                if result.preview is None and len(converted.rows):
-                    result.preview = converted.rows.head(10)
-                progress(f"{obj.name}: page {result.read.pages}, {result.read.records_read} records read, "
-                         f"{crm.calls_sent} API calls so far")
-        finally:
-            # Whatever stopped the reading, every page read so far is committed (or its failure raised).
-            result.rows_written = sum(writer.close())
+        _read_pages(crm, db, obj, tenant.id, extra, read_since(state.cursor, lookback), result, now=now,
+                    run_id=run_id, full_sync=state.full_sync_completed_at is None, batch_size=batch_size,
+                    progress=progress)
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # After the records, so every change they hold has its history row by now (F3).
@@ -118,6 +105,31 @@ def sync_object(
     progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.read.records_read} "
              f"records in {result.read.pages} pages, {result.rows_written} rows written, {crm.calls_sent} API calls")
     return result
+
+
+def _read_pages(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, extra: list[str],
+                since: datetime | None, result: ObjectSync, *, now: Callable[[], datetime], run_id: str | None,
+                full_sync: bool, batch_size: int | None, progress: Callable[[str], None]) -> None:
+    """The records of `obj` changed since `since`, page by page into the warehouse, each page
+    committed with the cursor after it while the next is read; tallied into `result`."""
+    writer = WriteBehind()
+    try:
+        for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size)):
+            if result.read_started_at is None:
+                result.read_started_at = crm.crm_time
+            converted = convert_page(page.records, obj, extra)
+            cursor = later(result.cursor_after, converted.cursor)
+            writer.submit(partial(commit_page, db, obj, tenant_id, converted.rows, converted.rejected, cursor,
+                                  extracted_at=now(), run_id=run_id, full_sync=full_sync))
+            result.read = tally_page(result.read, len(page.records), converted)
+            result.cursor_after = cursor
+            if result.preview is None and len(converted.rows):
+                result.preview = converted.rows.head(10)
+            progress(f"{obj.name}: page {result.read.pages}, {result.read.records_read} records read, "
+                     f"{crm.calls_sent} API calls so far")
+    finally:
+        # Whatever stopped the reading, every page read so far is committed (or its failure raised).
+        result.rows_written = sum(writer.close())
 
 
 def read_in_turn(crm: CrmPort, db: Database, objects: Sequence[ExtractedObject], tenant: Tenant, *,

@@ -74,65 +74,44 @@ class FieldMapping(SettingsModel):
 # The field mappings a new tenant starts with, following F1's default directions: Account and
 # Opportunity are pulled; Campaigns, Leads and Contacts go both ways, custom fields included; the
 # lead score is the app's own and only pushed.
-def _mappings(crm_object: CrmObject, rows: list[tuple[str, str, Direction]]) -> tuple[FieldMapping, ...]:
+def _mappings(crm_object: CrmObject, direction: Direction, fields: dict[str, str],
+              except_: dict[str, Direction] | None = None) -> tuple[FieldMapping, ...]:
+    """`crm_object`'s fields (CRM field: app field), each going `direction` unless `except_` names another."""
     return tuple(
-        FieldMapping(crm_object=crm_object, crm_field=crm_field, app_field=app_field, direction=direction)
-        for crm_field, app_field, direction in rows
+        FieldMapping(crm_object=crm_object, crm_field=crm_field, app_field=app_field,
+                     direction=(except_ or {}).get(crm_field, direction))
+        for crm_field, app_field in fields.items()
     )
 
 
-_PERSON: list[tuple[str, str, Direction]] = [
-    ("FirstName", "first_name", "two_way"),
-    ("LastName", "last_name", "two_way"),
-    ("Email", "email", "two_way"),
-    ("Title", "title", "two_way"),
-    ("Phone", "phone", "two_way"),
-    ("LeadSource", "lead_source", "two_way"),
-    ("HasOptedOutOfEmail", "opted_out", "two_way"),
-    ("Lead_Score__c", "lead_score", "push"),
-    ("Persona__c", "persona", "two_way"),
-    ("Region__c", "region", "two_way"),
-]
+_PERSON: dict[str, str] = {
+    "FirstName": "first_name",
+    "LastName": "last_name",
+    "Email": "email",
+    "Title": "title",
+    "Phone": "phone",
+    "LeadSource": "lead_source",
+    "HasOptedOutOfEmail": "opted_out",
+    "Lead_Score__c": "lead_score",
+    "Persona__c": "persona",
+    "Region__c": "region",
+}
+_PERSON_PUSHED: dict[str, Direction] = {"Lead_Score__c": "push"}
 
 DEFAULT_FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     _mappings(
         "Lead",
-        _PERSON
-        + [
-            ("Company", "company", "two_way"),
-            ("Industry", "industry", "two_way"),
-            ("City", "city", "two_way"),
-            ("Country", "country", "two_way"),
-            # Lead Status is a picklist of the CRM's own values (Open - Not Contacted, ...,
-            # Disqualified); it is read for workflows, never written with the app's statuses.
-            ("Status", "status", "pull"),
-        ],
+        "two_way",
+        {**_PERSON, "Company": "company", "Industry": "industry", "City": "city", "Country": "country",
+         "Status": "status"},
+        # Lead Status is a picklist of the CRM's own values (Open - Not Contacted, ...,
+        # Disqualified); it is read for workflows, never written with the app's statuses.
+        {**_PERSON_PUSHED, "Status": "pull"},
     )
-    + _mappings(
-        "Contact",
-        _PERSON + [("MailingCity", "city", "two_way"), ("MailingCountry", "country", "two_way")],
-    )
-    + _mappings(
-        "Account",
-        [("Name", "name", "pull"), ("Website", "website", "pull"), ("Industry", "industry", "pull")],
-    )
-    + _mappings(
-        "Campaign",
-        [
-            ("Name", "name", "two_way"),
-            ("Status", "status", "two_way"),
-            ("IsActive", "is_active", "two_way"),
-            ("StartDate", "start_date", "two_way"),
-            ("EndDate", "end_date", "two_way"),
-        ],
-    )
-    + _mappings(
-        "Opportunity",
-        [
-            ("Name", "name", "pull"),
-            ("StageName", "stage", "pull"),
-            ("Amount", "amount", "pull"),
-            ("CloseDate", "close_date", "pull"),
-        ],
-    )
+    + _mappings("Contact", "two_way", {**_PERSON, "MailingCity": "city", "MailingCountry": "country"}, _PERSON_PUSHED)
+    + _mappings("Account", "pull", {"Name": "name", "Website": "website", "Industry": "industry"})
+    + _mappings("Campaign", "two_way", {"Name": "name", "Status": "status", "IsActive": "is_active",
+                                        "StartDate": "start_date", "EndDate": "end_date"})
+    + _mappings("Opportunity", "pull", {"Name": "name", "StageName": "stage", "Amount": "amount",
+                                        "CloseDate": "close_date"})
 )

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BeforeValidator, Field, SecretStr, StringConstraints, model_validator
 
 from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.constraints import explained
-from crm_pipelines.settings.credentials import CredentialRefs, MissingCredentialError, ResolvedCredentials
+from crm_pipelines.settings.credentials import CredentialRefs, EnvName, MissingCredentialError, ResolvedCredentials
 from crm_pipelines.settings.dotted_updates import apply_dotted_updates
-from crm_pipelines.settings.errors import SettingsError, bad_setting, validated
+from crm_pipelines.settings.errors import MISSING, SettingProblem, SettingsError, bad_setting, validated
 from crm_pipelines.settings.tenant_settings import TenantSettings
 
 __all__ = [
@@ -32,7 +32,7 @@ TenantId = Annotated[
     Field(pattern=r"^[a-z][a-z0-9-]{1,62}$"),
     explained("a slug: a lowercase letter, then 1 to 62 lowercase letters, digits or hyphens"),
 ]
-CrmKind = Literal["salesforce"]
+CrmKind = Literal["salesforce", "insightly"]
 TenantStatus = Literal["connected", "disconnected"]
 
 _LOGIN_URL = "an http or https URL of the CRM's login host, such as https://acme.my.salesforce.com"
@@ -69,28 +69,97 @@ LoginUrl = Annotated[str, BeforeValidator(_canonical_login_url), explained(_LOGI
 ApiVersion = Annotated[
     str, Field(pattern=r"^\d+\.\d$"), BeforeValidator(_version_text), explained("a Salesforce API version such as 60.0")
 ]
+# Insightly's API version: the adapter speaks v3.1 only.
+INSIGHTLY_API_VERSION = "3.1"
+InsightlyPod = Annotated[
+    str, Field(pattern=r"^[a-z]{2,4}[0-9]{1,2}$"),
+    explained("an Insightly pod such as na1 or eu1, as in the instance's API URL https://api.na1.insightly.com"),
+]
 TenantName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), explained("text of 1 to 200 characters")
 ]
 
 
 class CrmConnection(SettingsModel):
-    """The tenant's one CRM org (T2): where to log in, which API version, which credentials."""
+    """The tenant's one CRM org (T2): which CRM, where it is, which API version, which secrets.
+
+    Salesforce (`kind: salesforce`): the login host and OAuth2 `credentials`. Insightly
+    (`kind: insightly`): its API host, given as `login_url` or by `pod` (na1 means
+    https://api.na1.insightly.com), and `api_key_env`, the environment variable holding the API key."""
 
     kind: CrmKind = "salesforce"
     login_url: LoginUrl
     api_version: ApiVersion = "60.0"
-    credentials: CredentialRefs
+    credentials: CredentialRefs | None = None
+    api_key_env: EnvName | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _insightly_pod_and_version(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping) or data.get("kind") != "insightly":
+            return data
+        data = dict(data)
+        pod = data.pop("pod", None)
+        if pod is not None:
+            if data.get("login_url") is not None:
+                raise bad_setting("pod", pod, "nothing when login_url is given: one of them says where Insightly is")
+            pod = validated_pod(pod)
+            data["login_url"] = f"https://api.{pod}.insightly.com"
+        data.setdefault("api_version", INSIGHTLY_API_VERSION)
+        return data
+
+    @model_validator(mode="after")
+    def _secrets_fit_kind(self) -> CrmConnection:
+        problems = []
+        if self.kind == "salesforce":
+            if self.credentials is None:
+                problems.append(("credentials", None, "the OAuth2 credential references: a Salesforce connection needs them"))
+            if self.api_key_env is not None:
+                problems.append(("api_key_env", self.api_key_env, "nothing: only an Insightly connection has an API key"))
+        else:
+            if self.api_key_env is None:
+                problems.append(("api_key_env", None, "the name of the environment variable holding the Insightly API key"))
+            if self.credentials is not None:
+                problems.append(("credentials", "<given>", "nothing: an Insightly connection has an API key (api_key_env), "
+                                 "not OAuth2 credentials"))
+            if self.api_version != INSIGHTLY_API_VERSION:
+                problems.append(("api_version", self.api_version, f"{INSIGHTLY_API_VERSION}: the Insightly API version spoken"))
+        if problems:
+            raise SettingsError([SettingProblem(field, MISSING if value is None else value, allowed)
+                                 for field, value, allowed in problems])
+        return self
 
     def org_key(self) -> tuple[str, str]:
         """What identifies the org before logging in: the login host and the user or client the
-        credentials name. Two connections with the same key reach the same org."""
+        credentials name (Insightly: the API key's variable). Two connections with the same key
+        reach the same org."""
         refs = self.credentials
+        if refs is None:
+            return (self.login_url, str(self.api_key_env))
         who = refs.username_env if refs.grant == "password" and refs.username_env else refs.client_id_env
         return (self.login_url, who)
 
     def resolve_credentials(self, environ: Mapping[str, str]) -> ResolvedCredentials:
+        if self.credentials is None:
+            raise ValueError(f"a {self.kind} connection has no OAuth2 credentials")
         return self.credentials.resolve(environ)
+
+    def resolve_api_key(self, environ: Mapping[str, str]) -> SecretStr:
+        """Insightly's API key from its environment variable; MissingCredentialError names the
+        variable when it is unset."""
+        if self.api_key_env is None:
+            raise ValueError(f"a {self.kind} connection has no API key")
+        if not environ.get(self.api_key_env):
+            raise MissingCredentialError([("api_key_env", self.api_key_env)])
+        return SecretStr(environ[self.api_key_env])
+
+
+def validated_pod(pod: Any) -> str:
+    return validated(_Pod, {"pod": pod}).pod
+
+
+class _Pod(SettingsModel):
+    pod: InsightlyPod
 
 
 class Tenant(SettingsModel):

@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm_pipelines.sim import api_pipeline, bulk1_api, control_api, oauth_api, rest_api
+from crm_pipelines.sim.header_case import spell_header_names
 from crm_pipelines.sim.insightly.routes import insightly_api
 from crm_pipelines.sim.simulator import Simulator
 from crm_pipelines.sim.wire import JSON_CONTENT_TYPE, not_found
@@ -79,4 +80,5 @@ def build_app(simulator: Simulator) -> ASGIApp:
         exception_handlers={404: _not_found},
     )
     app.state.simulator = simulator
-    return DropConnections(app)
+    # DropConnections outermost: it reaches the server's transport through the server's own `send`.
+    return DropConnections(spell_header_names(app))

@@ -40,7 +40,7 @@ from crm_pipelines.sim.bulk1_xml import (
     result_list_xml,
     wants_json,
 )
-from crm_pipelines.sim.bulk_jobs import BATCH_KEY_PREFIX, JOB_KEY_PREFIX, RESULT_KEY_PREFIX, in_progress_polls
+from crm_pipelines.sim.bulk_jobs import BATCH_KEY_PREFIX, JOB_KEY_PREFIX, RESULT_KEY_PREFIX, polled_state
 from crm_pipelines.sim.bulk_query import parse_bulk_query, select, unsupported_by_bulk
 from crm_pipelines.sim.org_clock import ms_to_timestamp
 from crm_pipelines.sim.csv_results import NO_RECORDS_TEXT, csv_bytes
@@ -85,10 +85,7 @@ class Batch:
         if self.state not in _UNFINISHED:
             return
         self.status_calls += 1
-        if self.status_calls <= in_progress_polls(self.id):
-            self.state = "InProgress"
-        else:
-            self.state = "Failed" if self.failure else "Completed"
+        self.state = polled_state(self.id, self.status_calls, self.failure, "Completed")
         self.modified_ms = now_ms
 
     def records(self) -> int:

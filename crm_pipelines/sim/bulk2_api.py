@@ -19,7 +19,7 @@ import numpy as np
 
 from crm_pipelines.sim.api_call import ApiCall, ApiReply
 from crm_pipelines.sim.org_clock import ms_to_timestamp
-from crm_pipelines.sim.bulk_jobs import JOB_KEY_PREFIX, in_progress_polls
+from crm_pipelines.sim.bulk_jobs import JOB_KEY_PREFIX, polled_state
 from crm_pipelines.sim.bulk_query import parse_bulk_query, result_csv_fields, select, unsupported_by_bulk
 from crm_pipelines.sim.csv_results import DELIMITERS, LINE_ENDINGS, csv_bytes
 from crm_pipelines.sim.schema import sobject
@@ -57,10 +57,7 @@ class QueryJob:
             return
         self.status_calls += 1
         before = self.state
-        if self.status_calls <= in_progress_polls(self.id):
-            self.state = "InProgress"
-        else:
-            self.state = "Failed" if self.failure else "JobComplete"
+        self.state = polled_state(self.id, self.status_calls, self.failure, "JobComplete")
         if self.state != before:
             self.modified_ms = now_ms
 

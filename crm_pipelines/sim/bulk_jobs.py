@@ -26,6 +26,14 @@ def in_progress_polls(record_id: str) -> int:
     return 1 + stable_number(f"bulk:{record_id}") % 2
 
 
+def polled_state(record_id: str, status_calls: int, failure: str | None, finished: str) -> str:
+    """The state a job or batch shows at its `status_calls`-th status call: in progress for the first
+    one or two, then `finished`, or Failed when it was to fail."""
+    if status_calls <= in_progress_polls(record_id):
+        return "InProgress"
+    return "Failed" if failure else finished
+
+
 class _Window:
     """Times of events in the last 24 hours of org time."""
 

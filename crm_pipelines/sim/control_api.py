@@ -110,6 +110,28 @@ def _required(body: Any, key: str) -> Any:
     return body[key]
 
 
+def _whole_number(body: Any, key: str) -> int:
+    value = _required(body, key)
+    # JSON true is no count, though Python's bool is an int.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key} must be a whole number")
+    return value
+
+
+def _number(body: Any, key: str) -> float:
+    value = _required(body, key)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"{key} must be a number")
+    return float(value)
+
+
+def _list_of(body: Any, key: str, what: str) -> list[Any]:
+    value = _required(body, key)
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list of {what}")
+    return value
+
+
 def _fields(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValueError("the request body must be an object of field values")
@@ -179,9 +201,7 @@ def _owner(request: Request, org: OrgState, body: Any) -> Any:
 
 
 def _merge(_request: Request, org: OrgState, body: Any) -> Any:
-    merged = _required(body, "mergedIds")
-    if not isinstance(merged, list):
-        raise ValueError("mergedIds must be a list of record ids")
+    merged = _list_of(body, "mergedIds", "record ids")
     master = org.merge(_required(body, "sobject"), _required(body, "masterId"), merged)
     return {"masterId": master, "mergedIds": merged}
 
@@ -209,10 +229,7 @@ def _faults(request: Request, org: OrgState, body: Any) -> Any:
 
 
 def _api_limit(_request: Request, org: OrgState, body: Any) -> Any:
-    limit = _required(body, "limit")
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise ValueError("limit must be a whole number")
-    org.set_api_limit(limit)
+    org.set_api_limit(_whole_number(body, "limit"))
     return org.api_usage()
 
 
@@ -222,19 +239,13 @@ def _reset_usage(_request: Request, org: OrgState, _body: Any) -> Any:
 
 
 def _other_integrations(_request: Request, org: OrgState, body: Any) -> Any:
-    calls = _required(body, "calls")
-    if not isinstance(calls, int) or isinstance(calls, bool):
-        raise ValueError("calls must be a whole number")
-    org.use_api_calls(calls)
+    org.use_api_calls(_whole_number(body, "calls"))
     return org.api_usage()
 
 
 def _clock(request: Request, org: OrgState, body: Any) -> Any:
     if request.method == "POST":
-        seconds = _required(body, "seconds")
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-            raise ValueError("seconds must be a number")
-        org.advance_clock(float(seconds))
+        org.advance_clock(_number(body, "seconds"))
     return {"now": org.now_text()}
 
 
@@ -243,10 +254,7 @@ def _expire_tokens(request: Request, org: OrgState, _body: Any) -> Any:
 
 
 def _token_lifetime(request: Request, org: OrgState, body: Any) -> Any:
-    seconds = _required(body, "seconds")
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-        raise ValueError("seconds must be a number")
-    _simulator(request).set_token_lifetime(org.name, float(seconds))
+    _simulator(request).set_token_lifetime(org.name, _number(body, "seconds"))
     return {"seconds": org.token_lifetime_seconds}
 
 
@@ -263,10 +271,7 @@ def _validation_rules(request: Request, org: OrgState, body: Any) -> Any:
 
 def _field_history(request: Request, org: OrgState, body: Any) -> Any:
     if request.method == "PUT":
-        fields = _required(body, "fields")
-        if not isinstance(fields, list):
-            raise ValueError("fields must be a list of field names")
-        org.track_field_history(_required(body, "sobject"), fields)
+        org.track_field_history(_required(body, "sobject"), _list_of(body, "fields", "field names"))
     return {name: list(fields) for name, fields in org.field_history.tracked.items()}
 
 

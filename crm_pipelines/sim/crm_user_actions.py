@@ -64,6 +64,14 @@ def _live(org: OrgState, schema: SObjectSchema, record_id: str) -> tuple[ObjectT
     return table, position
 
 
+def _deleted(org: OrgState, schema: SObjectSchema, record_id: str, refusal: str) -> tuple[ObjectTable, int]:
+    """A record in the recycle bin; a live one is refused, saying why (`refusal`)."""
+    table, position = _locate(org, schema, record_id)
+    if not table.value(position, "IsDeleted"):
+        raise CrmUserActionError(400, f"org {org.name}: {schema.name} {record_id} {refusal}")
+    return table, position
+
+
 def _coerced(schema: SObjectSchema, fields: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, raw in fields.items():
@@ -120,9 +128,7 @@ def purge_record(org: OrgState, object_name: str, record_id: str) -> str:
     """Remove one deleted record from the recycle bin for good; its deletion stays in the delete log."""
     schema = _schema(object_name)
     with org.lock:
-        table, position = _locate(org, schema, record_id)
-        if not table.value(position, "IsDeleted"):
-            raise CrmUserActionError(400, f"org {org.name}: {schema.name} {record_id} is not in the recycle bin")
+        table, position = _deleted(org, schema, record_id, "is not in the recycle bin")
         table.purge(position)
     return record_id
 
@@ -145,9 +151,7 @@ def empty_recycle_bin(org: OrgState, object_names: Sequence[str]) -> dict[str, i
 def undelete_record(org: OrgState, object_name: str, record_id: str) -> str:
     schema = _schema(object_name)
     with org.lock:
-        table, position = _locate(org, schema, record_id)
-        if not table.value(position, "IsDeleted"):
-            raise CrmUserActionError(400, f"org {org.name}: {schema.name} {record_id} is not deleted")
+        _, position = _deleted(org, schema, record_id, "is not deleted")
         org.update_record(schema, position, {"IsDeleted": False, "MasterRecordId": None}
                           if schema.has_field("MasterRecordId") else {"IsDeleted": False},
                           stamp=org.clock.stamp())

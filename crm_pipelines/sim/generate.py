@@ -13,7 +13,7 @@ source row before any string exists; strings are built once at the end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -360,6 +360,16 @@ def _mark_deleted(rng: np.random.Generator, stamps: _Stamps, now: int, rows: np.
     stamps.modstamp[rows] = np.maximum(stamps.modified[rows], deleted_at)
 
 
+def _deleted_share(rng: np.random.Generator, stamps: _Stamps, now: int, share: float) -> np.ndarray:
+    """Deletes `share` of the rows (at least one): stamps them and returns which rows are deleted."""
+    n = len(stamps.created)
+    (deleted,), _ = _carve(rng, n, [_share(n, share, 1)])
+    _mark_deleted(rng, stamps, now, deleted)
+    is_deleted = np.zeros(n, dtype=bool)
+    is_deleted[deleted] = True
+    return is_deleted
+
+
 def _dates(ms: np.ndarray) -> np.ndarray:
     """Midnight UTC of each epoch-millisecond instant (NaT stays NaT)."""
     ms = np.asarray(ms, dtype=np.int64)
@@ -471,6 +481,35 @@ def _ids(key_prefix: str, created: np.ndarray, pod: str, first_number: int) -> _
     offsets = pa.py_buffer(np.arange(0, 18 * (n + 1), 18, dtype=np.int32).tobytes())
     values = pa.StringArray.from_buffers(n, offsets, pa.py_buffer(raw.tobytes()))
     return _Ids(values, order)
+
+
+@dataclass(frozen=True)
+class _LeadPeople:
+    """The leads as people: rows by fate (deleted, merged-away `losers` with the `winners` they
+    merged into, converted, twins of contacts) and each lead's owner, name, email and company."""
+
+    deleted: np.ndarray
+    losers: np.ndarray
+    winners: np.ndarray
+    converted: np.ndarray
+    contact_twins: np.ndarray
+    owner: np.ndarray
+    first: pa.Array
+    last: pa.Array
+    full: pa.Array
+    email: pa.Array
+    company_name: pa.Array
+
+
+@dataclass(frozen=True)
+class _LeadConversions:
+    """Per lead: the contact it became or twins (-1 for none), whether converted, and the account
+    and opportunity (-1 for none) the conversion brought."""
+
+    contact: np.ndarray
+    converted_mask: np.ndarray
+    converted_account: np.ndarray
+    deal: np.ndarray
 
 
 class _OrgBuilder:
@@ -710,10 +749,7 @@ class _OrgBuilder:
         stamps = _stamps(rng, n, self.now, np.maximum(self.account_created[account],
                                                       self.user_created[user]))
         _bulk_update(rng, stamps, self.now, _share(n, 0.05, 4))
-        (deleted,), _ = _carve(rng, n, [_share(n, 0.02, 1)])
-        _mark_deleted(rng, stamps, self.now, deleted)
-        is_deleted = np.zeros(n, dtype=bool)
-        is_deleted[deleted] = True
+        is_deleted = _deleted_share(rng, stamps, self.now, 0.02)
         self.ids["AccountTeamMember"] = self._ids("01M", stamps.created)
         self._emit("AccountTeamMember", stamps, is_deleted, {
             "AccountId": _take(self.ids["Account"].values, account),
@@ -849,10 +885,7 @@ class _OrgBuilder:
         primary = np.ones(n, dtype=bool)
         primary[1:] = opportunity[1:] != opportunity[:-1]
         stamps = _stamps(rng, n, self.now, self.contact_created[contact])
-        (deleted,), _ = _carve(rng, n, [_share(n, 0.01, 1)])
-        _mark_deleted(rng, stamps, self.now, deleted)
-        is_deleted = np.zeros(n, dtype=bool)
-        is_deleted[deleted] = True
+        is_deleted = _deleted_share(rng, stamps, self.now, 0.01)
         self.ids["OpportunityContactRole"] = self._ids("00K", stamps.created)
         self._emit("OpportunityContactRole", stamps, is_deleted, {
             "OpportunityId": _take(self.ids["Opportunity"].values, opportunity),
@@ -865,7 +898,15 @@ class _OrgBuilder:
     # Leads ----------------------------------------------------------------------------------
 
     def _leads(self) -> None:
-        rng, n, now = self.rng, self.size.leads, self.now
+        people = self._lead_people()
+        people, conversions = self._lead_conversions(people)
+        stamps, converted_date = self._lead_stamps(people, conversions)
+        self._emit_leads(people, conversions, stamps, converted_date)
+
+    def _lead_people(self) -> _LeadPeople:
+        """Who the leads are, before conversions: their companies, owners, names and emails, and
+        which rows are deleted, merged away (into `winners`), converted or twins of contacts."""
+        rng, n = self.rng, self.size.leads
         n_companies = len(self.company_name)
         n_accounts = self.size.accounts
         # Some leads come from companies that are already accounts, most from prospects.
@@ -888,8 +929,14 @@ class _OrgBuilder:
         # Companies are typed by hand: often without the legal suffix the account carries.
         company_name = _where(rng.random(n) < 0.4, _take(self.company_base, company),
                               _take(self.company_name, company))
+        return _LeadPeople(deleted, losers, winners, converted, contact_twins, owner, names.first, names.last,
+                           names.full, email, company_name)
 
-        # Converted leads became existing contacts; twins of contacts are the same people.
+    def _lead_conversions(self, people: _LeadPeople) -> tuple[_LeadPeople, _LeadConversions]:
+        """Converted leads became existing contacts; twins of contacts are the same people. Both
+        take the contact's name, email and company; a converted lead its owner too."""
+        rng, n = self.rng, self.size.leads
+        converted, contact_twins = people.converted, people.contact_twins
         contact = np.full(n, -1)
         contact[converted] = rng.choice(self.contact_live, len(converted), replace=False)
         contact[contact_twins] = _pick_from(rng, self.contact_live, len(contact_twins))
@@ -899,50 +946,67 @@ class _OrgBuilder:
         contact_account = np.where(from_contact, self.contact_account[np.maximum(contact, 0)], -1)
         first, last, full, email = (
             _where(from_contact, _take(self.contact_columns[c], contact), v)
-            for c, v in (("FirstName", names.first), ("LastName", names.last),
-                         ("Name", names.full), ("Email", email)))
+            for c, v in (("FirstName", people.first), ("LastName", people.last),
+                         ("Name", people.full), ("Email", people.email)))
         company_name = _where(from_contact & (contact_account >= 0),
-                              _take(self.company_name, contact_account), company_name)
-        owner = np.where(converted_mask, self.contact_owner[np.maximum(contact, 0)], owner)
+                              _take(self.company_name, contact_account), people.company_name)
+        owner = np.where(converted_mask, self.contact_owner[np.maximum(contact, 0)], people.owner)
         converted_account = np.where(converted_mask, contact_account, -1)
         # A contact on no account converted into a new account: take any live one.
         orphan = converted_mask & (converted_account < 0)
         converted_account[orphan] = _pick_from(rng, self.account_live, int(orphan.sum()))
+        people = replace(people, owner=owner, first=first, last=last, full=full, email=email,
+                         company_name=company_name)
+        return people, _LeadConversions(contact, converted_mask, converted_account,
+                                        self._converted_deals(converted_mask, converted_account))
+
+    def _converted_deals(self, converted_mask: np.ndarray, converted_account: np.ndarray) -> np.ndarray:
+        """The open opportunity of its account a converted lead brought, for most of them; -1 for none."""
+        rng, n = self.rng, self.size.leads
         deals = _group_rows(self.opportunity_account[self.opportunity_live],
                             len(self.account_created))
         deal = _pick_in_group(rng, deals, np.maximum(converted_account, 0))
-        deal = np.where(converted_mask & (deal >= 0) & (rng.random(n) < 0.6),
+        return np.where(converted_mask & (deal >= 0) & (rng.random(n) < 0.6),
                         self.opportunity_live[np.maximum(deal, 0)], -1)
 
-        stamps = _stamps(rng, n, now, self.user_created[owner])
+    def _lead_stamps(self, people: _LeadPeople, conversions: _LeadConversions) -> tuple[_Stamps, np.ndarray]:
+        """The leads' timestamps, and each converted lead's ConvertedDate (NaT for the others)."""
+        rng, n, now = self.rng, self.size.leads, self.now
+        converted = people.converted
+        stamps = _stamps(rng, n, now, self.user_created[people.owner])
         _bulk_update(rng, stamps, now, _share(n, 0.06, 10))
         # Conversion happened when the contact was created; the lead is older than that.
-        became = self.contact_created[contact[converted]]
+        became = self.contact_created[conversions.contact[converted]]
         stamps.created[converted] = np.maximum(
             became - rng.integers(_DAY, 90 * _DAY, len(converted)), now - 4 * 365 * _DAY)
         stamps.created[converted] = np.minimum(stamps.created[converted], became)
         stamps.modified[converted] = became
         stamps.modstamp[converted] = became
-        converted_date = np.where(converted_mask, _dates(stamps.modified), _NAT)
-        _mark_deleted(rng, stamps, now, np.concatenate([deleted, losers]))
+        converted_date = np.where(conversions.converted_mask, _dates(stamps.modified), _NAT)
+        _mark_deleted(rng, stamps, now, np.concatenate([people.deleted, people.losers]))
+        return stamps, converted_date
 
+    def _emit_leads(self, people: _LeadPeople, conversions: _LeadConversions, stamps: _Stamps,
+                    converted_date: np.ndarray) -> None:
+        rng, n = self.rng, self.size.leads
+        converted_mask, converted_account = conversions.converted_mask, conversions.converted_account
         status = _pick_weighted(rng, np.array([35, 35, 0, 20, 10]), n)
-        status[converted] = 2
+        status[people.converted] = 2
         is_deleted = np.zeros(n, dtype=bool)
-        is_deleted[deleted] = True
-        is_deleted[losers] = True
+        is_deleted[people.deleted] = True
+        is_deleted[people.losers] = True
         master = np.full(n, -1)
-        master[losers] = winners
+        master[people.losers] = people.winners
         place = _pick_weighted(rng, _PLACE_WEIGHTS, n)
-        self.lead_owner = owner
+        self.lead_owner = people.owner
         self.lead_live = np.flatnonzero(~is_deleted & ~converted_mask)
         self.ids["Lead"] = ids = self._ids("00Q", stamps.created)
         self._emit("Lead", stamps, is_deleted, {
-            "FirstName": first,
-            "LastName": last,
-            "Name": full,
-            "Email": email,
-            "Company": company_name,
+            "FirstName": people.first,
+            "LastName": people.last,
+            "Name": people.full,
+            "Email": people.email,
+            "Company": people.company_name,
             "Title": _null_where(rng.random(n) < 0.25, _take(
                 PERSON_TITLES, rng.integers(0, len(PERSON_TITLES), n))),
             "Phone": _phones(rng, n, missing=0.35),
@@ -953,13 +1017,13 @@ class _OrgBuilder:
                 pa.array(sf.INDUSTRIES), rng.integers(0, len(sf.INDUSTRIES), n))),
             "City": _null_where(rng.random(n) < 0.3, _take(CITIES, place)),
             "Country": _null_where(rng.random(n) < 0.2, _take(COUNTRIES, place)),
-            "OwnerId": _take(self.ids["User"].values, owner),
+            "OwnerId": _take(self.ids["User"].values, people.owner),
             "IsConverted": converted_mask,
             "ConvertedDate": converted_date,
             "ConvertedAccountId": _take(self.ids["Account"].values, converted_account),
             "ConvertedContactId": _take(self.ids["Contact"].values,
-                                        np.where(converted_mask, contact, -1)),
-            "ConvertedOpportunityId": _take(self.ids["Opportunity"].values, deal),
+                                        np.where(converted_mask, conversions.contact, -1)),
+            "ConvertedOpportunityId": _take(self.ids["Opportunity"].values, conversions.deal),
             "HasOptedOutOfEmail": rng.random(n) < 0.05,
             "MasterRecordId": _take(ids.values, master),
             **self._person_custom(n, place, score=0.5),

@@ -76,8 +76,11 @@ class SimulatorServer:
         simulator.ca_file = str(tls_files.ca_file) if tls_files else None
         config = uvicorn.Config(
             build_app(simulator), log_level=log_level, access_log=False, lifespan="off",
-            http="httptools", loop="asyncio", timeout_keep_alive=30,
+            # h11 writes a header name as the app spells it (httptools lower-cases every one:
+            # see sim/header_case.py for the clients that care).
+            http="h11", loop="asyncio", timeout_keep_alive=30,
             date_header=False,  # the API's answers carry the org clock's Date instead
+            server_header=False,
             ssl_certfile=str(tls_files.cert_file) if tls_files else None,
         )
         self._server = uvicorn.Server(config)

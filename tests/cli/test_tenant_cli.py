@@ -23,7 +23,7 @@ def cli(monkeypatch, tmp_path):
 
 def registry_rows() -> list[tuple]:
     with open_database().engine.connect() as conn:
-        return conn.execute(text("SELECT id, name, login_url, settings, status FROM tenants ORDER BY id")).fetchall()
+        return conn.execute(text("SELECT id, name, connection, settings, status FROM tenants ORDER BY id")).fetchall()
 
 
 def test_add_then_show_and_list(cli):

@@ -66,11 +66,11 @@ def test_a_tenant_is_frozen(acme):
         acme.name = "Other"  # type: ignore[misc]
 
 
-def test_a_crm_kind_other_than_salesforce_is_refused():
+def test_a_crm_kind_other_than_salesforce_or_insightly_is_refused():
     data = tenant_data()
     data["connection"]["kind"] = "hubspot"
 
-    assert refusal(Tenant, data) == "connection.kind = hubspot is not allowed (tenant 'acme'): one of 'salesforce'"
+    assert refusal(Tenant, data) == "connection.kind = hubspot is not allowed (tenant 'acme'): one of 'salesforce' or 'insightly'"
 
 
 def test_a_tenant_has_one_connection_not_a_list_of_them():

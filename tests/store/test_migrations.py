@@ -5,6 +5,7 @@ import sys
 from datetime import UTC, datetime, time
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -13,6 +14,7 @@ from crm_pipelines.store import migrate
 from crm_pipelines.store.database import close_all, open_database
 from crm_pipelines.store.tables import metadata, tenants
 from crm_pipelines.store.tenants import TenantRegistry
+from crm_pipelines.store.types import UtcDateTime, json_type
 from tests.postgres import scratch_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -49,9 +51,17 @@ def test_migrations_create_the_schema_of_tables_py(empty_db):
     assert migrate.current_revision(empty_db) == migrate.head_revision()
 
 
+# The registry as the first revision made it: the older revisions the tests start from still have
+# the `login_url` column that 0014 removed from tables.py.
+_tenants_0001 = sa.table("tenants", *(sa.column(name) for name in (
+    "id", "name", "crm_kind", "login_url", "status", "connected_at", "disconnected_at")),
+    sa.column("connection", json_type()), sa.column("settings", json_type()),
+    sa.column("created_at", UtcDateTime()), sa.column("updated_at", UtcDateTime()))
+
+
 def _insert_acme(db, settings: dict, connection: dict) -> None:
     with db.transaction() as conn:
-        conn.execute(tenants.insert(), {
+        conn.execute(_tenants_0001.insert(), {
             "id": "acme", "name": "Acme Corp", "crm_kind": "salesforce", "login_url": "https://acme.my.salesforce.com",
             "connection": connection, "settings": settings, "status": "connected", "connected_at": NOW,
             "disconnected_at": None, "created_at": NOW, "updated_at": NOW,
@@ -129,3 +139,17 @@ def _downgrade(db, revision: str) -> None:
 
     with db.engine.begin() as conn:
         command.downgrade(migrate.alembic_config(conn), revision)
+
+
+def test_the_crm_url_column_goes_and_comes_back_filled_from_the_connection(empty_db):
+    migrate.upgrade(empty_db, "0013")
+    connection = {"kind": "salesforce", "login_url": "https://acme.my.salesforce.com", "api_version": "60.0",
+                  "credentials": {"grant": "client_credentials", "client_id_env": "A_ID", "client_secret_env": "A_SECRET"}}
+    _insert_acme(empty_db, {}, connection)
+    migrate.upgrade(empty_db, "0014")
+    assert "login_url" not in {c["name"] for c in sa.inspect(empty_db.engine).get_columns("tenants")}
+    assert TenantRegistry(empty_db).summaries()[0].login_url == "https://acme.my.salesforce.com"
+
+    _downgrade(empty_db, "0013")
+    with empty_db.engine.connect() as conn:
+        assert conn.execute(sa.select(_tenants_0001.c.login_url)).scalar_one() == "https://acme.my.salesforce.com"

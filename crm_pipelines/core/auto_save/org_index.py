@@ -103,63 +103,23 @@ class OrgIndex:
         """The index of `crm`; `more_user_ids` are CRM user ids (the matched ones) to code even
         when crm_users lacks them. Each id column is hashed once: the record tables' own ids are
         encoded, and all references to one kind of record are looked up together."""
-        users, (user_row, _) = IdCodes.encode(crm.users["id"], more_user_ids)
-        user_row, users_frame = _one_row_per_id(user_row, crm.users, len(users))
-        accounts, (account_row,) = IdCodes.encode(crm.accounts["id"])
-        account_row, accounts_frame = _one_row_per_id(account_row, crm.accounts, len(accounts))
-        persons, (lead_row, contact_row) = IdCodes.encode(crm.leads["id"], crm.contacts["id"])
-        lead_row, leads = _one_row_per_id(lead_row, crm.leads, len(persons))
-        contact_row, contacts = _one_row_per_id(contact_row, crm.contacts, len(persons))
-        opportunities = crm.opportunities
-        opportunities = opportunities[~(_flag(opportunities["is_closed"]) | _flag(opportunities["is_deleted"]))]
-        open_opportunities, (opportunity_row,) = IdCodes.encode(opportunities["id"])
-        opportunity_row, opportunities = _one_row_per_id(opportunity_row, opportunities, len(open_opportunities))
-        roles = crm.opportunity_contact_roles
-        roles = roles[~_flag(roles["is_deleted"])]
-        team = crm.account_team_members
-        team = team[~_flag(team["is_deleted"])]
-
-        manager_of, account_owner, lead_owner, contact_owner, opportunity_owner_of, team_user = users.codes_of_each(
-            users_frame["manager_id"], accounts_frame["owner_id"], leads["owner_id"], contacts["owner_id"],
-            opportunities["owner_id"], team["user_id"])
-        contact_account, lead_converted_account, opportunity_account_of, team_account = accounts.codes_of_each(
-            contacts["account_id"], leads["converted_account_id"], opportunities["account_id"], team["account_id"])
-        role_opportunity, lead_opportunity = open_opportunities.codes_of_each(
-            roles["opportunity_id"], leads["converted_opportunity_id"])
-        converted_lead = _flag(leads["is_converted"]) & ~_flag(leads["is_deleted"])
-        role_contact, lead_contact = persons.codes_of_each(roles["contact_id"], _converted_contact_ids(leads))
-        converted_to = np.full(len(persons), NOT_CONVERTED, np.int64)
-        converted_to[lead_row[converted_lead]] = lead_contact[converted_lead]
-
-        manager = np.full(len(users), -1, np.int64)
-        manager[user_row] = manager_of
-        account_records = _records("accounts", accounts, [(accounts_frame, account_row, account_owner, ACCOUNT)])
-        person_records = _records("leads_and_contacts", persons, [(leads, lead_row, lead_owner, LEAD),
-                                                                  (contacts, contact_row, contact_owner, CONTACT)])
-
-        # Only rules read account -> contacts, and a deleted contact satisfies none: leaving those
-        # out here saves filtering millions of pairs later.
-        live_contact = np.where(_flag(contacts["is_deleted"]), -1, contact_row)
-        account_contacts = OneToMany.build(contact_account, live_contact, len(accounts))
-        lead_account, lead_of_account = _lead_accounts(leads, lead_row, lead_converted_account, accounts_frame,
-                                                       account_row)
-        lead_account = np.where(converted_to[lead_of_account] == NOT_CONVERTED, lead_account, -1)
-        account_persons = OneToMany.build(np.concatenate([contact_account, lead_account]),
-                                          np.concatenate([contact_row, lead_of_account]), len(accounts))
-
-        opportunity_account = np.empty(len(open_opportunities), np.int64)
-        opportunity_owner = np.empty(len(open_opportunities), np.int64)
-        opportunity_account[opportunity_row] = opportunity_account_of
-        opportunity_owner[opportunity_row] = opportunity_owner_of
-        # The person a lead brought to an opportunity by its conversion is the Contact it became.
-        opportunity_persons = OneToMany.build(np.concatenate([role_opportunity, lead_opportunity]),
-                                              np.concatenate([role_contact, np.where(converted_lead, lead_contact, -1)]),
-                                              len(open_opportunities))
-
-        linked = (team_user >= 0) & (team_account >= 0)
-        return cls(users, manager, account_records, person_records, opportunity_account, opportunity_owner,
-                   opportunity_persons, account_contacts, account_persons, team_user[linked], team_account[linked],
-                   converted_to)
+        t = _coded_tables(crm, more_user_ids)
+        r = _references(t)
+        converted_to = np.full(len(t.persons), NOT_CONVERTED, np.int64)
+        converted_to[t.lead_row[r.converted_lead]] = r.lead_contact[r.converted_lead]
+        manager = np.full(len(t.users), -1, np.int64)
+        manager[t.user_row] = r.manager_of
+        account_records = _records("accounts", t.accounts,
+                                   [(t.accounts_frame, t.account_row, r.account_owner, ACCOUNT)])
+        person_records = _records("leads_and_contacts", t.persons,
+                                  [(t.leads, t.lead_row, r.lead_owner, LEAD),
+                                   (t.contacts, t.contact_row, r.contact_owner, CONTACT)])
+        account_contacts, account_persons = _account_links(t, r, converted_to)
+        opportunity_account, opportunity_owner, opportunity_persons = _opportunity_links(t, r)
+        linked = (r.team_user >= 0) & (r.team_account >= 0)
+        return cls(t.users, manager, account_records, person_records, opportunity_account, opportunity_owner,
+                   opportunity_persons, account_contacts, account_persons, r.team_user[linked],
+                   r.team_account[linked], converted_to)
 
     def records(self, name: ListName) -> Records:
         return self.accounts if name == "accounts" else self.persons
@@ -182,6 +142,115 @@ class OrgIndex:
         out = np.zeros(len(record), bool)
         out[inside] = self.converted_to[record[inside]] != NOT_CONVERTED
         return out
+
+
+@dataclass(frozen=True)
+class _CodedTables:
+    """Each record table's ids coded once (`*_row`: the code of each kept row) and the table kept
+    at one row per id; open opportunities only; live contact roles and team members."""
+
+    users: IdCodes
+    user_row: np.ndarray
+    users_frame: pd.DataFrame
+    accounts: IdCodes
+    account_row: np.ndarray
+    accounts_frame: pd.DataFrame
+    persons: IdCodes
+    lead_row: np.ndarray
+    leads: pd.DataFrame
+    contact_row: np.ndarray
+    contacts: pd.DataFrame
+    open_opportunities: IdCodes
+    opportunity_row: np.ndarray
+    opportunities: pd.DataFrame
+    roles: pd.DataFrame
+    team: pd.DataFrame
+
+
+def _coded_tables(crm: CrmFrames, more_user_ids: pd.Series) -> _CodedTables:
+    users, (user_row, _) = IdCodes.encode(crm.users["id"], more_user_ids)
+    user_row, users_frame = _one_row_per_id(user_row, crm.users, len(users))
+    accounts, (account_row,) = IdCodes.encode(crm.accounts["id"])
+    account_row, accounts_frame = _one_row_per_id(account_row, crm.accounts, len(accounts))
+    persons, (lead_row, contact_row) = IdCodes.encode(crm.leads["id"], crm.contacts["id"])
+    lead_row, leads = _one_row_per_id(lead_row, crm.leads, len(persons))
+    contact_row, contacts = _one_row_per_id(contact_row, crm.contacts, len(persons))
+    opportunities = crm.opportunities
+    opportunities = opportunities[~(_flag(opportunities["is_closed"]) | _flag(opportunities["is_deleted"]))]
+    open_opportunities, (opportunity_row,) = IdCodes.encode(opportunities["id"])
+    opportunity_row, opportunities = _one_row_per_id(opportunity_row, opportunities, len(open_opportunities))
+    roles = crm.opportunity_contact_roles
+    team = crm.account_team_members
+    return _CodedTables(users, user_row, users_frame, accounts, account_row, accounts_frame, persons, lead_row, leads,
+                        contact_row, contacts, open_opportunities, opportunity_row, opportunities,
+                        roles[~_flag(roles["is_deleted"])], team[~_flag(team["is_deleted"])])
+
+
+@dataclass(frozen=True)
+class _References:
+    """Every reference between the tables as the code of the record referred to (-1 when unknown),
+    all references to one kind of record looked up together."""
+
+    manager_of: np.ndarray
+    account_owner: np.ndarray
+    lead_owner: np.ndarray
+    contact_owner: np.ndarray
+    opportunity_owner_of: np.ndarray
+    team_user: np.ndarray
+    contact_account: np.ndarray
+    lead_converted_account: np.ndarray
+    opportunity_account_of: np.ndarray
+    team_account: np.ndarray
+    role_opportunity: np.ndarray
+    lead_opportunity: np.ndarray
+    role_contact: np.ndarray
+    lead_contact: np.ndarray
+    converted_lead: np.ndarray
+    """Per lead row: converted and not deleted."""
+
+
+def _references(t: _CodedTables) -> _References:
+    leads, contacts, opportunities, team = t.leads, t.contacts, t.opportunities, t.team
+    manager_of, account_owner, lead_owner, contact_owner, opportunity_owner_of, team_user = t.users.codes_of_each(
+        t.users_frame["manager_id"], t.accounts_frame["owner_id"], leads["owner_id"], contacts["owner_id"],
+        opportunities["owner_id"], team["user_id"])
+    contact_account, lead_converted_account, opportunity_account_of, team_account = t.accounts.codes_of_each(
+        contacts["account_id"], leads["converted_account_id"], opportunities["account_id"], team["account_id"])
+    role_opportunity, lead_opportunity = t.open_opportunities.codes_of_each(
+        t.roles["opportunity_id"], leads["converted_opportunity_id"])
+    converted_lead = _flag(leads["is_converted"]) & ~_flag(leads["is_deleted"])
+    role_contact, lead_contact = t.persons.codes_of_each(t.roles["contact_id"], _converted_contact_ids(leads))
+    return _References(manager_of, account_owner, lead_owner, contact_owner, opportunity_owner_of, team_user,
+                       contact_account, lead_converted_account, opportunity_account_of, team_account,
+                       role_opportunity, lead_opportunity, role_contact, lead_contact, converted_lead)
+
+
+def _account_links(t: _CodedTables, r: _References, converted_to: np.ndarray) -> tuple[OneToMany, OneToMany]:
+    """account -> its live contacts, and account -> its contacts and unconverted leads."""
+    # Only rules read account -> contacts, and a deleted contact satisfies none: leaving those
+    # out here saves filtering millions of pairs later.
+    live_contact = np.where(_flag(t.contacts["is_deleted"]), -1, t.contact_row)
+    account_contacts = OneToMany.build(r.contact_account, live_contact, len(t.accounts))
+    lead_account, lead_of_account = _lead_accounts(t.leads, t.lead_row, r.lead_converted_account, t.accounts_frame,
+                                                   t.account_row)
+    lead_account = np.where(converted_to[lead_of_account] == NOT_CONVERTED, lead_account, -1)
+    account_persons = OneToMany.build(np.concatenate([r.contact_account, lead_account]),
+                                      np.concatenate([t.contact_row, lead_of_account]), len(t.accounts))
+    return account_contacts, account_persons
+
+
+def _opportunity_links(t: _CodedTables, r: _References) -> tuple[np.ndarray, np.ndarray, OneToMany]:
+    """Per open opportunity: its account, its owner, and the people on it."""
+    n = len(t.open_opportunities)
+    opportunity_account = np.empty(n, np.int64)
+    opportunity_owner = np.empty(n, np.int64)
+    opportunity_account[t.opportunity_row] = r.opportunity_account_of
+    opportunity_owner[t.opportunity_row] = r.opportunity_owner_of
+    # The person a lead brought to an opportunity by its conversion is the Contact it became.
+    opportunity_persons = OneToMany.build(np.concatenate([r.role_opportunity, r.lead_opportunity]),
+                                          np.concatenate([r.role_contact,
+                                                          np.where(r.converted_lead, r.lead_contact, -1)]), n)
+    return opportunity_account, opportunity_owner, opportunity_persons
 
 
 def record_types_by_prefix(ids: pa.Array) -> np.ndarray:

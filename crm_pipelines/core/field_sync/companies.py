@@ -11,6 +11,7 @@ from crm_pipelines.core.field_sync.apply import apply_changes
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.core.field_sync.company_links import company_link_changes
 from crm_pipelines.core.field_sync.field_differences import FieldDifferences, LinkedRecords, field_differences
+from crm_pipelines.core.field_sync.read_only import read_as_pull
 from crm_pipelines.core.matching.domains import domain_of
 from crm_pipelines.core.matching.frames import flag, require
 from crm_pipelines.core.matching.lookup import positions
@@ -38,8 +39,7 @@ def company_changes(
     crm_rows = positions(matched_accounts["crm_account_id"], crm["id"])
     usable = (app_rows >= 0) & (crm_rows >= 0)
     usable[usable] = ~flag(crm, "is_deleted")[crm_rows[usable]]
-    pull = [m.model_copy(update={"direction": "pull"}) for m in mappings
-            if m.crm_object == "Account" and m.direction in ("pull", "two_way")]
+    pull = read_as_pull(mappings, "Account")
     found = field_differences(
         LinkedRecords(app, crm, app_rows[usable], crm_rows[usable], "company", "Account", "company_id"),
         pull, settings, since=since)

@@ -21,6 +21,7 @@ from crm_pipelines.core.field_sync.apply import apply_changes
 from crm_pipelines.core.field_sync.changes import CRM_TO_APP, change_rows, concat_changes
 from crm_pipelines.core.field_sync.creations import created_values
 from crm_pipelines.core.field_sync.field_differences import LinkedRecords, field_differences
+from crm_pipelines.core.field_sync.read_only import read_as_pull
 from crm_pipelines.core.field_sync.values import canonical, encode, same
 from crm_pipelines.core.matching.frames import changed_at, flag, require, utc_aware, utc_instant, utc_naive
 from crm_pipelines.core.matching.lookup import positions, taken
@@ -83,25 +84,35 @@ def sync_opportunities(
     crm = crm_opportunities.reset_index(drop=True)
     app = app_opportunities.reset_index(drop=True)
     live = ~flag(crm, "is_deleted")
-    changed = changed_at(crm)
-    window = live if since is None else live & (changed > utc_instant(since))
+    window = live if since is None else live & (changed_at(crm) > utc_instant(since))
 
     new_stages, stage_ids = _stages(crm, window, opportunity_stages)
     links = _link_values(crm, stage_ids, company_of_account, app_campaigns)
-
     app_rows = positions(crm["id"], app["crm_opportunity_id"])
     existing = np.flatnonzero(window & (app_rows >= 0))
     created = np.flatnonzero(window & (app_rows < 0))
-    pull = [m.model_copy(update={"direction": "pull"}) for m in mappings
-            if m.crm_object == "Opportunity" and m.direction in ("pull", "two_way") and m.app_field != "stage"]
+    # The stage comes with the links.
+    pull = [m for m in read_as_pull(mappings, "Opportunity") if m.app_field != "stage"]
     found = field_differences(
         LinkedRecords(app, crm, app_rows[existing], existing, "opportunity", "Opportunity", "opportunity_id"),
         pull, settings)
-
-    new_ids = NEW_OPPORTUNITY_PREFIX + crm["id"].astype("string").iloc[created].reset_index(drop=True)
-    at_created = utc_aware(utc_naive(crm["last_modified_date"])[created])
     changes = concat_changes([
         _stage_rows(new_stages),
+        _copies_created(app, crm, links, created, pull),
+        _link_changes(app, crm, links, existing, app_rows[existing], None, "linked_in_crm"),
+        found.changes,
+    ])
+    removed, removals = _copies_removed(app, crm, app_rows, live)
+    return OpportunitySync(concat_changes([changes, removals]), new_stages, removed, found.skipped_mappings)
+
+
+
+def _copies_created(app: pd.DataFrame, crm: pd.DataFrame, links: dict[str, pd.Series], created: np.ndarray,
+                    pull: Sequence[FieldMapping]) -> pd.DataFrame:
+    """A new copy, `crm-<CRM id>`, of each opportunity at `created`: its id, mapped values and links."""
+    new_ids = NEW_OPPORTUNITY_PREFIX + crm["id"].astype("string").iloc[created].reset_index(drop=True)
+    at_created = utc_aware(utc_naive(crm["last_modified_date"])[created])
+    return concat_changes([
         change_rows(object="opportunity", app_id=new_ids, crm_type="Opportunity", crm_id=crm["id"].iloc[created],
                     field="crm_opportunity_id", crm_field="Id", field_type="string", old_value=None,
                     new_value=crm["id"].iloc[created], direction=CRM_TO_APP, reason="created_in_crm", at=at_created),
@@ -109,9 +120,13 @@ def sync_opportunities(
                        new_ids=new_ids, mappings=pull, field_types=OPPORTUNITY_FIELDS,
                        app_columns=list(app.columns), at=at_created),
         _link_changes(app, crm, links, created, None, new_ids, "created_in_crm"),
-        _link_changes(app, crm, links, existing, app_rows[existing], None, "linked_in_crm"),
-        found.changes,
     ])
+
+
+def _copies_removed(app: pd.DataFrame, crm: pd.DataFrame, app_rows: np.ndarray,
+                    live: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The copies whose CRM record was deleted (opportunity_id, crm_opportunity_id), and their
+    deleted_in_crm change rows."""
     gone = np.flatnonzero(~live & (app_rows >= 0))
     removed = pd.DataFrame({
         "opportunity_id": app["opportunity_id"].astype("string").iloc[app_rows[gone]].to_numpy(),
@@ -122,7 +137,7 @@ def sync_opportunities(
         crm_id=removed["crm_opportunity_id"], field=None, crm_field=None, field_type="string", old_value=None,
         new_value=None, direction=CRM_TO_APP, reason="deleted_in_crm",
         at=utc_aware(changed_at(crm)[gone]))
-    return OpportunitySync(concat_changes([changes, removals]), new_stages, removed, found.skipped_mappings)
+    return removed, removals
 
 
 def apply_opportunity_sync(

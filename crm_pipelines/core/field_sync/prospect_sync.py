@@ -102,67 +102,149 @@ def sync_prospects(
     decides every field by the newer record. crm_field_times: the CRM's per-field change times
     (crm_change_times.FIELD_TIME_COLUMNS) for the CRM's side of a conflict, where the org has history.
     """
-    settings = settings or ConnectorSettings()
+    options = _Options(mappings, settings or ConnectorSettings(), since, matched_users, base, crm_field_times)
     require(prospects, ("prospect_id", "crm_id", "crm_type", "updated_at"), "prospects")
     require(matched, ("prospect_id", "crm_id", "matched_by"), "matched prospects")
     prospects = prospects.reset_index(drop=True)
+    crm = _crm_records(crm_leads, crm_contacts, people, mappings)
+    links = _live_links(matched, prospects, crm.people)
+    linking = _link_changes(prospects, crm, links, options)
+    kept = ~linking.merged_away
+    fields = _field_changes(prospects, crm, links, kept, options)
+    writers = _writers(prospects, crm.people, links.rows[kept], links.people_at[kept])
+    new_leads = new_lead_changes(prospects, matched, mappings, since=since, matched_rows=links.matched_rows,
+                                 known_emails=_live_emails(crm.people) if options.settings.match_by_email else None)
+    return ProspectSync(
+        inbound=concat_changes(linking.inbound + fields.inbound),
+        outbound=concat_changes([_one_sender_per_record(concat_changes(fields.outbound), writers), new_leads]),
+        skipped_mappings=tuple(fields.skipped),
+        synced=pd.concat(linking.synced + fields.synced, ignore_index=True),
+    )
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What sync_prospects was asked, beyond the tables."""
+
+    mappings: Sequence[FieldMapping]
+    settings: ConnectorSettings
+    since: pd.Timestamp | None
+    matched_users: pd.DataFrame | None
+    base: pd.DataFrame | None
+    crm_field_times: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class _CrmPeople:
+    """The CRM's Leads and Contacts: `people` (crm_people: Contacts first, then Leads) and each
+    type's own table with its mapped field columns unpacked."""
+
+    people: pd.DataFrame
+    frames: dict[str, pd.DataFrame]
+    columns: dict[str, dict[str, pd.Series]]
+    n_contacts: int
+
+    def frame_rows(self, crm_type: str, at_people: np.ndarray) -> np.ndarray:
+        """Positions in `frames[crm_type]` of the records at `at_people` (all of that type)."""
+        return at_people - (0 if crm_type == CONTACT else self.n_contacts)
+
+
+def _crm_records(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, people: pd.DataFrame | None,
+                 mappings: Sequence[FieldMapping]) -> _CrmPeople:
     if people is None:
         people = crm_people(crm_leads, crm_contacts)
     frames = {CONTACT: crm_contacts.reset_index(drop=True), LEAD: crm_leads.reset_index(drop=True)}
-    n_contacts = len(crm_contacts)
-    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
-
-    live = ~flag(prospects, "is_deleted")
-    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, people)
-    m_rows, m_people = matched_rows[keep], matched_people[keep]
-    links = matched.loc[keep, ["prospect_id", "crm_id", "matched_by"]].reset_index(drop=True)
-    links["crm_type"] = people["crm_type"].iloc[m_people].reset_index(drop=True)
-
-    stored_at = positions(prospects["crm_id"], people["crm_id"])
-    crm_columns = {
+    columns = {
         crm_type: crm_field_columns(frames[crm_type], [m.crm_field for m in mappings if m.crm_object == crm_type])
         for crm_type in (CONTACT, LEAD)
     }
+    return _CrmPeople(people, frames, columns, len(crm_contacts))
 
-    inbound, merged_away, synced = [], np.zeros(len(links), dtype=bool), []
-    if settings.delete_or_merge_from_crm:
-        merge_rows, merged_away = _merges(links, m_rows, prospects, m_people, people)
-        inbound += [merge_rows, _deletions(prospects, prospect_ids, live, links, people, stored_at)]
-    inbound.append(_relinks(links.loc[~merged_away], m_rows[~merged_away], m_people[~merged_away], prospects, people))
-    if settings.create_prospects_from_crm:
-        free = people_to_create(people, stored_at, m_people, since)
-        created = creations(people, free, list(prospects.columns), frames, crm_columns, n_contacts, mappings,
-                            matched_users)
+
+@dataclass(frozen=True)
+class _Links:
+    """The matches that link a live prospect to a live record (`links`: prospect_id, crm_id,
+    matched_by, crm_type), with where each is among the prospects (`rows`) and the people
+    (`people_at`). `matched_rows`: every match's prospect position, -1 when nowhere.
+    `prospect_ids` and `live` are the prospects' ids and which are not deleted, as matched."""
+
+    prospect_ids: pd.Series
+    live: np.ndarray
+    matched_rows: np.ndarray
+    links: pd.DataFrame
+    rows: np.ndarray
+    people_at: np.ndarray
+
+
+def _live_links(matched: pd.DataFrame, prospects: pd.DataFrame, people: pd.DataFrame) -> _Links:
+    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
+    live = ~flag(prospects, "is_deleted")
+    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, people)
+    people_at = matched_people[keep]
+    links = matched.loc[keep, ["prospect_id", "crm_id", "matched_by"]].reset_index(drop=True)
+    links["crm_type"] = people["crm_type"].iloc[people_at].reset_index(drop=True)
+    return _Links(prospect_ids, live, matched_rows, links, matched_rows[keep], people_at)
+
+
+@dataclass(frozen=True)
+class _LinkChanges:
+    """The inbound changes of links, merges, deletions and creations, the base of the created
+    pairs, and which links a merge took away (those send and receive nothing more)."""
+
+    inbound: list[pd.DataFrame]
+    synced: list[pd.DataFrame]
+    merged_away: np.ndarray
+
+
+def _link_changes(prospects: pd.DataFrame, crm: _CrmPeople, links: _Links, options: _Options) -> _LinkChanges:
+    inbound, merged_away, synced = [], np.zeros(len(links.links), dtype=bool), []
+    stored_at = positions(prospects["crm_id"], crm.people["crm_id"])
+    if options.settings.delete_or_merge_from_crm:
+        merge_rows, merged_away = _merges(links.links, links.rows, prospects, links.people_at, crm.people)
+        inbound += [merge_rows, _deletions(prospects, links.prospect_ids, links.live, links.links, crm.people,
+                                           stored_at)]
+    kept = ~merged_away
+    inbound.append(_relinks(links.links.loc[kept], links.rows[kept], links.people_at[kept], prospects, crm.people))
+    if options.settings.create_prospects_from_crm:
+        free = people_to_create(crm.people, stored_at, links.people_at, options.since)
+        created = creations(crm.people, free, list(prospects.columns), crm.frames, crm.columns, crm.n_contacts,
+                            options.mappings, options.matched_users)
         inbound.append(created)
-        synced.append(created_base(created, mappings))
+        synced.append(created_base(created, options.mappings))
+    return _LinkChanges(inbound, synced, merged_away)
 
-    outbound, skipped = [], []
-    writers = _writers(prospects, people, m_rows[~merged_away], m_people[~merged_away])
+
+@dataclass(frozen=True)
+class _FieldChanges:
+    """The mapped fields' (and owners') changes of the linked pairs, both ways."""
+
+    inbound: list[pd.DataFrame]
+    outbound: list[pd.DataFrame]
+    synced: list[pd.DataFrame]
+    skipped: list[FieldMapping]
+
+
+def _field_changes(prospects: pd.DataFrame, crm: _CrmPeople, links: _Links, kept: np.ndarray,
+                   options: _Options) -> _FieldChanges:
+    inbound, outbound, synced, skipped = [], [], [], []
+    settings = options.settings
     gates = {"email": settings.update_email_from_crm, "opted_out": settings.crm_overwrites_opted_out}
     for crm_type in (CONTACT, LEAD):
-        pick = ~merged_away & (links["crm_type"] == crm_type).fillna(False).to_numpy(dtype=bool)
-        crm_rows = m_people[pick] - (0 if crm_type == CONTACT else n_contacts)
-        linked = LinkedRecords(prospects, frames[crm_type], m_rows[pick], crm_rows, "prospect", crm_type, "prospect_id")
-        found = field_differences(linked, mappings, settings, since=since, crm_gates=gates,
-                                  crm_columns=crm_columns[crm_type], base=base,
-                                  crm_field_times=crm_field_times)
+        pick = kept & (links.links["crm_type"] == crm_type).fillna(False).to_numpy(dtype=bool)
+        linked = LinkedRecords(prospects, crm.frames[crm_type], links.rows[pick],
+                               crm.frame_rows(crm_type, links.people_at[pick]), "prospect", crm_type, "prospect_id")
+        found = field_differences(linked, options.mappings, settings, since=options.since, crm_gates=gates,
+                                  crm_columns=crm.columns[crm_type], base=options.base,
+                                  crm_field_times=options.crm_field_times)
         changes = found.changes
         synced.append(found.synced)
         is_in = (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool)
         inbound.append(changes.loc[is_in])
         outbound.append(changes.loc[~is_in])
         skipped += found.skipped_mappings
-        if matched_users is not None:
-            inbound.append(_owners(linked, since, matched_users))
-    return ProspectSync(
-        inbound=concat_changes(inbound),
-        outbound=concat_changes([_one_sender_per_record(concat_changes(outbound), writers),
-                                 new_lead_changes(prospects, matched, mappings, since=since,
-                                                  matched_rows=matched_rows,
-                                                  known_emails=_live_emails(people) if settings.match_by_email else None)]),
-        skipped_mappings=tuple(skipped),
-        synced=pd.concat(synced, ignore_index=True),
-    )
+        if options.matched_users is not None:
+            inbound.append(_owners(linked, options.since, options.matched_users))
+    return _FieldChanges(inbound, outbound, synced, skipped)
 
 
 def _live_emails(people: pd.DataFrame) -> pd.Series:

@@ -15,10 +15,10 @@ import pandas as pd
 
 from crm_pipelines.core.matching.company_names import normalize_company_names
 from crm_pipelines.core.matching.domains import company_domains
-from crm_pipelines.core.matching.frames import flag, require, utc_aware, utc_naive
+from crm_pipelines.core.matching.frames import empty_ambiguity_report, flag, require, utc_aware, utc_naive
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
-from crm_pipelines.core.matching.successors import LIVE, MERGED, OWN, follow_successors
+from crm_pipelines.core.matching.successors import LIVE, MERGED, OWN, Successors, follow_successors
 
 MATCHED_ACCOUNT_COLUMNS = ("company_id", "crm_account_id", "matched_by", "candidates", "ambiguous")
 
@@ -58,40 +58,70 @@ def match_accounts(
     company_ids = companies["company_id"].astype("string").reset_index(drop=True)
     stored = companies["crm_account_id"].astype("string").reset_index(drop=True)
     account_ids = crm_accounts["id"].astype("string").reset_index(drop=True)
-    n = len(companies)
-
     deleted = flag(crm_accounts, "is_deleted")
+    chains = _merge_chains(crm_accounts, account_ids, deleted)
+    picks = _by_stored_id(stored, account_ids, chains)
+    picks, reports = _by_domain_then_name(picks, stored.isna().to_numpy(), companies, crm_accounts, account_ids,
+                                          deleted)
+    picks, stale = _by_override(picks, latest_overrides(overrides, "company"), company_ids, account_ids, chains)
+    return _account_matches(picks, company_ids, account_ids, deleted, reports, stale)
+
+
+@dataclass(frozen=True)
+class _Picks:
+    """Per company: the Account chosen (-1 for none), how, among how many, and why none."""
+
+    account: np.ndarray
+    matched_by: np.ndarray
+    candidates: np.ndarray
+    reason: np.ndarray
+
+    def copy(self) -> _Picks:
+        return _Picks(self.account.copy(), self.matched_by.copy(), self.candidates.copy(), self.reason.copy())
+
+
+def _merge_chains(crm_accounts: pd.DataFrame, account_ids: pd.Series, deleted: np.ndarray) -> Successors:
+    """Each Account followed through its merges to the one that holds it now."""
     if "master_record_id" in crm_accounts.columns:
         masters = crm_accounts["master_record_id"].astype("string").reset_index(drop=True)
     else:
         masters = pd.Series(pd.NA, index=account_ids.index, dtype="string")
     merged = deleted & masters.notna().to_numpy()
-    chains = follow_successors(account_ids, masters, np.where(merged, MERGED, OWN).astype(np.int8), deleted)
+    return follow_successors(account_ids, masters, np.where(merged, MERGED, OWN).astype(np.int8), deleted)
 
-    final = np.full(n, -1, dtype=np.int64)
-    matched_by = np.full(n, "", dtype="<U7")
-    candidates = np.ones(n, dtype=np.int64)
-    reason = np.full(n, "", dtype="<U30")
 
+def _by_stored_id(stored: pd.Series, account_ids: pd.Series, chains: Successors) -> _Picks:
+    n = len(stored)
+    picks = _Picks(np.full(n, -1, dtype=np.int64), np.full(n, "", dtype="<U7"), np.ones(n, dtype=np.int64),
+                   np.full(n, "", dtype="<U30"))
     at = positions(stored, account_ids)
-    has_stored = stored.notna().to_numpy()
     found = at >= 0
-    # -1 (not found) reads the appended sentinel, which also keeps an empty Account table indexable.
-    live = found & (np.append(chains.fate, -1)[at] == LIVE)
-    final[live] = chains.final[at[live]]
-    matched_by[live] = np.where(chains.how[at[live]] == OWN, "id", "merged")
-    reason[has_stored & ~found] = "crm_account_id_not_found"
-    reason[found & ~live] = "crm_account_deleted"
+    live = found & _live_at(chains, at)
+    picks.account[live] = chains.final[at[live]]
+    picks.matched_by[live] = np.where(chains.how[at[live]] == OWN, "id", "merged")
+    picks.reason[stored.notna().to_numpy() & ~found] = "crm_account_id_not_found"
+    picks.reason[found & ~live] = "crm_account_deleted"
+    return picks
 
+
+def _live_at(chains: Successors, at: np.ndarray) -> np.ndarray:
+    # -1 (not found) reads the appended sentinel, which also keeps an empty Account table indexable.
+    return np.append(chains.fate, -1)[at] == LIVE
+
+
+def _by_domain_then_name(picks: _Picks, todo: np.ndarray, companies: pd.DataFrame, crm_accounts: pd.DataFrame,
+                         account_ids: pd.Series, deleted: np.ndarray) -> tuple[_Picks, list[pd.DataFrame]]:
+    """Companies without a stored id matched to live Accounts by domain, then by name; the
+    ambiguity report of each key kind used."""
+    picks, todo = picks.copy(), todo.copy()
     offered_rows = np.flatnonzero(~deleted)
     modified = utc_naive(crm_accounts["last_modified_date"])
-    reports = []
-    todo = ~has_stored
     company_domain = _company_domain(companies)
+    company_names = normalize_company_names(companies["name"]).reset_index(drop=True)
+    reports = []
     for kind, app_keys, crm_keys in (
         ("domain", company_domain, company_domains(crm_accounts["website"]).reset_index(drop=True)),
-        ("name", normalize_company_names(companies["name"]).reset_index(drop=True),
-         normalize_company_names(crm_accounts["name"]).reset_index(drop=True)),
+        ("name", company_names, normalize_company_names(crm_accounts["name"]).reset_index(drop=True)),
     ):
         rows = np.flatnonzero(todo)
         if rows.size == 0:
@@ -99,42 +129,52 @@ def match_accounts(
         chosen, count, report = _best_by_key(
             kind, app_keys.iloc[rows].reset_index(drop=True), crm_keys, offered_rows, modified, account_ids)
         hit = chosen >= 0
-        final[rows[hit]] = chosen[hit]
-        matched_by[rows[hit]] = kind
-        candidates[rows[hit]] = count[hit]
+        picks.account[rows[hit]] = chosen[hit]
+        picks.matched_by[rows[hit]] = kind
+        picks.candidates[rows[hit]] = count[hit]
         todo[rows[hit]] = False
         reports.append(report)
-    no_keys = company_domain.isna().to_numpy() & normalize_company_names(companies["name"]).isna().to_numpy()
-    reason[todo & no_keys] = "no_domain_or_name"
-    reason[todo & ~no_keys] = "no_account_with_domain_or_name"
+    no_keys = company_domain.isna().to_numpy() & company_names.isna().to_numpy()
+    picks.reason[todo & no_keys] = "no_domain_or_name"
+    picks.reason[todo & ~no_keys] = "no_account_with_domain_or_name"
+    return picks, reports
 
-    manual = latest_overrides(overrides, "company")
-    stale = empty_stale_overrides()
-    if not manual.empty:
-        o_company = positions(manual["app_id"], company_ids)
-        o_at = positions(manual["crm_id"], account_ids)
-        o_live = (o_at >= 0) & (np.append(chains.fate, -1)[o_at] == LIVE)
-        usable = (o_company >= 0) & o_live
-        final[o_company[usable]] = chains.final[o_at[usable]]
-        matched_by[o_company[usable]] = "manual"
-        candidates[o_company[usable]] = 1
-        stale = stale_overrides(manual, o_company >= 0, o_live)
 
+def _by_override(picks: _Picks, manual: pd.DataFrame, company_ids: pd.Series, account_ids: pd.Series,
+                 chains: Successors) -> tuple[_Picks, pd.DataFrame]:
+    """Manual matches to live Accounts win over every other; the rest are stale."""
+    if manual.empty:
+        return picks, empty_stale_overrides()
+    picks = picks.copy()
+    o_company = positions(manual["app_id"], company_ids)
+    o_at = positions(manual["crm_id"], account_ids)
+    o_live = (o_at >= 0) & _live_at(chains, o_at)
+    usable = (o_company >= 0) & o_live
+    picks.account[o_company[usable]] = chains.final[o_at[usable]]
+    picks.matched_by[o_company[usable]] = "manual"
+    picks.candidates[o_company[usable]] = 1
+    return picks, stale_overrides(manual, o_company >= 0, o_live)
+
+
+def _account_matches(picks: _Picks, company_ids: pd.Series, account_ids: pd.Series, deleted: np.ndarray,
+                     reports: list[pd.DataFrame], stale: pd.DataFrame) -> AccountMatches:
+    final, candidates = picks.account, picks.candidates
     hit = np.flatnonzero(final >= 0)
     matched = pd.DataFrame({
         "company_id": company_ids.iloc[hit].to_numpy(),
         "crm_account_id": account_ids.iloc[final[hit]].to_numpy(),
-        "matched_by": matched_by[hit],
+        "matched_by": picks.matched_by[hit],
         "candidates": candidates[hit],
         "ambiguous": candidates[hit] > 1,
     }).astype({"company_id": "string", "crm_account_id": "string", "matched_by": "string"})
     missed = np.flatnonzero(final < 0)
-    unmatched = pd.DataFrame({"company_id": company_ids.iloc[missed].to_numpy(), "reason": reason[missed]})
+    unmatched = pd.DataFrame({"company_id": company_ids.iloc[missed].to_numpy(), "reason": picks.reason[missed]})
     unmatched = unmatched.astype("string")
     held = np.zeros(len(account_ids), dtype=bool)
     held[final[hit]] = True
     free = account_ids.iloc[np.flatnonzero(~deleted & ~held)].reset_index(drop=True).rename("crm_account_id").to_frame()
-    ambiguous = pd.concat(reports, ignore_index=True) if reports else _empty_report()
+    ambiguous = pd.concat(reports, ignore_index=True) if reports else empty_ambiguity_report(
+        ("key_kind", "key", "crm_account_id"), "companies")
     return AccountMatches(matched, ambiguous, unmatched, free, stale)
 
 
@@ -189,13 +229,3 @@ def _best_by_key(
     }).astype({"key_kind": "string", "key": "string", "crm_account_id": "string"})
     return best[wanted], count[wanted], report
 
-
-def _empty_report() -> pd.DataFrame:
-    return pd.DataFrame({
-        "key_kind": pd.Series(dtype="string"),
-        "key": pd.Series(dtype="string"),
-        "crm_account_id": pd.Series(dtype="string"),
-        "last_modified_date": pd.Series(dtype="datetime64[us, UTC]"),
-        "rank": pd.Series(dtype="int64"),
-        "companies": pd.Series(dtype="int64"),
-    })

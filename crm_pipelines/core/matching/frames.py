@@ -45,3 +45,14 @@ def utc_aware(stamps: np.ndarray) -> pd.Series:
 def changed_at(crm: pd.DataFrame) -> np.ndarray:
     """When each CRM record last changed in any way: SystemModstamp, else LastModifiedDate."""
     return utc_naive(crm["system_modstamp"] if "system_modstamp" in crm.columns else crm["last_modified_date"])
+
+
+def empty_ambiguity_report(text_columns: Sequence[str], count_column: str) -> pd.DataFrame:
+    """An ambiguity report with no rows: its text columns (the shared key and the record), then
+    last_modified_date, rank (1 = the one chosen) and how many app records want the key."""
+    return pd.DataFrame({
+        **{column: pd.Series(dtype="string") for column in text_columns},
+        "last_modified_date": pd.Series(dtype="datetime64[us, UTC]"),
+        "rank": pd.Series(dtype="int64"),
+        count_column: pd.Series(dtype="int64"),
+    })

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.emails import coded_text, normalize_emails
-from crm_pipelines.core.matching.frames import flag, require, utc_aware
+from crm_pipelines.core.matching.frames import empty_ambiguity_report, flag, require, utc_aware
 from crm_pipelines.core.matching.lookup import positions, shared_codes
 from crm_pipelines.core.matching.overrides import empty_stale_overrides, latest_overrides, stale_overrides
 from crm_pipelines.core.matching.people import CONTACT, crm_people
@@ -273,12 +273,6 @@ def _ambiguity_report(
     }).astype({"email": "string", "crm_id": "string", "crm_type": "string"}).reset_index(drop=True)
 
 
+
 def _empty_ambiguous() -> pd.DataFrame:
-    return pd.DataFrame({
-        "email": pd.Series(dtype="string"),
-        "crm_id": pd.Series(dtype="string"),
-        "crm_type": pd.Series(dtype="string"),
-        "last_modified_date": pd.Series(dtype="datetime64[us, UTC]"),
-        "rank": pd.Series(dtype="int64"),
-        "prospects": pd.Series(dtype="int64"),
-    })
+    return empty_ambiguity_report(("email", "crm_id", "crm_type"), "prospects")

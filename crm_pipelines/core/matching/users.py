@@ -50,35 +50,11 @@ def match_users(app_users: pd.DataFrame, crm_users: pd.DataFrame, overrides: pd.
     crm_emails = normalize_emails(crm_users["email"]).reset_index(drop=True)
 
     (wanted, offered), distinct = shared_codes(app_emails, crm_emails)
-    ranked = pd.DataFrame({
-        "code": offered,
-        "row": np.arange(len(crm_ids)),
-        "inactive": ~flag(crm_users, "is_active") if "is_active" in crm_users.columns else False,
-        "last_modified_date": utc_naive(crm_users["last_modified_date"]),
-        "crm_id": crm_ids.to_numpy(),
-    })
-    ranked = ranked.loc[ranked["code"] >= 0].sort_values(
-        ["code", "inactive", "last_modified_date", "crm_id"], ascending=[True, True, False, True],
-        kind="stable", na_position="last")
-    ranked["rank"] = ranked.groupby("code").cumcount() + 1
+    ranked = _ranked_by_email(offered, crm_users, crm_ids)
     best = np.full(distinct + 1, -1, dtype=np.int64)
     top = ranked.loc[ranked["rank"] == 1]
     best[top["code"].to_numpy()] = top["row"].to_numpy()
-
-    chosen = best[wanted]
-    matched_by = np.full(len(chosen), "", dtype="<U6")
-    matched_by[chosen >= 0] = "email"
-    crm_user = chosen.copy()
-
-    manual = latest_overrides(overrides, "user")
-    stale = empty_stale_overrides()
-    if not manual.empty:
-        o_user = positions(manual["app_id"], user_ids)
-        o_crm = positions(manual["crm_id"], crm_ids)
-        usable = (o_user >= 0) & (o_crm >= 0)
-        crm_user[o_user[usable]] = o_crm[usable]
-        matched_by[o_user[usable]] = "manual"
-        stale = stale_overrides(manual, o_user >= 0, o_crm >= 0)
+    crm_user, matched_by, stale = _with_overrides(best[wanted], latest_overrides(overrides, "user"), user_ids, crm_ids)
 
     hit = np.flatnonzero(crm_user >= 0)
     matched = pd.DataFrame({
@@ -93,6 +69,40 @@ def match_users(app_users: pd.DataFrame, crm_users: pd.DataFrame, overrides: pd.
         "reason": np.where(app_emails.iloc[missed].isna(), "no_email", "no_crm_user_with_email"),
     }).astype("string")
     return UserMatches(matched, unmatched, _ambiguity(ranked, wanted, crm_emails, distinct), stale)
+
+
+def _ranked_by_email(offered: np.ndarray, crm_users: pd.DataFrame, crm_ids: pd.Series) -> pd.DataFrame:
+    """The CRM users with an email, ranked within each email (rank 1 is the one app users get):
+    active first, then the most recently modified, then the smallest id."""
+    ranked = pd.DataFrame({
+        "code": offered,
+        "row": np.arange(len(crm_ids)),
+        "inactive": ~flag(crm_users, "is_active") if "is_active" in crm_users.columns else False,
+        "last_modified_date": utc_naive(crm_users["last_modified_date"]),
+        "crm_id": crm_ids.to_numpy(),
+    })
+    ranked = ranked.loc[ranked["code"] >= 0].sort_values(
+        ["code", "inactive", "last_modified_date", "crm_id"], ascending=[True, True, False, True],
+        kind="stable", na_position="last")
+    ranked["rank"] = ranked.groupby("code").cumcount() + 1
+    return ranked
+
+
+def _with_overrides(by_email: np.ndarray, manual: pd.DataFrame, user_ids: pd.Series,
+                    crm_ids: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Each app user's CRM user (-1 for none) and how it was matched, manual overrides winning
+    over the email match; and the overrides that could not apply."""
+    crm_user = by_email.copy()
+    matched_by = np.full(len(crm_user), "", dtype="<U6")
+    matched_by[crm_user >= 0] = "email"
+    if manual.empty:
+        return crm_user, matched_by, empty_stale_overrides()
+    o_user = positions(manual["app_id"], user_ids)
+    o_crm = positions(manual["crm_id"], crm_ids)
+    usable = (o_user >= 0) & (o_crm >= 0)
+    crm_user[o_user[usable]] = o_crm[usable]
+    matched_by[o_user[usable]] = "manual"
+    return crm_user, matched_by, stale_overrides(manual, o_user >= 0, o_crm >= 0)
 
 
 def _ambiguity(ranked: pd.DataFrame, wanted: np.ndarray, crm_emails: pd.Series, distinct: int) -> pd.DataFrame:

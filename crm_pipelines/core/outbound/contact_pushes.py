@@ -23,6 +23,7 @@ sent even when the ledger says the CRM already has them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,37 @@ def contact_push_items(
     triggers = _triggers(push_requests, todos, crossings, crm_user_of)
     if triggers.empty:
         return empty_items()
+    found = _triggered(prospects, matched, triggers, converted)
+    parts, changed = [], _two_way_changes(changes)
+    for crm_type in ("Lead", "Contact"):
+        these = found.linked & (found.picked["crm_type"].astype("string") == crm_type).fillna(False).to_numpy()
+        if these.any():
+            parts.append(_nothing_to_send(_records(found.picked[these], found.triggers[these], crm_type, "update",
+                                                   mappings, settings, two_way_changes=changed)))
+    if found.eligible.any():
+        parts.append(_new_leads(found, crm_user_of, mappings, settings))
+    skipped = ~(found.linked | found.eligible)
+    if skipped.any():
+        parts.append(_skips(found, skipped))
+    return one_writer_per_record(concat_items(parts), prospects)
+
+
+@dataclass(frozen=True)
+class _Triggered:
+    """The triggered prospects that exist (`picked`, aligned with `triggers`), each on the live
+    record it pushes to, and which way each goes: an update of its record (`linked`), a new Lead
+    (`eligible`), or neither."""
+
+    triggers: pd.DataFrame
+    picked: pd.DataFrame
+    deleted: np.ndarray
+    converted_nowhere: np.ndarray
+    linked: np.ndarray
+    eligible: np.ndarray
+
+
+def _triggered(prospects: pd.DataFrame, matched: pd.DataFrame, triggers: pd.DataFrame,
+               converted: pd.Series | None) -> _Triggered:
     people = prospects.reset_index(drop=True)
     row_of = pd.Series(np.arange(len(people)), index=people["prospect_id"].astype("string"))
     row_of = row_of[~row_of.index.duplicated()]
@@ -79,30 +111,32 @@ def contact_push_items(
     deleted = flag(picked, "is_deleted")
     linked = picked["crm_id"].notna().to_numpy() & ~deleted & ~converted_nowhere
     eligible = np.isin(rows, eligible_new_leads(people, matched)) & ~linked & ~deleted
+    return _Triggered(triggers, picked, deleted, converted_nowhere, linked, eligible)
 
-    parts, changed = [], _two_way_changes(changes)
-    for crm_type in ("Lead", "Contact"):
-        these = linked & (picked["crm_type"].astype("string") == crm_type).fillna(False).to_numpy()
-        if these.any():
-            parts.append(_nothing_to_send(_records(picked[these], triggers[these], crm_type, "update", mappings,
-                                                   settings, two_way_changes=changed)))
-    if eligible.any():
-        # Without a to-do, a new Lead is owned as P3 owns it: by the prospect's app owner's CRM user.
-        app_owner = picked.loc[eligible, "owner_user_id"].astype("string").map(crm_user_of).to_numpy()
-        these = triggers[eligible].assign(owner=lambda t: t["owner"].where(t["owner"].notna(), app_owner))
-        parts.append(_records(picked[eligible], these, "Lead", "upsert", mappings, settings,
-                              required=REQUIRED_LEAD_FIELDS))
-    skipped = ~(linked | eligible)
-    if skipped.any():
-        note = np.where(deleted[skipped], "is deleted in the app",
-                        np.where(converted_nowhere[skipped], CONVERTED_NOWHERE, NOT_ELIGIBLE))
-        parts.append(items_frame(
-            kind="contact_push", sobject="Lead", operation="skip", external_id=external_ids("prospect", triggers.loc[skipped, "prospect_id"]),
-            crm_id=picked.loc[skipped, "crm_id"].where(converted_nowhere[skipped]), app_object="prospect", app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
-            fields=None, triggers=triggers.loc[skipped, "triggers"], forced=False,
-            note=pd.Series("prospect " + triggers.loc[skipped, "prospect_id"].to_numpy() + " " + note, dtype="string"),
-        ))
-    return one_writer_per_record(concat_items(parts), prospects)
+
+def _new_leads(found: _Triggered, crm_user_of: pd.Series, mappings: Sequence[FieldMapping],
+               settings: ConnectorSettings) -> pd.DataFrame:
+    eligible = found.eligible
+    # Without a to-do, a new Lead is owned as P3 owns it: by the prospect's app owner's CRM user.
+    app_owner = found.picked.loc[eligible, "owner_user_id"].astype("string").map(crm_user_of).to_numpy()
+    these = found.triggers[eligible].assign(owner=lambda t: t["owner"].where(t["owner"].notna(), app_owner))
+    return _records(found.picked[eligible], these, "Lead", "upsert", mappings, settings,
+                    required=REQUIRED_LEAD_FIELDS)
+
+
+def _skips(found: _Triggered, skipped: np.ndarray) -> pd.DataFrame:
+    """`skip` items for the triggered prospects that can go nowhere, saying why."""
+    triggers, converted_nowhere = found.triggers, found.converted_nowhere
+    note = np.where(found.deleted[skipped], "is deleted in the app",
+                    np.where(converted_nowhere[skipped], CONVERTED_NOWHERE, NOT_ELIGIBLE))
+    return items_frame(
+        kind="contact_push", sobject="Lead", operation="skip",
+        external_id=external_ids("prospect", triggers.loc[skipped, "prospect_id"]),
+        crm_id=found.picked.loc[skipped, "crm_id"].where(converted_nowhere[skipped]), app_object="prospect",
+        app_id=triggers.loc[skipped, "prospect_id"], who_prospect_id=None,
+        fields=None, triggers=triggers.loc[skipped, "triggers"], forced=False,
+        note=pd.Series("prospect " + triggers.loc[skipped, "prospect_id"].to_numpy() + " " + note, dtype="string"),
+    )
 
 
 def _triggers(requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFrame,

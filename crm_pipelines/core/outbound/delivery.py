@@ -119,57 +119,67 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
     if len(results) != len(batch):
         raise ValueError(f"the CRM answered {len(results)} results for {len(batch)} records")
     ledger, log, base = [], [], []
-    prospect_ids: dict[str, str] = {}
-    campaign_ids: dict[str, str] = {}
-    requests: dict[str, str] = {}
-    todos: list[str] = []
-    crossings: list[str] = []
-    sent = failed = retry = 0
+    created: dict[str, dict[str, str]] = {"prospect": {}, "campaign": {}}
+    answers = _Answers()
+    states = {"sent": 0, "failed": 0, "pending": 0}
     for item, result in zip(batch.to_dict("records"), results, strict=True):
-        errors = result.get("errors") or []
-        success = bool(result.get("success"))
-        code = None if success else (errors[0].get("statusCode") if errors else "UNKNOWN_ERROR")
-        message = None if success else (errors[0].get("message") if errors else "the CRM gave no reason")
-        state = "sent" if success else ("pending" if code in TRANSIENT_RECORD_ERRORS else "failed")
-        crm_id = result.get("id") or (None if item["crm_id"] is pd.NA else item["crm_id"])
-        ledger.append({
-            "sobject": item["sobject"], "external_id": item["external_id"], "kind": item["kind"],
-            "app_object": item["app_object"], "app_id": item["app_id"], "crm_id": crm_id, "state": state,
-            "attempts": int(item["attempts"]) + 1,
-            "sent_fields": {**item["previous_sent"], **item["fields"]} if success else (item["previous_sent"] or None),
-            "attempted_fields": item["fields"], "error_code": code, "error_message": message,
-            "last_attempt_at": at, "sent_at": at if success else None,
-        })
-        if success:
-            sent += 1
-            if item["operation"] == "upsert" and crm_id:
-                if item["app_object"] == "prospect":
-                    prospect_ids[item["app_id"]] = crm_id
-                elif item["app_object"] == "campaign":
-                    campaign_ids[item["app_id"]] = crm_id
+        row = _ledger_row(item, result, at)
+        ledger.append(row)
+        state, crm_id = row["state"], row["crm_id"]
+        states[state] += 1
+        if state == "sent":
+            if item["operation"] == "upsert" and crm_id and item["app_object"] in created:
+                created[item["app_object"]][item["app_id"]] = crm_id
             log.extend(_log_rows(item, crm_id, at))
             base.extend(_base_rows(item, crm_id))
-        elif state == "failed":
-            failed += 1
-        else:
-            retry += 1
         if state != "pending":
-            for trigger in _triggers(item):
-                kind, _, trigger_id = trigger.partition(":")
-                if kind == "request":
-                    requests[trigger_id] = "sent" if success else "failed"
-                elif kind == "todo":
-                    # Answered either way: a to-do refused for good must not push again every run.
-                    todos.append(trigger_id)
-                elif kind == "threshold":
-                    crossings.append(trigger_id)  # answered either way, as a to-do is
+            answers.answer(item, sent=state == "sent")
     return BatchOutcome(
         ledger=pd.DataFrame(ledger, columns=list(LEDGER_COLUMNS)),
-        prospect_ids=prospect_ids, campaign_ids=campaign_ids, requests=requests, todos=todos,
-        log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=sent, failed=failed, retry_later=retry,
+        prospect_ids=created["prospect"], campaign_ids=created["campaign"], requests=answers.requests,
+        todos=answers.todos, log=pd.DataFrame(log, columns=list(LOG_COLUMNS)), sent=states["sent"],
+        failed=states["failed"], retry_later=states["pending"],
         base=pd.DataFrame(base, columns=list(BASE_COLUMNS)).astype("string") if base else empty_base(),
-        crossings=crossings,
+        crossings=answers.crossings,
     )
+
+
+def _ledger_row(item: dict[str, Any], result: dict[str, Any], at: pd.Timestamp) -> dict[str, Any]:
+    """The item's ledger row after this attempt: sent, failed for good, or pending (a transient error)."""
+    errors = result.get("errors") or []
+    success = bool(result.get("success"))
+    code = None if success else (errors[0].get("statusCode") if errors else "UNKNOWN_ERROR")
+    message = None if success else (errors[0].get("message") if errors else "the CRM gave no reason")
+    state = "sent" if success else ("pending" if code in TRANSIENT_RECORD_ERRORS else "failed")
+    crm_id = result.get("id") or (None if item["crm_id"] is pd.NA else item["crm_id"])
+    return {
+        "sobject": item["sobject"], "external_id": item["external_id"], "kind": item["kind"],
+        "app_object": item["app_object"], "app_id": item["app_id"], "crm_id": crm_id, "state": state,
+        "attempts": int(item["attempts"]) + 1,
+        "sent_fields": {**item["previous_sent"], **item["fields"]} if success else (item["previous_sent"] or None),
+        "attempted_fields": item["fields"], "error_code": code, "error_message": message,
+        "last_attempt_at": at, "sent_at": at if success else None,
+    }
+
+
+@dataclass
+class _Answers:
+    """The triggers a batch answered: push requests (sent or failed), to-dos and threshold crossings."""
+
+    requests: dict[str, str] = field(default_factory=dict)
+    todos: list[str] = field(default_factory=list)
+    crossings: list[str] = field(default_factory=list)
+
+    def answer(self, item: dict[str, Any], sent: bool) -> None:
+        for trigger in _triggers(item):
+            kind, _, trigger_id = trigger.partition(":")
+            if kind == "request":
+                self.requests[trigger_id] = "sent" if sent else "failed"
+            elif kind == "todo":
+                # Answered either way: a to-do refused for good must not push again every run.
+                self.todos.append(trigger_id)
+            elif kind == "threshold":
+                self.crossings.append(trigger_id)  # answered either way, as a to-do is
 
 
 def unpushable_requests(unpushable: pd.DataFrame) -> dict[str, str]:

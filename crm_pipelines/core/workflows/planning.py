@@ -45,12 +45,7 @@ def plan_cadence_actions(
     `memberships` holds the prospects' cadence memberships of every status, so that an applied
     action recorded against a membership since closed still finds its prospect.
     """
-    active = np.flatnonzero(memberships["status"].eq("active").fillna(False).to_numpy(dtype=bool))
-    (match_prospect, member_prospect), prospects = shared_codes(
-        matches["prospect_id"], memberships["prospect_id"].iloc[active]
-    )
-    match_rows, member_at = one_to_many(match_prospect, member_prospect, len(prospects))
-    member_rows = active[member_at]
+    (match_prospect, prospects), (match_rows, member_rows) = _active_memberships_of_matches(matches, memberships)
     change, changes = pd.factorize(matches["change_key"])
     position = matches["workflow_position"].to_numpy(dtype=np.int64)
 
@@ -66,6 +61,25 @@ def plan_cadence_actions(
     # after the applied filter: a change that acted in an earlier run moves nothing in this one
     keep = ~_moves_that_stay(matches, memberships, match_rows, member_rows, turns.of_match[match_rows])
     match_rows, member_rows = match_rows[keep], member_rows[keep]
+    return _action_rows(matches, memberships, match_rows, member_rows)
+
+
+def _active_memberships_of_matches(
+    matches: pd.DataFrame, memberships: pd.DataFrame
+) -> tuple[tuple[np.ndarray, pd.Index], tuple[np.ndarray, np.ndarray]]:
+    """Each match's prospect code (with the prospects coded), and every (match row, membership
+    row) pair of a match and an active membership of its prospect."""
+    active = np.flatnonzero(memberships["status"].eq("active").fillna(False).to_numpy(dtype=bool))
+    (match_prospect, member_prospect), prospects = shared_codes(
+        matches["prospect_id"], memberships["prospect_id"].iloc[active]
+    )
+    match_rows, member_at = one_to_many(match_prospect, member_prospect, len(prospects))
+    return (match_prospect, prospects), (match_rows, active[member_at])
+
+
+def _action_rows(matches: pd.DataFrame, memberships: pd.DataFrame, match_rows: np.ndarray,
+                 member_rows: np.ndarray) -> pd.DataFrame:
+    """ACTION_COLUMNS, one row per (match, membership) pair planned."""
 
     def of_matches(column: str) -> pd.Series:
         return matches[column].take(match_rows).reset_index(drop=True)

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from crm_pipelines.core.crm_objects import CURSOR_FIELD, ExtractedObject
+from crm_pipelines.crm.client_backed import ClientBacked
 from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
 from crm_pipelines.crm.port import DeleteLog, FieldChange, FieldDescription, OrgUsage, RecordPage, WriteOperation, WriteResult
 from crm_pipelines.crm.salesforce import soql
@@ -24,7 +25,7 @@ from crm_pipelines.crm.salesforce.collections import MAX_COLLECTION, send_collec
 _LOG_TOO_OLD = "INVALID_REPLICATION_DATE"
 
 
-class SalesforceCrm:
+class SalesforceCrm(ClientBacked):
     """The CRM port for one tenant's Salesforce org, over one `SalesforceClient`."""
 
     has_delete_log = True
@@ -41,20 +42,10 @@ class SalesforceCrm:
             self._describes[object_name] = self.client.describe(object_name)
         return self._describes[object_name]
 
-    @property
-    def calls_sent(self) -> int:
-        return self.client.calls_sent
-
-    @property
-    def crm_time(self) -> datetime | None:
-        return self.client.crm_time
-
-    @property
-    def org_usage(self) -> OrgUsage | None:
-        return self.client.last_usage
-
-    def assume_org_usage(self, usage: OrgUsage) -> None:
-        self.client.last_usage = usage
+    @staticmethod
+    def lacks(object_name: str) -> str | None:
+        # The pipeline's objects are Salesforce's own.
+        return None
 
     def read_org_usage(self) -> OrgUsage | None:
         return self.client.read_org_usage()

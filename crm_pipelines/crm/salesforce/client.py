@@ -17,20 +17,24 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-import orjson
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from crm_pipelines.clock import Clock, system_clock
-from crm_pipelines.core.org_quota import calls_above_reserve, reserve_reason
 from crm_pipelines.crm.errors import (
     CrmApiError,
     CrmAuthError,
     CrmTransientError,
     OrgLimitExceeded,
-    OrgNearLimit,
     RetryAfterTooLong,
+)
+from crm_pipelines.crm.http_calls import (
+    TRANSPORT_FAILURES,
+    ClientPolicy,
+    hold_back_for_the_org,
+    json_or_transient,
+    retry_after,
+    with_retries,
 )
 from crm_pipelines.crm.port import OrgUsage, RecordPage
 from crm_pipelines.crm.salesforce.wire import error_of, parse_http_date, parse_limit_info, usage_from_limits
@@ -57,19 +61,6 @@ class Logins:
 
     def forget(self, key: tuple[str, str, str]) -> None:
         self._tokens.pop(key, None)
-
-
-@dataclass(frozen=True)
-class ClientPolicy:
-    """How patient the client is. One policy for every tenant and every call."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    max_attempts: int = 6
-    initial_backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_inline_wait: float = 60.0
-    org_limit_backoff: timedelta = timedelta(hours=1)
 
 
 # A query's page is the port's page: Salesforce's records already carry the pipeline's field names.
@@ -187,7 +178,7 @@ class SalesforceClient:
             response = self._http("POST", url, data=form, what="login")
             if response.status_code in _TRANSIENT_STATUS:
                 raise CrmTransientError(self.tenant_id, f"login: HTTP {response.status_code}")
-            body = _json_or_transient(response, self.tenant_id, "login")
+            body = json_or_transient(response, self.tenant_id, "login")
             if response.status_code != 200:
                 code, message = error_of(body)
                 raise CrmAuthError(self.tenant_id, f"login to {self.connection.login_url} refused: {code}: {message}")
@@ -204,23 +195,7 @@ class SalesforceClient:
 
     # -- internals -------------------------------------------------------------------------
     def _with_retries(self, attempt: Callable[[], Any]) -> Any:
-        policy = self.policy
-        backoff = wait_exponential_jitter(multiplier=policy.initial_backoff, max=policy.max_backoff)
-
-        def wait(state) -> float:  # type: ignore[no-untyped-def]
-            exc = state.outcome.exception() if state.outcome else None
-            if isinstance(exc, CrmTransientError) and exc.retry_after is not None:
-                return exc.retry_after
-            return backoff(state)
-
-        retrying = Retrying(
-            retry=retry_if_exception_type(CrmTransientError),
-            stop=stop_after_attempt(policy.max_attempts),
-            wait=wait,
-            reraise=True,
-            **({"sleep": self.sleep} if self.sleep else {}),
-        )
-        return retrying(attempt)
+        return with_retries(self.policy, self.sleep, attempt)
 
     def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any,
               headers: dict[str, str] | None, what: str) -> Any:
@@ -235,14 +210,14 @@ class SalesforceClient:
         if status == 204:
             return None
         if status in _TRANSIENT_STATUS:
-            retry_after = _retry_after(response)
-            if retry_after is not None and retry_after > self.policy.max_inline_wait:
+            asked = retry_after(response)
+            if asked is not None and asked > self.policy.max_inline_wait:
                 raise RetryAfterTooLong(
-                    self.tenant_id, f"{what or path}: the CRM asked to retry after {retry_after:.0f} s",
-                    self.clock() + timedelta(seconds=retry_after),
+                    self.tenant_id, f"{what or path}: the CRM asked to retry after {asked:.0f} s",
+                    self.clock() + timedelta(seconds=asked),
                 )
-            raise CrmTransientError(self.tenant_id, f"{what or path}: HTTP {status}", retry_after)
-        body = _json_or_transient(response, self.tenant_id, what or path)
+            raise CrmTransientError(self.tenant_id, f"{what or path}: HTTP {status}", asked)
+        body = json_or_transient(response, self.tenant_id, what or path)
         if status >= 400:
             code, message = error_of(body)
             if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
@@ -254,17 +229,8 @@ class SalesforceClient:
         return body
 
     def _hold_back_for_the_org(self) -> None:
-        """Refuse (NotNow) a call that would take the org below the reserve kept for its others."""
-        usage = self.last_usage
-        # No reserve: calls go on until the org itself answers REQUEST_LIMIT_EXCEEDED.
-        if not self.org_reserve_percent or usage is None or usage.max <= 0:
-            return
-        if calls_above_reserve(usage.used, usage.max, self.org_reserve_percent) < 1:
-            # The reason names the org's numbers only: it is what a person reads in the run and the UI.
-            raise OrgNearLimit(
-                self.tenant_id, reserve_reason(usage.used, usage.max, self.org_reserve_percent),
-                self.clock() + self.policy.org_limit_backoff,
-            )
+        hold_back_for_the_org(self.tenant_id, self.last_usage, self.org_reserve_percent,
+                              self.clock() + self.policy.org_limit_backoff)
 
     def _http(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
         self.reserve_call()
@@ -273,8 +239,7 @@ class SalesforceClient:
             response = self._session.request(
                 method, url, timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs
             )
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
+        except TRANSPORT_FAILURES as exc:
             raise CrmTransientError(self.tenant_id, f"{what}: {type(exc).__name__} talking to the CRM") from None
         crm_time = parse_http_date(response.headers.get("Date"))
         if crm_time is not None:
@@ -283,23 +248,6 @@ class SalesforceClient:
         if usage is not None:
             self.last_usage = usage
         return response
-
-
-def _json_or_transient(response: requests.Response, tenant_id: str, what: str) -> Any:
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        raise CrmTransientError(tenant_id, f"{what}: the CRM's answer was cut short or is not JSON (HTTP {response.status_code})") from None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def _iso(moment: datetime) -> str:

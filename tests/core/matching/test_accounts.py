@@ -83,3 +83,10 @@ def test_each_account_links_to_one_company_preferring_manual_then_id():
         "matched_by": ["name", "id", "manual", "domain"],
     })
     assert rows_of(company_of_account(matched), "crm_account_id", "company_id") == [(A, "c5"), (B, "c2")]
+
+
+def test_with_nothing_ambiguous_the_report_has_the_columns_and_types_of_one_with_rows():
+    ambiguous = match_accounts(companies(("c3", None, "Gamma, Inc.", "gmail.com")), ACCOUNTS).ambiguous
+    clear = match_accounts(companies(("c1", A, "Something Else", "other.com")), ACCOUNTS).ambiguous
+    assert len(ambiguous) and clear.empty
+    assert dict(clear.dtypes) == dict(ambiguous.dtypes)

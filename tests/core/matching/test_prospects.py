@@ -133,3 +133,10 @@ def test_live_unconverted_records_no_prospect_holds_are_listed():
     # C1 and L4 are held; C3 and L3 are deleted; L2 is converted.
     assert rows_of(result.crm_without_prospect, "crm_id", "crm_type") == [
         (C2, "Contact"), (L1, "Lead"), (L6, "Lead"), (L5, "Lead")]
+
+
+def test_with_nothing_ambiguous_the_report_has_the_columns_and_types_of_one_with_rows():
+    ambiguous = match({"prospect_id": "p3", "email": "dup@x.com"}).ambiguous
+    clear = match({"prospect_id": "p2", "email": "new@x.com"}).ambiguous
+    assert len(ambiguous) and clear.empty
+    assert dict(clear.dtypes) == dict(ambiguous.dtypes)

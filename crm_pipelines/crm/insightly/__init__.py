@@ -1,0 +1,1 @@
+"""Insightly (API v3.1) behind the CRM port."""
