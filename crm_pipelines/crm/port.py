@@ -1,10 +1,10 @@
 """The CRM port: what extraction and pushes ask of a tenant's CRM, whichever CRM it is.
 
-The assets and their loops (`assets/extract_sync.py`, `extract_deletes.py`, `push_delivery.py`,
-`org_usage.py`) depend on `CrmPort` alone; `crm/resource.py` picks the adapter for the tenant's
-`connection.kind`. Salesforce's adapter is `crm/salesforce/adapter.py`. A second CRM is one more
-adapter (its own client, wire format and paging under `crm/<kind>/`) and one more `kind`: nothing
-in core/, assets/ or automation/ changes.
+The exchanges with the CRM (`exchange/extraction.py`, `deletions.py`, `field_history.py`,
+`push_delivery.py`, `org_usage.py`) depend on `CrmPort` alone; `crm/resource.py` picks the adapter for
+the tenant's `connection.kind`. Salesforce's adapter is `crm/salesforce/adapter.py`. A second CRM is one
+more adapter (its own client, wire format and paging under `crm/<kind>/`) and one more `kind`: nothing
+in core/, exchange/, assets/ or automation/ changes.
 
 Shapes crossing the port are the pipeline's own, which name objects and fields as the warehouse
 does (`ExtractedObject` in core/crm_objects.py: Salesforce's API names, `Id`, `SystemModstamp`, `IsDeleted`).

@@ -1,26 +1,23 @@
-"""Syncing one CRM object of one tenant into the warehouse: the loop behind each extract asset.
+"""Syncing one CRM object of one tenant into the warehouse: the page loop behind each extract asset.
 
 First sync: everything, deleted and merged records included and flagged (E3, E5).
 Later syncs: what changed since `cursor - lookback`, so records sharing the cursor's timestamp and
 records committed late are re-read rather than skipped (E2); re-reading is harmless because rows
 are upserted by Id and only new or changed ones are written. Each page and the cursor after it
-are committed together. Then the records the CRM deleted for good are flagged (extract_deletes).
+are committed together. Then the records the CRM deleted for good are flagged (deletions).
 When the budget, the org's reserve for its other integrations (held back by the CRM adapter) or the CRM
 says "not now", what was read is kept and the `NotNow` is returned for the caller to defer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timedelta
 
 import pandas as pd
 
-from crm_pipelines.assets.extract_deletes import DeletionSync, sync_deletions
-from crm_pipelines.assets.extract_field_history import HistorySync, sync_field_history
-from crm_pipelines.assets.org_usage import read_org_usage_at_start
 from crm_pipelines.core.extraction import (
     Cursor,
     check_against_describe,
@@ -29,9 +26,13 @@ from crm_pipelines.core.extraction import (
     later,
 )
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, ExtractedObject
+from crm_pipelines.core.object_sync import ReadTally, read_since, sync_mode, tally_page
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.prefetch import read_ahead
+from crm_pipelines.exchange.deletions import DeletionSync, sync_deletions
+from crm_pipelines.exchange.field_history import HistorySync, sync_field_history
+from crm_pipelines.exchange.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_records import commit_page, mark_full_sync_complete, read_cursor, save_labels
 from crm_pipelines.store.database import Database
@@ -47,12 +48,8 @@ class ObjectSync:
 
     sobject: str
     mode: str = "full"
-    records_read: int = 0
+    read: ReadTally = field(default_factory=ReadTally)
     rows_written: int = 0
-    rows_deleted: int = 0
-    rejected: int = 0
-    pages: int = 0
-    query_calls: int = 0
     cursor_before: Cursor | None = None
     cursor_after: Cursor | None = None
     # The CRM's time when this run's read began (its first page), in the CRM's clock.
@@ -80,43 +77,20 @@ def sync_object(
     """`progress` hears a line after each page and when the object is done: a large first sync
     runs for many minutes, and the run's log should say how far it got."""
     state = read_cursor(db, tenant.id, obj.name)
-    result = ObjectSync(obj.name, cursor_before=state.cursor, cursor_after=state.cursor)
-    result.mode = "incremental" if state.full_sync_completed_at is not None else ("resumed full" if state.cursor else "full")
+    result = ObjectSync(obj.name, mode=sync_mode(state.cursor, state.full_sync_completed_at),
+                        cursor_before=state.cursor, cursor_after=state.cursor)
     lacking = crm.lacks(obj.name)
     if lacking is not None:
         result.mode = f"skipped: the tenant's CRM has no {obj.name} ({lacking})"
         progress(f"{obj.name}: {result.mode}")
         return result
+    lookback = timedelta(seconds=tenant.settings.sync.lookback_seconds)
     try:
         read_org_usage_at_start(crm, db, tenant.id, run_id, now)
         extra = _extra_fields(crm, db, obj, tenant, result, now)
-        since = None
-        if state.cursor is not None:
-            since = state.cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
-        writer = WriteBehind()
-        try:
-            for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size)):
-                result.query_calls += 1
-                if result.read_started_at is None:
-                    result.read_started_at = crm.crm_time
-                converted = convert_page(page.records, obj, extra)
-                cursor = later(result.cursor_after, converted.cursor)
-                writer.submit(partial(
-                    commit_page, db, obj, tenant.id, converted.rows, converted.rejected, cursor,
-                    extracted_at=now(), run_id=run_id, full_sync=state.full_sync_completed_at is None,
-                ))
-                result.pages += 1
-                result.records_read += len(page.records)
-                result.rows_deleted += int(converted.rows["is_deleted"].sum()) if len(converted.rows) else 0
-                result.rejected += len(converted.rejected)
-                result.cursor_after = cursor
-                if result.preview is None and len(converted.rows):
-                    result.preview = converted.rows.head(10)
-                progress(f"{obj.name}: page {result.pages}, {result.records_read} records read, "
-                         f"{crm.calls_sent} API calls so far")
-        finally:
-            # Whatever stopped the reading, every page read so far is committed (or its failure raised).
-            result.rows_written = sum(writer.close())
+        _read_pages(crm, db, obj, tenant.id, extra, read_since(state.cursor, lookback), result, now=now,
+                    run_id=run_id, full_sync=state.full_sync_completed_at is None, batch_size=batch_size,
+                    progress=progress)
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # After the records, so every change they hold has its history row by now (F3).
@@ -124,13 +98,61 @@ def sync_object(
         # A full read done in one run saw every deletion up to its start: no delete log to read.
         full_read_from = result.read_started_at if state.cursor is None else None
         if read_deletions:
-            sync_deletions(crm, db, obj, tenant.id, lookback=timedelta(seconds=tenant.settings.sync.lookback_seconds),
-                           now=now, into=result.deletions, full_read_from=full_read_from)
+            sync_deletions(crm, db, obj, tenant.id, lookback=lookback, now=now, into=result.deletions,
+                           full_read_from=full_read_from)
     except NotNow as not_now:
         result.deferred = not_now
-    progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.records_read} records "
-             f"in {result.pages} pages, {result.rows_written} rows written, {crm.calls_sent} API calls")
+    progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.read.records_read} "
+             f"records in {result.read.pages} pages, {result.rows_written} rows written, {crm.calls_sent} API calls")
     return result
+
+
+def _read_pages(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, extra: list[str],
+                since: datetime | None, result: ObjectSync, *, now: Callable[[], datetime], run_id: str | None,
+                full_sync: bool, batch_size: int | None, progress: Callable[[str], None]) -> None:
+    """The records of `obj` changed since `since`, page by page into the warehouse, each page
+    committed with the cursor after it while the next is read; tallied into `result`."""
+    writer = WriteBehind()
+    try:
+        for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size)):
+            if result.read_started_at is None:
+                result.read_started_at = crm.crm_time
+            converted = convert_page(page.records, obj, extra)
+            cursor = later(result.cursor_after, converted.cursor)
+            writer.submit(partial(commit_page, db, obj, tenant_id, converted.rows, converted.rejected, cursor,
+                                  extracted_at=now(), run_id=run_id, full_sync=full_sync))
+            result.read = tally_page(result.read, len(page.records), converted)
+            result.cursor_after = cursor
+            if result.preview is None and len(converted.rows):
+                result.preview = converted.rows.head(10)
+            progress(f"{obj.name}: page {result.read.pages}, {result.read.records_read} records read, "
+                     f"{crm.calls_sent} API calls so far")
+    finally:
+        # Whatever stopped the reading, every page read so far is committed (or its failure raised).
+        result.rows_written = sum(writer.close())
+
+
+def read_in_turn(crm: CrmPort, db: Database, objects: Sequence[ExtractedObject], tenant: Tenant, *,
+                 now: Callable[[], datetime], run_id: str | None, read_deletions: bool = True,
+                 progress: Callable[[str], None] = lambda line: None,
+                 warn: Callable[[str], None] = lambda line: None,
+                 settle: Callable[[ObjectSync], None] = lambda result: None) -> list[ObjectSync]:
+    """`objects` synced one after the other until one is deferred: the next would be told "not
+    now" too. After each, the org's usage is recorded for the run's next assets and `settle`
+    hears the result (to record or strike off its deferral); `warn` hears each mapped field the
+    org lacks."""
+    results: list[ObjectSync] = []
+    for obj in objects:
+        result = sync_object(crm, db, obj, tenant, now=now, run_id=run_id, read_deletions=read_deletions,
+                             progress=progress)
+        keep_org_usage(crm, db, tenant.id, run_id, now)
+        settle(result)
+        for missing in result.missing_mapped_fields:
+            warn(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
+        results.append(result)
+        if result.deferred is not None:
+            break
+    return results
 
 
 def _extra_fields(crm: CrmPort, db: Database, obj: ExtractedObject, tenant: Tenant, result: ObjectSync,
