@@ -66,6 +66,7 @@ def _metadata(result: ObjectSync, calls: int, calls_left: int) -> dict:
     cursor = result.cursor_after
     metadata = {
         "mode": result.mode,
+        "read_with": result.read_with,
         "records_read": result.read.records_read,
         "rows_upserted": result.rows_written,
         "rows_deleted": result.read.rows_deleted,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from crm_pipelines.core.extraction import Cursor, Page
+from crm_pipelines.core.extraction import Cursor, Page, later
 from crm_pipelines.settings import FieldMapping
 
 
@@ -46,3 +46,37 @@ def tally_page(tally: ReadTally, records: int, page: Page) -> ReadTally:
     deleted = int(page.rows["is_deleted"].sum()) if len(page.rows) else 0
     return replace(tally, pages=tally.pages + 1, records_read=tally.records_read + records,
                    rows_deleted=tally.rows_deleted + deleted, rejected=tally.rejected + len(page.rejected))
+
+
+@dataclass(frozen=True)
+class ReadInProgress:
+    """An unordered read (a Bulk job) stopped before its last page: the CRM port's point to go on
+    from, the latest record it stored so far, and when the CRM took the read's snapshot."""
+
+    resume_from: str
+    seen: Cursor | None
+    started_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PageCommit:
+    """What to store with a page besides its rows: the cursor (None: leave it where it is) and an
+    unordered read not yet ended (None: none, or it just ended)."""
+
+    cursor: Cursor | None
+    in_progress: ReadInProgress | None
+
+
+def commit_for_page(cursor: Cursor | None, seen: Cursor | None, page_cursor: Cursor | None, *, ordered: bool,
+                    resume_from: str | None, started_at: datetime | None) -> PageCommit:
+    """The cursor moves past a page read in cursor order at once. A page of an unordered read moves
+    nothing: a record later in the read may be older than every record so far, and a cursor past
+    it would skip it for good (the missed-record bug of extractors that commit a Bulk read's
+    cursor per page). Such a read keeps where it stands and the latest record it stored (`seen`,
+    with this page's), and its last page moves the cursor to the latest record of the whole read."""
+    if ordered:
+        return PageCommit(later(cursor, page_cursor), None)
+    seen = later(seen, page_cursor)
+    if resume_from is not None:
+        return PageCommit(None, ReadInProgress(resume_from, seen, started_at))
+    return PageCommit(later(cursor, seen), None)

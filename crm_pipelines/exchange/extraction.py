@@ -23,10 +23,9 @@ from crm_pipelines.core.extraction import (
     check_against_describe,
     convert_page,
     extra_fields_to_read,
-    later,
 )
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, ExtractedObject
-from crm_pipelines.core.object_sync import ReadTally, read_since, sync_mode, tally_page
+from crm_pipelines.core.object_sync import ReadInProgress, ReadTally, commit_for_page, read_since, sync_mode, tally_page
 from crm_pipelines.crm.errors import NotNow
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.prefetch import read_ahead
@@ -48,6 +47,8 @@ class ObjectSync:
 
     sobject: str
     mode: str = "full"
+    # How the records came: "REST" (in cursor order) or "bulk" (a Bulk job, in no order).
+    read_with: str = "REST"
     read: ReadTally = field(default_factory=ReadTally)
     rows_written: int = 0
     cursor_before: Cursor | None = None
@@ -79,6 +80,8 @@ def sync_object(
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, mode=sync_mode(state.cursor, state.full_sync_completed_at),
                         cursor_before=state.cursor, cursor_after=state.cursor)
+    if state.in_progress is not None:
+        result.mode += ", going on with an unfinished bulk read"
     lacking = crm.lacks(obj.name)
     if lacking is not None:
         result.mode = f"skipped: the tenant's CRM has no {obj.name} ({lacking})"
@@ -90,7 +93,7 @@ def sync_object(
         extra = _extra_fields(crm, db, obj, tenant, result, now)
         _read_pages(crm, db, obj, tenant.id, extra, read_since(state.cursor, lookback), result, now=now,
                     run_id=run_id, full_sync=state.full_sync_completed_at is None, batch_size=batch_size,
-                    progress=progress)
+                    progress=progress, in_progress=state.in_progress)
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # After the records, so every change they hold has its history row by now (F3).
@@ -109,20 +112,30 @@ def sync_object(
 
 def _read_pages(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, extra: list[str],
                 since: datetime | None, result: ObjectSync, *, now: Callable[[], datetime], run_id: str | None,
-                full_sync: bool, batch_size: int | None, progress: Callable[[str], None]) -> None:
+                full_sync: bool, batch_size: int | None, progress: Callable[[str], None],
+                in_progress: ReadInProgress | None = None) -> None:
     """The records of `obj` changed since `since`, page by page into the warehouse, each page
-    committed with the cursor after it while the next is read; tallied into `result`."""
+    committed with the cursor after it (or, for an unordered read, with where the read stands)
+    while the next is read; tallied into `result`. `in_progress`: an unordered read an earlier
+    run left, which goes on from its next page."""
     writer = WriteBehind()
+    seen = in_progress.seen if in_progress else None
+    resume_from = in_progress.resume_from if in_progress else None
     try:
-        for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size)):
+        for page in read_ahead(crm.read_changed(obj, extra, since, page_size=batch_size, resume_from=resume_from)):
             if result.read_started_at is None:
-                result.read_started_at = crm.crm_time
+                # An unordered read is a snapshot the CRM took when it began, maybe in an earlier run.
+                result.read_started_at = page.read_started_at or crm.crm_time
             converted = convert_page(page.records, obj, extra)
-            cursor = later(result.cursor_after, converted.cursor)
-            writer.submit(partial(commit_page, db, obj, tenant_id, converted.rows, converted.rejected, cursor,
-                                  extracted_at=now(), run_id=run_id, full_sync=full_sync))
+            commit = commit_for_page(result.cursor_after, seen, converted.cursor, ordered=page.ordered,
+                                     resume_from=page.resume_from, started_at=page.read_started_at)
+            writer.submit(partial(commit_page, db, obj, tenant_id, converted.rows, converted.rejected, commit.cursor,
+                                  extracted_at=now(), run_id=run_id, full_sync=full_sync,
+                                  in_progress=commit.in_progress))
             result.read = tally_page(result.read, len(page.records), converted)
-            result.cursor_after = cursor
+            result.read_with = "REST" if page.ordered else "bulk"
+            seen = commit.in_progress.seen if commit.in_progress else None
+            result.cursor_after = commit.cursor or result.cursor_after
             if result.preview is None and len(converted.rows):
                 result.preview = converted.rows.head(10)
             progress(f"{obj.name}: page {result.read.pages}, {result.read.records_read} records read, "

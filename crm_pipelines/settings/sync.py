@@ -70,8 +70,7 @@ class SyncSettings(SettingsModel):
         10_000,
         description="A read of more records than this goes through the CRM's bulk query (Salesforce's Bulk API "
         "2.0: a few calls plus one per 50,000 records, where REST pays one per 2,000); smaller reads use REST. "
-        "A first sync sizes the read by the org's record counts, an incremental one by its first REST page. "
-        "none: always REST.",
+        "The first REST page of a read tells its size and is kept; the job reads the rest. none: always REST.",
     )
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import or_, select, update
 
 from crm_pipelines.core.extraction import Cursor, Rejected
+from crm_pipelines.core.object_sync import ReadInProgress
 from crm_pipelines.crm.port import OrgUsage
 from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
@@ -26,16 +27,6 @@ from crm_pipelines.store.tables import (
     extract_cursors,
 )
 from crm_pipelines.store.upsert import upsert_statement
-
-
-@dataclass(frozen=True)
-class ReadInProgress:
-    """An unordered read (a Bulk job) stopped before its last page: the CRM port's point to go on
-    from, the latest record it stored so far, and when the CRM took the read's snapshot."""
-
-    resume_from: str
-    seen: Cursor | None
-    started_at: datetime | None
 
 
 @dataclass(frozen=True)

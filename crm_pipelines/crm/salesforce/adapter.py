@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_pipelines.core.crm_objects import CRM_OBJECTS, CURSOR_FIELD, ExtractedObject
+from crm_pipelines.core.crm_objects import CURSOR_FIELD, ExtractedObject
 from crm_pipelines.crm.client_backed import ClientBacked
 from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
 from crm_pipelines.crm.port import DeleteLog, FieldChange, FieldDescription, OrgUsage, RecordPage, WriteOperation, WriteResult
@@ -42,8 +42,6 @@ class SalesforceCrm(ClientBacked):
         self._sleep = sleep
         # One describe per object per adapter: its fields and its history come from the same call.
         self._describes: dict[str, dict[str, Any]] = {}
-        # The org's record counts, asked once per adapter for every object a first sync reads.
-        self._record_counts: dict[str, int] | None = None
 
     def _describe(self, object_name: str) -> dict[str, Any]:
         if object_name not in self._describes:
@@ -61,40 +59,33 @@ class SalesforceCrm(ClientBacked):
     def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
                      page_size: int | None = None, resume_from: str | None = None) -> Iterator[RecordPage]:
         fields = [*obj.field_names(), *extra_fields]
-        where = None if since is None else f"{CURSOR_FIELD} >= {soql.literal(since)}"
         if resume_from is not None:
-            point = BulkReadPoint.from_text(resume_from)
             try:
-                yield from self._bulk_pages(obj, extra_fields, point)
+                yield from self._bulk_pages(obj, extra_fields, BulkReadPoint.from_text(resume_from))
                 return
             except CrmApiError as refused:
                 if refused.status != 404:
                     raise
                 # The CRM no longer holds the job (kept seven days): read again from the cursor.
-        elif since is None and self._bulk_wanted(self._record_count(obj.name)):
-            yield from self._bulk_read(obj, extra_fields, fields, where)
-            return
+        where = None if since is None else f"{CURSOR_FIELD} >= {soql.literal(since)}"
         # queryAll: deleted and merged records arrive flagged IsDeleted instead of vanishing (E3, E5).
         query = soql.select(fields, obj.name, where, order_by=[CURSOR_FIELD, "Id"])
         pages = self.client.query_pages(query, include_deleted=obj.soft_deletes, batch_size=page_size)
         first = next(pages)
-        if not first.done and self._bulk_wanted(first.total_size):
-            # A large incremental read: one REST page told its size; Bulk reads it for fewer calls.
-            yield from self._bulk_read(obj, extra_fields, fields, where)
-            return
         yield first
-        yield from pages
+        if first.done or not self._bulk_wanted(first.total_size):
+            yield from pages
+            return
+        # A large read: its first REST page told its size and holds its oldest records; a Bulk job
+        # reads the rest (from that page's last stamp on) in a few calls instead of one per page.
+        rest_from = soql.literal(_parsed(first.records[-1][CURSOR_FIELD]))
+        yield from self._bulk_read(obj, extra_fields, fields, f"{CURSOR_FIELD} >= {rest_from}")
 
     def _bulk_wanted(self, records: int) -> bool:
         return self.bulk_above_records is not None and records > self.bulk_above_records
 
-    def _record_count(self, object_name: str) -> int:
-        if self._record_counts is None:
-            self._record_counts = self.client.record_counts(sorted(o.name for o in CRM_OBJECTS))
-        return self._record_counts.get(object_name, 0)
-
     def _bulk_read(self, obj: ExtractedObject, extra_fields: Sequence[str], fields: list[str],
-                   where: str | None) -> Iterator[RecordPage]:
+                   where: str) -> Iterator[RecordPage]:
         # No ORDER BY: Bulk API 2.0 does not run it; the caller holds the cursor until the last page.
         point = start_job(self.client, soql.select(fields, obj.name, where), include_deleted=obj.soft_deletes)
         return self._bulk_pages(obj, extra_fields, point)

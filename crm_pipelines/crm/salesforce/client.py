@@ -131,12 +131,6 @@ class SalesforceClient:
         for page in self.query_pages(f"SELECT Id FROM {sobject}", include_deleted=include_deleted):
             yield [str(record["Id"]) for record in page.records]
 
-    def record_counts(self, sobjects: list[str]) -> dict[str, int]:
-        """How many records each object holds, as the org last counted them (one call for all)."""
-        body = self.get(f"{self.api_base}/limits/recordCount", params={"sObjects": ",".join(sobjects)},
-                        what="record counts")
-        return {str(entry["name"]): int(entry["count"]) for entry in body.get("sObjects", [])}
-
     def limits(self) -> dict[str, Any]:
         return self.get(f"{self.api_base}/limits/", what="limits")
 
