@@ -45,3 +45,24 @@ def test_pages_add_up_records_deleted_rows_and_rejects():
 
 def test_an_empty_page_counts_as_a_page_and_nothing_else():
     assert tally_page(ReadTally(), 0, convert_page([], BY_NAME["Account"])) == ReadTally(pages=1)
+
+
+def test_an_unordered_read_moves_the_cursor_only_after_its_last_page_to_the_latest_record_of_it():
+    from datetime import UTC, datetime
+
+    from crm_pipelines.core.extraction import Cursor
+    from crm_pipelines.core.object_sync import ReadInProgress, commit_for_page
+
+    at = lambda hour: Cursor(datetime(2026, 6, 1, hour, tzinfo=UTC), f"003{hour:015d}")  # noqa: E731
+    started = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    # In cursor order: each page moves the cursor at once.
+    assert commit_for_page(at(1), None, at(3), ordered=True, resume_from=None, started_at=None).cursor == at(3)
+    # A Bulk page with a later record: the cursor stays; the read remembers the latest it stored.
+    first = commit_for_page(at(1), None, at(9), ordered=False, resume_from="p2", started_at=started)
+    assert first.cursor is None and first.in_progress == ReadInProgress("p2", at(9), started)
+    # An older record on a later page is not lost: the latest stays the latest.
+    second = commit_for_page(at(1), first.in_progress.seen, at(4), ordered=False, resume_from="p3", started_at=started)
+    assert second.cursor is None and second.in_progress.seen == at(9)
+    # The last page moves the cursor to the latest record of the whole read, and ends it.
+    last = commit_for_page(at(1), second.in_progress.seen, at(2), ordered=False, resume_from=None, started_at=started)
+    assert last.cursor == at(9) and last.in_progress is None
