@@ -159,11 +159,28 @@ def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return frame.to_dict("records")
 
 
+# Rows turned into CSV and sent at a time within one COPY: the text of a large write (two million
+# log rows of a first sync) is never all in memory at once.
+COPY_CHUNK_ROWS = 100_000
+
+
 def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[str]) -> int:
-    """COPY the frame's rows in CSV, written by Arrow's C++ CSV writer (no Python loop per row).
+    """COPY the frame's rows in CSV, written by Arrow's C++ CSV writer (no Python loop per row),
+    COPY_CHUNK_ROWS rows at a time into one COPY statement.
 
     Every non-null value is quoted and nulls are left bare, which is exactly how PostgreSQL's CSV
     format tells NULL from the empty string."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    with dbapi_conn.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
+            for start in range(0, len(df), COPY_CHUNK_ROWS):
+                copy.write(_csv_rows(df.iloc[start:start + COPY_CHUNK_ROWS], table, columns))
+    return len(df)
+
+
+def _csv_rows(df: pd.DataFrame, table: Table, columns: list[str]) -> bytes:
     frame = pd.DataFrame({name: _copy_column(df[name], table.c[name].type) for name in columns})
     buffer = io.BytesIO()
     # One chunk per column: Arrow's CSV writer (26.0) writes NUL bytes for a chunked string column
@@ -172,13 +189,7 @@ def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[s
         pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), buffer,
         pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
     )
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    dbapi_conn = conn.connection.dbapi_connection
-    assert dbapi_conn is not None
-    with dbapi_conn.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
-            copy.write(buffer.getbuffer())
-    return len(df)
+    return buffer.getvalue()
 
 
 def _copy_column(s: pd.Series, sql_type: Any) -> pd.Series:

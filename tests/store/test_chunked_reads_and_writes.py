@@ -1,6 +1,6 @@
-"""Reads in pieces give what one read gives: read_frame in small chunks and with pruned columns,
-and the push plans' narrow reads of the ledger and the base (store.push_plan_reads) against the
-whole tables they replace."""
+"""Reads and writes in pieces give what one piece gives: read_frame in small chunks and with pruned
+columns, COPY in small chunks, and the push plans' narrow reads of the ledger and the base
+(store.push_plan_reads) against the whole tables they replace."""
 
 from __future__ import annotations
 
@@ -132,3 +132,21 @@ def test_a_plan_with_no_items_reads_no_ledger_or_base_rows(stored):
     items = _items(read_ledger(stored, "acme")).iloc[0:0]
     ledger = push_plan_reads.ledger_of_items(stored, "acme", items)
     assert ledger.empty and push_plan_reads.base_of_sent(stored, "acme", ledger).empty
+
+
+@pytest.mark.postgres
+def test_a_copy_sent_in_chunks_of_a_few_rows_stores_what_one_piece_stores(postgres_db, monkeypatch):
+    from crm_pipelines.store import bulk
+
+    rows = _ledger_rows(25)
+    with postgres_db.transaction() as conn:
+        insert_frame(conn, crm_push_results, rows)
+    with postgres_db.engine.connect() as conn:
+        whole = read_frame(conn, crm_push_results, order_by=["sobject", "external_id"])
+    with postgres_db.transaction() as conn:
+        conn.execute(crm_push_results.delete())
+    monkeypatch.setattr(bulk, "COPY_CHUNK_ROWS", 4)
+    with postgres_db.transaction() as conn:
+        assert insert_frame(conn, crm_push_results, rows) == 25
+    with postgres_db.engine.connect() as conn:
+        pd.testing.assert_frame_equal(read_frame(conn, crm_push_results, order_by=["sobject", "external_id"]), whole)
