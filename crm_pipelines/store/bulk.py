@@ -99,13 +99,18 @@ def read_frame(
         stmt = stmt.order_by(*[table.c[name] for name in order_by])
     result = conn.execution_options(yield_per=chunk_rows).execute(stmt)
     instants = [name for name in names if _as_instant(table.c[name], conn.dialect.name)]
-    # Plain tuples: pandas probes each SQLAlchemy Row for attributes it lacks, an exception per row.
-    parts = [typed_frame(_instants_read(pd.DataFrame.from_records([tuple(row) for row in rows], columns=names),
-                                        instants), table)
-             for rows in result.partitions()]
+    parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in result.partitions()]
     if not parts:
         return typed_frame(pd.DataFrame(columns=names), table)
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _raw_frame(rows: Sequence[Sequence[Any]], names: list[str]) -> pd.DataFrame:
+    """The driver's values, one object column each, for typed_frame to convert once. (from_records
+    would first guess a type per column, turning text into Arrow strings typed_frame then converts
+    again, and probes every SQLAlchemy Row for attributes it lacks, an exception per row.)"""
+    return pd.DataFrame({name: pd.Series([row[i] for row in rows], dtype=object) for i, name in enumerate(names)},
+                        index=pd.RangeIndex(len(rows)))
 
 
 def _as_instant(column: Column, dialect: str) -> bool:
