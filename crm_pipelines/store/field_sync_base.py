@@ -22,8 +22,7 @@ def read_base(db: Database, tenant_id: str, object: str | None = None) -> pd.Dat
     if object is not None:
         where = where & (field_sync_base.c.object == object)
     with db.engine.connect() as conn:
-        frame = read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]))
-    return frame.drop(columns=["tenant_id"])
+        return read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]), columns=[*BASE_COLUMNS, "synced_at"])
 
 
 def store_base(conn: Connection, tenant_id: str, rows: pd.DataFrame, at: datetime, *, new_records: bool = False) -> int:
