@@ -26,14 +26,13 @@ from crm_pipelines.exchange.org_usage import keep_org_usage, read_org_usage_at_s
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
     mark_attempted,
-    read_ledger,
     record_batch_error,
     record_outcome,
 )
+from crm_pipelines.store.push_plan_reads import base_of_sent, ledger_of_items
 
 
 @dataclass
@@ -58,7 +57,8 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             progress: Callable[[str], None] = lambda line: None) -> PushRun:
     """`progress` hears a line after each batch, so the run's log says how far a long push got.
     `batch_name` names the run's log batches (one per call: `batch_name/000001`, ...)."""
-    plan = outbound.due_items(items, read_ledger(db, tenant_id), read_base(db, tenant_id))
+    ledger = ledger_of_items(db, tenant_id, items)
+    plan = outbound.due_items(items, ledger, base_of_sent(db, tenant_id, ledger))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
     answer_unpushable(db, tenant_id, outbound.unpushable_requests(plan.unpushable),
