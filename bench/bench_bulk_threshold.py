@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.results_file import write_results
@@ -33,7 +33,8 @@ CONTACT = BY_NAME["Contact"]
 
 def _port(base_url: str, bulk_above: int | None) -> SalesforceCrm:
     os.environ["BENCH_ACME_ID"], os.environ["BENCH_ACME_SECRET"] = "acme", "acme-secret"
-    tenant = validated(Tenant, {"id": "acme", "name": "Acme", "connection": {"login_url": base_url, "credentials": {
+    tenant = validated(Tenant, {"id": "acme", "name": "Acme", "status": "connected", "connected_at": datetime.now(UTC),
+                                "connection": {"login_url": base_url, "credentials": {
         "grant": "client_credentials", "client_id_env": "BENCH_ACME_ID", "client_secret_env": "BENCH_ACME_SECRET"}}})
     crm = CrmClientResource().crm_for(tenant, lambda: None)
     assert isinstance(crm, SalesforceCrm)

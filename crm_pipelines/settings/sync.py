@@ -67,7 +67,7 @@ class SyncSettings(SettingsModel):
         "committed late with an earlier SystemModstamp.",
     )
     bulk_above_records: BulkAboveRecords | None = Field(
-        10_000,
+        20_000,
         description="A read of more records than this goes through the CRM's bulk query (Salesforce's Bulk API "
         "2.0: a few calls plus one per 50,000 records, where REST pays one per 2,000); smaller reads use REST. "
         "The first REST page of a read tells its size and is kept; the job reads the rest. none: always REST.",
