@@ -164,13 +164,13 @@ class CrmPort(Protocol):
                      page_size: int | None = None, resume_from: str | None = None) -> Iterator[RecordPage]:
         """Every record of `obj` changed at or after `since` (None: all of them), with the
         catalogue's fields and `extra_fields` (mapped custom fields confirmed by `describe_fields`),
-        ordered by the cursor field then Id, page by page; the next page is only asked for when the
-        caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
+        page by page, in cursor order (the cursor field then Id) unless the pages say otherwise;
+        the next page is only asked for when the caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
         included with IsDeleted true. Salesforce: SOQL through queryAll, SystemModstamp >= since.
-        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging; its searches come
-        in id order, so its adapter reads the whole change before handing over the first page.
-        A large read may come unordered (see `RecordPage`); `resume_from` continues one such read
-        where an earlier run stopped; if the CRM no longer has it, the read starts over from `since`."""
+        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging, in id order.
+        A read may come unordered (see `RecordPage`: Salesforce's Bulk reads, every Insightly read);
+        `resume_from` continues one such read where an earlier run stopped; if the CRM no longer
+        has it, the read starts over from `since`."""
         ...
 
     def read_deleted(self, object_name: str, start: datetime, end: datetime) -> DeleteLog:
