@@ -411,3 +411,22 @@ def test_generated_org_pages_keep_the_pinned_bytes(tiny_org: dict[str, pd.DataFr
 ])
 def test_doubles_are_written_as_java_writes_them(value: float, text: str) -> None:
     assert java_double_text(value) == text
+
+
+def test_string_columns_not_held_by_arrow_are_written_the_same() -> None:
+    frame = _every_type_frame()
+    for spec in EVERY_TYPE.fields:
+        if column_dtype(spec) == pd.StringDtype():
+            storage = "python" if len(spec.name) % 2 else None
+            frame[spec.name] = (frame[spec.name].astype(pd.StringDtype(storage)) if storage
+                                else frame[spec.name].astype(object).where(frame[spec.name].notna(), None))
+    content = csv_bytes(EVERY_TYPE, frame, np.arange(len(frame)), EVERY_TYPE.field_names())
+    assert content == EVERY_TYPE_CSV
+
+
+def test_an_any_type_column_holding_numbers_is_written_as_their_text() -> None:
+    frame = _every_type_frame()
+    frame["Value__c"] = pd.Series([i if i % 2 else None for i in range(len(frame))], dtype=object)
+    content = csv_bytes(EVERY_TYPE, frame, np.arange(4), ["Id", "Value__c"])
+    assert content == ('"Id","Value__c"\n"a00000000000000AAA",""\n"a00000000000001AAA","1"\n'
+                       '"a00000000000002AAA",""\n"a00000000000003AAA","3"\n').encode()
