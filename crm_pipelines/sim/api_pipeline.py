@@ -39,6 +39,10 @@ LIMIT_INFO_HEADER = "Sforce-Limit-Info"
 DROP_CONNECTION = "crm_pipelines.sim.drop_connection"
 # Compressing tiny answers costs more than it saves; Salesforce, too, leaves small ones alone.
 _GZIP_MIN_BYTES = 256
+# gzip's default level 9 compresses a 50,000-record Bulk results page (15 MB of CSV) at about a
+# second of CPU, several times what producing the CSV costs; level 1 is ~9x faster for ~30% more
+# bytes, which a client on the same machine or network never notices.
+_GZIP_LEVEL = 1
 
 Handler = Callable[[ApiCall], ApiReply]
 
@@ -182,7 +186,7 @@ def _finish(org: OrgState, request: Request, endpoint: str, fault: Fault | None,
     content = reply.content()
     if reply.compressible and content and len(content) >= _GZIP_MIN_BYTES and _accepts_gzip(request):
         # mtime=0: the same records give the same bytes on the wire.
-        content = gzip.compress(content, mtime=0)
+        content = gzip.compress(content, compresslevel=_GZIP_LEVEL, mtime=0)
         headers["Content-Encoding"] = "gzip"
     status = reply.status
     if fault is not None and fault.truncate and content:
