@@ -135,6 +135,19 @@ class CrmPort(Protocol):
         sObject Collections: 200; a CRM writing one record per call: 1)."""
         ...
 
+    def write_calls(self, operation: WriteOperation, records: int) -> int:
+        """HTTP calls one `write_batch` of `records` records costs when nothing is retried: what the
+        push checks against the budget before it starts the write, so that a write is never cut
+        off half done (Salesforce: one call a batch; Insightly: an upsert two a record, its lookup
+        by external id and its write, an update one)."""
+        ...
+
+    @property
+    def links_task_by_type(self) -> bool:
+        """Whether a Task's WhoId must come with WhoType (Lead or Contact): a CRM whose ids do not
+        say their object (Insightly links a task by object name and id). Salesforce: False."""
+        ...
+
     def lacks(self, object_name: str) -> str | None:
         """Why the CRM has no counterpart of the pipeline's `object_name` (Insightly: no Campaign,
         no AccountTeamMember), or None when it has one. Asks nothing of the CRM; the extraction

@@ -46,6 +46,12 @@ class InsightlyCrm(ClientBacked):
 
     has_delete_log = False
     max_write_batch = 1
+    # Insightly's ids are whole numbers that do not say their object; a task links by name and id.
+    links_task_by_type = True
+
+    def write_calls(self, operation: WriteOperation, records: int) -> int:
+        """An update is one call a record; an upsert two, the lookup by external id and the write."""
+        return records * (2 if operation == "upsert" else 1)
 
     def __init__(self, client: InsightlyClient) -> None:
         self.client = client
