@@ -98,7 +98,7 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             run.deleted_in_crm += int(gone.sum())
             part = part.loc[~gone].reset_index(drop=True)
             for batch in batches(part, crm.max_write_batch):
-                room_for(crm.write_calls(batch["operation"].iloc[0], len(batch)))
+                room_for(crm.write_calls(batch["operation"].iloc[0], batch["sobject"].iloc[0], len(batch)))
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:
                     results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],

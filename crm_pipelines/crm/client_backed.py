@@ -18,7 +18,7 @@ class ClientBacked:
     # The CRM tells a Lead from a Contact by its id (Salesforce's key prefixes).
     links_task_by_type = False
 
-    def write_calls(self, operation: WriteOperation, records: int) -> int:
+    def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
         """A CRM writing up to `max_write_batch` records a call, whatever the operation."""
         return ceil(records / self.max_write_batch)
 

@@ -135,11 +135,12 @@ class CrmPort(Protocol):
         sObject Collections: 200; a CRM writing one record per call: 1)."""
         ...
 
-    def write_calls(self, operation: WriteOperation, records: int) -> int:
-        """HTTP calls one `write_batch` of `records` records costs when nothing is retried: what the
-        push checks against the budget before it starts the write, so that a write is never cut
-        off half done (Salesforce: one call a batch; Insightly: an upsert two a record, its lookup
-        by external id and its write, an update one)."""
+    def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
+        """HTTP calls one `write_batch` of `records` records of `object_name` costs when nothing is
+        retried: what the push checks against the budget before it starts the write, so that a
+        write is never cut off half done (Salesforce: one call a batch; Insightly: an upsert two a
+        record, its lookup by external id and its write, an update one, and the first write of a
+        Lead its reads of the lead statuses and sources)."""
         ...
 
     @property

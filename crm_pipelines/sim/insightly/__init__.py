@@ -31,8 +31,8 @@ against it) says, and what the simulator does:
 
 Where the simulator simplifies:
 
-- Integer ids are the record numbers inside the org's 18-character ids (`integer_ids`), so two
-  objects may share a number; Insightly numbers records across the instance.
+- Integer ids are the record numbers inside the org's 18-character ids with their object's code
+  (`integer_ids`), so no two objects share an id, as Insightly numbers records across the instance.
 - One pipeline (the open Salesforce stages); a won or lost opportunity has no STAGE_ID, and
   ABANDONED and SUSPENDED close it as lost (Salesforce has no such stages). Lead statuses and
   sources are the Salesforce picklists, numbered from 1.

@@ -155,10 +155,9 @@ def _linked(org: OrgState, view: InsightlyObject, links: Any) -> dict[str, Any]:
             raise bad_request(f"LINKS: a task links to one of {', '.join(_TASK_LINKS)}, not {name!r}")
         field, target = _TASK_LINKS[name]
         try:
-            number = int(link.get("LINK_OBJECT_ID"))
+            values[field] = record_id(sobject(target).key_prefix, org.name, int(link.get("LINK_OBJECT_ID")))
         except (TypeError, ValueError):
-            raise bad_request(f"LINKS: LINK_OBJECT_ID {link.get('LINK_OBJECT_ID')!r} is not an id") from None
-        values[field] = record_id(sobject(target).key_prefix, org.name, number)
+            raise bad_request(f"LINKS: LINK_OBJECT_ID {link.get('LINK_OBJECT_ID')!r} is no {name} id") from None
     return values
 
 

@@ -31,7 +31,7 @@ def test_a_task_is_linked_to_its_contact_or_lead_by_object_name_and_id(sim: Simu
     assert (on_contact["Subject"], on_contact["Status"], on_contact["Priority"]) == ("Email replied", "Completed",
                                                                                      "Normal")
     assert str(on_contact["ActivityDate"])[:10] == "2026-05-30"
-    assert crm.calls_sent == 2 * crm.write_calls("upsert", 1) == 4
+    assert crm.calls_sent == 2 * crm.write_calls("upsert", "Task", 1) == 4
 
 
 def test_an_upserted_task_is_updated_not_created_again(sim: Simulator) -> None:
@@ -55,5 +55,5 @@ def test_a_task_whose_target_does_not_say_its_object_fails_alone_before_any_call
 
 def test_the_write_cost_is_two_calls_a_record_for_an_upsert_and_one_for_an_update(sim: Simulator) -> None:
     crm = adapter(sim)
-    assert (crm.write_calls("upsert", 1), crm.write_calls("update", 1)) == (2, 1)
+    assert (crm.write_calls("upsert", "Task", 1), crm.write_calls("update", 1)) == (2, 1)
     assert crm.links_task_by_type is True
