@@ -55,5 +55,11 @@ def test_a_task_whose_target_does_not_say_its_object_fails_alone_before_any_call
 
 def test_the_write_cost_is_two_calls_a_record_for_an_upsert_and_one_for_an_update(sim: Simulator) -> None:
     crm = adapter(sim)
-    assert (crm.write_calls("upsert", "Task", 1), crm.write_calls("update", 1)) == (2, 1)
+    assert (crm.write_calls("upsert", "Task", 1), crm.write_calls("update", "Contact", 1)) == (2, 1)
+    # A Lead's status and source are named through Insightly's lists, read before the first write.
+    assert crm.write_calls("upsert", "Lead", 3) == 2 + 6
+    [written] = crm.write_batch("upsert", "Lead", [{"App_External_Id__c": "cost-1", "LastName": "Bighetti",
+                                                    "Company": "Bachmanity"}])
+    assert written["success"] and crm.calls_sent == 2 + 2
+    assert crm.write_calls("upsert", "Lead", 3) == 6
     assert crm.links_task_by_type is True
