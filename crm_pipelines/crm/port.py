@@ -131,8 +131,8 @@ class CrmPort(Protocol):
 
     @property
     def max_write_batch(self) -> int:
-        """Records per `write_batch` call: the cost per record the push plans with (Salesforce's
-        sObject Collections: 200; a CRM writing one record per call: 1)."""
+        """Most records one `write_batch` takes (Salesforce's sObject Collections: 200; a CRM
+        writing one record per call: 1); what the write costs in calls is `write_calls`."""
         ...
 
     def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
