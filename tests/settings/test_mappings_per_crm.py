@@ -65,9 +65,19 @@ def test_an_insightly_mapping_of_a_field_insightly_lacks_is_refused_naming_field
 
 
 def test_salesforce_mappings_carried_over_to_insightly_are_refused():
+    carried = [m.model_dump() for m in DEFAULT_FIELD_MAPPINGS if m.crm_object == "Contact"]
     with pytest.raises(SettingsError) as refused:
-        tenant(INSIGHTLY, field_mappings=[m.model_dump() for m in DEFAULT_FIELD_MAPPINGS])
-    assert any(p.value == "LeadSource" for p in refused.value.problems)
+        tenant(INSIGHTLY, field_mappings=carried)
+    assert [p.value for p in refused.value.problems] == ["LeadSource"]
+
+
+def test_an_insightly_tenant_stored_with_the_salesforce_defaults_loads_with_insightlys():
+    # Settings stored before mappings depended on the CRM hold Salesforce's defaults, whole.
+    stored = tenant(INSIGHTLY, field_mappings=[m.model_dump(mode="json") for m in DEFAULT_FIELD_MAPPINGS])
+    assert stored.settings.field_mappings == INSIGHTLY_FIELD_MAPPINGS
+    again = validated(Tenant, {"id": "hooli", "name": "Hooli", "connection": INSIGHTLY,
+                               "settings": TenantSettings(field_mappings=DEFAULT_FIELD_MAPPINGS)})
+    assert again.settings.field_mappings == INSIGHTLY_FIELD_MAPPINGS
 
 
 def test_custom_fields_are_mappable_on_insightly():
