@@ -15,7 +15,7 @@ from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.push_ledger import read_ledger
-from tests.sim_tenants import register_insightly_tenant
+from tests.sim_tenants import register_insightly_tenant, register_sim_tenant
 
 ORG = "hooli"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -53,3 +53,13 @@ def test_an_insightly_push_never_starts_an_upsert_the_budget_cannot_finish(sqlit
     assert set(ledger.loc[ledger["state"] == "sent"].index) == {"p-cost-0", "p-cost-1"}
     assert "p-cost-2" not in ledger.index or ledger.loc["p-cost-2", "attempts"] == 0
     assert sorted(sim.org(ORG).external_id_counts("Lead")) == ["prospect:cost-0", "prospect:cost-1"]
+
+
+def test_salesforce_writes_a_collection_of_200_records_a_call_and_knows_a_lead_from_a_contact_by_id(sqlite_db):
+    with run_simulator(orgs=("acme",), scale="tiny", seed=3) as served:
+        tenant = register_sim_tenant(sqlite_db, served, "acme")
+        crm = CrmClientResource().crm_for(tenant, lambda: None, lambda: NOW)
+        assert [crm.write_calls("upsert", "Task", n) for n in (1, 200, 201)] == [1, 1, 2]
+        assert crm.write_calls("update", "Contact", 400) == 2
+        assert crm.links_task_by_type is False
+        assert crm.calls_sent == 0  # the cost is known without asking the CRM
