@@ -145,3 +145,12 @@ def test_the_log_shows_real_times_not_the_demos_moved_clock(demo):
     for row in rows:
         assert demo["started"] - timedelta(minutes=1) <= datetime.fromisoformat(row["at"]) <= latest, row
     assert any(datetime.fromisoformat(r["pipeline_at"]) > latest for r in pushed)
+
+
+def test_the_ui_brings_back_every_demo_org_in_its_dialect_with_its_credentials(demo, monkeypatch):
+    from crm_pipelines.cli.ui import demo_environment
+
+    monkeypatch.setenv("CRM_PIPELINES_DATA_DIR", str(demo["data"]))
+    env, command = demo_environment({})
+    assert command[command.index("--orgs") + 1].split(",") == ["acme", "globex", "initech", "hooli:insightly"]
+    assert env["DEMO_HOOLI_API_KEY"] == "hooli" and env["DEMO_ACME_CLIENT_ID"] == "acme"
