@@ -56,6 +56,10 @@ def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, 
         "saved_items_per_user": MetadataValue.md(saved.head(20).to_markdown(index=False) if len(saved) else "no users"),
         "changes": MetadataValue.md(result.changes.head(20).to_markdown(index=False) if len(result.changes) else "no changes"),
     }
-    for key, list_name in (("auto_save_account_lists", "accounts"), ("auto_save_lead_lists", "leads_and_contacts")):
-        own = {k: v for k, v in figures.items() if k.startswith(f"{list_name}_")}
-        yield counted(context, db, {**common, **own}, asset_key=key)
+    yield counted(context, db, {**common, **_own(figures, "accounts")}, asset_key="auto_save_account_lists")
+    yield counted(context, db, {**common, **_own(figures, "leads_and_contacts")}, asset_key="auto_save_lead_lists")
+
+
+def _own(figures: dict, list_name: str) -> dict:
+    """The figures of one of the two lists."""
+    return {k: v for k, v in figures.items() if k.startswith(f"{list_name}_")}

@@ -5,18 +5,18 @@ commits rows and cursor together, and, when the budget or the CRM says "not now"
 got, records a deferral for the `api_limit_backoff` sensor and ends with `deferred` metadata.
 """
 
+from collections.abc import Callable, Sequence
+
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.assets.deferred_runs import require_connected, settle_deferral
-from crm_pipelines.assets.extract_sync import ObjectSync, sync_object
-from crm_pipelines.assets.org_usage import keep_org_usage
-from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, ExtractedObject
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.resource import CrmClientResource
-from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.exchange.extraction import ObjectSync, read_in_turn
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.database import Database
@@ -28,12 +28,7 @@ CRM_SYNC_JOB = "crm_sync"
 def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
     @asset(
         name=obj.asset,
-        partitions_def=tenant_partitions,
-        io_manager_key="tenant_io_manager",
-        group_name="crm_extract",
-        kinds={"salesforce", "sql"},
-        owners=OWNERS,
-        code_version="1",
+        **per_tenant("crm_extract", {"salesforce", "sql"}, io_manager_key="tenant_io_manager"),
         description=(
             f"Every {obj.name} record of the tenant's CRM org, kept up to date incrementally by "
             "SystemModstamp (first sync full), deleted and merged records flagged, never dropped. "
@@ -49,34 +44,34 @@ def _extract_asset(obj: ExtractedObject) -> AssetsDefinition:
                                   "to resume from the last cursors.")
         budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
         tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
-        result = read_object(context, db, tenant_crm, obj, tenant, clock)
-        for missing in result.missing_mapped_fields:
-            context.log.warning(f"{obj.name}.{missing} is mapped but the org has no such field (describe); not read")
+        [result] = read_objects(context, db, tenant_crm, [obj], tenant, clock, warn=context.log.warning)
         return counted(context, db, _metadata(result, tenant_crm.calls_sent, budget.status().remaining))
 
     return _extract
 
 
-def read_object(context: AssetExecutionContext, db: Database, tenant_crm: CrmPort, obj: ExtractedObject,
-                tenant: Tenant, clock: ClockResource, *, read_deletions: bool = True) -> ObjectSync:
-    """One object read incrementally into the warehouse, and the tenant's sync deferred or its
-    deferral struck off for it."""
-    result = sync_object(tenant_crm, db, obj, tenant, now=clock.now, run_id=context.run.run_id,
-                         read_deletions=read_deletions, progress=context.log.info)
-    keep_org_usage(tenant_crm, db, tenant.id, context.run.run_id, clock.now)
-    settle_deferral(context, db, tenant.id, CRM_SYNC_JOB, obj.name, result.deferred, clock.now)
-    return result
+def read_objects(context: AssetExecutionContext, db: Database, tenant_crm: CrmPort, objects: Sequence[ExtractedObject],
+                 tenant: Tenant, clock: ClockResource, *, read_deletions: bool = True,
+                 warn: Callable[[str], None] = lambda line: None) -> list[ObjectSync]:
+    """`objects` read incrementally into the warehouse in turn, until one is deferred; for each,
+    the tenant's sync deferred or its deferral struck off."""
+    return read_in_turn(
+        tenant_crm, db, objects, tenant, now=clock.now, run_id=context.run.run_id, read_deletions=read_deletions,
+        progress=context.log.info, warn=warn,
+        settle=lambda result: settle_deferral(context, db, tenant.id, CRM_SYNC_JOB, result.sobject, result.deferred,
+                                              clock.now))
 
 
 def _metadata(result: ObjectSync, calls: int, calls_left: int) -> dict:
     cursor = result.cursor_after
     metadata = {
         "mode": result.mode,
-        "records_read": result.records_read,
+        "read_with": result.read_with,
+        "records_read": result.read.records_read,
         "rows_upserted": result.rows_written,
-        "rows_deleted": result.rows_deleted,
-        "rows_rejected": result.rejected,
-        "query_pages": result.pages,
+        "rows_deleted": result.read.rows_deleted,
+        "rows_rejected": result.read.rejected,
+        "query_pages": result.read.pages,
         "delete_log_calls": result.deletions.delete_log_calls,
         "rows_flagged_deleted_from_delete_log": result.deletions.flagged_from_log,
         "deletes_reconciled_by_id_set": result.deletions.reconciled,

@@ -13,8 +13,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
-from crm_pipelines.assets.ownership import OWNERS
-from crm_pipelines.assets.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
+from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
@@ -36,7 +35,7 @@ from crm_pipelines.core.field_sync import (
 from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
@@ -45,10 +44,7 @@ from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_commit import commit_sync
 
-_COMMON = dict(
-    partitions_def=tenant_partitions, group_name="field_sync", kinds={"python", "sql"},
-    owners=OWNERS, code_version="1",
-)
+_COMMON = per_tenant("field_sync", {"python", "sql"})
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
 
 
@@ -122,11 +118,11 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     if not in_chunks:
         return result
     del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table
-    created = create_prospects_in_chunks(context, database, clock, tenant, prospects, matched_prospects,
-                                         matched_users, crm_leads, crm_contacts, chunk_rows)
+    created = create_prospects_in_chunks(db, tenant, prospects, matched_prospects, matched_users, crm_leads,
+                                         crm_contacts, chunk_rows, now=clock.now, run_id=context.run.run_id,
+                                         batch_name=context.asset_key.to_user_string())
     metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
-    for key, count in created.items():
-        metadata[key] = _count(metadata.get(key)) + count
+    metadata.update({key: _count(metadata.get(key)) + count for key, count in created.items()})
     metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]
     return counted(context, db, metadata)
 

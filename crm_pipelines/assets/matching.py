@@ -13,7 +13,9 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.core.matching import match_accounts, match_prospects, match_users
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
 from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
@@ -39,8 +41,12 @@ def matched_users(context: AssetExecutionContext, database: DatabaseResource, cr
     return found.matched
 
 
+# Matching reads only what places a person (crm_people): not the names, phones and mapped fields.
+_PEOPLE = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
+
+
 @asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
-       ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()})
+       ins={"crm_leads": _PEOPLE, "crm_contacts": _PEOPLE})
 def matched_prospects(context: AssetExecutionContext, database: DatabaseResource, crm_leads: pd.DataFrame,
                       crm_contacts: pd.DataFrame) -> pd.DataFrame:
     """Each prospect matched to a live CRM Lead or Contact (X2): by its stored CRM id, followed

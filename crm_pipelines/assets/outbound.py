@@ -34,9 +34,8 @@ from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.interest_crossings import pending_crossings
-from crm_pipelines.store.push_ledger import read_ledger
+from crm_pipelines.store.push_plan_reads import base_of_sent, ledger_of_items
 from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
@@ -59,7 +58,8 @@ def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataF
     """The items the ledger does not already hold as sent, as table rows, with their metadata.
     Nothing is ever sent to a converted Lead (X5): such updates are listed with a note instead."""
     items = without_converted_leads(items, _converted(db, context.partition_key))
-    plan = due_items(items, read_ledger(db, context.partition_key), read_base(db, context.partition_key))
+    ledger = ledger_of_items(db, context.partition_key, items)
+    plan = due_items(items, ledger, base_of_sent(db, context.partition_key, ledger))
     keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
         zip(plan.unpushable["sobject"], plan.unpushable["external_id"], strict=True))
     keep = [(s, e) in keys for s, e in zip(items["sobject"], items["external_id"], strict=True)]

@@ -10,15 +10,14 @@ the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) no
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, Failure, MaterializeResult, MetadataValue, asset
 
+from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.assets.deferred_runs import require_connected, settle_deferral
-from crm_pipelines.assets.ownership import OWNERS
-from crm_pipelines.assets.push_delivery import PushRun, deliver
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.outbound import concat_items
 from crm_pipelines.crm.resource import CrmClientResource
-from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.exchange.push_delivery import PushRun, deliver
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.push_ledger import ledger_counts, read_ledger
 from crm_pipelines.store.resource import DatabaseResource
@@ -28,12 +27,11 @@ OUTBOUND_PUSH_JOB = "outbound_push"
 DELIVERY = "crm_push_results"
 
 
-@asset(
-    partitions_def=tenant_partitions, group_name="outbound", kinds={"salesforce", "sql"},
-    owners=OWNERS, code_version="1", ins={plan: AssetIn() for plan in PUSH_PLANS},
+@asset(**per_tenant(
+    "outbound", {"salesforce", "sql"}, ins={plan: AssetIn() for plan in PUSH_PLANS},
     # The Tasks' WhoIds and the write-backs are read from and written to the linked app records.
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns")],
-)
+))
 def crm_push_results(context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource,
                      clock: ClockResource, activity_event_tasks: pd.DataFrame, touch_outcome_tasks: pd.DataFrame,
                      new_crm_leads: pd.DataFrame, contact_pushes: pd.DataFrame, lead_score_updates: pd.DataFrame,
@@ -61,8 +59,8 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
                     done=run.stopped is None)
     metadata = _metadata(run, db, tenant.id, budget.status().remaining)
     if run.stopped is not None:
-        raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.sent} record(s): "
-                      f"{run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
+        raise Failure(description=f"push to the CRM of tenant '{tenant.id}' stopped after {run.answers.sent} "
+                      f"record(s): {run.stopped}. What was sent is in the ledger; the rest stays due for the next push.",
                       metadata=metadata)
     return counted(context, db, metadata)
 
@@ -70,12 +68,13 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
 def _metadata(run: PushRun, db, tenant_id: str, calls_left: int) -> dict:
     failed = read_ledger(db, tenant_id, state="failed")
     metadata = {
-        "push": "on", "due": run.due, "sent": run.sent, "failed": run.failed, "retry_later": run.retry_later,
+        "push": "on", "due": run.due, "sent": run.answers.sent, "failed": run.answers.failed,
+        "retry_later": run.answers.retry_later,
         "waiting_for_crm_id": run.waiting_for_crm_id, "already_sent": run.already_sent,
         "failed_unchanged_not_retried": run.failed_unchanged, "cannot_send": run.cannot_send,
         "not_sent_record_deleted_in_crm": run.deleted_in_crm,
         "api_calls_used": run.calls, "api_calls_left": calls_left, "deferred": run.deferred is not None,
-        **{f"sent_{kind}": n for kind, n in sorted(run.sent_by_kind.items())},
+        **{f"sent_{kind}": n for kind, n in sorted(run.answers.sent_by_kind.items())},
         **{f"ledger_{state}": n for state, n in ledger_counts(db, tenant_id).items()},
         "failed_records": markdown_table(failed[["sobject", "external_id", "kind", "attempts", "error_code", "error_message"]]),
     }

@@ -3,14 +3,13 @@ push, so the push plans its two-way fields against what the CRM holds now (F3)."
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from crm_pipelines.assets.extract import CRM_SYNC_JOB, read_object
-from crm_pipelines.assets.ownership import OWNERS
+from crm_pipelines.assets.declaration import per_tenant
+from crm_pipelines.assets.extract import CRM_SYNC_JOB, read_objects
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.sync_chain import push_verdict
 from crm_pipelines.crm.resource import CrmClientResource
-from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.api_budget import ApiBudget
 from crm_pipelines.store.database import Database
@@ -22,10 +21,7 @@ REFRESHED = ("Lead", "Contact", "Campaign")
 RECORDS_BEFORE_PUSH = AssetKey("crm_records_before_push")
 
 
-@asset(
-    partitions_def=tenant_partitions, group_name="outbound", kinds={"salesforce", "sql"},
-    owners=OWNERS, code_version="1", deps=[AssetKey(BY_NAME[n].asset) for n in REFRESHED],
-)
+@asset(**per_tenant("outbound", {"salesforce", "sql"}, deps=[AssetKey(BY_NAME[n].asset) for n in REFRESHED]))
 def crm_records_before_push(context: AssetExecutionContext, database: DatabaseResource, crm: CrmClientResource,
                             clock: ClockResource) -> MaterializeResult:
     """The tenant's Leads, Contacts and Campaigns read again, incrementally, into the warehouse
@@ -40,13 +36,11 @@ def crm_records_before_push(context: AssetExecutionContext, database: DatabaseRe
         return counted(context, db, {"read": False, "not_read_because": why_not})
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
     tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
-    metadata: dict = {"read": True}
-    for name in REFRESHED:
-        result = read_object(context, db, tenant_crm, BY_NAME[name], tenant, clock, read_deletions=False)
-        metadata[f"{name}_records_read"] = result.records_read
-        if result.deferred is not None:
-            metadata["deferred"] = f"{name}: {result.deferred.reason}"
-            break
+    results = read_objects(context, db, tenant_crm, [BY_NAME[name] for name in REFRESHED], tenant, clock,
+                           read_deletions=False)
+    metadata: dict = {"read": True, **{f"{r.sobject}_records_read": r.read.records_read for r in results}}
+    if (deferred := results[-1].deferred) is not None:
+        metadata["deferred"] = f"{results[-1].sobject}: {deferred.reason}"
     metadata.update(api_calls_used=tenant_crm.calls_sent, api_calls_left=budget.status().remaining)
     return counted(context, db, metadata)
 

@@ -3,21 +3,13 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, asset
 
-from crm_pipelines.assets.ownership import OWNERS
+from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.settings_table import settings_table
-from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.resource import DatabaseResource
 
 
-@asset(
-    partitions_def=tenant_partitions,
-    io_manager_key="tenant_io_manager",
-    group_name="tenants",
-    kinds={"python", "sql"},
-    owners=OWNERS,
-    code_version="1",
-)
+@asset(**per_tenant("tenants", {"python", "sql"}, io_manager_key="tenant_io_manager"))
 def tenant_settings(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource) -> pd.DataFrame:
     """The tenant's effective settings at the start of the run, one row per setting (S1–S4, F2,
     F4, L4, W1–W4), marked where they differ from the defaults. Credentials are shown as the names

@@ -10,24 +10,23 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
-from crm_pipelines.assets.ownership import OWNERS
+from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.workflows.changed_records import changed_records
+from crm_pipelines.core.workflows.not_evaluated import why_not_evaluated
 from crm_pipelines.core.workflows.run import run_workflows
-from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.workflow_state import commit_workflow_run, read_applied_actions, read_workflow_cursor
 
 
-@asset(
-    partitions_def=tenant_partitions, group_name="workflows", kinds={"python", "sql"},
-    owners=OWNERS, code_version="1",
+@asset(**per_tenant(
+    "workflows", {"python", "sql"},
     deps=[AssetKey("synced_prospects"), APP_ASSET_KEYS["cadence_memberships"], APP_ASSET_KEYS["cadences"]],
     ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()},
-)
+))
 def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                              crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> MaterializeResult:
     """The tenant's cadence workflows applied to the Leads and Contacts changed since the last
@@ -42,12 +41,8 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
     since = read_workflow_cursor(db, tenant.id)
     prospects = read_app_table(db, tenant.id, "prospects")
     changes, latest = changed_records(crm_leads, crm_contacts, prospects, since)
-    off = [name for name, on in (("sync.updates_with_criteria", settings.sync.updates_with_criteria),
-                                 ("sync.crm_to_app", settings.sync.crm_to_app)) if not on]
-    if off or since is None or not settings.workflows:
-        why = (f"off (S4 {', '.join(off)}): changes are not acted on" if off else
-               "first evaluation: starting point set, workflows act on later changes" if since is None else
-               "no workflow configured")
+    why = why_not_evaluated(settings.sync, settings.workflows, since)
+    if why is not None:
         commit_workflow_run(db, tenant.id, memberships=None, applied=None, log_rows=None, evaluated_through=latest,
                             at=now, run_id=context.run.run_id, batch=context.asset_key.to_user_string())
         return counted(context, db, {"workflows": why, "changed_records": len(changes), "actions_applied": 0})

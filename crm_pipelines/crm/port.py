@@ -1,10 +1,10 @@
 """The CRM port: what extraction and pushes ask of a tenant's CRM, whichever CRM it is.
 
-The assets and their loops (`assets/extract_sync.py`, `extract_deletes.py`, `push_delivery.py`,
-`org_usage.py`) depend on `CrmPort` alone; `crm/resource.py` picks the adapter for the tenant's
-`connection.kind`. Salesforce's adapter is `crm/salesforce/adapter.py`. A second CRM is one more
-adapter (its own client, wire format and paging under `crm/<kind>/`) and one more `kind`: nothing
-in core/, assets/ or automation/ changes.
+The exchanges with the CRM (`exchange/extraction.py`, `deletions.py`, `field_history.py`,
+`push_delivery.py`, `org_usage.py`) depend on `CrmPort` alone; `crm/resource.py` picks the adapter for
+the tenant's `connection.kind`. Salesforce's adapter is `crm/salesforce/adapter.py`. A second CRM is one
+more adapter (its own client, wire format and paging under `crm/<kind>/`) and one more `kind`: nothing
+in core/, exchange/, assets/ or automation/ changes.
 
 Shapes crossing the port are the pipeline's own, which name objects and fields as the warehouse
 does (`ExtractedObject` in core/crm_objects.py: Salesforce's API names, `Id`, `SystemModstamp`, `IsDeleted`).
@@ -48,11 +48,21 @@ class OrgUsage:
 @dataclass(frozen=True)
 class RecordPage:
     """One page of records, keyed by the pipeline's field names; `total_size` as the CRM counts
-    the whole read (0 when it does not say)."""
+    the whole read (0 when it does not say).
+
+    Most reads come in cursor order (`ordered`): the cursor may advance past each page. A bulk read
+    (Salesforce's Bulk API 2.0) comes in no order: its pages carry `resume_from`, where the read
+    stands after the page (None on its last), and `read_started_at`, the moment the CRM took its
+    snapshot. The cursor may then advance only after the last page, to the latest record of the
+    whole read; until then the caller keeps `resume_from` with the records it stored and passes
+    it back to `read_changed` to go on from the next page."""
 
     records: list[dict[str, Any]]
     total_size: int
     done: bool
+    ordered: bool = True
+    resume_from: str | None = None
+    read_started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -165,14 +175,16 @@ class CrmPort(Protocol):
         ...
 
     def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
-                     page_size: int | None = None) -> Iterator[RecordPage]:
+                     page_size: int | None = None, resume_from: str | None = None) -> Iterator[RecordPage]:
         """Every record of `obj` changed at or after `since` (None: all of them), with the
         catalogue's fields and `extra_fields` (mapped custom fields confirmed by `describe_fields`),
-        ordered by the cursor field then Id, page by page; the next page is only asked for when the
-        caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
+        page by page, in cursor order (the cursor field then Id) unless the pages say otherwise;
+        the next page is only asked for when the caller takes it. Where the CRM keeps deleted records (`obj.soft_deletes`), they are
         included with IsDeleted true. Salesforce: SOQL through queryAll, SystemModstamp >= since.
-        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging; its searches come
-        in id order, so its adapter reads the whole change before handing over the first page."""
+        Insightly: `/{Object}/Search?updated_after_utc=` with skip/top paging, in id order.
+        A read may come unordered (see `RecordPage`: Salesforce's Bulk reads, every Insightly read);
+        `resume_from` continues one such read where an earlier run stopped; if the CRM no longer
+        has it, the read starts over from `since`."""
         ...
 
     def read_deleted(self, object_name: str, start: datetime, end: datetime) -> DeleteLog:

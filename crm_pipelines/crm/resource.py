@@ -19,6 +19,7 @@ from crm_pipelines.crm.insightly.connect import insightly_crm
 from crm_pipelines.crm.insightly.objects import LACKING as INSIGHTLY_LACKS
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
+from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS
 from crm_pipelines.crm.salesforce.client import ClientPolicy, Logins, SalesforceClient
 from crm_pipelines.settings import MissingCredentialError, Tenant
 
@@ -33,6 +34,9 @@ class CrmClientResource(ConfigurableResource):
     max_backoff_seconds: float = Field(default=30.0, description="Ceiling of the exponential backoff between attempts.")
     max_inline_wait_seconds: float = Field(default=60.0, description="A longer Retry-After defers the work instead of waiting.")
     org_limit_backoff_minutes: int = Field(default=60, description="When to look again after REQUEST_LIMIT_EXCEEDED.")
+    bulk_page_records: int = Field(
+        default=MAX_RECORDS, ge=1,
+        description="Records per results page of a bulk read (Salesforce's Bulk API 2.0 maxRecords): one call each.")
 
     # Access tokens of this resource's clients. Dagster hands each run a copy of the configured
     # resource; the copies keep the logins of the resource they were made from, so the runs of one
@@ -84,7 +88,8 @@ class CrmClientResource(ConfigurableResource):
             org_reserve_percent=tenant.settings.api_budget.org_reserve_percent,
             logins=self._logins,
         )
-        return SalesforceCrm(client)
+        return SalesforceCrm(client, bulk_above_records=tenant.settings.sync.bulk_above_records,
+                             bulk_page_records=self.bulk_page_records)
 
 
 def objects_lacking(kind: str) -> Mapping[str, str]:

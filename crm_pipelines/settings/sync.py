@@ -17,6 +17,9 @@ LookbackSeconds = Annotated[int, Field(ge=0, le=86_400), explained("an integer f
 IntervalMinutes = Annotated[
     int, Field(ge=10, le=1440), explained("an integer from 10 to 1440 (10 minutes to 24 hours)")
 ]
+BulkAboveRecords = Annotated[
+    int, Field(ge=0, le=100_000_000), explained("an integer from 0 to 100000000 (0: always Bulk where the CRM has it)")
+]
 InterestThreshold = Annotated[int, Field(ge=0, le=100), explained("an integer from 0 to 100, or none")]
 
 TouchOutcome = Literal[
@@ -62,6 +65,12 @@ class SyncSettings(SettingsModel):
         600,
         description="Each incremental read starts this far before the last cursor, to catch records "
         "committed late with an earlier SystemModstamp.",
+    )
+    bulk_above_records: BulkAboveRecords | None = Field(
+        20_000,
+        description="A read of more records than this goes through the CRM's bulk query (Salesforce's Bulk API "
+        "2.0: a few calls plus one per 50,000 records, where REST pays one per 2,000); smaller reads use REST. "
+        "The first REST page of a read tells its size and is kept; the job reads the rest. none: always REST.",
     )
 
 

@@ -89,6 +89,25 @@ def limits(call: ApiCall) -> ApiReply:
     })
 
 
+def record_count(call: ApiCall) -> ApiReply:
+    """`/limits/recordCount`: how many records each object holds, deleted ones not counted (what a
+    client sizes a read by before choosing REST or Bulk). `sObjects` names the objects (comma
+    separated); without it, every object of the org; a name the org does not have is left out."""
+    wanted = call.params.get("sObjects")
+    names = sorted(call.org.tables) if not wanted else [n for n in (w.strip() for w in wanted.split(",")) if n]
+    counts = []
+    for name in names:
+        table = call.org.tables.get(name)
+        if table is None:
+            continue
+        live = table.present()
+        frame = table.frame()
+        if "IsDeleted" in frame.columns:
+            live &= ~frame["IsDeleted"].fillna(False).to_numpy(dtype=bool)
+        counts.append({"count": int(live.sum()), "name": name})
+    return ApiReply(body={"sObjects": counts})
+
+
 @functools.lru_cache(maxsize=64)
 def _describe_bytes(object_name: str, base_path: str, with_history: bool) -> bytes:
     return orjson.dumps(describe(object_name, base_path, with_history=with_history))
@@ -111,6 +130,7 @@ RESOURCES: tuple[Resource, ...] = (
     resource("queryMore", "GET", f"/query/{_SEG}", query_api.query_more),
     resource("queryMore", "GET", f"/queryAll/{_SEG}", query_api.query_more),
     resource("limits", "GET", "/limits", limits),
+    resource("limits.recordCount", "GET", "/limits/recordCount", record_count, since=40),
     resource("describeGlobal", "GET", "/sobjects", sobject_api.describe_global_resource),
     resource("sobject.info", "GET", f"/sobjects/{_SEG}", sobject_api.sobject_basic_info),
     resource("sobject.create", "POST", f"/sobjects/{_SEG}", sobject_api.create_record),

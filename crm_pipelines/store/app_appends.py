@@ -26,5 +26,5 @@ def append_app_rows(db: Database, tenant_id: str, name: str, rows: pd.DataFrame,
         insert_frame(conn, app_table(name), rows.assign(**{TENANT_COLUMN: tenant_id}),
                      context=f"tenant '{tenant_id}', app table '{name}'")
         if len(base):
-            store_base(conn, tenant_id, base, at)
+            store_base(conn, tenant_id, base, at, new_records=True)
         return insert_log_rows(conn, tenant_id, log_rows, run_id=run_id, batch=batch)

@@ -74,9 +74,9 @@ def read_app_table(db: Database, tenant_id: str, name: str) -> pd.DataFrame:
     """The tenant's rows of app table `name`, without the tenant column, in key order."""
     table = app_table(name)
     keys = [c.name for c in table.primary_key.columns]
+    columns = [c.name for c in table.columns if c.name != TENANT_COLUMN]
     with db.engine.connect() as conn:
-        frame = read_frame(conn, table, table.c[TENANT_COLUMN] == tenant_id, order_by=keys)
-    return frame.drop(columns=[TENANT_COLUMN])
+        return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant_id, order_by=keys, columns=columns)
 
 
 def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame) -> int:

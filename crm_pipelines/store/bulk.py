@@ -16,7 +16,24 @@ import psycopg
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-from sqlalchemy import JSON, text, Boolean, Column, Connection, Date, DateTime, Float, Integer, MetaData, Numeric, Table, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    cast,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -58,23 +75,63 @@ def insert_frame(conn: Connection, table: Table, df: pd.DataFrame, *, context: s
     return len(records)
 
 
+# Rows fetched, typed and released at a time: a read never holds the whole table as driver rows
+# (a Python object per value, several times the typed frame's size) next to its typed frame.
+READ_CHUNK_ROWS = 50_000
+
+
 def read_frame(
     conn: Connection,
     table: Table,
     where: ColumnElement[bool] | None = None,
     *,
     order_by: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
+    chunk_rows: int = READ_CHUNK_ROWS,
 ) -> pd.DataFrame:
-    """Rows of `table` (optionally filtered) as a DataFrame typed by the table's columns."""
-    stmt = select(table)
+    """Rows of `table` (optionally filtered, optionally only `columns`) as a DataFrame typed by
+    the table's columns. Fetched `chunk_rows` at a time, each chunk typed before the next comes."""
+    names = list(columns) if columns is not None else [c.name for c in table.columns]
+    stmt = select(*[_fetched(table.c[name], conn.dialect.name) for name in names])
     if where is not None:
         stmt = stmt.where(where)
     if order_by:
         stmt = stmt.order_by(*[table.c[name] for name in order_by])
-    result = conn.execute(stmt)
-    rows = result.fetchall()
-    df = pd.DataFrame.from_records(rows, columns=list(result.keys()))
-    return typed_frame(df, table)
+    result = conn.execution_options(yield_per=chunk_rows).execute(stmt)
+    instants = [name for name in names if _as_instant(table.c[name], conn.dialect.name)]
+    parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in result.partitions()]
+    if not parts:
+        return typed_frame(pd.DataFrame(columns=names), table)
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _raw_frame(rows: Sequence[Sequence[Any]], names: list[str]) -> pd.DataFrame:
+    """The driver's values, one object column each, for typed_frame to convert once. (from_records
+    would first guess a type per column, turning text into Arrow strings typed_frame then converts
+    again, and probes every SQLAlchemy Row for attributes it lacks, an exception per row.)"""
+    return pd.DataFrame({name: pd.Series([row[i] for row in rows], dtype=object) for i, name in enumerate(names)},
+                        index=pd.RangeIndex(len(rows)))
+
+
+def _as_instant(column: Column, dialect: str) -> bool:
+    return dialect == "postgresql" and isinstance(column.type, UtcDateTime)
+
+
+def _fetched(column: Column, dialect: str) -> ColumnElement[Any]:
+    """The column as selected. On PostgreSQL a timestamp comes back as microseconds since the
+    epoch, which _instants_read turns into UTC times a column at a time: the decorator's one
+    Python call per value, then pandas parsing aware datetime objects one by one, dominated
+    reading the field sync base."""
+    if _as_instant(column, dialect):
+        return cast(func.extract("epoch", column) * 1_000_000, BigInteger).label(column.name)
+    return column
+
+
+def _instants_read(frame: pd.DataFrame, instants: Sequence[str]) -> pd.DataFrame:
+    for name in instants:
+        micros = pd.array(frame[name].to_numpy(dtype=object), dtype="Int64")
+        frame[name] = pd.to_datetime(micros, unit="us", utc=True).astype("datetime64[us, UTC]")
+    return frame
 
 
 def typed_frame(df: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -107,11 +164,28 @@ def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return frame.to_dict("records")
 
 
+# Rows turned into CSV and sent at a time within one COPY: the text of a large write (two million
+# log rows of a first sync) is never all in memory at once.
+COPY_CHUNK_ROWS = 100_000
+
+
 def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[str]) -> int:
-    """COPY the frame's rows in CSV, written by Arrow's C++ CSV writer (no Python loop per row).
+    """COPY the frame's rows in CSV, written by Arrow's C++ CSV writer (no Python loop per row),
+    COPY_CHUNK_ROWS rows at a time into one COPY statement.
 
     Every non-null value is quoted and nulls are left bare, which is exactly how PostgreSQL's CSV
     format tells NULL from the empty string."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    with dbapi_conn.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
+            for start in range(0, len(df), COPY_CHUNK_ROWS):
+                copy.write(_csv_rows(df.iloc[start:start + COPY_CHUNK_ROWS], table, columns))
+    return len(df)
+
+
+def _csv_rows(df: pd.DataFrame, table: Table, columns: list[str]) -> bytes:
     frame = pd.DataFrame({name: _copy_column(df[name], table.c[name].type) for name in columns})
     buffer = io.BytesIO()
     # One chunk per column: Arrow's CSV writer (26.0) writes NUL bytes for a chunked string column
@@ -120,13 +194,7 @@ def _copy_into(conn: Connection, table: Table, df: pd.DataFrame, columns: list[s
         pa.Table.from_pandas(frame, preserve_index=False).combine_chunks(), buffer,
         pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"),
     )
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    dbapi_conn = conn.connection.dbapi_connection
-    assert dbapi_conn is not None
-    with dbapi_conn.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN WITH (FORMAT csv)') as copy:
-            copy.write(buffer.getbuffer())
-    return len(df)
+    return buffer.getvalue()
 
 
 def _copy_column(s: pd.Series, sql_type: Any) -> pd.Series:

@@ -42,7 +42,9 @@ def insert_log_rows(conn: Connection, tenant_id: str, rows: pd.DataFrame, *, run
     frame.insert(0, "id", prefix + pd.Series(range(len(frame))).map("{:07d}".format))
     frame.insert(0, "tenant_id", tenant_id)
     frame["run_id"] = run_id
-    return upsert_frame(conn, connector_log, frame, ["tenant_id", "id"], context=f"tenant '{tenant_id}', connector log")
+    # A run's ids are new unless its step is retried: COPY them straight in, upserting only then.
+    return upsert_frame(conn, connector_log, frame, ["tenant_id", "id"], context=f"tenant '{tenant_id}', connector log",
+                        likely_new=True)
 
 
 def read_log(

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import or_, select, update
 
 from crm_pipelines.core.extraction import Cursor, Rejected
+from crm_pipelines.core.object_sync import ReadInProgress
 from crm_pipelines.crm.port import OrgUsage
 from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.store.bulk import read_frame, upsert_frame
@@ -33,6 +34,7 @@ class CursorState:
     cursor: Cursor | None
     full_sync_completed_at: datetime | None
     deletes_covered_until: datetime | None = None
+    in_progress: ReadInProgress | None = None
 
 
 def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
@@ -43,14 +45,31 @@ def read_cursor(db: Database, tenant_id: str, sobject: str) -> CursorState:
     if row is None:
         return CursorState(None, None)
     cursor = Cursor(row["cursor_modstamp"], row["cursor_id"]) if row["cursor_modstamp"] is not None else None
-    return CursorState(cursor, row["full_sync_completed_at"], row["deletes_covered_until"])
+    in_progress = None
+    if row["read_resume_from"] is not None:
+        seen = Cursor(row["read_seen_modstamp"], row["read_seen_id"]) if row["read_seen_modstamp"] is not None else None
+        in_progress = ReadInProgress(row["read_resume_from"], seen, row["read_started_at"])
+    return CursorState(cursor, row["full_sync_completed_at"], row["deletes_covered_until"], in_progress)
+
+
+def _progress_values(in_progress: ReadInProgress | None) -> dict:
+    seen = in_progress.seen if in_progress else None
+    return {
+        "read_resume_from": in_progress.resume_from if in_progress else None,
+        "read_seen_modstamp": seen.modstamp if seen else None,
+        "read_seen_id": seen.record_id if seen else None,
+        "read_started_at": in_progress.started_at if in_progress else None,
+    }
 
 
 def commit_page(
     db: Database, obj: ExtractedObject, tenant_id: str, rows: pd.DataFrame, rejected: list[Rejected],
     cursor: Cursor | None, *, extracted_at: datetime, run_id: str | None, full_sync: bool = False,
+    in_progress: ReadInProgress | None = None,
 ) -> int:
     """Write the page's new or changed rows, its rejects and the cursor, atomically; returns rows written.
+    A page of an unordered read that is not its last passes `in_progress` (and no cursor): kept
+    with the rows, so a later run goes on from the next page; any other page with a cursor clears it.
 
     During a first full sync every row is (almost always) new, so rows are upserted without first
     looking up which of them changed."""
@@ -70,8 +89,11 @@ def commit_page(
                     for r in rejected
                 ],
             )
+        values = _progress_values(in_progress) if (cursor is not None or in_progress is not None) else {}
         if cursor is not None:
-            write_cursor(conn, tenant_id, obj.name, {"cursor_modstamp": cursor.modstamp, "cursor_id": cursor.record_id}, extracted_at)
+            values.update(cursor_modstamp=cursor.modstamp, cursor_id=cursor.record_id)
+        if values:
+            write_cursor(conn, tenant_id, obj.name, values, extracted_at)
     return written
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import orjson
+from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -61,7 +63,18 @@ def _make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if engine.dialect.driver == "psycopg":
+        _configure_psycopg(engine)
+    return engine
+
+
+def _configure_psycopg(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # The driver parses every JSON value it returns (mapped fields of each extracted record):
+        # orjson gives the same values several times faster than the standard library.
+        set_json_loads(orjson.loads, dbapi_conn)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -22,15 +22,17 @@ def read_base(db: Database, tenant_id: str, object: str | None = None) -> pd.Dat
     if object is not None:
         where = where & (field_sync_base.c.object == object)
     with db.engine.connect() as conn:
-        frame = read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]))
-    return frame.drop(columns=["tenant_id"])
+        return read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]), columns=[*BASE_COLUMNS, "synced_at"])
 
 
-def store_base(conn: Connection, tenant_id: str, rows: pd.DataFrame, at: datetime) -> int:
+def store_base(conn: Connection, tenant_id: str, rows: pd.DataFrame, at: datetime, *, new_records: bool = False) -> int:
     """Upsert `rows` (BASE_COLUMNS) as the tenant's base, within the caller's transaction, so the
-    base moves only together with the change that made both sides agree."""
+    base moves only together with the change that made both sides agree. `new_records`: the rows
+    are of records just created (no base yet), so they are copied straight in, upserted only if
+    some exist after all."""
     if rows.empty:
         return 0
     frame = rows.loc[:, list(BASE_COLUMNS)].drop_duplicates(list(BASE_KEYS[1:]), keep="last")
     frame = frame.assign(tenant_id=tenant_id, synced_at=pd.Timestamp(at))
-    return upsert_frame(conn, field_sync_base, frame, list(BASE_KEYS), context=f"tenant '{tenant_id}', field sync base")
+    return upsert_frame(conn, field_sync_base, frame, list(BASE_KEYS), context=f"tenant '{tenant_id}', field sync base",
+                        likely_new=new_records)

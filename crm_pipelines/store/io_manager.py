@@ -7,9 +7,15 @@ tenants' rows are not touched. Reading returns exactly the requested tenant's ro
 
 Assets that write their own rows transactionally (extraction commits rows and cursor together)
 return nothing; this IO manager then only reads their table for downstream assets.
+
+An input that needs a few columns of a wide table says which in its metadata,
+`AssetIn(metadata={READ_COLUMNS: [...]})`: only the table's columns among those are read (one list
+can serve Leads and Contacts, which differ).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pandas as pd
 from dagster import ConfigurableIOManager, InputContext, OutputContext
@@ -22,6 +28,7 @@ from crm_pipelines.store.partition_rows import row_count
 from crm_pipelines.store.tables import metadata
 
 TENANT_COLUMN = "tenant_id"
+READ_COLUMNS = "read_columns"
 
 
 class TenantRowsError(ValueError):
@@ -55,7 +62,8 @@ class TenantTableIOManager(ConfigurableIOManager):
         assert upstream is not None
         table = table_for(upstream)
         tenant = _tenant_of(context)
-        return read_tenant_partition(self._db(), table, tenant)
+        wanted = (context.definition_metadata or {}).get(READ_COLUMNS)
+        return read_tenant_partition(self._db(), table, tenant, columns=wanted)
 
 
 def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataFrame) -> int:
@@ -72,10 +80,13 @@ def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataF
         return insert_frame(conn, table, frame, context=f"tenant '{tenant}', table '{table.name}'")
 
 
-def read_tenant_partition(db: Database, table: Table, tenant: str) -> pd.DataFrame:
+def read_tenant_partition(db: Database, table: Table, tenant: str, *,
+                          columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The tenant's rows in key order; with `columns`, only the table's columns among them."""
+    names = None if columns is None else [c.name for c in table.columns if c.name in set(columns)]
     with db.engine.connect() as conn:
         key_order = [c.name for c in table.primary_key.columns]
-        return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant, order_by=key_order)
+        return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant, order_by=key_order, columns=names)
 
 
 def table_for(context: OutputContext | InputContext) -> Table:

@@ -126,6 +126,13 @@ extract_cursors = _tenant_table(
     # The CRM's time up to which deletions are known (its delete log's latestDateCovered, or when
     # the Id set was last compared); the next sync reads the delete log from here (E3).
     Column("deletes_covered_until", UtcDateTime(), nullable=True),
+    # An unordered read (a Bulk job) stopped before its last page: where it stands (the CRM port's
+    # resume point), the latest record stored by it so far, and the moment of the CRM's snapshot.
+    # The cursor moves only when such a read ends, to the latest record of the whole read.
+    Column("read_resume_from", Text(), nullable=True),
+    Column("read_seen_modstamp", UtcDateTime(), nullable=True),
+    Column("read_seen_id", String(18), nullable=True),
+    Column("read_started_at", UtcDateTime(), nullable=True),
 )
 
 # F3: when each field of a CRM record last changed in the CRM, from the org's field history

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.assets.prospect_creation import CHUNK_ROWS_ENV
+from crm_pipelines.exchange.prospect_creation import CHUNK_ROWS_ENV
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crm_pipelines.assets.push_delivery import deliver
+from crm_pipelines.exchange.push_delivery import deliver
 from crm_pipelines.core.outbound import items_frame
 from crm_pipelines.crm.errors import BudgetExhausted
 from crm_pipelines.crm.resource import CrmClientResource

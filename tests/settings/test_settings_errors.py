@@ -90,5 +90,5 @@ def test_an_unknown_key_is_answered_with_the_keys_there_are():
 
     assert str(error) == (
         "frequency = 30 is not allowed: no such setting; the settings here are "
-        "crm_to_app, frequency_minutes, lookback_seconds, updates_with_criteria"
+        "bulk_above_records, crm_to_app, frequency_minutes, lookback_seconds, updates_with_criteria"
     )

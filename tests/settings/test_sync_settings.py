@@ -63,6 +63,7 @@ def test_sync_defaults_to_hourly_crm_to_app_without_workflow_criteria_and_a_ten_
         "crm_to_app": True,
         "updates_with_criteria": False,
         "lookback_seconds": 600,
+        "bulk_above_records": 20_000,
     }
 
 

@@ -113,6 +113,7 @@ def test_the_settable_keys_are_every_setting_of_a_tenant():
         "time_zone",
         "api_budget.daily_limit", "api_budget.org_reserve_percent", "api_budget.window_hours",
         "sync.frequency_minutes", "sync.crm_to_app", "sync.updates_with_criteria", "sync.lookback_seconds",
+        "sync.bulk_above_records",
         "push.enabled", "push.interval_minutes", "push.app_to_crm", "push.interest_threshold",
         "push.activity_touch_outcomes",
         "connector.create_prospects_from_crm", "connector.update_email_from_crm",

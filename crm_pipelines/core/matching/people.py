@@ -18,6 +18,13 @@ PEOPLE_COLUMNS = (
 )
 
 
+# The columns of crm_leads / crm_contacts that crm_people reads (Contacts have no conversion ones).
+PEOPLE_SOURCE_COLUMNS = (
+    "id", "email", "is_deleted", "last_modified_date", "system_modstamp", "master_record_id", "is_converted",
+    "converted_contact_id",
+)
+
+
 def crm_people(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> pd.DataFrame:
     """Contacts then Leads, one row each: crm_id, crm_type, email (normalized), is_deleted,
     last_modified_date and changed_at (SystemModstamp, else LastModifiedDate; both naive UTC

@@ -5,24 +5,26 @@ record is simply gone, so deletions are found by comparing Id sets, a brief page
 no field history, no batch writes and no upsert (an upsert looks its record up by the app's
 external id, then updates or creates it), and no ordering by update time.
 
-That last one shapes `read_changed`: Insightly answers a search in id order only, while the
-extraction commits each page with the cursor (the latest update time read so far). Pages handed
-over in id order would move the cursor past records not yet read, and a read cut short (budget,
-daily allowance) would skip them for good. So the changed records are all read first, then
-handed over in cursor order: a read cut short hands over nothing and moves no cursor, and the
-next run reads them again.
+That last one shapes `read_changed`: Insightly answers a search in id order only, so its pages
+come in no cursor order, and the extraction must not move the cursor past a page (a record still
+to come may be older than all read so far). Each page says where the search stands (its skip and
+last id, its `since`, when it began: `resume_from`), the extraction keeps that with the records
+it stored, and only the last page moves the cursor; a read cut short (budget, daily allowance)
+goes on from the next page in a later run, in memory bounded by a page.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CURSOR_FIELD, ExtractedObject
 from crm_pipelines.crm.client_backed import ClientBacked
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, DeleteLogTooOld
-from crm_pipelines.crm.insightly.client import MAX_TOP, InsightlyClient
+from crm_pipelines.crm.insightly.client import MAX_TOP, InsightlyClient, PagePosition
 from crm_pipelines.crm.insightly.objects import CONTACT_ROLE, LACKING, OBJECTS, InsightlyObject, Picklists
 from crm_pipelines.crm.insightly.translate import Unwritable, contact_roles, to_insightly, to_pipeline
 from crm_pipelines.crm.insightly.wire import search_time
@@ -39,6 +41,27 @@ from crm_pipelines.crm.port import (
 # Insightly stamps updates to the second and `updated_after_utc` is strict: asking from a second
 # before `since` finds every record changed at or after it.
 _SEARCH_MARGIN = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class _SearchPoint:
+    """Where a search an earlier run stopped stands: its listing's position, its `since` and when
+    it began, in the CRM's clock."""
+
+    position: PagePosition
+    since: datetime | None
+    started_at: datetime | None
+
+    def to_text(self) -> str:
+        return json.dumps({"skip": self.position[0], "last": self.position[1],
+                           "since": self.since.isoformat() if self.since else None,
+                           "started_at": self.started_at.isoformat() if self.started_at else None})
+
+    @classmethod
+    def from_text(cls, text: str) -> _SearchPoint:
+        value = json.loads(text)
+        moment = lambda key: datetime.fromisoformat(value[key]) if value.get(key) else None  # noqa: E731
+        return cls((int(value["skip"]), value["last"]), moment("since"), moment("started_at"))
 
 
 class InsightlyCrm(ClientBacked):
@@ -75,36 +98,40 @@ class InsightlyCrm(ClientBacked):
         return self.client.last_usage
 
     def read_changed(self, obj: ExtractedObject, extra_fields: Sequence[str], since: datetime | None, *,
-                     page_size: int | None = None) -> Iterator[RecordPage]:
+                     page_size: int | None = None, resume_from: str | None = None) -> Iterator[RecordPage]:
         if self.lacks(obj.name):
             return iter(())
-        return self._changed(obj, OBJECTS[obj.name], list(extra_fields), since, page_size or MAX_TOP)
+        return self._changed(obj, OBJECTS[obj.name], list(extra_fields), since, page_size or MAX_TOP,
+                             _SearchPoint.from_text(resume_from) if resume_from else None)
 
     def _changed(self, obj: ExtractedObject, view: InsightlyObject, extra_fields: list[str], since: datetime | None,
-                 page_size: int) -> Iterator[RecordPage]:
+                 page_size: int, point: _SearchPoint | None) -> Iterator[RecordPage]:
         picklists = self._lists_for(view)
+        if point is not None:
+            since = point.since  # the search the earlier run began goes on as it began
         params = {} if since is None else {"updated_after_utc": search_time(since - _SEARCH_MARGIN)}
         # Brief answers leave out CUSTOMFIELDS and LINKS: asked for only when they are read.
         if not extra_fields and view.name != CONTACT_ROLE:
             params["brief"] = "true"
-        changed: list[dict[str, Any]] = []
-        for page in self.client.pages(f"{view.path}/Search", params, id_field=view.id_field,
-                                      what=f"{view.path} changed"):
+        floor = None if since is None else since.astimezone(UTC).replace(microsecond=0).isoformat()
+        started_at = point.started_at if point else None
+        pages = self.client.positioned_pages(f"{view.path}/Search", params, top=min(page_size, MAX_TOP),
+                                             id_field=view.id_field, what=f"{view.path} changed",
+                                             start=point.position if point else (0, None))
+        for page, after in pages:
+            # The read is a snapshot of about when its first answer came (the CRM's own clock).
+            started_at = started_at or self.client.crm_time
+            records: list[dict[str, Any]] = []
             for record in page:
                 if view.name == CONTACT_ROLE:
-                    changed.extend(contact_roles(record))
+                    records.extend(contact_roles(record))
                 else:
-                    changed.append(to_pipeline(obj, view, record, extra_fields, picklists))
-        if since is not None:
-            floor = since.astimezone(UTC).replace(microsecond=0).isoformat()
-            changed = [r for r in changed if r[CURSOR_FIELD] is not None and r[CURSOR_FIELD] >= floor]
-        changed.sort(key=lambda r: (r[CURSOR_FIELD] or "", r["Id"]))
-        if not changed:
-            yield RecordPage(records=[], total_size=0, done=True)
-            return
-        for start in range(0, len(changed), page_size):
-            yield RecordPage(records=changed[start:start + page_size], total_size=len(changed),
-                             done=start + page_size >= len(changed))
+                    records.append(to_pipeline(obj, view, record, extra_fields, picklists))
+            if floor is not None:
+                records = [r for r in records if r[CURSOR_FIELD] is not None and r[CURSOR_FIELD] >= floor]
+            resume = _SearchPoint(after, since, started_at).to_text() if after is not None else None
+            yield RecordPage(records=records, total_size=0, done=after is None, ordered=False,
+                             resume_from=resume, read_started_at=started_at)
 
     def _lists_for(self, view: InsightlyObject) -> Picklists:
         """The lists a Lead's or an Opportunity's ids name, read once per adapter."""

@@ -46,6 +46,8 @@ from crm_pipelines.crm.salesforce.wire import parse_http_date
 
 # Insightly's most records a list or search answers at once.
 MAX_TOP = 500
+# Where a paged listing stands: the next skip, and the id of the last record seen (id order).
+PagePosition = tuple[int, int | None]
 # Records each page reads again of the one before: deletions while paging shift up to this many.
 PAGE_OVERLAP = 10
 _SERVER_TROUBLE = {500, 502, 503, 504}
@@ -86,31 +88,42 @@ class InsightlyClient:
     def pages(self, path: str, params: dict[str, str] | None = None, *, top: int = MAX_TOP,
               id_field: str | None = None, what: str = "") -> Iterator[list[dict[str, Any]]]:
         """Every record of a list or search, `top` a call in the CRM's (id) order; the next page
-        is asked for only when the caller takes this one.
+        is asked for only when the caller takes this one (see `positioned_pages`)."""
+        for records, _after in self.positioned_pages(path, params, top=top, id_field=id_field, what=what):
+            yield records
+
+    def positioned_pages(self, path: str, params: dict[str, str] | None = None, *, top: int = MAX_TOP,
+                         id_field: str | None = None, what: str = "",
+                         start: PagePosition = (0, None)) -> Iterator[tuple[list[dict[str, Any]], PagePosition | None]]:
+        """`pages`, each with where the listing stands after it (None after the last): passed back
+        as `start`, the listing goes on from the next page.
 
         skip/top count positions, and a record deleted while paging moves every later one a
         position forward, past the next skip. With `id_field`, pages overlap by `PAGE_OVERLAP`
         records (seen ones are dropped), and a page that does not reach back to the last record
         already seen is asked again from a page further back: no record is passed over."""
-        skip, last = 0, None
+        skip, last = start
         while True:
             page = self.get(path, params={**(params or {}), "skip": str(skip), "top": str(top)},
                             what=f"{what or path} from {skip}")
             records = page if isinstance(page, list) else []
             if id_field is None:
-                yield records
-                if len(records) < top:
-                    return
+                done = len(records) < top
                 skip += len(records)
+                yield records, None if done else (skip, None)
+                if done:
+                    return
                 continue
             if last is not None and records and int(records[0][id_field]) > last and skip > 0:
                 skip = max(0, skip - top)
                 continue
-            yield [r for r in records if last is None or int(r[id_field]) > last]
+            fresh = [r for r in records if last is None or int(r[id_field]) > last]
             if len(records) < top:
+                yield fresh, None
                 return
             last = int(records[-1][id_field])
             skip += len(records) - PAGE_OVERLAP
+            yield fresh, (skip, last)
 
     def get(self, path: str, *, params: dict[str, str] | None = None, what: str = "") -> Any:
         return self.request("GET", path, params=params, what=what)

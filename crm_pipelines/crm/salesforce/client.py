@@ -145,8 +145,9 @@ class SalesforceClient:
         return self.request("GET", path, params=params, headers=headers, what=what)
 
     def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json_body: Any = None,
-                headers: dict[str, str] | None = None, what: str = "") -> Any:
-        """One API call with retries; re-authenticates once if the session expired."""
+                headers: dict[str, str] | None = None, what: str = "", raw: bool = False) -> Any:
+        """One API call with retries; re-authenticates once if the session expired. The answer's
+        JSON, or with `raw` the response itself (a Bulk job's CSV results); errors are JSON either way."""
         if self._token is None:
             # Another client of the run may have logged in since this one was made.
             shared = self.logins.get(self._token_key)
@@ -155,12 +156,12 @@ class SalesforceClient:
             else:
                 self.authenticate()
         try:
-            return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
+            return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what, raw))
         except _SessionExpired:
             self.logins.forget(self._token_key)
             self.authenticate()
             try:
-                return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what))
+                return self._with_retries(lambda: self._send(method, path, params, json_body, headers, what, raw))
             except _SessionExpired:
                 raise CrmAuthError(self.tenant_id, f"{what or path}: session refused again right after re-authenticating") from None
 
@@ -198,7 +199,7 @@ class SalesforceClient:
         return with_retries(self.policy, self.sleep, attempt)
 
     def _send(self, method: str, path: str, params: dict[str, str] | None, json_body: Any,
-              headers: dict[str, str] | None, what: str) -> Any:
+              headers: dict[str, str] | None, what: str, raw: bool = False) -> Any:
         assert self._instance_url is not None
         self._hold_back_for_the_org()
         url = path if path.startswith("http") else urljoin(self._instance_url + "/", path.lstrip("/"))
@@ -217,6 +218,8 @@ class SalesforceClient:
                     self.clock() + timedelta(seconds=asked),
                 )
             raise CrmTransientError(self.tenant_id, f"{what or path}: HTTP {status}", asked)
+        if raw and status < 400:
+            return response
         body = json_or_transient(response, self.tenant_id, what or path)
         if status >= 400:
             code, message = error_of(body)

@@ -6,6 +6,8 @@ The fixture, one line per record:
             L3 old@x.com, merged into L4   L4 new@x.com          L5 twin@x.com (Feb)   L6 twin@x.com (Feb)
 """
 
+import pandas as pd
+
 from crm_pipelines.core.matching import match_prospects
 from tests.core.matching.crm_fixtures import contacts, leads, overrides, prospects, rows_of
 
@@ -140,3 +142,21 @@ def test_with_nothing_ambiguous_the_report_has_the_columns_and_types_of_one_with
     clear = match({"prospect_id": "p2", "email": "new@x.com"}).ambiguous
     assert len(ambiguous) and clear.empty
     assert dict(clear.dtypes) == dict(ambiguous.dtypes)
+
+
+def test_the_columns_matching_reads_of_leads_and_contacts_match_as_the_whole_tables_do():
+    """matched_prospects reads only PEOPLE_SOURCE_COLUMNS of the CRM tables: the same matches."""
+    from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
+
+    def pruned(frame):
+        return frame[[c for c in frame.columns if c in PEOPLE_SOURCE_COLUMNS]]
+
+    people = prospects({"prospect_id": "p1", "email": "dup@x.com"}, {"prospect_id": "p8", "crm_id": L2},
+                       {"prospect_id": "p9", "crm_id": L3}, {"prospect_id": "p10", "email": "twin@x.com"},
+                       {"prospect_id": "p11", "email": "new@x.com"})
+    whole = match_prospects(people, LEADS, CONTACTS, None, match_by_email=True)
+    narrow = match_prospects(people, pruned(LEADS), pruned(CONTACTS), None, match_by_email=True)
+    assert len(pruned(LEADS).columns) < len(LEADS.columns)
+    pd.testing.assert_frame_equal(narrow.matched, whole.matched)
+    pd.testing.assert_frame_equal(narrow.crm_without_prospect, whole.crm_without_prospect)
+    pd.testing.assert_frame_equal(narrow.ambiguous, whole.ambiguous)

@@ -1,4 +1,4 @@
-"""Delivering one tenant's due push items to its CRM: the loop behind `crm_push_results` (P8).
+"""Delivering one tenant's due push items to its CRM: the batch loop behind `crm_push_results` (P8).
 
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
 one write call (as many records as the CRM takes in one), commit the CRM's answer with the write-backs and log rows. The run's first call
@@ -11,58 +11,43 @@ with the error, and the records not sent stay due.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 
-from crm_pipelines.assets.org_usage import keep_org_usage, read_org_usage_at_start
-from crm_pipelines.core.outbound import (
-    STAGES,
-    batch_outcome,
-    batches,
-    converted_leads,
-    due_items,
-    request_records,
-    resolve_task_targets,
-    stage_of,
-    unpushable_crossings,
-    unpushable_requests,
-    unpushable_todos,
-)
+from crm_pipelines.core import outbound
+from crm_pipelines.core.outbound.answers import Answers, count_answers
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
 from crm_pipelines.crm.port import CrmPort
+from crm_pipelines.exchange.org_usage import keep_org_usage, read_org_usage_at_start
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.push_ledger import (
     answer_unpushable,
     mark_attempted,
-    read_ledger,
     record_batch_error,
     record_outcome,
 )
+from crm_pipelines.store.push_plan_reads import base_of_sent, ledger_of_items
 
 
 @dataclass
 class PushRun:
-    """What one delivery did, for metadata and the deferral."""
+    """What one delivery did, for metadata and the deferral: the plan's counts, then the CRM's
+    answers and what stayed back."""
 
-    due: int = 0
-    sent: int = 0
-    failed: int = 0
-    retry_later: int = 0
+    due: int
+    already_sent: int
+    failed_unchanged: int
+    cannot_send: int
+    answers: Answers = field(default_factory=Answers)
     waiting_for_crm_id: int = 0
-    already_sent: int = 0
-    failed_unchanged: int = 0
-    cannot_send: int = 0
     deleted_in_crm: int = 0
     calls: int = 0
-    sent_by_kind: Counter = field(default_factory=Counter)
     deferred: NotNow | None = None
     stopped: Exception | None = None
 
@@ -72,55 +57,54 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             progress: Callable[[str], None] = lambda line: None,
             room_for: Callable[[int], object] = lambda calls: None) -> PushRun:
     """`progress` hears a line after each batch, so the run's log says how far a long push got.
+    `batch_name` names the run's log batches (one per call: `batch_name/000001`, ...).
     `room_for(calls)` raises BudgetExhausted when the tenant's budget has no room for a write's
     calls (the port's `write_calls`): the write is deferred whole instead of cut off half done."""
-    plan = due_items(items, read_ledger(db, tenant_id), read_base(db, tenant_id))
+    ledger = ledger_of_items(db, tenant_id, items)
+    plan = outbound.due_items(items, ledger, base_of_sent(db, tenant_id, ledger))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
                   cannot_send=len(plan.unpushable))
-    answer_unpushable(db, tenant_id, unpushable_requests(plan.unpushable), unpushable_crossings(plan.unpushable),
-                      now(), unpushable_todos(plan.unpushable))
+    answer_unpushable(db, tenant_id, outbound.unpushable_requests(plan.unpushable),
+                      outbound.unpushable_crossings(plan.unpushable), now(), outbound.unpushable_todos(plan.unpushable))
     progress(f"push: {run.due} records due, {run.already_sent} already sent, {run.cannot_send} cannot be sent")
-    stages = stage_of(plan.due)
+    stages = outbound.stage_of(plan.due)
     batch_number = 0
     try:
         if len(plan.due):
             read_org_usage_at_start(crm, db, tenant_id, run_id, now)
-        for stage in STAGES:
+        for stage in outbound.STAGES:
             part = plan.due.loc[stages == stage].reset_index(drop=True)
             if stage == "tasks":
                 # After the new Leads: their ids are on the prospects now, so their Tasks go too.
-                part, waiting = resolve_task_targets(part, read_app_table(db, tenant_id, "prospects"),
-                                                     converted_leads(read_converted_leads(db, tenant_id)),
-                                                     with_type=crm.links_task_by_type)
+                part, waiting = outbound.resolve_task_targets(
+                    part, read_app_table(db, tenant_id, "prospects"),
+                    outbound.converted_leads(read_converted_leads(db, tenant_id)),
+                    with_type=crm.links_task_by_type)
                 run.waiting_for_crm_id = len(waiting)
             # Never aimed at a record deleted in the CRM (E3), even through a link not yet cleared.
             gone = aimed_at_deleted(part, deleted_crm_ids(db, tenant_id, target_ids(part)))
             run.deleted_in_crm += int(gone.sum())
             part = part.loc[~gone].reset_index(drop=True)
-            for batch in batches(part, crm.max_write_batch):
+            for batch in outbound.batches(part, crm.max_write_batch):
                 room_for(crm.write_calls(batch["operation"].iloc[0], batch["sobject"].iloc[0], len(batch)))
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:
                     results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],
-                                              request_records(batch))
+                                              outbound.request_records(batch))
                 except CrmApiError as refused:
                     record_batch_error(db, tenant_id, batch, refused.error_code, refused.crm_message)
                     raise
                 except CrmTransientError as down:
                     record_batch_error(db, tenant_id, batch, "TRANSIENT", str(down))
                     raise
-                outcome = batch_outcome(batch, results, pd.Timestamp(now()))
+                outcome = outbound.batch_outcome(batch, results, pd.Timestamp(now()))
                 batch_number += 1
                 record_outcome(db, tenant_id, outcome, run_id=run_id, batch=f"{batch_name}/{batch_number:06d}")
-                run.sent += outcome.sent
-                run.failed += outcome.failed
-                run.retry_later += outcome.retry_later
-                sent = outcome.ledger.loc[outcome.ledger["state"] == "sent", "kind"]
-                run.sent_by_kind.update(k for kinds in sent for k in kinds.split("+"))
+                run.answers = count_answers(run.answers, outcome)
                 progress(f"push batch {batch_number} ({stage}: {batch['operation'].iloc[0]} "
                          f"{batch['sobject'].iloc[0]}): {len(batch)} records, {outcome.sent} sent, "
                          f"{outcome.failed} failed, {outcome.retry_later} to retry; "
-                         f"{run.sent} of {run.due} sent, {crm.calls_sent} API calls so far")
+                         f"{run.answers.sent} of {run.due} sent, {crm.calls_sent} API calls so far")
     except NotNow as not_now:
         run.deferred = not_now
     except (CrmApiError, CrmTransientError) as error:

@@ -15,11 +15,13 @@ import pandas as pd
 
 from crm_pipelines.core.crm_objects import ExtractedObject
 from crm_pipelines.core.extraction import Cursor, later
+from crm_pipelines.core.object_sync import read_since, two_way_fields
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.crm_field_changes import commit_field_changes
 from crm_pipelines.store.crm_records import read_cursor
 from crm_pipelines.store.database import Database
+
 
 @dataclass
 class HistorySync:
@@ -29,20 +31,15 @@ class HistorySync:
     pages: int = 0
 
 
-def two_way_fields(obj: ExtractedObject, tenant: Tenant) -> list[str]:
-    return sorted({m.crm_field for m in tenant.settings.field_mappings
-                   if m.crm_object == obj.name and m.direction == "two_way"})
-
-
 def sync_field_history(crm: CrmPort, db: Database, obj: ExtractedObject, tenant: Tenant, *,
                        now: Callable[[], datetime], into: HistorySync) -> None:
     """Read the history of `obj`'s two-way fields since the cursor into the warehouse. Raises
     NotNow like any CRM call; pages read before it stay committed with their cursor."""
-    fields = two_way_fields(obj, tenant)
+    fields = two_way_fields(tenant.settings.field_mappings, obj.name)
     if into.history_object is None or not fields:
         return
     cursor = read_cursor(db, tenant.id, into.history_object).cursor
-    since = None if cursor is None else cursor.modstamp - timedelta(seconds=tenant.settings.sync.lookback_seconds)
+    since = read_since(cursor, timedelta(seconds=tenant.settings.sync.lookback_seconds))
     for changes in crm.read_field_history(obj.name, into.history_object, fields, since):
         into.pages += 1
         into.rows_read += len(changes)

@@ -1,0 +1,52 @@
+"""What a push plan reads to decide which of its items are due (core.outbound.due_items): the
+ledger rows of those items and the three-way base of the records the ledger says were sent.
+
+Only these rows: the base holds one row per field of every linked pair (millions at a large org)
+and the ledger one per record ever pushed, while a plan needs the few its items name. An empty
+plan reads nothing; the base is read in key chunks of the sent records, never whole.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import and_
+
+from crm_pipelines.store.bulk import read_frame, typed_frame
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_base import BASE_KEYS
+from crm_pipelines.store.tables import crm_push_results, field_sync_base
+
+_ITEM_KEYS = ["sobject", "external_id"]
+# App ids per base query: well under every backend's limit of bound parameters.
+IDS_PER_QUERY = 2000
+
+
+def ledger_of_items(db: Database, tenant_id: str, items: pd.DataFrame) -> pd.DataFrame:
+    """The tenant's ledger rows (as push_ledger.read_ledger) of the CRM records `items` name."""
+    sobjects = sorted(items["sobject"].dropna().astype(str).unique()) if len(items) else []
+    where = and_(crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject.in_(sobjects))
+    with db.engine.connect() as conn:
+        ledger = read_frame(conn, crm_push_results, where, order_by=_ITEM_KEYS).drop(columns=["tenant_id"])
+    if ledger.empty:
+        return ledger
+    wanted = pd.MultiIndex.from_frame(items[_ITEM_KEYS].astype("string"))
+    held = pd.MultiIndex.from_frame(ledger[_ITEM_KEYS].astype("string"))
+    return ledger.loc[held.isin(wanted)].reset_index(drop=True)
+
+
+def base_of_sent(db: Database, tenant_id: str, ledger: pd.DataFrame) -> pd.DataFrame:
+    """The base rows (as field_sync_base.read_base, all objects) of the records the ledger rows
+    sent or failed: the only ones due_items compares against (a pending record is sent whole)."""
+    sent = ledger.loc[ledger["state"] != "pending", ["app_object", "app_id", "crm_id"]].dropna()
+    frames = []
+    with db.engine.connect() as conn:
+        for app_object, records in sent.groupby("app_object", sort=True):
+            ids = sorted(records["app_id"].astype(str).unique())
+            for start in range(0, len(ids), IDS_PER_QUERY):
+                where = and_(field_sync_base.c.tenant_id == tenant_id, field_sync_base.c.object == str(app_object),
+                             field_sync_base.c.app_id.in_(ids[start:start + IDS_PER_QUERY]))
+                frames.append(read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:])))
+    if not frames:
+        frames.append(typed_frame(pd.DataFrame(columns=[c.name for c in field_sync_base.columns]), field_sync_base))
+    base = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return base.drop(columns=["tenant_id"])

@@ -1,0 +1,106 @@
+"""Large reads through Bulk API 2.0 behind the port, against the simulator over HTTP: the first
+REST page sizes the read, a Bulk job reads the rest with the same records and value types as REST,
+in a few calls plus one per results page, resumable at its next page; REST below the threshold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.core.extraction import convert_page
+from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
+from crm_pipelines.sim.server import run_simulator
+from tests.crm.test_port import port_of
+
+LEAD = BY_NAME["Lead"]
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with run_simulator(orgs=("acme",), scale="small", seed=5) as served:
+        yield served
+
+
+def bulk_port(sim, *, above: int, page: int = 50_000) -> SalesforceCrm:
+    crm = port_of(sim)
+    assert isinstance(crm, SalesforceCrm)
+    crm.bulk_above_records, crm.bulk_page_records = above, page
+    crm._sleep = lambda seconds: None  # the simulator's jobs finish after a status call or two
+    return crm
+
+
+def rows_of(pages) -> pd.DataFrame:
+    """The warehouse rows of a read; a record read twice (on the boundary of the first page and
+    the job) is one row, as the warehouse's upsert makes it."""
+    frames = [convert_page(page.records, LEAD).rows for page in pages]
+    rows = pd.concat(frames).drop(columns=["mapped_fields"]).drop_duplicates("id", keep="last")
+    return rows.sort_values("id").reset_index(drop=True)
+
+
+def ids(pages) -> list[str]:
+    return [r["Id"] for page in pages for r in page.records]
+
+
+def test_a_read_above_the_threshold_goes_on_through_bulk_and_holds_what_rest_holds(sim):
+    rest = list(bulk_port(sim, above=10**9).read_changed(LEAD, [], None, page_size=2000))
+    assert all(page.ordered for page in rest) and len(rest) > 1
+
+    crm = bulk_port(sim, above=10, page=1500)
+    pages = list(crm.read_changed(LEAD, [], None))
+    # The first REST page sizes the read and is kept; the job's pages come in no order.
+    assert pages[0].ordered and not any(page.ordered for page in pages[1:])
+    assert [page.resume_from is None for page in pages[1:]] == [False] * (len(pages) - 2) + [True]
+    assert all(isinstance(page.read_started_at, datetime) for page in pages[1:])
+    # Same records, same typed values (booleans, numbers, datetimes) whichever way they came.
+    assert rows_of(pages).equals(rows_of(rest))
+    # Login, the REST page, job create, status until complete (2 or 3 here), a call per results page.
+    assert crm.calls_sent <= 1 + 1 + 1 + 3 + (len(pages) - 1)
+
+
+def test_a_bulk_read_stopped_after_a_page_goes_on_from_the_next_page_of_the_same_job(sim):
+    whole = list(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    reading = iter(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    kept = [next(reading), next(reading)]
+    assert kept[1].resume_from is not None
+
+    resumed = bulk_port(sim, above=10, page=1500)
+    rest_of_it = list(resumed.read_changed(LEAD, [], None, resume_from=kept[1].resume_from))
+    assert sorted(set(ids(kept + rest_of_it))) == sorted(set(ids(whole)))
+    assert len(ids(kept[1:] + rest_of_it)) == len(set(ids(kept[1:] + rest_of_it)))  # no job page read twice
+    assert resumed.calls_sent - 1 == len(rest_of_it)  # the pages alone: no new job, no status call
+
+
+def test_a_read_whose_job_the_crm_no_longer_holds_starts_over_from_the_cursor(sim):
+    reading = iter(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    next(reading)
+    point = next(reading).resume_from
+    gone = point.replace(point.split('"job": "')[1].split('"')[0], "750000000000000AAA")
+    again = list(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None, resume_from=gone))
+    whole = list(bulk_port(sim, above=10**9).read_changed(LEAD, [], None))
+    assert sorted(set(ids(again))) == sorted(ids(whole))
+
+
+def test_an_incremental_read_stays_rest_below_the_threshold_and_goes_bulk_above_it(sim):
+    every = [r for page in bulk_port(sim, above=10**9).read_changed(LEAD, [], None) for r in page.records]
+    stamps = sorted(r["SystemModstamp"] for r in every)
+    late = stamps[-1500]  # a read of 1,500 records or so: one REST page of 2,000, or 8 of 200
+    since = datetime.fromisoformat(late.replace("+0000", "+00:00"))
+    expected = {r["Id"] for r in every if r["SystemModstamp"] >= late}
+
+    small = bulk_port(sim, above=len(expected) + 1)
+    pages = list(small.read_changed(LEAD, [], since, page_size=200))
+    assert all(page.ordered for page in pages)
+    assert set(ids(pages)) == expected
+
+    # A read that fits in its first REST page is done by then, whatever its size.
+    one_page = bulk_port(sim, above=len(expected) - 1)
+    pages = list(one_page.read_changed(LEAD, [], since, page_size=2000))
+    assert len(pages) == 1 and pages[0].ordered
+
+    large = bulk_port(sim, above=len(expected) - 1)
+    pages = list(large.read_changed(LEAD, [], since, page_size=200))
+    assert pages[0].ordered and not any(page.ordered for page in pages[1:])
+    assert set(ids(pages)) == expected
