@@ -48,7 +48,7 @@ def test_an_insightly_push_never_starts_an_upsert_the_budget_cannot_finish(sqlit
     run = deliver(crm, db, ORG, _new_leads(3), now=lambda: NOW, run_id=None, batch_name="cost",
                   room_for=budget.require)
     assert isinstance(run.deferred, BudgetExhausted) and "2 calls needed, 1 of 8 left" in run.deferred.reason
-    assert run.sent == 2 and crm.calls_sent == limit - 1 == budget.status().used
+    assert run.answers.sent == 2 and crm.calls_sent == limit - 1 == budget.status().used
     ledger = read_ledger(db, ORG).set_index("app_id")
     assert set(ledger.loc[ledger["state"] == "sent"].index) == {"p-cost-0", "p-cost-1"}
     assert "p-cost-2" not in ledger.index or ledger.loc["p-cost-2", "attempts"] == 0
