@@ -26,6 +26,7 @@ import pandas as pd
 
 from crm_pipelines.core.matching import company_domains
 from crm_pipelines.settings.sync import TouchOutcome
+from crm_pipelines.sim.insightly.integer_ids import integer_id
 from crm_pipelines.sim.org_state import OrgState
 
 SEEDED_OBJECTS = ("User", "Account", "Contact", "Lead", "Campaign", "Opportunity")
@@ -37,6 +38,20 @@ _EVENT_KINDS = ("email_sent", "email_opened", "call_logged", "meeting_booked")
 def app_data_for_org(org: OrgState, *, seed: int = 1) -> dict[str, pd.DataFrame]:
     """The app tables for `org`, timed against the moment its data was generated."""
     return seed_app_data({name: org.rows(name) for name in SEEDED_OBJECTS}, seed=seed, now=org.generated_at)
+
+
+def app_data_for_insightly_org(org: OrgState, *, seed: int = 1) -> dict[str, pd.DataFrame]:
+    """The app tables for the simulator's Insightly org `org`: the same people and companies, with
+    the CRM ids an Insightly client sees (whole numbers), and no CRM campaigns (Insightly has none)."""
+    frames = {name: _insightly_ids(org.rows(name)) for name in SEEDED_OBJECTS}
+    frames["Campaign"] = frames["Campaign"].iloc[0:0]
+    return seed_app_data(frames, seed=seed, now=org.generated_at)
+
+
+def _insightly_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    ids = [c for c in frame.columns if c == "Id" or c.endswith("Id")]
+    return frame.assign(**{c: frame[c].map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                                           else str(integer_id(str(v)))).astype("string") for c in ids})
 
 
 def seed_app_data(crm: Mapping[str, pd.DataFrame], *, seed: int, now: pd.Timestamp) -> dict[str, pd.DataFrame]:

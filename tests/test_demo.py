@@ -72,17 +72,20 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(demo, 
     assert "resumed globex crm_sync (deferral-" in out and ": done" in out
     pushes = out[out.index("The outbound push"):out.index("\ntenant  ")]
     assert "initech: pushes are off" in pushes
-    for tenant in ("acme", "globex"):
+    for tenant in ("acme", "globex", "hooli"):
         line = next(l for l in pushes.splitlines() if l.strip().startswith(f"{tenant}:"))
         assert int(line.split(":")[1].split()[0]) > 0, line  # records in the CRM
     summary = out[out.index("\ntenant  ") + 1:]
     assert "pushed" in summary.splitlines()[0]
-    for tenant in ("acme", "globex", "initech"):
+    for tenant in ("acme", "globex", "initech", "hooli"):
         assert f"\n{tenant} " in summary
+    # The Insightly tenant sits in the same table, its CRM named.
+    crms = {line.split()[0]: line.split()[1] for line in summary.splitlines()[2:6]}
+    assert crms == {"acme": "salesforce", "globex": "salesforce", "initech": "salesforce", "hooli": "insightly"}
     # The budget text is right: the most calls in any 24 hours never exceeds the tenant's daily limit.
-    assert summary.splitlines()[0].split()[6:9] == ["calls", "most/24h", "limit/day"]
-    for line in summary.splitlines()[2:5]:
-        most, limit = (int(v) for v in line.split()[6:8])
+    assert summary.splitlines()[0].split()[7:10] == ["calls", "most/24h", "limit/day"]
+    for line in summary.splitlines()[2:6]:
+        most, limit = (int(v) for v in line.split()[7:9])
         assert most <= limit, line
     assert (data / "demo" / "crm_pipelines.db").exists()
 
@@ -103,7 +106,7 @@ def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(demo, 
     assert globex and globex == _unlimited_globex_matches(tmp_path)
     globex_line = next(line for line in summary.splitlines() if line.startswith("globex "))
     assert str(len(globex)) in globex_line.split()
-    for tenant in ("acme", "globex"):
+    for tenant in ("acme", "globex", "hooli"):
         known = {normalize_email(e) for name in ("Lead", "Contact")
                  for e in read_records(db, BY_NAME[name], tenant)["email"].dropna()} - {None}
         leads = read_ledger(db, tenant, state="sent")
@@ -142,3 +145,12 @@ def test_the_log_shows_real_times_not_the_demos_moved_clock(demo):
     for row in rows:
         assert demo["started"] - timedelta(minutes=1) <= datetime.fromisoformat(row["at"]) <= latest, row
     assert any(datetime.fromisoformat(r["pipeline_at"]) > latest for r in pushed)
+
+
+def test_the_ui_brings_back_every_demo_org_in_its_dialect_with_its_credentials(demo, monkeypatch):
+    from crm_pipelines.cli.ui import demo_environment
+
+    monkeypatch.setenv("CRM_PIPELINES_DATA_DIR", str(demo["data"]))
+    env, command = demo_environment({})
+    assert command[command.index("--orgs") + 1].split(",") == ["acme", "globex", "initech", "hooli:insightly"]
+    assert env["DEMO_HOOLI_API_KEY"] == "hooli" and env["DEMO_ACME_CLIENT_ID"] == "acme"

@@ -54,7 +54,7 @@ def crm_push_results(context: AssetExecutionContext, database: DatabaseResource,
     budget = ApiBudget(db, tenant.id, tenant.settings.api_budget.daily_limit, clock.now)
     tenant_crm = crm.crm_for(tenant, budget.reserve, clock.now)
     run = deliver(tenant_crm, db, tenant.id, items, now=clock.now, run_id=context.run.run_id, batch_name=DELIVERY,
-                  progress=context.log.info)
+                  progress=context.log.info, room_for=budget.require)
     settle_deferral(context, db, tenant.id, OUTBOUND_PUSH_JOB, DELIVERY, run.deferred, clock.now,
                     done=run.stopped is None)
     metadata = _metadata(run, db, tenant.id, budget.status().remaining)

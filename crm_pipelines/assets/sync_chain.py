@@ -29,9 +29,11 @@ from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.core.freshness import LONGEST_FREQUENCY, allowed_age
 from crm_pipelines.core.sync_chain import Verdict, extraction_verdict, push_verdict
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.crm.resource import objects_lacking
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.tenants import TenantRegistry
 from crm_pipelines.store.sync_chains import (
     chain_states,
     deferred_extractions,
@@ -52,7 +54,9 @@ _COMMON = dict(partitions_def=tenant_partitions, kinds={"python", "sql"}, owners
 
 def _extraction(db: Database, tenant_id: str) -> Verdict:
     deferred = deferred_extractions(DeferralStore(db).open(tenant_id, job=CRM_SYNC_JOB)).get(tenant_id, [])
-    return extraction_verdict([o.name for o in CRM_OBJECTS], fully_synced_objects(db, tenant_id), deferred)
+    lacking = objects_lacking(TenantRegistry(db).get(tenant_id).connection.kind)
+    return extraction_verdict([o.name for o in CRM_OBJECTS if o.name not in lacking],
+                              fully_synced_objects(db, tenant_id), deferred)
 
 
 def _gate(context: AssetExecutionContext, db: Database, check_name: str, verdict: Verdict, warning: str,

@@ -29,7 +29,7 @@ def demo_environment(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     sim = json.loads((demo / SIM_FILE).read_text())
     env = {**env, "DAGSTER_HOME": str(demo / "dagster"), "CRM_PIPELINES_DB_URL": f"sqlite:///{demo / 'crm_pipelines.db'}"}
     for org in sim["orgs"]:
-        env |= demo_credentials(org)
+        env |= demo_credentials(org.split(":")[0])  # hooli:insightly is the org hooli
     command = [sys.executable, "-m", "crm_pipelines.cli", "sim", "serve", "--port", str(sim["port"]),
                "--orgs", ",".join(sim["orgs"]), "--scale", sim["scale"], "--seed", str(sim["seed"]),
                "--clock", "fixed"]

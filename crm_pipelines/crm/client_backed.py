@@ -1,17 +1,26 @@
-"""The port's bookkeeping that an adapter reads off its client, whatever the CRM."""
+"""The port's bookkeeping that an adapter reads off its client, whatever the CRM, and the write
+costs and task links of a CRM that writes in batches and whose ids say their object."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from math import ceil
 from typing import Any
 
-from crm_pipelines.crm.port import OrgUsage
+from crm_pipelines.crm.port import OrgUsage, WriteOperation
 
 
 class ClientBacked:
     """Calls sent, the CRM's clock and the org's usage, as the adapter's `client` last saw them."""
 
     client: Any
+    max_write_batch: int
+    # The CRM tells a Lead from a Contact by its id (Salesforce's key prefixes).
+    links_task_by_type = False
+
+    def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
+        """A CRM writing up to `max_write_batch` records a call, whatever the operation."""
+        return ceil(records / self.max_write_batch)
 
     @property
     def calls_sent(self) -> int:

@@ -141,8 +141,22 @@ class CrmPort(Protocol):
 
     @property
     def max_write_batch(self) -> int:
-        """Records per `write_batch` call: the cost per record the push plans with (Salesforce's
-        sObject Collections: 200; a CRM writing one record per call: 1)."""
+        """Most records one `write_batch` takes (Salesforce's sObject Collections: 200; a CRM
+        writing one record per call: 1); what the write costs in calls is `write_calls`."""
+        ...
+
+    def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
+        """HTTP calls one `write_batch` of `records` records of `object_name` costs when nothing is
+        retried: what the push checks against the budget before it starts the write, so that a
+        write is never cut off half done (Salesforce: one call a batch; Insightly: an upsert two a
+        record, its lookup by external id and its write, an update one, and the first write of a
+        Lead its reads of the lead statuses and sources)."""
+        ...
+
+    @property
+    def links_task_by_type(self) -> bool:
+        """Whether a Task's WhoId must come with WhoType (Lead or Contact): a CRM whose ids do not
+        say their object (Insightly links a task by object name and id). Salesforce: False."""
         ...
 
     def lacks(self, object_name: str) -> str | None:

@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 from crm_pipelines.clock import Clock, system_clock
 from crm_pipelines.crm.errors import CrmAuthError, TenantDisconnected
 from crm_pipelines.crm.insightly.connect import insightly_crm
+from crm_pipelines.crm.insightly.objects import LACKING as INSIGHTLY_LACKS
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
 from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS
@@ -89,3 +90,9 @@ class CrmClientResource(ConfigurableResource):
         )
         return SalesforceCrm(client, bulk_above_records=tenant.settings.sync.bulk_above_records,
                              bulk_page_records=self.bulk_page_records)
+
+
+def objects_lacking(kind: str) -> Mapping[str, str]:
+    """The pipeline's objects a `kind` CRM has no counterpart of, and why: what the tenant's
+    extraction skips, so nothing waits for them to be synced (the port's `lacks`, asked of no adapter)."""
+    return INSIGHTLY_LACKS if kind == "insightly" else {}

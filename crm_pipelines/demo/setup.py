@@ -15,7 +15,12 @@ from pathlib import Path
 
 from crm_pipelines.settings import Tenant, validated
 
-DEMO_ORGS = ("acme", "globex", "initech")
+DEMO_ORGS = ("acme", "globex", "initech", "hooli")
+# The orgs served in Insightly's dialect (issue 19); the others are Salesforce orgs.
+INSIGHTLY_ORGS = frozenset({"hooli"})
+# Insightly allows 10 calls a second; the demo's org allows more, so the demo does not sit out
+# waits that show nothing (the adapter's waits are tested in tests/crm/insightly).
+DEMO_INSIGHTLY_CALLS_PER_SECOND = 1_000
 ACME_WORKFLOWS = ("[{name: Exit disqualified, record_type: Lead, action: exit_cadence, "
                   "criteria: [{field: status, operator: equals, value: Disqualified}]}]")
 DEMO_SETTINGS: dict[str, dict[str, str]] = {
@@ -27,6 +32,8 @@ DEMO_SETTINGS: dict[str, dict[str, str]] = {
     # Matching by email off (F4.6) where pushes are off: with both on, F7 would create Leads for
     # prospects whose email a CRM record already has, which is what that setting asks for.
     "initech": {"push.enabled": "false", "connector.match_by_email": "false"},
+    # Insightly: Leads, Contacts and tasks pushed as for acme, one record a call.
+    "hooli": {"push.activity_touch_outcomes": "email_replied,call_connected"},
 }
 SIM_FILE = "simulator.json"
 PREFERRED_SIM_PORT = 8765
@@ -47,8 +54,16 @@ def demo_home() -> Path:
 
 def demo_credentials(org: str) -> dict[str, str]:
     """The simulator's credentials for an org, as the env vars the demo tenant names (the way
-    production hands credentials over); the simulator's are public, so `make ui` sets them too."""
+    production hands credentials over); the simulator's are public, so `make ui` sets them too.
+    An Insightly org's API key is its name."""
+    if org in INSIGHTLY_ORGS:
+        return {f"DEMO_{org.upper()}_API_KEY": org}
     return {f"DEMO_{org.upper()}_CLIENT_ID": org, f"DEMO_{org.upper()}_CLIENT_SECRET": f"{org}-secret"}
+
+
+def served_orgs() -> tuple[str, ...]:
+    """The demo's orgs as `run_simulator` and `sim serve --orgs` take them: `hooli:insightly`."""
+    return tuple(f"{org}:insightly" if org in INSIGHTLY_ORGS else org for org in DEMO_ORGS)
 
 
 def _sim_port() -> int:
@@ -66,25 +81,29 @@ def demo_simulator(stack: ExitStack, home: Path):  # type: ignore[no-untyped-def
     from crm_pipelines.sim.server import run_simulator
 
     port = _sim_port()
+    orgs = served_orgs()
     try:
-        sim = stack.enter_context(run_simulator(orgs=DEMO_ORGS, scale=SIM_SCALE, seed=SIM_SEED, port=port))
+        sim = stack.enter_context(run_simulator(orgs=orgs, scale=SIM_SCALE, seed=SIM_SEED, port=port))
     except OSError:
         if port == 0:
             raise
         # Another demo took the port between the probe and the bind: any free port will do.
-        sim = stack.enter_context(run_simulator(orgs=DEMO_ORGS, scale=SIM_SCALE, seed=SIM_SEED, port=0))
+        sim = stack.enter_context(run_simulator(orgs=orgs, scale=SIM_SCALE, seed=SIM_SEED, port=0))
+    for org in INSIGHTLY_ORGS:
+        sim.second_rate(org).per_second = DEMO_INSIGHTLY_CALLS_PER_SECOND
     port = int(sim.base_url.rsplit(":", 1)[1])
-    (home / SIM_FILE).write_text(json.dumps({"port": port, "orgs": list(DEMO_ORGS), "scale": SIM_SCALE, "seed": SIM_SEED}))
+    (home / SIM_FILE).write_text(json.dumps({"port": port, "orgs": list(orgs), "scale": SIM_SCALE, "seed": SIM_SEED}))
     return sim
 
 
 def demo_tenant(org: str, login_url: str) -> Tenant:
     env_prefix = f"DEMO_{org.upper()}"
     os.environ.update(demo_credentials(org))
-    base = validated(Tenant, {
-        "id": org, "name": f"{org.title()} Inc.",
-        "connection": {"kind": "salesforce", "login_url": login_url,
-                       "credentials": {"grant": "client_credentials", "client_id_env": f"{env_prefix}_CLIENT_ID",
-                                       "client_secret_env": f"{env_prefix}_CLIENT_SECRET"}},
-    })
+    if org in INSIGHTLY_ORGS:
+        connection = {"kind": "insightly", "login_url": login_url, "api_key_env": f"{env_prefix}_API_KEY"}
+    else:
+        connection = {"kind": "salesforce", "login_url": login_url,
+                      "credentials": {"grant": "client_credentials", "client_id_env": f"{env_prefix}_CLIENT_ID",
+                                      "client_secret_env": f"{env_prefix}_CLIENT_SECRET"}}
+    base = validated(Tenant, {"id": org, "name": f"{org.title()} Inc.", "connection": connection})
     return base.with_settings(DEMO_SETTINGS.get(org, {}))

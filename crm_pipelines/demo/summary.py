@@ -21,8 +21,8 @@ from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.push_ledger import ledger_counts
 from crm_pipelines.store.tables import api_calls, metadata
 
-COLUMNS = tuple(Column(key, heading, right=key != "tenant") for key, heading in (
-    ("tenant", "tenant"), ("records", "records"), ("accounts", "accounts"), ("contacts", "contacts"),
+COLUMNS = tuple(Column(key, heading, right=key not in ("tenant", "crm")) for key, heading in (
+    ("tenant", "tenant"), ("crm", "CRM"), ("records", "records"), ("accounts", "accounts"), ("contacts", "contacts"),
     ("leads", "leads"), ("calls", "API calls"), ("most", "most/24h"), ("limit", "limit/day"), ("runs", "runs"),
     ("deferrals", "deferrals"), ("resumed", "resumed"), ("users", "users"), ("prospects", "prospects"),
     ("companies", "companies"), ("log", "log changes"), ("list_items", "list items"), ("pushed", "pushed"),
@@ -55,7 +55,7 @@ def tenant_row(ctx: DemoContext, t: Tenant) -> dict[str, Any]:
                for name in ("users", "prospects", "accounts")}
     story, pushes = ctx.stories[t.id], ledger_counts(db, t.id)
     return {
-        "tenant": t.id, "records": sum(counts.values()), "accounts": counts["Account"], "contacts": counts["Contact"],
+        "tenant": t.id, "crm": t.connection.kind, "records": sum(counts.values()), "accounts": counts["Account"], "contacts": counts["Contact"],
         "leads": counts["Lead"], "calls": calls_ever(db, t.id), "most": busiest_window(db, t.id),
         "limit": t.settings.api_budget.daily_limit, "runs": story.runs, "deferrals": DeferralStore(db).count(t.id),
         "resumed": story.resumed, "users": matched["users"], "prospects": matched["prospects"],
@@ -71,6 +71,7 @@ def print_summary(ctx: DemoContext) -> None:
     ctx.echo("-" * len(header))
     for line in lines:
         ctx.echo(line)
+    ctx.echo("CRM: the tenant's CRM, Salesforce or Insightly (one record a call, so more calls for the same pushes)")
     ctx.echo("API calls: over every day of the demo (its clock moves a day at a time); most/24h: the most in any "
              "24 hours, which the tenant's daily limit holds")
     ctx.echo(f"users, prospects, companies: app records matched to CRM records; log changes: connector-log rows "

@@ -54,9 +54,12 @@ class PushRun:
 
 def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             now: Callable[[], datetime], run_id: str | None, batch_name: str,
-            progress: Callable[[str], None] = lambda line: None) -> PushRun:
+            progress: Callable[[str], None] = lambda line: None,
+            room_for: Callable[[int], object] = lambda calls: None) -> PushRun:
     """`progress` hears a line after each batch, so the run's log says how far a long push got.
-    `batch_name` names the run's log batches (one per call: `batch_name/000001`, ...)."""
+    `batch_name` names the run's log batches (one per call: `batch_name/000001`, ...).
+    `room_for(calls)` raises BudgetExhausted when the tenant's budget has no room for a write's
+    calls (the port's `write_calls`): the write is deferred whole instead of cut off half done."""
     ledger = ledger_of_items(db, tenant_id, items)
     plan = outbound.due_items(items, ledger, base_of_sent(db, tenant_id, ledger))
     run = PushRun(due=len(plan.due), already_sent=plan.already_sent, failed_unchanged=plan.failed_unchanged,
@@ -75,13 +78,15 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
                 # After the new Leads: their ids are on the prospects now, so their Tasks go too.
                 part, waiting = outbound.resolve_task_targets(
                     part, read_app_table(db, tenant_id, "prospects"),
-                    outbound.converted_leads(read_converted_leads(db, tenant_id)))
+                    outbound.converted_leads(read_converted_leads(db, tenant_id)),
+                    with_type=crm.links_task_by_type)
                 run.waiting_for_crm_id = len(waiting)
             # Never aimed at a record deleted in the CRM (E3), even through a link not yet cleared.
             gone = aimed_at_deleted(part, deleted_crm_ids(db, tenant_id, target_ids(part)))
             run.deleted_in_crm += int(gone.sum())
             part = part.loc[~gone].reset_index(drop=True)
             for batch in outbound.batches(part, crm.max_write_batch):
+                room_for(crm.write_calls(batch["operation"].iloc[0], batch["sobject"].iloc[0], len(batch)))
                 mark_attempted(db, tenant_id, batch, now(), run_id)
                 try:
                     results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],

@@ -10,6 +10,7 @@ from crm_pipelines.settings.auto_save import (
 )
 from crm_pipelines.settings.connector import (
     DEFAULT_FIELD_MAPPINGS,
+    DEFAULT_FIELD_MAPPINGS_BY_KIND,
     ConnectorSettings,
     Direction,
     FieldMapping,
@@ -48,6 +49,7 @@ __all__ = [
     "APP_FIELDS",
     "APP_OBJECT_OF",
     "DEFAULT_FIELD_MAPPINGS",
+    "DEFAULT_FIELD_MAPPINGS_BY_KIND",
     "LEAD_RULES",
     "PROSPECT_FIELDS",
     "SETTING_KEYS",

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from crm_pipelines.settings.base import SettingsModel
+from crm_pipelines.settings.crm_fields import missing_crm_field
 from crm_pipelines.settings.constraints import explained
 from crm_pipelines.settings.errors import bad_setting
 from crm_pipelines.settings.fields import APP_OBJECT_OF, CrmObject, app_fields_of
@@ -115,3 +116,16 @@ DEFAULT_FIELD_MAPPINGS: tuple[FieldMapping, ...] = (
     + _mappings("Opportunity", "pull", {"Name": "name", "StageName": "stage", "Amount": "amount",
                                         "CloseDate": "close_date"})
 )
+
+# Insightly's default mappings: the same app fields where Insightly has the CRM field. Its
+# Contacts have no lead source and its Organisations no industry (crm_fields.INSIGHTLY_FIELDS),
+# and it has no Campaigns; the custom fields (__c) are Insightly custom fields on Leads and Contacts.
+INSIGHTLY_FIELD_MAPPINGS: tuple[FieldMapping, ...] = tuple(
+    m for m in DEFAULT_FIELD_MAPPINGS if missing_crm_field("insightly", m.crm_object, m.crm_field) is None
+)
+
+DEFAULT_FIELD_MAPPINGS_BY_KIND: dict[str, tuple[FieldMapping, ...]] = {
+    "salesforce": DEFAULT_FIELD_MAPPINGS,
+    "insightly": INSIGHTLY_FIELD_MAPPINGS,
+}
+"""The field mappings a new tenant starts with, by its CRM's `connection.kind`."""

@@ -11,9 +11,11 @@ from pydantic import AwareDatetime, BeforeValidator, Field, SecretStr, StringCon
 
 from crm_pipelines.settings.base import SettingsModel
 from crm_pipelines.settings.constraints import explained
+from crm_pipelines.settings.connector import DEFAULT_FIELD_MAPPINGS_BY_KIND, FieldMapping
 from crm_pipelines.settings.credentials import CredentialRefs, EnvName, MissingCredentialError, ResolvedCredentials
 from crm_pipelines.settings.dotted_updates import apply_dotted_updates
 from crm_pipelines.settings.errors import MISSING, SettingProblem, SettingsError, bad_setting, validated
+from crm_pipelines.settings.crm_fields import missing_crm_field
 from crm_pipelines.settings.tenant_settings import TenantSettings
 
 __all__ = [
@@ -154,6 +156,14 @@ class CrmConnection(SettingsModel):
         return SecretStr(environ[self.api_key_env])
 
 
+def _salesforce_defaults(mappings: Any) -> bool:
+    try:
+        given = tuple(m if isinstance(m, FieldMapping) else FieldMapping.model_validate(m) for m in mappings)
+    except (TypeError, ValueError):
+        return False  # refused, with its reason, when the settings are validated
+    return given == DEFAULT_FIELD_MAPPINGS_BY_KIND["salesforce"]
+
+
 def validated_pod(pod: Any) -> str:
     return validated(_Pod, {"pod": pod}).pod
 
@@ -172,6 +182,45 @@ class Tenant(SettingsModel):
     connected_at: AwareDatetime | None = None
     disconnected_at: AwareDatetime | None = None
     settings: TenantSettings = TenantSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_mappings_of_kind(cls, data: Any) -> Any:
+        """A tenant whose settings name no field mappings starts with its CRM's defaults (F2). So does
+        one whose mappings are Salesforce's defaults as they are: settings stored before mappings
+        depended on the CRM hold those, never chosen for a CRM of another kind."""
+        if not isinstance(data, Mapping):
+            return data
+        connection = data.get("connection")
+        kind = connection.get("kind") if isinstance(connection, Mapping) else getattr(connection, "kind", None)
+        defaults = DEFAULT_FIELD_MAPPINGS_BY_KIND.get(str(kind)) if kind is not None else None
+        settings = data.get("settings")
+        if defaults is None or defaults is DEFAULT_FIELD_MAPPINGS_BY_KIND["salesforce"]:
+            return data
+        if settings is None:
+            return {**data, "settings": {"field_mappings": defaults}}
+        if isinstance(settings, Mapping) and ("field_mappings" not in settings
+                                              or _salesforce_defaults(settings["field_mappings"])):
+            return {**data, "settings": {**settings, "field_mappings": defaults}}
+        if isinstance(settings, TenantSettings) and ("field_mappings" not in settings.model_fields_set
+                                                     or settings.field_mappings == DEFAULT_FIELD_MAPPINGS_BY_KIND["salesforce"]):
+            return {**data, "settings": settings.model_copy(update={"field_mappings": defaults})}
+        return data
+
+    @model_validator(mode="after")
+    def _mappings_fit_crm(self) -> Tenant:
+        """F2: a mapping naming a field the tenant's CRM lacks would fail every record it pushes."""
+        problems = []
+        for index, mapping in enumerate(self.settings.field_mappings):
+            missing = missing_crm_field(self.connection.kind, mapping.crm_object, mapping.crm_field)
+            if missing is not None:
+                field, allowed = missing
+                problems.append(SettingProblem(
+                    f"settings.field_mappings[{index}].{field}", getattr(mapping, field),
+                    f"{allowed} (the tenant's CRM is {self.connection.kind})", f"tenant {self.id!r}"))
+        if problems:
+            raise SettingsError(problems)
+        return self
 
     @model_validator(mode="after")
     def _timestamps_fit_status(self) -> Tenant:

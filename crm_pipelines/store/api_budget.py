@@ -79,6 +79,13 @@ class ApiBudget:
         self.reserved_by_me += calls
         return BudgetStatus(self.daily_limit, status.used + calls, status.oldest_call_at or bucket, now)
 
+    def require(self, calls: int) -> None:
+        """Raise BudgetExhausted (counting nothing) unless `calls` more fit in the window: a write
+        that costs several calls (a lookup, then the write) is not started when only part fits."""
+        status = self.status()
+        if status.used + calls > self.daily_limit:
+            raise BudgetExhausted(self.tenant_id, _needs(calls, status.used, self.daily_limit), status.reopens_at)
+
     def status(self) -> BudgetStatus:
         with self._db.engine.connect() as conn:
             return self._status(conn, self._clock())
@@ -101,6 +108,11 @@ class ApiBudget:
         # so two runs cannot both read "one call left" and both spend it.
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"api_budget:{self.tenant_id}"})
+
+
+def _needs(calls: int, used: int, limit: int) -> str:
+    return (f"daily API budget too low for the next write ({calls} calls needed, {max(0, limit - used)} of {limit} "
+            "left in the last 24 hours)")
 
 
 def _used_up(used: int, limit: int) -> str:

@@ -44,20 +44,28 @@ def stage_of(due: pd.DataFrame) -> np.ndarray:
 
 
 def resolve_task_targets(tasks: pd.DataFrame, prospects: pd.DataFrame,
-                         converted: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                         converted: pd.Series | None = None, *,
+                         with_type: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tasks with WhoId set from their prospect's CRM id as the app holds it now, a converted Lead
     replaced by its Contact (`converted`: conversions.converted_leads, X5); those whose prospect
     has none, or only a converted Lead whose Contact is not known, or is deleted, wait, untouched,
-    for a later push."""
+    for a later push. `with_type` (a CRM whose ids do not say their object: the port's
+    `links_task_by_type`) adds WhoType, Lead or Contact."""
     live = prospects.loc[~flag(prospects, "is_deleted") & prospects["crm_id"].notna()]
-    target, _, nowhere = live_targets(live["crm_id"], pd.Series(pd.NA, index=live.index, dtype="string"), converted)
-    live = live.assign(crm_id=target.to_numpy()).loc[~nowhere]
-    crm_of = live.set_index(live["prospect_id"].astype("string"))["crm_id"].astype("string")
-    crm_of = crm_of[~crm_of.index.duplicated()]
-    who = tasks["who_prospect_id"].astype("string").map(crm_of)
+    types = live["crm_type"] if "crm_type" in live else pd.Series(pd.NA, index=live.index, dtype="string")
+    target, target_type, nowhere = live_targets(live["crm_id"], types, converted)
+    live = live.assign(crm_id=target.to_numpy(), crm_type=target_type.to_numpy()).loc[~nowhere]
+    by_prospect = live.set_index(live["prospect_id"].astype("string"))
+    by_prospect = by_prospect.loc[~by_prospect.index.duplicated()]
+    prospect = tasks["who_prospect_id"].astype("string")
+    who = prospect.map(by_prospect["crm_id"].astype("string"))
     has = who.notna().to_numpy()
     ready = tasks.loc[has].reset_index(drop=True)
     ready["fields"] = [{**f, "WhoId": w} for f, w in zip(ready["fields"], who[has], strict=True)]
+    if with_type:
+        kind = prospect[has].map(by_prospect["crm_type"].astype("string"))
+        ready["fields"] = [{**f, "WhoType": None if pd.isna(t) else t}
+                           for f, t in zip(ready["fields"], kind, strict=True)]
     return ready, tasks.loc[~has].reset_index(drop=True)
 
 

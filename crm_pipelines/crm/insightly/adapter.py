@@ -69,6 +69,15 @@ class InsightlyCrm(ClientBacked):
 
     has_delete_log = False
     max_write_batch = 1
+    # Insightly's ids are whole numbers that do not say their object; a task links by name and id.
+    links_task_by_type = True
+
+    def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:
+        """An update is one call a record; an upsert two, the lookup by external id and the write;
+        and the lists a Lead's or an Opportunity's values are named by, before they are first read."""
+        view = OBJECTS.get(object_name)
+        lists = self._lists_unread(view) if view is not None and view.writable else 0
+        return lists + records * (2 if operation == "upsert" else 1)
 
     def __init__(self, client: InsightlyClient) -> None:
         self.client = client
@@ -135,6 +144,15 @@ class InsightlyCrm(ClientBacked):
         if view.name == "Opportunity" and not lists.stages:
             lists.stages = self._list("PipelineStages", "STAGE_ID", "STAGE_NAME")
         return lists
+
+    def _lists_unread(self, view: InsightlyObject) -> int:
+        """Calls `_lists_for(view)` would still make (one page a list: Insightly's lists are short)."""
+        lists = self._picklists or Picklists()
+        if view.name == "Lead":
+            return 2 if not lists.lead_statuses else 0
+        if view.name == "Opportunity":
+            return 0 if lists.stages else 1
+        return 0
 
     def _list(self, path: str, id_field: str, name_field: str) -> dict[int, str]:
         return {int(item[id_field]): str(item[name_field])

@@ -38,6 +38,9 @@ class InsightlyObject:
     has_custom_fields: bool = True
     # Derived by the adapter rather than copied: named here so describe lists them.
     derived: tuple[str, ...] = ()
+    # What the pipeline sends that Insightly has no place for, left out of the write rather than
+    # refusing it (a Task's Type and WhatId), with why, for the README's table.
+    left_out: frozenset[str] = frozenset()
 
     def served_fields(self) -> list[str]:
         return ["Id", *self.fields, *self.derived]
@@ -88,6 +91,17 @@ OBJECTS: dict[str, InsightlyObject] = {o.name: o for o in (
         writable=frozenset({"Name", "AccountId", "OwnerId", "CloseDate", "Amount", "Probability"}),
         derived=("StageName", "IsClosed", "IsWon", "IsDeleted"),
     ),
+    # The app's activity (P1, P2), written only: its WhoId and WhoType become the task's LINKS.
+    # Type has no counterpart (Insightly's task categories are the org's own), and WhatId cannot
+    # be linked without its object, which the pipeline does not send.
+    InsightlyObject(
+        "Task", "Tasks", "TASK_ID",
+        {**_STAMPS, "Subject": "TITLE", "Description": "DETAILS", "ActivityDate": "DUE_DATE", "Status": "STATUS",
+         "Priority": "PRIORITY", "OwnerId": "OWNER_USER_ID"},
+        writable=frozenset({"Subject", "Description", "ActivityDate", "Status", "Priority", "OwnerId", "WhoId",
+                            "WhoType"}),
+        left_out=frozenset({"Type", "WhatId"}),
+    ),
     # An opportunity's links to its contacts; read through the opportunities, never written.
     InsightlyObject(
         CONTACT_ROLE, "Opportunities", "OPPORTUNITY_ID", {},
@@ -96,6 +110,12 @@ OBJECTS: dict[str, InsightlyObject] = {o.name: o for o in (
                  "IsPrimary", "IsDeleted"),
     ),
 )}
+
+
+# Salesforce's task statuses and priorities, as Insightly spells them.
+TASK_STATUSES = {"Not Started": "NOT STARTED", "In Progress": "IN PROGRESS", "Completed": "COMPLETED",
+                 "Waiting on someone else": "WAITING", "Deferred": "DEFERRED"}
+TASK_PRIORITIES = {"Low": 1, "Normal": 2, "High": 3}
 
 
 @dataclass

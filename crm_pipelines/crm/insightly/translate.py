@@ -13,7 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from crm_pipelines.core.crm_objects import ExtractedObject, FieldKind
-from crm_pipelines.crm.insightly.objects import InsightlyObject, Picklists, full_name, stage_name
+from crm_pipelines.crm.insightly.objects import (
+    TASK_PRIORITIES,
+    TASK_STATUSES,
+    InsightlyObject,
+    Picklists,
+    full_name,
+    stage_name,
+)
 from crm_pipelines.crm.insightly.wire import iso_date, iso_time
 
 CUSTOM_SUFFIX = "__c"
@@ -86,8 +93,10 @@ def to_insightly(view: InsightlyObject, record: dict[str, Any], picklists: Pickl
     """The body of a create or update for one of the pipeline's records (without its id)."""
     body: dict[str, Any] = {}
     custom: list[dict[str, Any]] = []
+    if view.name == "Task":
+        record = _task_links(record, body)
     for name, value in record.items():
-        if name in ("id", "Id"):
+        if name in ("id", "Id") or name in view.left_out:
             continue
         if name.endswith(CUSTOM_SUFFIX):
             custom.append({"FIELD_NAME": name, "FIELD_VALUE": value})
@@ -102,6 +111,24 @@ def to_insightly(view: InsightlyObject, record: dict[str, Any], picklists: Pickl
     if custom:
         body["CUSTOMFIELDS"] = custom
     return body
+
+
+def _task_links(record: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A task's WhoId and WhoType as its LINKS; its status and priority in Insightly's words."""
+    record = dict(record)
+    who, kind = record.pop("WhoId", None), record.pop("WhoType", None)
+    if who is not None:
+        if kind not in ("Lead", "Contact"):
+            raise Unwritable(f"a task's WhoId {who!r} comes without WhoType Lead or Contact: Insightly links by both")
+        body["LINKS"] = [{"LINK_OBJECT_NAME": kind, "LINK_OBJECT_ID": _wire_value("WhoId", who)}]
+    for name, words in (("Status", TASK_STATUSES), ("Priority", TASK_PRIORITIES)):
+        if record.get(name) is not None:
+            if record[name] not in words:
+                raise Unwritable(f"{record[name]!r} is not a task {name.lower()} Insightly has: {', '.join(words)}")
+            body[name.upper()] = words[record.pop(name)]
+    if record.get("ActivityDate") is not None:
+        body["DUE_DATE"] = f"{str(record.pop('ActivityDate'))[:10]} 00:00:00"
+    return record
 
 
 def _wire_value(name: str, value: Any) -> Any:

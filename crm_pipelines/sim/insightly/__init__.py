@@ -31,13 +31,16 @@ against it) says, and what the simulator does:
 
 Where the simulator simplifies:
 
-- Integer ids are the record numbers inside the org's 18-character ids (`integer_ids`), so two
-  objects may share a number; Insightly numbers records across the instance.
+- Integer ids are the record numbers inside the org's 18-character ids with their object's code
+  (`integer_ids`), so no two objects share an id, as Insightly numbers records across the instance.
 - One pipeline (the open Salesforce stages); a won or lost opportunity has no STAGE_ID, and
   ABANDONED and SUSPENDED close it as lost (Salesforce has no such stages). Lead statuses and
   sources are the Salesforce picklists, numbered from 1.
-- LINKS are read-only: a record's organisation, contact roles as contact-opportunity links with
-  their ROLE, and a task's contact or lead and organisation or opportunity. Tags, notes, events,
+- LINKS are read-only but for tasks: a record's organisation, contact roles as contact-opportunity
+  links with their ROLE, and a task's contact or lead and organisation or opportunity, which a
+  task's create or update may set by LINKS (`{LINK_OBJECT_NAME, LINK_OBJECT_ID}`, as v3.1's Task
+  model carries them). Tasks have TASK_ID, TITLE, DETAILS, DUE_DATE, STATUS (NOT STARTED,
+  IN PROGRESS, COMPLETED, WAITING, DEFERRED), PRIORITY (1 to 3), COMPLETED and their custom fields. Tags, notes, events,
   projects and the other v3.1 objects are not served. Campaign has no counterpart in the CRM API
   and is not served.
 - DATE_UPDATED_UTC is the org's SystemModstamp, so every change, a system one too, moves it;

@@ -87,7 +87,10 @@ class Field:
             ts = parse_insightly_datetime(value, self.name)
             return ts.strftime("%Y-%m-%d") if self.kind == "date" else ts.isoformat()
         if self.kind == "ref":
-            return record_id(sobject(self.target).key_prefix, org, self._number(value))
+            try:
+                return record_id(sobject(self.target).key_prefix, org, self._number(value))
+            except ValueError:
+                raise bad_request(f"{self.name}: {value} is no {self.target} id") from None
         if self.kind == "choice":
             number = self._number(value)
             if not 1 <= number <= len(self.choices):

@@ -16,10 +16,10 @@ import numpy as np
 
 from crm_pipelines.sim.ids import stable_number
 from crm_pipelines.sim.insightly.fields import Field, bad_request
-from crm_pipelines.sim.insightly.integer_ids import integer_id
+from crm_pipelines.sim.insightly.integer_ids import integer_id, record_id
 from crm_pipelines.sim.insightly.objects import CLOSED_AS_LOST, OBJECTS, OPEN_STAGES, InsightlyObject
 from crm_pipelines.sim.org_state import OrgState
-from crm_pipelines.sim.schema import sobject_for_id
+from crm_pipelines.sim.schema import sobject, sobject_for_id
 
 _RECORD_NAMES = {o.sobject: o.record_name for o in OBJECTS.values()}
 
@@ -118,6 +118,7 @@ def org_fields(org: OrgState, view: InsightlyObject, body: Any, *,
         if stage is not None:
             values["StageName"] = stage
     custom = body.pop("CUSTOMFIELDS", None) or []
+    values.update(_linked(org, view, body.pop("LINKS", None)))
     for name, value in body.items():
         spec: Field | None = view.field(name)
         if spec is None or not spec.writable or spec.source is None:
@@ -131,6 +132,32 @@ def org_fields(org: OrgState, view: InsightlyObject, body: Any, *,
         if name not in known:
             raise bad_request(f"CUSTOMFIELDS: no custom field {name!r} on {view.name}")
         values[str(name)] = item.get("FIELD_VALUE")
+    return values
+
+
+# What a task's links may name, and the org's reference field each one fills.
+_TASK_LINKS = {"Contact": ("WhoId", "Contact"), "Lead": ("WhoId", "Lead"),
+               "Organisation": ("WhatId", "Account"), "Opportunity": ("WhatId", "Opportunity")}
+
+
+def _linked(org: OrgState, view: InsightlyObject, links: Any) -> dict[str, Any]:
+    """A task's LINKS as its contact or lead and its organisation or opportunity. Insightly links
+    records of other objects too; the simulator keeps a task's links only, and ignores the LINKS
+    of other objects, as they are read-only here."""
+    if view.sobject != "Task" or not links:
+        return {}
+    if not isinstance(links, list):
+        raise bad_request("LINKS must be a list of {LINK_OBJECT_NAME, LINK_OBJECT_ID}.")
+    values: dict[str, Any] = {}
+    for link in links:
+        name = link.get("LINK_OBJECT_NAME") if isinstance(link, dict) else None
+        if name not in _TASK_LINKS:
+            raise bad_request(f"LINKS: a task links to one of {', '.join(_TASK_LINKS)}, not {name!r}")
+        field, target = _TASK_LINKS[name]
+        try:
+            values[field] = record_id(sobject(target).key_prefix, org.name, int(link.get("LINK_OBJECT_ID")))
+        except (TypeError, ValueError):
+            raise bad_request(f"LINKS: LINK_OBJECT_ID {link.get('LINK_OBJECT_ID')!r} is no {name} id") from None
     return values
 
 

@@ -94,3 +94,16 @@ def test_field_updates_and_lead_scores_planned_for_a_converted_lead_are_not_sent
     assert by_app.loc["p-live", "operation"] == "update"
     assert by_app.loc["p-converted", "operation"] == "skip"
     assert CONTACT in by_app.loc["p-converted", "note"]
+
+
+def test_with_type_a_task_says_whether_its_target_is_a_lead_or_the_contact_it_became():
+    # A CRM whose ids do not say their object (Insightly) links a task by object name and id.
+    tasks = items_frame(kind="activity", sobject="Task", operation="upsert", external_id=["event:e1", "event:e2"],
+                        crm_id=None, app_object="event", app_id=["e1", "e2"],
+                        who_prospect_id=["p-live", "p-converted"], fields=[{"Subject": "S"}] * 2,
+                        triggers=None, forced=False)
+    ready, _ = resolve_task_targets(tasks, _prospects(), converted_leads(CRM_LEADS), with_type=True)
+    assert {a: (f["WhoId"], f["WhoType"]) for a, f in zip(ready["app_id"], ready["fields"], strict=True)} == {
+        "e1": (LIVE_LEAD, "Lead"), "e2": (CONTACT, "Contact")}
+    plain, _ = resolve_task_targets(tasks, _prospects(), converted_leads(CRM_LEADS))
+    assert all("WhoType" not in f for f in plain["fields"])
