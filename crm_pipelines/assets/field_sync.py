@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.declaration import per_tenant
+from crm_pipelines.assets.matching import PEOPLE_ONLY
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
@@ -35,7 +36,6 @@ from crm_pipelines.core.field_sync import (
 from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.settings import FieldMapping, Tenant
@@ -43,7 +43,6 @@ from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
-from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_commit import commit_sync
 
@@ -92,13 +91,9 @@ def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: C
     return counted(context, database.db(), metadata)
 
 
-# The prospect sync reads each range's records whole from the store (prospect_ranges); of the
-# whole org it needs only what places each person.
-_PEOPLE = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
-
-
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]],
-       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn(), "crm_leads": _PEOPLE, "crm_contacts": _PEOPLE})
+       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn(), "crm_leads": PEOPLE_ONLY,
+            "crm_contacts": PEOPLE_ONLY})
 def synced_prospects(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                      matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, crm_leads: pd.DataFrame,
                      crm_contacts: pd.DataFrame) -> MaterializeResult:

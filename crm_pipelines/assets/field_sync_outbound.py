@@ -7,12 +7,12 @@ delivery sends and logs them and stores what the CRM accepted as the new base.""
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
+from crm_pipelines.assets.matching import PEOPLE_ONLY
 from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_prospects
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.core.field_sync.prospect_sync import ProspectSync
-from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
 from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
@@ -20,11 +20,8 @@ from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.settings import TenantSettings
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
 
-# Of the whole org only what places each person: each range's records are read whole from the store.
-_PEOPLE = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
 OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"])
 
 
@@ -32,7 +29,8 @@ OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"]
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
     kinds={"python", "sql"}, owners=OWNERS, code_version="1",
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns"), AssetKey("crm_records_before_push")],
-    ins={"matched_prospects": AssetIn(), "crm_leads": _PEOPLE, "crm_contacts": _PEOPLE, "crm_campaigns": AssetIn()},
+    ins={"matched_prospects": AssetIn(), "crm_leads": PEOPLE_ONLY, "crm_contacts": PEOPLE_ONLY,
+         "crm_campaigns": AssetIn()},
 )
 def outbound_field_changes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                            crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame,
