@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult,
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.declaration import per_tenant
+from crm_pipelines.assets.matching import PEOPLE_ONLY
 from crm_pipelines.assets.report_tables import markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
@@ -36,6 +37,7 @@ from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
+from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
@@ -90,8 +92,8 @@ def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: C
 
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["prospects"]],
-       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn(), "crm_leads": AssetIn(),
-            "crm_contacts": AssetIn()})
+       ins={"matched_prospects": AssetIn(), "matched_users": AssetIn(), "crm_leads": PEOPLE_ONLY,
+            "crm_contacts": PEOPLE_ONLY})
 def synced_prospects(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                      matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, crm_leads: pd.DataFrame,
                      crm_contacts: pd.DataFrame) -> MaterializeResult:
@@ -99,32 +101,51 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     records (F4.1), email changes (F4.2), deletions and merges (F4.3), mapped values with the empty
     value rule (F4.4) and the opted-out flag (F4.7), links found by email, conversion or a manual
     match, and owners (the app user matched to the CRM owner). Two-way fields are three-way against
-    the base (F3), a conflict logged with both values. Every change is in the connector log."""
+    the base (F3), a conflict logged with both values. Every change is in the connector log.
+    Computed a key range of CRM ids at a time (issue 17), the new prospects committed after the rest."""
     tenant = database.partition_tenant(context)
     db = database.db()
     prospects = read_app_table(db, tenant.id, "prospects")
-    settings, chunk_rows = tenant.settings.connector, creation_chunk_rows()
-    in_chunks = chunk_rows > 0 and settings.create_prospects_from_crm and tenant.settings.sync.crm_to_app
-    sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
-                          mappings=tenant.settings.field_mappings,
-                          settings=settings.model_copy(update={"create_prospects_from_crm": False}) if in_chunks else settings,
-                          matched_users=matched_users, base=read_base(db, tenant.id, "prospect"),
-                          crm_field_times=read_field_changes(db, tenant.id))
-    if _crm_to_app_off(context, database, tenant) is not None:
-        return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
+    range_records = sync_range_records()
+    if range_records <= 0 or not tenant.settings.sync.crm_to_app:
+        return _prospects_in_one_piece(context, database, clock, tenant, prospects, matched_prospects, matched_users)
+    org = org_people(crm_leads, crm_contacts, range_records)
+    del crm_leads, crm_contacts
+    settings = tenant.settings.connector
+    sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
+                                mappings=tenant.settings.field_mappings, settings=settings,
+                                matched_users=matched_users)
     updated = apply_inbound_changes(prospects, sync.inbound)
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
                      base=sync.synced)
-    if not in_chunks:
+    if not settings.create_prospects_from_crm:
         return result
     del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table
-    created = create_prospects_in_chunks(db, tenant, prospects, matched_prospects, matched_users, crm_leads,
-                                         crm_contacts, chunk_rows, now=clock.now, run_id=context.run.run_id,
+    created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
+                                         creation_chunk_rows(), now=clock.now, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
     metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
     metadata.update({key: _count(metadata.get(key)) + count for key, count in created.items()})
     metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]
     return counted(context, db, metadata)
+
+
+def _prospects_in_one_piece(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
+                            tenant: Tenant, prospects: pd.DataFrame, matched_prospects: pd.DataFrame,
+                            matched_users: pd.DataFrame) -> MaterializeResult:
+    """Every pair compared in one call, creations included: with ranges turned off
+    (CRM_PIPELINES_SYNC_RANGE_RECORDS=0), and with crm_to_app off, where nothing is applied."""
+    db = database.db()
+    crm_leads, crm_contacts = read_whole_org(db, tenant.id)
+    sync = sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts,
+                          mappings=tenant.settings.field_mappings, settings=tenant.settings.connector,
+                          matched_users=matched_users, base=read_base(db, tenant.id, "prospect"),
+                          crm_field_times=read_field_changes(db, tenant.id))
+    if _crm_to_app_off(context, database, tenant) is not None:
+        return _agreed_only(context, database, clock, tenant, sync.synced, sync.inbound)
+    updated = apply_inbound_changes(prospects, sync.inbound)
+    return _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
+                   base=sync.synced)
 
 
 def _count(value: object) -> int:

@@ -7,14 +7,19 @@ delivery sends and logs them and stores what the CRM accepted as the new base.""
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, asset
 
+from crm_pipelines.assets.matching import PEOPLE_ONLY
 from crm_pipelines.assets.ownership import OWNERS
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_prospects
 from crm_pipelines.core.field_sync.changes import concat_changes
+from crm_pipelines.core.field_sync.prospect_sync import ProspectSync
+from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base
+from crm_pipelines.settings import TenantSettings
+from crm_pipelines.store.database import Database
 from crm_pipelines.store.resource import DatabaseResource
 
 OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"])
@@ -24,7 +29,8 @@ OUTBOUND_COLUMNS = ("position", *[c for c in CHANGE_COLUMNS if c != "direction"]
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
     kinds={"python", "sql"}, owners=OWNERS, code_version="1",
     deps=[AssetKey("synced_prospects"), AssetKey("synced_campaigns"), AssetKey("crm_records_before_push")],
-    ins={"matched_prospects": AssetIn(), "crm_leads": AssetIn(), "crm_contacts": AssetIn(), "crm_campaigns": AssetIn()},
+    ins={"matched_prospects": AssetIn(), "crm_leads": PEOPLE_ONLY, "crm_contacts": PEOPLE_ONLY,
+         "crm_campaigns": AssetIn()},
 )
 def outbound_field_changes(context: AssetExecutionContext, database: DatabaseResource, matched_prospects: pd.DataFrame,
                            crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame,
@@ -40,10 +46,7 @@ def outbound_field_changes(context: AssetExecutionContext, database: DatabaseRes
     if not settings.push.app_to_crm:
         context.add_output_metadata({"app_to_crm": "off (S4 push.app_to_crm): nothing to send", "changes": 0})
         return _outbound_rows(concat_changes([]))
-    prospects = sync_prospects(matched_prospects, read_app_table(db, tenant.id, "prospects"), crm_leads, crm_contacts,
-                               mappings=settings.field_mappings, settings=settings.connector,
-                               base=read_base(db, tenant.id, "prospect"),
-                               crm_field_times=read_field_changes(db, tenant.id))
+    prospects = _prospect_sync(db, tenant.id, settings, matched_prospects, crm_leads, crm_contacts)
     campaigns = sync_campaigns(read_app_table(db, tenant.id, "app_campaigns"), crm_campaigns,
                                mappings=settings.field_mappings, settings=settings.connector,
                                base=read_base(db, tenant.id, "campaign"),
@@ -55,6 +58,21 @@ def outbound_field_changes(context: AssetExecutionContext, database: DatabaseRes
         "preview": markdown_table(rows.drop(columns=["position", "at"])),
     })
     return rows
+
+
+def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, matched_prospects: pd.DataFrame,
+                   crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> ProspectSync:
+    """The prospects' side, a key range of CRM ids at a time (issue 17) unless ranges are off."""
+    prospects = read_app_table(db, tenant_id, "prospects")
+    range_records = sync_range_records()
+    if range_records > 0:
+        return ranged_prospect_sync(db, tenant_id, org_people(crm_leads, crm_contacts, range_records),
+                                    matched_prospects, prospects, mappings=settings.field_mappings,
+                                    settings=settings.connector, with_skipped=False)
+    crm_leads, crm_contacts = read_whole_org(db, tenant_id)
+    return sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts, mappings=settings.field_mappings,
+                          settings=settings.connector, base=read_base(db, tenant_id, "prospect"),
+                          crm_field_times=read_field_changes(db, tenant_id))
 
 
 def _outbound_rows(changes: pd.DataFrame) -> pd.DataFrame:

@@ -42,11 +42,12 @@ def matched_users(context: AssetExecutionContext, database: DatabaseResource, cr
 
 
 # Matching reads only what places a person (crm_people): not the names, phones and mapped fields.
-_PEOPLE = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
+# So do the prospect sync's assets, which read each range's records whole from the store.
+PEOPLE_ONLY = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
 
 
 @asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
-       ins={"crm_leads": _PEOPLE, "crm_contacts": _PEOPLE})
+       ins={"crm_leads": PEOPLE_ONLY, "crm_contacts": PEOPLE_ONLY})
 def matched_prospects(context: AssetExecutionContext, database: DatabaseResource, crm_leads: pd.DataFrame,
                       crm_contacts: pd.DataFrame) -> pd.DataFrame:
     """Each prospect matched to a live CRM Lead or Contact (X2): by its stored CRM id, followed

@@ -12,6 +12,7 @@ from crm_pipelines.core.extraction import Cursor
 from crm_pipelines.store.bulk import read_frame
 from crm_pipelines.store.crm_records import write_cursor
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.key_ranges import KeyRange
 from crm_pipelines.store.tables import crm_field_changes
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -39,11 +40,15 @@ def commit_field_changes(db: Database, tenant_id: str, sobject: str, history_obj
     return len(rows)
 
 
-def read_field_changes(db: Database, tenant_id: str, sobject: str | None = None) -> pd.DataFrame:
-    """crm_change_times.FIELD_TIME_COLUMNS (crm_id, field, changed_at) of the tenant, one object's or all."""
+def read_field_changes(db: Database, tenant_id: str, sobject: str | None = None, *,
+                       record_ids: KeyRange | None = None) -> pd.DataFrame:
+    """crm_change_times.FIELD_TIME_COLUMNS (crm_id, field, changed_at) of the tenant, one object's or
+    all; with `record_ids`, only those of records in that key range."""
     where = crm_field_changes.c.tenant_id == tenant_id
     if sobject is not None:
         where = where & (crm_field_changes.c.sobject == sobject)
+    if record_ids is not None:
+        where = where & record_ids.holds(crm_field_changes.c.record_id)
     with db.engine.connect() as conn:
         frame = read_frame(conn, crm_field_changes, where, order_by=["sobject", "record_id", "field"])
     return pd.DataFrame({"crm_id": frame["record_id"].astype("string"), "field": frame["field"].astype("string"),

@@ -10,17 +10,22 @@ from sqlalchemy import Connection
 
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
+from crm_pipelines.store.key_ranges import KeyRange
 from crm_pipelines.store.tables import field_sync_base
 
 BASE_KEYS = ("tenant_id", "object", "app_id", "crm_id", "field")
 BASE_COLUMNS = ("object", "app_id", "crm_id", "field", "value")
 
 
-def read_base(db: Database, tenant_id: str, object: str | None = None) -> pd.DataFrame:
-    """The tenant's base rows (BASE_COLUMNS and synced_at), of one app object or all."""
+def read_base(db: Database, tenant_id: str, object: str | None = None, *,
+              crm_ids: KeyRange | None = None) -> pd.DataFrame:
+    """The tenant's base rows (BASE_COLUMNS and synced_at), of one app object or all; with
+    `crm_ids`, only the rows of CRM records in that key range."""
     where = field_sync_base.c.tenant_id == tenant_id
     if object is not None:
         where = where & (field_sync_base.c.object == object)
+    if crm_ids is not None:
+        where = where & crm_ids.holds(field_sync_base.c.crm_id)
     with db.engine.connect() as conn:
         return read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]), columns=[*BASE_COLUMNS, "synced_at"])
 

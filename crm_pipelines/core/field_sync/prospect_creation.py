@@ -61,9 +61,17 @@ def creation_chunks(
     frames = {CONTACT: crm_contacts.reset_index(drop=True), LEAD: crm_leads.reset_index(drop=True)}
     app_columns = list(prospects.columns)
     for start in range(0, len(free), chunk_rows):
-        rows = free[start:start + chunk_rows]
-        changes = _chunk_creations(people, rows, frames, n_contacts, app_columns, mappings, matched_users)
-        yield CreatedChunk(changes=changes, base=created_base(changes, mappings), records=len(rows))
+        yield created_chunk(people, free[start:start + chunk_rows], frames, n_contacts, app_columns, mappings,
+                            matched_users)
+
+
+def created_chunk(people: pd.DataFrame, rows: np.ndarray, frames: dict[str, pd.DataFrame], n_contacts: int,
+                  app_columns: list[str], mappings: Sequence[FieldMapping],
+                  matched_users: pd.DataFrame | None) -> CreatedChunk:
+    """The prospects made of the free records at `rows` (positions in `people`; `frames`: the Contacts
+    and Leads `people` was made of, Contacts first, n_contacts of them)."""
+    changes = _chunk_creations(people, rows, frames, n_contacts, app_columns, mappings, matched_users)
+    return CreatedChunk(changes=changes, base=created_base(changes, mappings), records=len(rows))
 
 
 def _chunk_creations(people: pd.DataFrame, rows: np.ndarray, frames: dict[str, pd.DataFrame], n_contacts: int,

@@ -1,0 +1,211 @@
+"""The prospect sync a key range of CRM ids at a time (issue 17): at a large org, comparing every
+linked pair in one call holds every column of every Lead and Contact, the prospect base (a dozen
+rows a pair) and all their intermediate frames at once. Here the org's Leads and Contacts are cut
+into ranges of `CRM_PIPELINES_SYNC_RANGE_RECORDS` records (default 20,000) in their key order, and
+sync_prospects runs once per range on that range's records (every column, read from the store by
+key range), base and field history, and the prospects that belong to it.
+
+What keeps the ranges' results equal to the one-piece result: each prospect belongs to exactly one
+range, the one of the record it is linked to (or, unlinked, of the id it stores), so every
+prospect holding a record — the merges and the record's writer are decided among them — is in
+that record's range; the narrow `people` frame of the whole org (crm_people: ids, emails, where
+each record went) decides links, which records are free and which emails are known, so a merge
+chain or a conversion crossing ranges is followed as in one piece. Prospects with no record at
+all can only be F7's new Leads, decided once against every live email. Creations (F4.1) are
+made after the rest is committed, a range (and a chunk within it) at a time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.field_sync import sync_prospects
+from crm_pipelines.core.field_sync.base import empty_base
+from crm_pipelines.core.field_sync.changes import concat_changes
+from crm_pipelines.core.field_sync.crm_values import crm_field_columns
+from crm_pipelines.core.field_sync.new_leads import new_lead_changes
+from crm_pipelines.core.field_sync.prospect_sync import ProspectSync, match_positions, people_to_create
+from crm_pipelines.core.matching.frames import flag
+from crm_pipelines.core.matching.lookup import contains, positions
+from crm_pipelines.core.matching.people import CONTACT, crm_people
+from crm_pipelines.core.matching.successors import LIVE
+from crm_pipelines.settings import ConnectorSettings, FieldMapping
+from crm_pipelines.store.crm_field_changes import read_field_changes
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_base import read_base
+from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_range
+
+RANGE_RECORDS_ENV = "CRM_PIPELINES_SYNC_RANGE_RECORDS"
+# A range's Leads or Contacts with every column, their base and the sync's frames stay in the low
+# hundreds of MiB; the creation chunks measured at 20,000 records peaked 280 MiB under those at
+# 50,000 (issue 17), while each range costs a few indexed reads.
+DEFAULT_RANGE_RECORDS = 20_000
+
+_TABLES = {CONTACT: "crm_contacts", "Lead": "crm_leads"}
+
+
+def sync_range_records() -> int:
+    """CRM records per range of the prospect sync; 0 runs it in one piece, as before."""
+    return int(os.environ.get(RANGE_RECORDS_ENV, DEFAULT_RANGE_RECORDS))
+
+
+@dataclass(frozen=True)
+class CrmRange:
+    """Records start..end-1 of `people` (one CRM type, consecutive in key order) and their ids' range."""
+
+    start: int
+    end: int
+    crm_type: str
+    ids: KeyRange
+
+    @property
+    def table(self) -> str:
+        return _TABLES[self.crm_type]
+
+
+@dataclass(frozen=True)
+class OrgPeople:
+    """The whole org's people (crm_people of the narrow Leads and Contacts) and its ranges."""
+
+    people: pd.DataFrame
+    ranges: list[CrmRange]
+
+    def range_of(self, at_people: np.ndarray) -> np.ndarray:
+        """The range index of each position in `people` (-1 stays -1)."""
+        starts = np.array([r.start for r in self.ranges], dtype=np.int64)
+        found = np.searchsorted(starts, at_people, side="right") - 1
+        return np.where(at_people >= 0, found, -1)
+
+    def range_people(self, crm_range: CrmRange) -> pd.DataFrame:
+        return self.people.iloc[crm_range.start:crm_range.end].reset_index(drop=True)
+
+
+def org_people(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, range_records: int) -> OrgPeople:
+    """`crm_leads` / `crm_contacts`: the extracted tables in key order (the columns crm_people reads
+    are enough). Contacts come first in `people`, then Leads, so each type's ranges are consecutive."""
+    if range_records < 1:
+        raise ValueError(f"range_records must be at least 1, not {range_records}")
+    people = crm_people(crm_leads, crm_contacts)
+    ids, ranges = people["crm_id"], []
+    for crm_type, first, end in ((CONTACT, 0, len(crm_contacts)), ("Lead", len(crm_contacts), len(people))):
+        for start in range(first, end, range_records):
+            stop = min(start + range_records, end)
+            ranges.append(CrmRange(start, stop, crm_type, KeyRange(str(ids.iat[start]), str(ids.iat[stop - 1]))))
+    return OrgPeople(people, ranges)
+
+
+def read_whole_org(db: Database, tenant_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(crm_leads, crm_contacts), every column of every record: the one-piece sync's input."""
+    return read_crm_range(db, "crm_leads", tenant_id, None), read_crm_range(db, "crm_contacts", tenant_id, None)
+
+
+def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange,
+                      people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(crm_leads, crm_contacts) of one range, every column: the range's own type read by key range,
+    the other empty. `people`: the range's people, which the rows read must be, in order."""
+    own = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids)
+    if not own["id"].astype("string").reset_index(drop=True).equals(people["crm_id"].astype("string")):
+        raise RuntimeError(f"the {crm_range.table} between {crm_range.ids.first} and {crm_range.ids.last} "
+                           "changed while the prospect sync read them")
+    other = no_crm_rows("crm_leads" if crm_range.crm_type == CONTACT else "crm_contacts")
+    return (other, own) if crm_range.crm_type == CONTACT else (own, other)
+
+
+def prospect_ranges(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> np.ndarray:
+    """The range each prospect belongs to: its linked record's, else its stored id's; -1 for a
+    prospect with neither (a record the org does not have counts as none)."""
+    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
+    live = ~flag(prospects, "is_deleted")
+    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, org.people)
+    held = positions(prospects["crm_id"], org.people["crm_id"])
+    held[matched_rows[keep]] = matched_people[keep]
+    return org.range_of(held)
+
+
+def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: pd.DataFrame,
+                         prospects: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
+                         matched_users: pd.DataFrame | None = None, with_skipped: bool = True) -> ProspectSync:
+    """sync_prospects(matched, prospects, <every Lead and Contact>, ..., base=<the tenant's prospect
+    base>, crm_field_times=<its field history>) with creation off, range by range. The rows come in
+    range order rather than the one piece's, each range's as sync_prospects orders them.
+    `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them."""
+    settings = settings.model_copy(update={"create_prospects_from_crm": False})
+    prospects = prospects.reset_index(drop=True)
+    belongs = prospect_ranges(org, matched, prospects)
+    pieces = [_range_sync(db, tenant_id, org, crm_range, prospects.iloc[np.flatnonzero(belongs == index)], matched,
+                          mappings=mappings, settings=settings, matched_users=matched_users)
+              for index, crm_range in enumerate(org.ranges) if (belongs == index).any()]
+    unlinked = prospects.iloc[np.flatnonzero(belongs < 0)]
+    new_leads = _recordless(org, unlinked, _matches_of(matched, unlinked), mappings=mappings, settings=settings)
+    return ProspectSync(
+        inbound=concat_changes([p.inbound for p in pieces]),
+        outbound=concat_changes([*[p.outbound for p in pieces], new_leads]),
+        skipped_mappings=mappings_not_in_org(db, tenant_id, org, prospects, matched, mappings, settings) if with_skipped else (),
+        synced=pd.concat([empty_base(), *[p.synced for p in pieces]], ignore_index=True),
+    )
+
+
+def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRange, prospects: pd.DataFrame,
+                matched: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
+                matched_users: pd.DataFrame | None) -> ProspectSync:
+    people = org.range_people(crm_range)
+    crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people)
+    return sync_prospects(_matches_of(matched, prospects), prospects, crm_leads, crm_contacts, mappings=mappings,
+                          settings=settings, matched_users=matched_users, people=people,
+                          base=read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids),
+                          crm_field_times=read_field_changes(db, tenant_id, record_ids=crm_range.ids))
+
+
+def _recordless(org: OrgPeople, prospects: pd.DataFrame, matched: pd.DataFrame, *, mappings: Sequence[FieldMapping],
+                settings: ConnectorSettings) -> pd.DataFrame:
+    """F7's new Leads: prospects linked to no record and storing none the org has can only be
+    those (nothing to compare, delete or merge), decided against every live email of the org."""
+    live = (org.people["fate"] == LIVE).to_numpy(dtype=bool)
+    known = org.people.loc[live, "email"] if settings.match_by_email else None
+    return new_lead_changes(prospects.reset_index(drop=True), matched, mappings, known_emails=known)
+
+
+def mappings_not_in_org(db: Database, tenant_id: str, org: OrgPeople, prospects: pd.DataFrame, matched: pd.DataFrame,
+                        mappings: Sequence[FieldMapping], settings: ConnectorSettings) -> tuple[FieldMapping, ...]:
+    """sync_prospects' skipped_mappings for the whole org (E6): those no column of the tables
+    carries (a sync of no records tells), less the custom fields some record of the type holds in
+    its mapped fields, read a range at a time until each is found."""
+    nothing = sync_prospects(matched.iloc[0:0], prospects.iloc[0:0], no_crm_rows("crm_leads"),
+                             no_crm_rows("crm_contacts"), mappings=mappings, settings=settings,
+                             people=org.people.iloc[0:0])
+    missing = list(nothing.skipped_mappings)
+    for crm_range in org.ranges:
+        wanted = [m.crm_field for m in missing if m.crm_object == crm_range.crm_type]
+        if wanted:
+            frame = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids, columns=["mapped_fields"])
+            found = crm_field_columns(frame, wanted)
+            missing = [m for m in missing if m.crm_object != crm_range.crm_type or m.crm_field not in found]
+    return tuple(missing)
+
+
+def _matches_of(matched: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
+    return matched.loc[contains(matched["prospect_id"], prospects["prospect_id"])].reset_index(drop=True)
+
+
+def free_records(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> np.ndarray:
+    """Positions in `org.people` of the records F4.1 makes new prospects of (people_to_create,
+    decided on the whole org: a prospect holding a converted Lead holds its Contact)."""
+    prospects = prospects.reset_index(drop=True)
+    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
+    _, matched_people, keep = match_positions(matched, prospect_ids, ~flag(prospects, "is_deleted"), org.people)
+    return people_to_create(org.people, positions(prospects["crm_id"], org.people["crm_id"]), matched_people[keep],
+                            None)
+
+
+def free_by_range(org: OrgPeople, free: np.ndarray) -> Iterator[tuple[CrmRange, np.ndarray]]:
+    """Each range holding free records, with their positions within the range."""
+    belongs = org.range_of(free)
+    for index, crm_range in enumerate(org.ranges):
+        mine = free[belongs == index]
+        if mine.size:
+            yield crm_range, mine - crm_range.start

@@ -1,0 +1,105 @@
+"""The prospect sync a key range of CRM ids at a time (issue 17), against the simulator's small org
+over HTTP: ranges of 500 records (twenty of them) leave the same prospects, connector log,
+base and outbound changes as the sync in one piece, and on the state a first sync leaves, the
+ranged computation gives the one piece's changes both ways."""
+
+import pandas as pd
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.definitions import build_definitions
+from crm_pipelines.core.field_sync import sync_prospects
+from crm_pipelines.exchange.prospect_ranges import (
+    RANGE_RECORDS_ENV, org_people, ranged_prospect_sync, read_whole_org,
+)
+from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings
+from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.app_data import read_app_table, write_app_tables
+from crm_pipelines.store.crm_field_changes import read_field_changes
+from crm_pipelines.store.database import open_database
+from crm_pipelines.store.field_sync_base import read_base
+from crm_pipelines.store.io_manager import read_tenant_partition
+from crm_pipelines.store.tables import metadata
+from tests.assets.test_prospect_creation_chunks import _outputs
+from tests.sim_tenants import db_url, register_sim_tenant, sync
+
+SEED = 5
+RANGE = 500
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
+        yield sim
+
+
+def _synced(tmp_path, sim, monkeypatch, range_records: int):
+    """A seeded app's first sync, then outbound planning, with `range_records` per range (0: one piece)."""
+    monkeypatch.setenv(RANGE_RECORDS_ENV, str(range_records))
+    db = open_database(f"sqlite:///{tmp_path / f'ranges-{range_records}.db'}")
+    register_sim_tenant(db, sim, "acme")
+    write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+    assert sync(db, "acme").success
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    job = build_definitions(db_url(db)).resolve_job_def("outbound_push").get_subset(
+        asset_selection={AssetKey("outbound_field_changes")})
+    assert job.execute_in_process(instance=instance, partition_key="acme", raise_on_error=False).success
+    return db
+
+
+def _outbound(db) -> pd.DataFrame:
+    rows = read_tenant_partition(db, metadata.tables["outbound_field_changes"], "acme")
+    rows = rows.drop(columns=["position", "at", "tenant_id"]).astype("string")
+    return rows.sort_values(list(rows.columns), ignore_index=True)
+
+
+def _sorted(changes: pd.DataFrame) -> pd.DataFrame:
+    changes = changes.astype("string")
+    return changes.sort_values(list(changes.columns), ignore_index=True)
+
+
+def test_ranged_sync_leaves_what_the_sync_in_one_piece_leaves(tmp_path, sim, monkeypatch):
+    one_piece = _synced(tmp_path, sim, monkeypatch, 0)
+    ranged = _synced(tmp_path, sim, monkeypatch, RANGE)
+
+    expected = _outputs(one_piece)
+    assert len(expected["prospects"]) > 5_000 and len(expected["base"]) > 0
+    for name, frame in _outputs(ranged).items():
+        pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+    outbound = _outbound(one_piece)
+    assert len(outbound) > 0
+    pd.testing.assert_frame_equal(_outbound(ranged), outbound, obj="outbound_field_changes")
+
+
+def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(tmp_path, sim, monkeypatch):
+    db = _synced(tmp_path, sim, monkeypatch, RANGE)
+    tenant = "acme"
+    matched = read_tenant_partition(db, metadata.tables["matched_prospects"], tenant)
+    matched_users = read_tenant_partition(db, metadata.tables["matched_users"], tenant)
+    prospects = read_app_table(db, tenant, "prospects")
+    crm_leads, crm_contacts = read_whole_org(db, tenant)
+    edited = _app_edits(prospects)
+    org = org_people(crm_leads, crm_contacts, RANGE)
+    assert len(org.ranges) >= 20
+
+    settings = ConnectorSettings(create_prospects_from_crm=False)
+    whole = sync_prospects(matched, edited, crm_leads, crm_contacts, settings=settings, matched_users=matched_users,
+                           base=read_base(db, tenant, "prospect"), crm_field_times=read_field_changes(db, tenant))
+    pieces = ranged_prospect_sync(db, tenant, org, matched, edited, mappings=DEFAULT_FIELD_MAPPINGS, settings=settings,
+                                  matched_users=matched_users)
+
+    assert len(whole.outbound) > 0
+    for name in ("inbound", "outbound", "synced"):
+        pd.testing.assert_frame_equal(_sorted(getattr(pieces, name)), _sorted(getattr(whole, name)), obj=name)
+    assert pieces.skipped_mappings == whole.skipped_mappings
+
+
+def _app_edits(prospects: pd.DataFrame) -> pd.DataFrame:
+    """Every seventh prospect's title changed in the app after the sync: two-way values to send."""
+    edited = prospects.copy()
+    rows = edited.index[::7]
+    edited.loc[rows, "title"] = "Edited in the app"
+    edited.loc[rows, "updated_at"] = pd.Timestamp("2099-01-01", tz="UTC")
+    return edited
