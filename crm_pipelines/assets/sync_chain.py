@@ -33,7 +33,6 @@ from crm_pipelines.crm.resource import objects_lacking
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.deferrals import DeferralStore
 from crm_pipelines.store.resource import DatabaseResource
-from crm_pipelines.store.tenants import TenantRegistry
 from crm_pipelines.store.sync_chains import (
     chain_states,
     deferred_extractions,
@@ -52,9 +51,11 @@ _COMMON = dict(partitions_def=tenant_partitions, kinds={"python", "sql"}, owners
                code_version="1", output_required=False)
 
 
-def _extraction(db: Database, tenant_id: str) -> Verdict:
+def _extraction(database: DatabaseResource, context: AssetExecutionContext) -> Verdict:
+    db, tenant_id = database.db(), context.partition_key
     deferred = deferred_extractions(DeferralStore(db).open(tenant_id, job=CRM_SYNC_JOB)).get(tenant_id, [])
-    lacking = objects_lacking(TenantRegistry(db).get(tenant_id).connection.kind)
+    # The run's own read of the tenant (the resource keeps it): its CRM's kind says what it lacks.
+    lacking = objects_lacking(database.partition_tenant(context).connection.kind)
     return extraction_verdict([o.name for o in CRM_OBJECTS if o.name not in lacking],
                               fully_synced_objects(db, tenant_id), deferred)
 
@@ -87,7 +88,7 @@ def crm_extraction_complete(context: AssetExecutionContext, database: DatabaseRe
     downstream in the run is skipped and the check says which objects are missing and when the
     `api_limit_backoff` sensor resumes them together with the rest of the chain."""
     db, tenant_id = database.db(), context.partition_key
-    verdict = _extraction(db, tenant_id)
+    verdict = _extraction(database, context)
     if not verdict.ready:
         mark_chain_incomplete(db, tenant_id, verdict.reason, clock.now())
     yield from _gate(context, db, "extraction_complete", verdict,
@@ -106,7 +107,7 @@ def crm_sync_completed(context: AssetExecutionContext, database: DatabaseResourc
     completion is recorded, `crm_sync_due` counts the tenant's sync frequency from it, and pushes
     may go out. A run that skipped or failed a step of the chain never gets here."""
     db, tenant_id = database.db(), context.partition_key
-    verdict = _extraction(db, tenant_id)
+    verdict = _extraction(database, context)
     if not verdict.ready:  # a run that selected the chain without the extraction gate
         context.log.warning(f"tenant '{tenant_id}': {verdict.reason}; the sync is not recorded as completed")
         return
