@@ -13,13 +13,12 @@ compression). Each pass reports records per second of wall time and per second o
 from __future__ import annotations
 
 import gzip
-import json
 import os
-import platform
 import time
 
 import requests
 
+from bench.results_file import machine, write_results
 from bench.bench_sim_serve import ROOT, SOQL, _cpu_seconds, _peak_rss_mib, _server
 
 RESULTS = ROOT / "bench" / "results" / "sim_bulk.json"
@@ -100,15 +99,13 @@ def run() -> dict[str, object]:
         "load_average_1min": round(os.getloadavg()[0], 2),
         "target_records_per_server_cpu_second": TARGET_RECORDS_PER_SERVER_CPU_SECOND,
         "meets_target": (plain["records_per_server_cpu_second"] or 0) >= TARGET_RECORDS_PER_SERVER_CPU_SECOND,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
+        "machine": machine(),
     }
 
 
 def main() -> None:
     result = run()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    write_results(RESULTS, result)
     gzipped = result["passes"][2]
     print(f"sim bulk {SCALE}: {PAGES} results pages of {PAGE_RECORDS:,} Contacts; plain CSV "
           f"{result['records_per_second']:,} records/s, {result['records_per_server_cpu_second']:,} per second "
