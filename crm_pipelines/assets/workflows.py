@@ -7,28 +7,30 @@ memberships once per change, each logged in the connector log (F8).
 """
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from crm_pipelines.assets.app import APP_ASSET_KEYS
 from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.row_counts import counted
 from crm_pipelines.clock import ClockResource
-from crm_pipelines.core.workflows.changed_records import changed_records
+from crm_pipelines.core.workflows.changed_records import changed_records, prospect_columns
 from crm_pipelines.core.workflows.not_evaluated import why_not_evaluated
 from crm_pipelines.core.workflows.run import run_workflows
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.workflow_changes import latest_modstamp, read_changed_people
 from crm_pipelines.store.workflow_state import commit_workflow_run, read_applied_actions, read_workflow_cursor
 
 
 @asset(**per_tenant(
     "workflows", {"python", "sql"},
-    deps=[AssetKey("synced_prospects"), APP_ASSET_KEYS["cadence_memberships"], APP_ASSET_KEYS["cadences"]],
-    ins={"crm_leads": AssetIn(), "crm_contacts": AssetIn()},
+    # The Leads and Contacts are read by the store, narrowed to the changes (store.workflow_changes).
+    deps=[AssetKey("synced_prospects"), AssetKey("crm_leads"), AssetKey("crm_contacts"),
+          APP_ASSET_KEYS["cadence_memberships"], APP_ASSET_KEYS["cadences"]],
 ))
-def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
-                             crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> MaterializeResult:
+def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseResource,
+                             clock: ClockResource) -> MaterializeResult:
     """The tenant's cadence workflows applied to the Leads and Contacts changed since the last
     evaluation: "when a Lead's Status becomes Disqualified, exit the cadence", "when a Contact's
     Title contains VP, move to the Executive cadence". Each action once per change, however often
@@ -39,14 +41,16 @@ def cadence_workflow_actions(context: AssetExecutionContext, database: DatabaseR
     tenant = database.partition_tenant(context)
     settings = tenant.settings
     since = read_workflow_cursor(db, tenant.id)
-    prospects = read_app_table(db, tenant.id, "prospects")
-    changes, latest = changed_records(crm_leads, crm_contacts, prospects, since)
+    latest = latest_modstamp(db, tenant.id)
     why = why_not_evaluated(settings.sync, settings.workflows, since)
     if why is not None:
+        # Nothing is evaluated: only the starting point moves, and no record is read.
         commit_workflow_run(db, tenant.id, memberships=None, applied=None, log_rows=None, evaluated_through=latest,
                             at=now, run_id=context.run.run_id, batch=context.asset_key.to_user_string())
-        return counted(context, db, {"workflows": why, "changed_records": len(changes), "actions_applied": 0})
+        return counted(context, db, {"workflows": why, "actions_applied": 0})
 
+    leads, contacts, prospects = read_changed_people(db, tenant.id, since, prospect_columns(settings.workflows))
+    changes, _ = changed_records(leads, contacts, prospects, since)
     run = run_workflows(changes, read_app_table(db, tenant.id, "cadence_memberships"),
                         set(read_app_table(db, tenant.id, "cadences")["cadence_id"].astype(str)),
                         read_applied_actions(db, tenant.id), settings.workflows, settings.workflow_fields(),

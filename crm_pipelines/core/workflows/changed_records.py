@@ -9,13 +9,25 @@ values of the prospect linked to the record, after the field sync applied it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS as CONNECTOR_LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag, utc_instant, utc_naive
+from crm_pipelines.settings.workflows import Workflow
 
 LOG_REASON_PREFIX = "workflow_"
+LINK_COLUMNS = ("prospect_id", "crm_id", "crm_type", "is_deleted")
+"""The prospect columns changed_records itself reads: which prospect holds which record, and whether live."""
+
+
+def prospect_columns(workflows: Sequence[Workflow]) -> tuple[str, ...]:
+    """The prospect columns an evaluation of `workflows` reads: LINK_COLUMNS and every field a
+    criterion names, in order of first mention."""
+    named = (criterion.field for workflow in workflows for criterion in workflow.criteria)
+    return tuple(dict.fromkeys((*LINK_COLUMNS, *named)))
 
 
 def changed_records(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, prospects: pd.DataFrame,
