@@ -13,18 +13,18 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import select
 
-from crm_pipelines.core.auto_save import AutoSaveInputs, CrmFrames
-from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.core.auto_save import CRM_COLUMNS, AutoSaveInputs, CrmFrames
+from crm_pipelines.core.auto_save.frames import OPTIONAL_CRM_COLUMNS
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.bulk import insert_frame, read_frame
-from crm_pipelines.store.crm_records import read_records
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.tables import (
     auto_save_account_lists,
     auto_save_changes,
     auto_save_lead_lists,
+    crm_tables,
     manual_list_overrides,
     matched_users,
     saved_item_totals,
@@ -86,7 +86,7 @@ def read_changes(db: Database, tenant_id: str, *, user_id: str | None = None, cr
 
 def load_inputs(db: Database, tenant: Tenant) -> AutoSaveInputs:
     """Everything one tenant's rebuild (or an `explain`) reads, from the warehouse and the app tables."""
-    crm = CrmFrames(**{name: read_records(db, BY_NAME[sobject], tenant.id) for name, sobject in CRM_INPUTS.items()})
+    crm = CrmFrames(**read_crm_inputs(db, tenant.id))
     matches = read_tenant_partition(db, matched_users, tenant.id)
     return AutoSaveInputs(
         crm=crm,
@@ -97,6 +97,19 @@ def load_inputs(db: Database, tenant: Tenant) -> AutoSaveInputs:
         enabled=tenant.settings.auto_save.enabled,
         connected=tenant.status == "connected",
     )
+
+
+def read_crm_inputs(db: Database, tenant_id: str) -> dict[str, pd.DataFrame]:
+    """The tenant's extracted CRM tables the rebuild reads (CRM_INPUTS), each with only the columns
+    the rules read (CRM_COLUMNS, and OPTIONAL_CRM_COLUMNS where the table has them), in key order:
+    the names, addresses, mapped fields and the rest of a record are never loaded."""
+    frames = {}
+    with db.engine.connect() as conn:
+        for name, sobject in CRM_INPUTS.items():
+            table = crm_tables[sobject]
+            wanted = [c for c in (*CRM_COLUMNS[name], *OPTIONAL_CRM_COLUMNS.get(name, ())) if c in table.c]
+            frames[name] = read_frame(conn, table, table.c.tenant_id == tenant_id, order_by=["id"], columns=wanted)
+    return frames
 
 
 def record_override(db: Database, tenant_id: str, user_id: str, list_name: str, action: str, crm_id: str,

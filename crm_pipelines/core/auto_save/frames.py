@@ -47,6 +47,9 @@ CRM_COLUMNS: Mapping[str, tuple[str, ...]] = {
 Leads may also carry converted_contact_id: a converted lead's Contact takes its place (X5); without
 it a converted lead leaves the lists and nothing replaces it."""
 
+OPTIONAL_CRM_COLUMNS: Mapping[str, tuple[str, ...]] = {"leads": ("converted_contact_id",)}
+"""Columns read where the table has them (the rest of each table is never read)."""
+
 MATCH_COLUMNS = ("user_id", "crm_user_id")
 SELECTION_COLUMNS = ("user_id", "account_rules", "lead_rules")
 OVERRIDE_COLUMNS = ("user_id", "list", "action", "crm_id", "at")
