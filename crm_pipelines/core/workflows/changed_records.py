@@ -33,10 +33,11 @@ def prospect_columns(workflows: Sequence[Workflow]) -> tuple[str, ...]:
 def changed_records(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, prospects: pd.DataFrame,
                     since: pd.Timestamp | None) -> tuple[pd.DataFrame, pd.Timestamp | None]:
     """The changes for evaluate_workflows (prospect_id, record_type, change_key and every prospect
-    column) of the live records modified at or after `since` that a live prospect holds, and the
-    latest SystemModstamp among all the records (the next `since`). Records at `since` itself are
-    read again: one committed late with that stamp is not missed, and the applied-actions memory
-    keeps a change already acted on from acting twice."""
+    column given; prospect_columns names those an evaluation needs) of the live records modified at
+    or after `since` that a live prospect holds, and the latest SystemModstamp among the records
+    given (the next `since` when they are all the records). Records at `since` itself are read
+    again: one committed late with that stamp is not missed, and the applied-actions memory keeps a
+    change already acted on from acting twice."""
     parts = []
     latest = None
     for record_type, records in (("Lead", crm_leads), ("Contact", crm_contacts)):
