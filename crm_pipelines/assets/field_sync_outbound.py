@@ -71,7 +71,7 @@ def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, match
         return ranged_prospect_sync(db, tenant_id, org_people(crm_leads, crm_contacts, range_records),
                                     matched_prospects, AppProspects.stored(db, tenant_id),
                                     mappings=settings.field_mappings, settings=settings.connector,
-                                    with_skipped=False)
+                                    with_skipped=False, outbound_only=True)
     prospects = read_app_table(db, tenant_id, "prospects")
     crm_leads, crm_contacts = read_whole_org(db, tenant_id)
     return sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts, mappings=settings.field_mappings,

@@ -185,12 +185,14 @@ def _held(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored
 def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: pd.DataFrame,
                          prospects: pd.DataFrame | AppProspects, *, mappings: Sequence[FieldMapping],
                          settings: ConnectorSettings, matched_users: pd.DataFrame | None = None,
-                         with_skipped: bool = True) -> ProspectSync:
+                         with_skipped: bool = True, outbound_only: bool = False) -> ProspectSync:
     """sync_prospects(matched, prospects, <every Lead and Contact>, ..., base=<the tenant's prospect
     base>, crm_field_times=<its field history>) with creation off, range by range. The rows come in
     range order rather than the one piece's, each range's as sync_prospects orders them.
     `prospects`: the whole table, or AppProspects.stored to read it a range at a time.
-    `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them."""
+    `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them.
+    `outbound_only=True`: only `outbound` is computed (inbound and synced come empty), each range
+    reading the base of just the pairs that differ in a two-way field (_differing_two_way)."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
     source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
     stored_at = positions(source.places["crm_id"], org.people["crm_id"])
@@ -200,8 +202,10 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
         mine = np.flatnonzero(belongs == index)
         if mine.size:
             brought = (stored_at[mine] >= crm_range.start) & (stored_at[mine] < crm_range.end)
-            pieces.append(_range_sync(db, tenant_id, org, crm_range, source.at(mine, brought, crm_range.ids), matched,
-                                      mappings=mappings, settings=settings, matched_users=matched_users))
+            piece = _range_sync(db, tenant_id, org, crm_range, source.at(mine, brought, crm_range.ids), matched,
+                                mappings=mappings, settings=settings, matched_users=matched_users,
+                                outbound_only=outbound_only)
+            pieces.append(ProspectSync(concat_changes([]), piece.outbound, ()) if outbound_only else piece)
     recordless = np.flatnonzero(belongs < 0)
     unlinked = source.at(recordless, source.places["crm_id"].isna().to_numpy()[recordless], None)
     new_leads = _recordless(org, unlinked, _matches_of(matched, unlinked), mappings=mappings, settings=settings)
@@ -215,13 +219,37 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
 
 def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRange, prospects: pd.DataFrame,
                 matched: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-                matched_users: pd.DataFrame | None) -> ProspectSync:
+                matched_users: pd.DataFrame | None, outbound_only: bool = False) -> ProspectSync:
     people = org.range_people(crm_range)
     crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people)
-    return sync_prospects(_matches_of(matched, prospects), prospects, crm_leads, crm_contacts, mappings=mappings,
-                          settings=settings, matched_users=matched_users, people=people,
-                          base=read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids),
+    matched = _matches_of(matched, prospects)
+    if outbound_only:
+        app_ids = _differing_two_way(matched, prospects, crm_leads, crm_contacts, people, mappings, settings)
+        base = empty_base() if app_ids.empty else read_base(db, tenant_id, "prospect", app_ids=app_ids.tolist())
+    else:
+        base = read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids)
+    return sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=mappings,
+                          settings=settings, matched_users=matched_users, people=people, base=base,
                           crm_field_times=read_field_changes(db, tenant_id, record_ids=crm_range.ids))
+
+
+def _differing_two_way(matched: pd.DataFrame, prospects: pd.DataFrame, crm_leads: pd.DataFrame,
+                       crm_contacts: pd.DataFrame, people: pd.DataFrame, mappings: Sequence[FieldMapping],
+                       settings: ConnectorSettings) -> pd.Series:
+    """The prospects (ids) whose app and CRM values differ in some two-way field, or more: the only
+    ones whose base can decide an outbound change (F3 sends a two-way value only where the two sides
+    differ, and push mappings and new Leads read no base). Found by the sync itself without a base
+    and with nothing gated, so each differing pair gives a change one way or the other; the tenant's
+    merge setting stays, so the links kept and each record's writer are the real sync's."""
+    two_way = [m for m in mappings if m.direction == "two_way"]
+    if not two_way:
+        return pd.Series([], dtype="string")
+    open_gates = settings.model_copy(update={
+        "update_email_from_crm": True, "crm_overwrites_opted_out": True,
+        "overwrite_app_with_empty_crm_values": True, "overwrite_crm_with_empty_app_values": True})
+    found = sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=two_way, settings=open_gates,
+                           people=people)
+    return pd.concat([found.inbound["app_id"], found.outbound["app_id"]]).astype("string").dropna().drop_duplicates()
 
 
 def _recordless(org: OrgPeople, prospects: pd.DataFrame, matched: pd.DataFrame, *, mappings: Sequence[FieldMapping],

@@ -105,6 +105,10 @@ def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(tmp_path, 
     for name in ("inbound", "outbound", "synced"):
         pd.testing.assert_frame_equal(getattr(read_by_range, name), getattr(pieces, name), obj=name)
     assert read_by_range.skipped_mappings == pieces.skipped_mappings
+    # Outbound alone, each range reading the base of only the pairs differing in a two-way field.
+    outbound_only = ranged_prospect_sync(db, tenant, org, matched, AppProspects.stored(db, tenant),
+                                         mappings=DEFAULT_FIELD_MAPPINGS, settings=settings, outbound_only=True)
+    pd.testing.assert_frame_equal(outbound_only.outbound, pieces.outbound, obj="outbound only")
 
 
 def test_the_prospects_a_range_reads_are_its_own(tmp_path, sim, monkeypatch):
