@@ -13,7 +13,9 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_prospects
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.core.field_sync.prospect_sync import ProspectSync
-from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
+from crm_pipelines.exchange.prospect_ranges import (
+    AppProspects, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+)
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.crm_field_changes import read_field_changes
@@ -62,13 +64,15 @@ def outbound_field_changes(context: AssetExecutionContext, database: DatabaseRes
 
 def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, matched_prospects: pd.DataFrame,
                    crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame) -> ProspectSync:
-    """The prospects' side, a key range of CRM ids at a time (issue 17) unless ranges are off."""
-    prospects = read_app_table(db, tenant_id, "prospects")
+    """The prospects' side, a key range of CRM ids at a time (issue 17) unless ranges are off; the
+    app's prospects too are read a range at a time then, never held whole."""
     range_records = sync_range_records()
     if range_records > 0:
         return ranged_prospect_sync(db, tenant_id, org_people(crm_leads, crm_contacts, range_records),
-                                    matched_prospects, prospects, mappings=settings.field_mappings,
-                                    settings=settings.connector, with_skipped=False)
+                                    matched_prospects, AppProspects.stored(db, tenant_id),
+                                    mappings=settings.field_mappings, settings=settings.connector,
+                                    with_skipped=False, outbound_only=True)
+    prospects = read_app_table(db, tenant_id, "prospects")
     crm_leads, crm_contacts = read_whole_org(db, tenant_id)
     return sync_prospects(matched_prospects, prospects, crm_leads, crm_contacts, mappings=settings.field_mappings,
                           settings=settings.connector, base=read_base(db, tenant_id, "prospect"),

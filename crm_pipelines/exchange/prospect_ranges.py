@@ -13,13 +13,20 @@ each record went) decides links, which records are free and which emails are kno
 chain or a conversion crossing ranges is followed as in one piece. Prospects with no record at
 all can only be F7's new Leads, decided once against every live email. Creations (F4.1) are
 made after the rest is committed, a range (and a chunk within it) at a time.
+
+The app's prospects can be given whole, or read from the store a range at a time
+(AppProspects.stored): then only their ids, stored CRM ids and deleted flags are held for the
+whole table (what places each prospect in its range), and each range reads every column of its
+own prospects: those storing a CRM id in the range's key range, and by id the few it holds
+otherwise (matched to one of its records while storing another id, or none). The recordless
+prospects are read once, those storing no CRM id and by id the rest.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +43,7 @@ from crm_pipelines.core.matching.people import CONTACT, crm_people
 from crm_pipelines.core.matching.successors import LIVE
 from crm_pipelines.settings import ConnectorSettings, FieldMapping
 from crm_pipelines.store.crm_field_changes import read_field_changes
+from crm_pipelines.store.app_data import read_app_table, read_prospects
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_range
@@ -85,6 +93,48 @@ class OrgPeople:
         return self.people.iloc[crm_range.start:crm_range.end].reset_index(drop=True)
 
 
+# What places a prospect in its range (prospect_ranges): all a stored read holds of every prospect.
+PLACE_COLUMNS = ("prospect_id", "crm_id", "is_deleted")
+
+
+@dataclass(frozen=True)
+class AppProspects:
+    """The app's prospects for the ranged sync: `places` holds PLACE_COLUMNS (or every column) of
+    each, in key order; `read_from`: the store to read the rest from a range at a time (None: `places`
+    is the whole table)."""
+
+    places: pd.DataFrame
+    read_from: tuple[Database, str] | None = field(default=None)
+
+    @classmethod
+    def of(cls, prospects: pd.DataFrame) -> AppProspects:
+        return cls(prospects.reset_index(drop=True))
+
+    @classmethod
+    def stored(cls, db: Database, tenant_id: str) -> AppProspects:
+        return cls(read_app_table(db, tenant_id, "prospects", columns=list(PLACE_COLUMNS)), (db, tenant_id))
+
+    def none(self) -> pd.DataFrame:
+        """No prospect, with every column."""
+        if self.read_from is None:
+            return self.places.iloc[0:0]
+        return read_prospects(*self.read_from)
+
+    def at(self, wanted: np.ndarray, read_brings: np.ndarray, crm_ids: KeyRange | None) -> pd.DataFrame:
+        """Every column of the prospects at `wanted` (ascending positions in `places`), in that
+        order. `read_brings`: which of them a read of the stored CRM ids in `crm_ids` (None: of
+        none) brings; the others are read by id."""
+        if self.read_from is None:
+            return self.places.iloc[wanted].reset_index(drop=True)
+        ids = self.places["prospect_id"].iloc[wanted]
+        read = read_prospects(*self.read_from, crm_ids=crm_ids, without_crm_id=crm_ids is None,
+                              prospect_ids=ids[~read_brings].astype("string").tolist())
+        found = positions(ids, read["prospect_id"])
+        if (found < 0).any():
+            raise RuntimeError("the app's prospects changed while the prospect sync read them")
+        return read.iloc[found].reset_index(drop=True)
+
+
 def org_people(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, range_records: int) -> OrgPeople:
     """`crm_leads` / `crm_contacts`: the extracted tables in key order (the columns crm_people reads
     are enough). Contacts come first in `people`, then Leads, so each type's ranges are consecutive."""
@@ -118,47 +168,88 @@ def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange,
 
 def prospect_ranges(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> np.ndarray:
     """The range each prospect belongs to: its linked record's, else its stored id's; -1 for a
-    prospect with neither (a record the org does not have counts as none)."""
+    prospect with neither (a record the org does not have counts as none). `prospects`: at least
+    PLACE_COLUMNS."""
+    return org.range_of(_held(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"])))
+
+
+def _held(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray) -> np.ndarray:
     prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
     live = ~flag(prospects, "is_deleted")
     matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, org.people)
-    held = positions(prospects["crm_id"], org.people["crm_id"])
+    held = stored_at.copy()
     held[matched_rows[keep]] = matched_people[keep]
-    return org.range_of(held)
+    return held
 
 
 def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: pd.DataFrame,
-                         prospects: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-                         matched_users: pd.DataFrame | None = None, with_skipped: bool = True) -> ProspectSync:
+                         prospects: pd.DataFrame | AppProspects, *, mappings: Sequence[FieldMapping],
+                         settings: ConnectorSettings, matched_users: pd.DataFrame | None = None,
+                         with_skipped: bool = True, outbound_only: bool = False) -> ProspectSync:
     """sync_prospects(matched, prospects, <every Lead and Contact>, ..., base=<the tenant's prospect
     base>, crm_field_times=<its field history>) with creation off, range by range. The rows come in
     range order rather than the one piece's, each range's as sync_prospects orders them.
-    `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them."""
+    `prospects`: the whole table, or AppProspects.stored to read it a range at a time.
+    `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them.
+    `outbound_only=True`: only `outbound` is computed (inbound and synced come empty), each range
+    reading the base of just the pairs that differ in a two-way field (_differing_two_way)."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
-    prospects = prospects.reset_index(drop=True)
-    belongs = prospect_ranges(org, matched, prospects)
-    pieces = [_range_sync(db, tenant_id, org, crm_range, prospects.iloc[np.flatnonzero(belongs == index)], matched,
-                          mappings=mappings, settings=settings, matched_users=matched_users)
-              for index, crm_range in enumerate(org.ranges) if (belongs == index).any()]
-    unlinked = prospects.iloc[np.flatnonzero(belongs < 0)]
+    source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
+    stored_at = positions(source.places["crm_id"], org.people["crm_id"])
+    belongs = org.range_of(_held(org, matched, source.places, stored_at))
+    pieces = []
+    for index, crm_range in enumerate(org.ranges):
+        mine = np.flatnonzero(belongs == index)
+        if mine.size:
+            brought = (stored_at[mine] >= crm_range.start) & (stored_at[mine] < crm_range.end)
+            piece = _range_sync(db, tenant_id, org, crm_range, source.at(mine, brought, crm_range.ids), matched,
+                                mappings=mappings, settings=settings, matched_users=matched_users,
+                                outbound_only=outbound_only)
+            pieces.append(ProspectSync(concat_changes([]), piece.outbound, ()) if outbound_only else piece)
+    recordless = np.flatnonzero(belongs < 0)
+    unlinked = source.at(recordless, source.places["crm_id"].isna().to_numpy()[recordless], None)
     new_leads = _recordless(org, unlinked, _matches_of(matched, unlinked), mappings=mappings, settings=settings)
     return ProspectSync(
         inbound=concat_changes([p.inbound for p in pieces]),
         outbound=concat_changes([*[p.outbound for p in pieces], new_leads]),
-        skipped_mappings=mappings_not_in_org(db, tenant_id, org, prospects, matched, mappings, settings) if with_skipped else (),
+        skipped_mappings=mappings_not_in_org(db, tenant_id, org, source.none(), matched, mappings, settings) if with_skipped else (),
         synced=pd.concat([empty_base(), *[p.synced for p in pieces]], ignore_index=True),
     )
 
 
 def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRange, prospects: pd.DataFrame,
                 matched: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-                matched_users: pd.DataFrame | None) -> ProspectSync:
+                matched_users: pd.DataFrame | None, outbound_only: bool = False) -> ProspectSync:
     people = org.range_people(crm_range)
     crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people)
-    return sync_prospects(_matches_of(matched, prospects), prospects, crm_leads, crm_contacts, mappings=mappings,
-                          settings=settings, matched_users=matched_users, people=people,
-                          base=read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids),
+    matched = _matches_of(matched, prospects)
+    if outbound_only:
+        app_ids = _differing_two_way(matched, prospects, crm_leads, crm_contacts, people, mappings, settings)
+        base = empty_base() if app_ids.empty else read_base(db, tenant_id, "prospect", app_ids=app_ids.tolist())
+    else:
+        base = read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids)
+    return sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=mappings,
+                          settings=settings, matched_users=matched_users, people=people, base=base,
                           crm_field_times=read_field_changes(db, tenant_id, record_ids=crm_range.ids))
+
+
+def _differing_two_way(matched: pd.DataFrame, prospects: pd.DataFrame, crm_leads: pd.DataFrame,
+                       crm_contacts: pd.DataFrame, people: pd.DataFrame, mappings: Sequence[FieldMapping],
+                       settings: ConnectorSettings) -> pd.Series:
+    """The prospects (ids) whose app and CRM values differ in some two-way field, or more: the only
+    ones whose base can decide an outbound change (F3 sends a two-way value only where the two sides
+    differ, and push mappings and new Leads read no base). Found by the sync itself without a base
+    and with nothing gated, so each differing pair gives a change one way or the other; the tenant's
+    merge setting stays, so the links kept and each record's writer are the real sync's."""
+    two_way = [m for m in mappings if m.direction == "two_way"]
+    if not two_way:
+        return pd.Series([], dtype="string")
+    open_gates = settings.model_copy(update={
+        "update_email_from_crm": True, "crm_overwrites_opted_out": True,
+        "overwrite_app_with_empty_crm_values": True, "overwrite_crm_with_empty_app_values": True})
+    found = sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=two_way, settings=open_gates,
+                           people=people)
+    return pd.concat([found.inbound["app_id"], found.outbound["app_id"]]).astype("string").dropna().drop_duplicates()
 
 
 def _recordless(org: OrgPeople, prospects: pd.DataFrame, matched: pd.DataFrame, *, mappings: Sequence[FieldMapping],

@@ -7,16 +7,17 @@ tenant is always the caller's argument, and a row of another tenant cannot slip 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Connection, Table, select
 
-from crm_pipelines.store.bulk import insert_frame, read_frame
+from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.io_manager import TENANT_COLUMN, TenantRowsError
+from crm_pipelines.store.key_ranges import KeyRange
 from crm_pipelines.store.tables import (
     activity_events,
     app_campaigns,
@@ -70,13 +71,39 @@ def app_table(name: str) -> Table:
     return table
 
 
-def read_app_table(db: Database, tenant_id: str, name: str) -> pd.DataFrame:
-    """The tenant's rows of app table `name`, without the tenant column, in key order."""
+def read_app_table(db: Database, tenant_id: str, name: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The tenant's rows of app table `name`, without the tenant column (or only `columns`), in key order."""
     table = app_table(name)
     keys = [c.name for c in table.primary_key.columns]
-    columns = [c.name for c in table.columns if c.name != TENANT_COLUMN]
+    columns = list(columns) if columns is not None else [c.name for c in table.columns if c.name != TENANT_COLUMN]
     with db.engine.connect() as conn:
         return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant_id, order_by=keys, columns=columns)
+
+
+# Ids per statement of a read of prospects by id: within every database's limit of bound values.
+_IDS_PER_READ = 5_000
+
+
+def read_prospects(db: Database, tenant_id: str, *, crm_ids: KeyRange | None = None, without_crm_id: bool = False,
+                   prospect_ids: Sequence[str] = (), columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The tenant's prospects (the columns read_app_table gives, or `columns`) whose CRM id is in
+    `crm_ids`, or that store none (`without_crm_id`), or whose id is one of `prospect_ids`; each
+    once, in key order within each of those reads (not across them)."""
+    names = list(columns) if columns is not None else [c.name for c in prospects.columns if c.name != TENANT_COLUMN]
+    tenant = prospects.c[TENANT_COLUMN] == tenant_id
+    wheres = []
+    if crm_ids is not None:
+        wheres.append(tenant & crm_ids.holds(prospects.c.crm_id))
+    if without_crm_id:
+        wheres.append(tenant & prospects.c.crm_id.is_(None))
+    ids = list(dict.fromkeys(prospect_ids))
+    wheres += [tenant & prospects.c.prospect_id.in_(ids[at:at + _IDS_PER_READ]) for at in range(0, len(ids), _IDS_PER_READ)]
+    if not wheres:
+        return typed_frame(pd.DataFrame(columns=names), prospects)
+    with db.engine.connect() as conn:
+        parts = [read_frame(conn, prospects, where, order_by=["prospect_id"], columns=names) for where in wheres]
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame.drop_duplicates("prospect_id", ignore_index=True) if len(parts) > 1 else frame
 
 
 def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame) -> int:

@@ -3,10 +3,11 @@ had on both sides, one row per (object, app record, CRM record, field)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, false
 
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
@@ -17,17 +18,29 @@ BASE_KEYS = ("tenant_id", "object", "app_id", "crm_id", "field")
 BASE_COLUMNS = ("object", "app_id", "crm_id", "field", "value")
 
 
+# App ids per statement of a read of the base by app id: within every database's limit of bound values.
+_IDS_PER_READ = 5_000
+
+
 def read_base(db: Database, tenant_id: str, object: str | None = None, *,
-              crm_ids: KeyRange | None = None) -> pd.DataFrame:
+              crm_ids: KeyRange | None = None, app_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """The tenant's base rows (BASE_COLUMNS and synced_at), of one app object or all; with
-    `crm_ids`, only the rows of CRM records in that key range."""
+    `crm_ids`, only the rows of CRM records in that key range; with `app_ids`, only those of
+    these app records (in key order within each few thousand of them)."""
     where = field_sync_base.c.tenant_id == tenant_id
     if object is not None:
         where = where & (field_sync_base.c.object == object)
     if crm_ids is not None:
         where = where & crm_ids.holds(field_sync_base.c.crm_id)
+    wheres = [where]
+    if app_ids is not None:
+        ids = list(dict.fromkeys(app_ids))
+        wheres = [where & field_sync_base.c.app_id.in_(ids[at:at + _IDS_PER_READ])
+                  for at in range(0, len(ids), _IDS_PER_READ)] or [where & false()]
+    columns, order = [*BASE_COLUMNS, "synced_at"], list(BASE_KEYS[1:])
     with db.engine.connect() as conn:
-        return read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:]), columns=[*BASE_COLUMNS, "synced_at"])
+        parts = [read_frame(conn, field_sync_base, w, order_by=order, columns=columns) for w in wheres]
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def store_base(conn: Connection, tenant_id: str, rows: pd.DataFrame, at: datetime, *, new_records: bool = False) -> int:

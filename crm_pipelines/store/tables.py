@@ -227,6 +227,8 @@ prospects = _tenant_table(
     Column("last_activity_at", UtcDateTime(), nullable=True),
     # F3: when each field last changed in the app ({field: ISO time}); updated_at where a field has none.
     Column("field_changed_at", json_type(), nullable=True),
+    # The prospect sync reads the prospects of one key range of CRM ids at a time (issue 17).
+    Index("ix_prospects_tenant_id_crm_id", "tenant_id", "crm_id"),
 )
 
 companies = _tenant_table(
@@ -427,6 +429,8 @@ field_sync_base = _tenant_table(
     Column("field", String(80), primary_key=True),
     Column("value", Text(), nullable=True),
     Column("synced_at", UtcDateTime(), nullable=True),
+    # The prospect sync reads the base of one key range of CRM ids at a time (issue 17).
+    Index("ix_field_sync_base_tenant_id_object_crm_id", "tenant_id", "object", "crm_id"),
 )
 
 # F8: every change the connector applied, either way. The id is `<run>/<batch>/<position>`, so a

@@ -1,8 +1,10 @@
 """The prospect sync a key range of CRM ids at a time (issue 17), against the simulator's small org
 over HTTP: ranges of 500 records (twenty of them) leave the same prospects, connector log,
 base and outbound changes as the sync in one piece, and on the state a first sync leaves, the
-ranged computation gives the one piece's changes both ways."""
+ranged computation gives the one piece's changes both ways, whether it is given the app's
+prospects whole or reads them from the store a range at a time."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -11,8 +13,9 @@ from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.core.field_sync import sync_prospects
 from crm_pipelines.exchange.prospect_ranges import (
-    RANGE_RECORDS_ENV, org_people, ranged_prospect_sync, read_whole_org,
+    RANGE_RECORDS_ENV, AppProspects, org_people, prospect_ranges, ranged_prospect_sync, read_whole_org,
 )
+from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
@@ -95,11 +98,52 @@ def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(tmp_path, 
         pd.testing.assert_frame_equal(_sorted(getattr(pieces, name)), _sorted(getattr(whole, name)), obj=name)
     assert pieces.skipped_mappings == whole.skipped_mappings
 
+    write_app_tables(db, tenant, {"prospects": edited})
+    read_by_range = ranged_prospect_sync(db, tenant, org, matched, AppProspects.stored(db, tenant),
+                                         mappings=DEFAULT_FIELD_MAPPINGS, settings=settings,
+                                         matched_users=matched_users)
+    for name in ("inbound", "outbound", "synced"):
+        pd.testing.assert_frame_equal(getattr(read_by_range, name), getattr(pieces, name), obj=name)
+    assert read_by_range.skipped_mappings == pieces.skipped_mappings
+    # Outbound alone, each range reading the base of only the pairs differing in a two-way field.
+    outbound_only = ranged_prospect_sync(db, tenant, org, matched, AppProspects.stored(db, tenant),
+                                         mappings=DEFAULT_FIELD_MAPPINGS, settings=settings, outbound_only=True)
+    pd.testing.assert_frame_equal(outbound_only.outbound, pieces.outbound, obj="outbound only")
+
+
+def test_the_prospects_a_range_reads_are_its_own(tmp_path, sim, monkeypatch):
+    """A range reads every column of exactly the prospects it holds, in key order: those storing one
+    of its ids, and by id those it holds otherwise (matched while storing another id or none); the
+    recordless ones are read once (storing no id, or an id the org does not have)."""
+    db = _synced(tmp_path, sim, monkeypatch, RANGE)
+    matched = read_tenant_partition(db, metadata.tables["matched_prospects"], "acme")
+    crm_leads, crm_contacts = read_whole_org(db, "acme")
+    edited = _app_edits(read_app_table(db, "acme", "prospects"))
+    write_app_tables(db, "acme", {"prospects": edited})
+    org = org_people(crm_leads, crm_contacts, RANGE)
+    stored = AppProspects.stored(db, "acme")
+    whole = AppProspects.of(read_app_table(db, "acme", "prospects"))
+    pd.testing.assert_frame_equal(stored.places, whole.places[list(stored.places.columns)])
+    belongs = prospect_ranges(org, matched, whole.places)
+    stored_at = positions(whole.places["crm_id"], org.people["crm_id"])
+    for index, crm_range in [*enumerate(org.ranges), (-1, None)]:
+        mine = np.flatnonzero(belongs == index)
+        brings = (whole.places["crm_id"].isna().to_numpy()[mine] if crm_range is None else
+                  (stored_at[mine] >= crm_range.start) & (stored_at[mine] < crm_range.end))
+        ids = None if crm_range is None else crm_range.ids
+        pd.testing.assert_frame_equal(stored.at(mine, brings, ids), whole.at(mine, brings, ids), obj=f"range {index}")
+    assert (belongs < 0).sum() > 0 and (stored_at < 0).sum() > (belongs < 0).sum()
+    pd.testing.assert_frame_equal(stored.none(), whole.places.iloc[0:0])
+
 
 def _app_edits(prospects: pd.DataFrame) -> pd.DataFrame:
-    """Every seventh prospect's title changed in the app after the sync: two-way values to send."""
+    """Every seventh prospect's title changed in the app after the sync: two-way values to send;
+    every eleventh's CRM id cleared and every thirteenth's replaced by one the org does not have,
+    so some prospects are held by a record (matched) while storing no id or another."""
     edited = prospects.copy()
     rows = edited.index[::7]
     edited.loc[rows, "title"] = "Edited in the app"
     edited.loc[rows, "updated_at"] = pd.Timestamp("2099-01-01", tz="UTC")
+    edited.loc[edited.index[1::11], "crm_id"] = pd.NA
+    edited.loc[edited.index[2::13], "crm_id"] = "00Q000000000NONEAA"
     return edited
