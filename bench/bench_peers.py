@@ -11,6 +11,7 @@ and records. A tool that fails to install or run is reported with its error.
     python -m bench peers --scale medium --only raw_floor,project
     python -m bench peers --scale small --install   # first creates the peers' virtual environments
 
+Results: results/peers.json for the large org, results/peers_<scale>.json for the others.
 Without --install a peer whose virtual environment does not exist yet is reported as skipped. At
 the end one table: every tool's full and incremental run, and each figure against the floor's.
 """
@@ -267,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = {"scale": args.scale, "org_clock": "wall", "tls": True, "changed_records": changed,
                "machine": machine(), "tools": results}
     summary["table"] = table(summary)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    results_file = RESULTS if args.scale == "large" else RESULTS.with_name(f"peers_{args.scale}.json")
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
     print("\n".join(summary["table"]))
     return 0
