@@ -9,6 +9,11 @@ and records. A tool that fails to install or run is reported with its error.
 
     python -m bench peers                  # the large org, as `make bench` runs it
     python -m bench peers --scale medium --only raw_floor,project
+    python -m bench peers --scale small --install   # first creates the peers' virtual environments
+
+Results: results/peers.json for the large org, results/peers_<scale>.json for the others.
+Without --install a peer whose virtual environment does not exist yet is reported as skipped. At
+the end one table: every tool's full and incremental run, and each figure against the floor's.
 """
 
 from __future__ import annotations
@@ -211,9 +216,13 @@ def main(argv: list[str] | None = None) -> int:
                         choices=("tiny", "small", "medium", "large"))
     parser.add_argument("--only", default=None, help="comma-separated tool names (default: all)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed to one run of one tool")
+    parser.add_argument("--install", action="store_true", help="create the peers' virtual environments that are missing")
     args = parser.parse_args(argv)
     tools = [t for t in TOOLS if not args.only or t.name in args.only.split(",")]
     for tool in tools:
+        if tool.venv is not None and not args.install and not tool.venv.exists():
+            tool.error = f"skipped: no virtual environment at {tool.venv.folder} (run with --install)"
+            continue
         try:
             tool.version = tool.venv.ensure() if tool.venv else None
         except Exception as exc:  # reported in the results, not dropped
@@ -258,10 +267,40 @@ def main(argv: list[str] | None = None) -> int:
         results[tool.name].update({"version": tool.version, **({"error": tool.error} if tool.error else {})})
     summary = {"scale": args.scale, "org_clock": "wall", "tls": True, "changed_records": changed,
                "machine": machine(), "tools": results}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    summary["table"] = table(summary)
+    results_file = RESULTS if args.scale == "large" else RESULTS.with_name(f"peers_{args.scale}.json")
+    results_file.parent.mkdir(parents=True, exist_ok=True)
+    results_file.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
+    print("\n".join(summary["table"]))
     return 0
+
+
+def table(summary: dict) -> list[str]:
+    """One Markdown table of the run: each tool's full and incremental figures, its times as
+    multiples of the floor's, or its error."""
+    tools = summary["tools"]
+    floor = tools.get("raw_floor", {})
+    lines = [f"| tool ({summary['scale']}, {summary['changed_records']} records changed) | full | × floor | "
+             "1% incremental | × floor | peak RSS | client CPU full | API calls full + incr | records full / incr |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, tool in tools.items():
+        full, incr = tool.get("full", {}), tool.get("incremental", {})
+        if "seconds" not in full or "error" in full:
+            lines.append(f"| {tool['tool']} | {(tool.get('error') or full.get('error') or '')[:160]} |||||||| ")
+            continue
+        lines.append(
+            f"| {tool['tool']}{' ' + tool['version'] if tool.get('version') else ''} | {full['seconds']:.1f} s | "
+            f"{_times(full, floor.get('full'))} | {incr.get('seconds', float('nan')):.1f} s | {_times(incr, floor.get('incremental'))} | "
+            f"{max(full.get('peak_rss_mib', 0), incr.get('peak_rss_mib', 0))} MiB | {full.get('cpu_seconds', 0):.1f} s | "
+            f"{full.get('api_calls')} + {incr.get('api_calls')} | {full.get('records')} / {incr.get('records')} |")
+    return lines
+
+
+def _times(run: dict, floor: dict | None) -> str:
+    if not floor or not floor.get("seconds") or "seconds" not in run:
+        return ""
+    return f"{run['seconds'] / floor['seconds']:.1f}×"
 
 
 if __name__ == "__main__":

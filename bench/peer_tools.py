@@ -37,6 +37,10 @@ class Venv:
     def bin(self, program: str) -> str:
         return str(self.folder / "bin" / program)
 
+    def exists(self) -> bool:
+        """Installed already (by an earlier `ensure`)."""
+        return (self.folder / ".bench-requirement").exists()
+
     def ensure(self) -> str:
         """Create or reuse it; the installed version."""
         stamp = self.folder / ".bench-requirement"

@@ -1,4 +1,4 @@
-"""This project's extraction: every extraction asset materialized for one tenant through Dagster,
+"""This project's extraction: the extraction assets (the crm_extract group) materialized for one tenant through Dagster,
 into PostgreSQL, as a run of crm_sync would; the incremental run is the same materialization again
 (the stored cursors decide what is read)."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dagster import DagsterInstance, materialize
 
+from crm_pipelines.assets.extract import extract_assets
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
 from crm_pipelines.store.database import open_database
@@ -37,7 +38,7 @@ def main() -> None:
     if not instance.has_dynamic_partition("tenants", org):
         instance.add_dynamic_partitions("tenants", [org])
     defs = build_definitions(config["project_db"])
-    result = materialize(list(defs.assets), partition_key=org, instance=instance, resources=defs.resources,
+    result = materialize(extract_assets, partition_key=org, instance=instance, resources=defs.resources,
                          run_config=QUIET)
     assert result.success
     records = 0

@@ -8,7 +8,7 @@ its raw form, never dropped silently and never allowed to stop the rest of the p
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,16 +46,50 @@ class Page:
     cursor: Cursor | None
 
 
+class ArrowRecords(Sequence[dict[str, Any]]):
+    """A page of records held as one Arrow table whose columns already hold a REST answer's value
+    types (text, bool, float; null for a missing value), as a Bulk read's CSV is parsed. It reads as
+    the records themselves, but `convert_page` takes its columns as they are, with no Python object
+    per value in between."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def, override]
+        if isinstance(index, slice):
+            return self.table.to_pylist()[index]
+        if index < 0:
+            index += self.table.num_rows
+        if not 0 <= index < self.table.num_rows:
+            raise IndexError(index)
+        return self.table.slice(index, 1).to_pylist()[0]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.table.to_pylist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def column(self, name: str) -> list[Any]:
+        """One field's values, None throughout when the page lacks it."""
+        if name in self.table.column_names:
+            return self.table.column(name).to_pylist()
+        return [None] * self.table.num_rows
+
+
 def convert_page(records: Sequence[dict[str, Any]], obj: ExtractedObject, mapped_fields: Sequence[str] = ()) -> Page:
     """Warehouse rows (snake_case columns, typed) for `records` of `obj`, plus rejects and the
     cursor after this page. `mapped_fields` are extra CRM fields kept in `mapped_fields`."""
     if not records:
         return Page(_empty_rows(obj), [], None)
-    extras = [{name: record.get(name) for name in mapped_fields} for record in records] if mapped_fields else None
+    extras = _extras(records, mapped_fields) if mapped_fields else None
     rows = _well_formed_rows(records, obj)
     rejected: list[Rejected] = []
     if rows is None:  # some value is not what its field needs: the slow path finds and explains it
-        rows, keep, rejected = _checked_rows(records, obj)
+        rows, keep, rejected = _checked_rows(list(records), obj)
         if extras is not None:
             extras = [extra for extra, kept in zip(extras, keep, strict=True) if kept]
     if not obj.soft_deletes:
@@ -66,12 +100,31 @@ def convert_page(records: Sequence[dict[str, Any]], obj: ExtractedObject, mapped
     return Page(rows, rejected, _cursor_of(rows))
 
 
+def _extras(records: Sequence[dict[str, Any]], mapped_fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Each record's `mapped_fields` (None where it lacks one)."""
+    if isinstance(records, ArrowRecords):
+        columns = [records.column(name) for name in mapped_fields]
+        return [dict(zip(mapped_fields, values, strict=True)) for values in zip(*columns, strict=True)]
+    return [{name: record.get(name) for name in mapped_fields} for record in records]
+
+
+def _arrow_table(records: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """The page as a table of `schema`: the records' own table when they come as one, a field the
+    page lacks null throughout, as `Table.from_pylist` gives for records that lack it."""
+    if not isinstance(records, ArrowRecords):
+        return pa.Table.from_pylist(list(records), schema=schema)
+    table = records.table
+    columns = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+               for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def _well_formed_rows(records: Sequence[dict[str, Any]], obj: ExtractedObject) -> pd.DataFrame | None:
     """The page converted by Arrow in C++, when every value has its field's type (the usual case);
     None as soon as one does not."""
     schema = pa.schema([(f.name, _ARROW_TYPE[f.kind]) for f in obj.fields])
     try:
-        table = pa.Table.from_pylist(list(records), schema=schema)
+        table = _arrow_table(records, schema)
         ids = table.column("Id")
         if ids.null_count or not pc.all(pc.match_substring_regex(ids, _ID.pattern)).as_py():
             return None

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pandas as pd
 from dagster import DagsterInstance
 
-from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CRM_OBJECTS
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.sim.server import run_simulator
-from crm_pipelines.store.crm_records import read_cursor
+from crm_pipelines.store.crm_records import read_cursor, read_records
 from crm_pipelines.store.deferrals import DeferralStore
 from tests.sim_tenants import assert_warehouse_equals_sim, metadata_by_asset, register_sim_tenant, sync, warehouse_rows
 
@@ -78,3 +78,52 @@ def test_a_bulk_read_cut_short_by_the_budget_goes_on_from_its_next_page_and_miss
 
 def _oldest(rows: dict, count: int) -> list[dict]:
     return sorted(rows.values(), key=lambda row: (row["system_modstamp"], row["id"]))[:count]
+
+
+_KIND_TYPES = {"id": str, "string": str, "bool": bool, "float": float, "int": int, "datetime": str, "date": str}
+
+
+def test_every_object_read_through_bulk_lands_with_the_org_values_and_their_types(db):
+    """Every object whose read outgrows its first REST page goes on through the Bulk job's CSV,
+    parsed into typed columns and written by COPY (PostgreSQL) or executemany (SQLite); the others
+    come by REST. Each stored value is the org's own, of its field's type, and the external ids
+    the app set land in mapped_fields."""
+    with run_simulator(orgs=("acme",), scale="small", seed=5) as sim:
+        org = sim.org("acme")
+        register_sim_tenant(db, sim, "acme", **{"sync.bulk_above_records": "0"})
+        external = {}
+        for name in ("Contact", "Lead", "Campaign"):
+            for i, record_id in enumerate(org.rows(name)["Id"].tolist()[:3]):
+                external[(name, record_id)] = f"app-{name}-{i}, \"quoted\"\\ é"
+                org.edit(name, record_id, {"App_External_Id__c": external[(name, record_id)]})
+        result = sync(db, "acme", resources={"crm": CrmClientResource(bulk_page_records=1500)},
+                      selection={obj.asset for obj in CRM_OBJECTS})
+        assert result.success
+        md = metadata_by_asset(result)
+        for obj in CRM_OBJECTS:
+            assert md[obj.asset]["read_with"] == ("bulk" if md[obj.asset]["records_read"] > 2000 else "REST")
+        assert md["crm_contacts"]["read_with"] == md["crm_leads"]["read_with"] == "bulk"
+        assert_warehouse_equals_sim(db, "acme", org)
+        for obj in CRM_OBJECTS:
+            stored = warehouse_rows(db, "acme", obj)
+            assert stored, obj.name
+            for row in stored.values():
+                for f in obj.fields:
+                    value = row[f.column]
+                    assert value is None or type(value) is _KIND_TYPES[f.kind], (obj.name, f.column, value)
+            _assert_mapped_fields_are_the_orgs(db, org, obj)
+        for (name, record_id), value in external.items():
+            stored = read_records(db, BY_NAME[name], "acme").set_index("id")["mapped_fields"]
+            assert stored[record_id][APP_EXTERNAL_ID] == value
+
+
+def _assert_mapped_fields_are_the_orgs(db, org, obj) -> None:
+    stored = read_records(db, obj, "acme").set_index("id")["mapped_fields"]
+    sim = org.rows(obj.name, include_deleted=True).set_index("Id")
+    for record_id, fields in stored.items():
+        if fields is None:
+            continue
+        for name, value in fields.items():
+            expected = sim.at[record_id, name] if name in sim.columns else None
+            expected = None if expected is None or pd.isna(expected) else getattr(expected, "item", lambda: expected)()
+            assert value == expected and type(value) is type(expected), (obj.name, record_id, name, value, expected)

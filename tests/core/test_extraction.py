@@ -98,3 +98,26 @@ def test_later_cursor():
     a = Cursor(datetime(2024, 1, 1, tzinfo=UTC), "001B")
     b = Cursor(datetime(2024, 1, 1, tzinfo=UTC), "001C")
     assert later(a, b) == b and later(b, a) == b and later(None, a) == a and later(a, None) == a
+
+
+def test_a_page_held_as_an_arrow_table_converts_exactly_as_its_records_do():
+    """A Bulk page comes as one Arrow table (ArrowRecords): its conversion equals that of the same
+    records as dicts, mapped fields, a field the page lacks, a missing value and a reject included."""
+    import pyarrow as pa
+
+    from crm_pipelines.core.extraction import ArrowRecords
+
+    records = [
+        {k: v for k, v in account("001000000000001AAA", "2024-03-01T10:00:00.000+0000", Region__c="EU").items()
+         if k != "attributes"},
+        {k: v for k, v in account("001000000000002AAA", "2024-03-02T10:00:00.000+0000", NumberOfEmployees=None,
+                                  IsDeleted=True, Region__c=None).items() if k != "attributes"},
+    ]
+    for rows in (records, [*records, {**records[0], "Id": "not an id"}]):
+        table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != "AnnualRevenue"} for r in rows])
+        as_dicts = convert_page([{k: v for k, v in r.items() if k != "AnnualRevenue"} for r in rows], ACCOUNT,
+                                ["Region__c", "Absent__c"])
+        as_table = convert_page(ArrowRecords(table), ACCOUNT, ["Region__c", "Absent__c"])
+        pd.testing.assert_frame_equal(as_table.rows, as_dicts.rows)
+        assert as_table.rejected == as_dicts.rejected and as_table.cursor == as_dicts.cursor
+    assert len(as_table.rejected) == 1 and list(ArrowRecords(table)) == table.to_pylist()

@@ -64,3 +64,26 @@ def test_upsert_of_likely_new_rows_falls_back_when_some_exist(postgres_db):
     with postgres_db.engine.connect() as conn:
         back = read_frame(conn, tenant_settings, order_by=["setting"])
     assert back["value"].tolist() == ["3", "4"]
+
+
+@pytest.mark.postgres
+def test_copied_times_and_dates_read_back_as_written(postgres_db):
+    """COPY's text of zoned times (cast to wall time + '+00') and of dates is the same instant and day."""
+    from crm_pipelines.core.crm_objects import BY_NAME
+    from crm_pipelines.store.bulk import upsert_frame
+    from crm_pipelines.store.tables import crm_tables
+
+    table = crm_tables["Opportunity"]
+    stamps = pd.Series(pd.to_datetime(["2024-02-29T23:59:59.999999Z", None, "1999-12-31T00:00:00.000000+05:00"], utc=True))
+    frame = pd.DataFrame({"tenant_id": "acme", "id": ["006000000000001AAA", "006000000000002AAA", "006000000000003AAA"],
+                          "system_modstamp": stamps.astype("datetime64[us, UTC]"),
+                          "close_date": pd.to_datetime(["2024-02-29", None, "1999-12-31"]).astype("datetime64[us]"),
+                          "extracted_at": datetime(2024, 3, 1, tzinfo=UTC)})
+    with postgres_db.transaction() as conn:
+        upsert_frame(conn, table, frame, ["tenant_id", "id"], likely_new=True)
+    with postgres_db.engine.connect() as conn:
+        back = read_frame(conn, table, order_by=["id"], columns=["id", "system_modstamp", "close_date"])
+    assert back["system_modstamp"].tolist()[0] == stamps[0] and pd.isna(back["system_modstamp"][1])
+    assert back["system_modstamp"].tolist()[2] == pd.Timestamp("1999-12-30T19:00:00Z")
+    assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in back["close_date"]] == ["2024-02-29", None, "1999-12-31"]
+    assert "close_date" in [f.column for f in BY_NAME["Opportunity"].fields]

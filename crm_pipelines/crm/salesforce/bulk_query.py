@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from crm_pipelines.core.extraction import ArrowRecords
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError
 from crm_pipelines.crm.salesforce.client import SalesforceClient
 
@@ -56,7 +57,7 @@ class BulkReadPoint:
 
 @dataclass(frozen=True)
 class BulkPage:
-    records: list[dict[str, Any]]
+    records: ArrowRecords
     # None after the last page: the read is done.
     next_point: BulkReadPoint | None
 
@@ -111,12 +112,13 @@ def _wait_until_complete(client: SalesforceClient, job_id: str, sleep: Callable[
     raise CrmTransientError(client.tenant_id, f"bulk query job {job_id} still running after {waited:.0f} s")
 
 
-def typed_records(csv_bytes: bytes, kinds: Mapping[str, str]) -> list[dict[str, Any]]:
+def typed_records(csv_bytes: bytes, kinds: Mapping[str, str]) -> ArrowRecords:
     """CSV results as records with the value types of a REST answer: `true`/`false` → bool,
     numbers → float, the rest text; an empty value → None. Columns the CSV has and `kinds` does not
-    name stay text."""
+    name stay text. Kept as one Arrow table (`ArrowRecords`): the page's conversion takes its
+    columns as they are, with no Python object per value."""
     if not csv_bytes.strip():
-        return []
+        return ArrowRecords(pa.table({}))
     table = pa_csv.read_csv(
         io.BytesIO(csv_bytes),
         # Every named column read as text, then typed here: Arrow's own inference would turn
@@ -136,7 +138,7 @@ def typed_records(csv_bytes: bytes, kinds: Mapping[str, str]) -> list[dict[str, 
         elif kind in ("float", "int"):
             column = column.cast(pa.float64())
         columns.append(column)
-    return pa.table(columns, names=table.column_names).to_pylist()
+    return ArrowRecords(pa.table(columns, names=table.column_names))
 
 
 def field_kinds(catalogue_kinds: Mapping[str, str], described: Sequence[Mapping[str, Any]],
