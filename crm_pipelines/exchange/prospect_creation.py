@@ -3,19 +3,12 @@ records at a time, so a first connection to a large org runs in memory bounded b
 not by the org (issue 17). The records come a key range at a time (prospect_ranges: every column
 of one range read from the store), and a range's free records in chunks of
 `CRM_PIPELINES_CREATION_CHUNK_ROWS` (default 20,000: at `medium` the step peaked at 807 MiB with
-it against 1,087 MiB at 50,000); 0 makes a range's creations in one chunk.
-
-A chunk is committed by one writer thread while the next is read and computed: the database's
-work on the COPY of a chunk's prospects, log and base rows overlaps the pipeline's work on the
-next chunk, in place of waiting for it. Chunks still commit one at a time, in order, each in its
-own transaction; at most one chunk waits for the writer, so memory holds two chunks, not more.
-A chunk whose commit fails stops the run before the next is committed."""
+it against 1,087 MiB at 50,000); 0 makes a range's creations in one chunk."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import pandas as pd
@@ -45,47 +38,16 @@ def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, pro
     `batch_name` (the asset's) starts the name of each chunk's log batch."""
     made = {"records_created": 0, "changes_applied": 0, "base_values_stored": 0}
     new_rows, app_columns = prospects.iloc[0:0], list(prospects.columns)
-    with _ChunkWriter(lambda chunk: _commit_chunk(db, tenant, new_rows, chunk, made, at=now(), run_id=run_id,
-                                                  batch_name=batch_name)) as writer:
-        for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects)):
-            people = org.range_people(crm_range)
-            crm_leads, crm_contacts = read_range_frames(db, tenant.id, crm_range, people)
-            frames = {CONTACT: crm_contacts, LEAD: crm_leads}
-            step = chunk_rows if chunk_rows > 0 else len(rows)
-            for start in range(0, len(rows), step):
-                writer.commit(created_chunk(people, rows[start:start + step], frames, len(crm_contacts), app_columns,
-                                            tenant.settings.field_mappings, matched_users))
+    for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects)):
+        people = org.range_people(crm_range)
+        crm_leads, crm_contacts = read_range_frames(db, tenant.id, crm_range, people)
+        frames = {CONTACT: crm_contacts, LEAD: crm_leads}
+        step = chunk_rows if chunk_rows > 0 else len(rows)
+        for start in range(0, len(rows), step):
+            chunk = created_chunk(people, rows[start:start + step], frames, len(crm_contacts), app_columns,
+                                  tenant.settings.field_mappings, matched_users)
+            _commit_chunk(db, tenant, new_rows, chunk, made, at=now(), run_id=run_id, batch_name=batch_name)
     return made
-
-
-class _ChunkWriter:
-    """Commits chunks on one thread, in the order given, while the caller computes the next one.
-    `commit` first waits for the chunk before (raising its failure), so one chunk at most is
-    pending; leaving the block waits for the last one."""
-
-    def __init__(self, commit_chunk: Callable[[CreatedChunk], None]) -> None:
-        self._commit_chunk = commit_chunk
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prospect-creation-commit")
-        self._pending: Future[None] | None = None
-
-    def commit(self, chunk: CreatedChunk) -> None:
-        self._wait()
-        self._pending = self._pool.submit(self._commit_chunk, chunk)
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def __enter__(self) -> _ChunkWriter:
-        return self
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        try:
-            if kind is None:
-                self._wait()
-        finally:
-            self._pool.shutdown(wait=True)  # a chunk in flight when the caller failed still ends before we return
 
 
 def _commit_chunk(db: Database, tenant: Tenant, new_rows: pd.DataFrame, chunk: CreatedChunk, made: dict[str, int], *,

@@ -60,38 +60,3 @@ def test_chunked_creation_leaves_what_creation_in_one_piece_leaves(tmp_path, sim
     for db in (one_chunk, small_chunks):
         for name, frame in _outputs(db).items():
             pd.testing.assert_frame_equal(frame, expected[name], obj=name)
-
-
-def test_chunks_commit_in_order_one_at_a_time_and_a_failed_commit_stops_the_rest():
-    """The writer thread commits while the next chunk is computed: never two at once, always in the
-    order given, and a chunk whose commit failed is raised before any later chunk is committed."""
-    import threading
-
-    from crm_pipelines.exchange.prospect_creation import _ChunkWriter
-
-    committed, running, overlap = [], [], []
-    lock = threading.Lock()
-
-    def commit(chunk):
-        with lock:
-            running.append(chunk)
-            overlap.append(len(running) > 1)
-        if chunk == "bad":
-            with lock:
-                running.remove(chunk)
-            raise RuntimeError("commit failed")
-        committed.append(chunk)
-        with lock:
-            running.remove(chunk)
-
-    with _ChunkWriter(commit) as writer:
-        for chunk in ("a", "b", "c"):
-            writer.commit(chunk)
-    assert committed == ["a", "b", "c"] and not any(overlap)
-
-    committed.clear()
-    with pytest.raises(RuntimeError, match="commit failed"):
-        with _ChunkWriter(commit) as writer:
-            for chunk in ("a", "bad", "c", "d"):
-                writer.commit(chunk)
-    assert committed == ["a"]
