@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from crm_pipelines.store.connector_log import append_log, read_log
+from crm_pipelines.store.connector_log import append_log, log_row_ids, read_log
 
 
 def _rows(*changes: tuple[str, str, str, str, str]) -> pd.DataFrame:
@@ -70,3 +70,12 @@ def test_columns_other_than_the_log_columns_are_never_stored(db):
     log = read_log(db, "acme")
     assert "access_token" not in log.columns
     assert not log.astype("string").apply(lambda c: c.str.contains("secret").fillna(False)).any().any()
+
+
+def test_log_row_ids_are_the_prefix_and_the_position_in_seven_digits_as_before():
+    """The ids made in Arrow are the ids the former Python format call made, past ten million too."""
+    for count in (0, 1, 12, 10_000_002):
+        made = log_row_ids("run-1/synced_prospects/", count)
+        former = "run-1/synced_prospects/" + pd.Series(range(count)).map("{:07d}".format)
+        assert made.dtype == "string"
+        assert made.tolist() == former.tolist()
