@@ -65,7 +65,7 @@ def _since_for(base_url: str, newest: int) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_bulk_threshold")
-    parser.add_argument("--scale", default="large", choices=("small", "medium", "large"))
+    parser.add_argument("--scale", default="large", choices=("small", "medium", "large", "xlarge"))
     args = parser.parse_args(argv)
     rows = []
     with served_simulator(scale=args.scale) as served:

@@ -1,34 +1,60 @@
-"""The whole chain benchmark (issue 17): every asset for one tenant's first connection — extraction,
-matching, field sync (prospects created from the CRM's Leads and Contacts), workflows, list
-rebuild, outbound push planning — materialized into PostgreSQL with default settings and an empty
-app, against the simulator's org in its own process.
+"""The whole chain benchmark (issue 17): every asset for one tenant — extraction, matching, field
+sync (prospects created from the CRM's Leads and Contacts), workflows, list rebuild, outbound push
+planning — materialized into PostgreSQL with default settings, against the simulator's org in its
+own process.
 
 Figures, per asset: seconds and the peak resident memory of the pipeline process during its step
 (a sampler thread reading /proc/self/status, see bench/rss.py). Also, in the same process, the
-extraction alone (the crm_extract group into its own scratch database) and the ratios the issue
-asks: chain seconds / extraction seconds (target <= 3) and the chain's peak (target <= 2048 MiB
-at `large`).
+extraction alone (the crm_extract group into its own scratch database) and the ratio the issue
+asks: chain seconds / extraction seconds.
 
-`python -m bench.bench_chain [--scale small|medium|large]` (default large, as `make bench` runs
-it); results are kept per scale in bench/results/chain.json.
+Scenarios, each kept under its own key in bench/results/chain.json:
+
+- `--app empty` (key `<scale>`): the first run of every asset with an empty app (target <= 3×);
+- `--app seeded` (key `<scale>_seeded`): the same with the app seeded at size before the run
+  (crm_pipelines.app_seed.AppSizes: 2,000 users and 200,000 prospects at `large`, half of them
+  matching the CRM by id or email; other scales in proportion to their Contacts and Leads unless
+  `--app-users` / `--app-prospects` say otherwise), target <= 3×;
+- `--incremental` (key `<scale>[_seeded]_incremental`): after the first run, 1% of the org's
+  records edited through the simulator's control API, then the extraction alone and the whole
+  chain again on the same databases (target <= 10×).
+
+With none of these options (as `make bench` runs it) it runs the set the issue asks, each in its
+own process: `<scale>` with its incremental step, `<scale>_seeded`, and the first run at the next
+scale up (`--curve`, xlarge after large) for time per record and memory from one size to the
+next; the ratios of that set go under `issue17_<scale>`.
+
+    python -m bench.bench_chain                                   # large, large seeded, xlarge
+    python -m bench.bench_chain --scale medium --curve none       # the set at medium
+    python -m bench.bench_chain --scale medium --app seeded --incremental
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetSelection, DagsterEventType, DagsterInstance, materialize
+from dagster import AssetSelection, DagsterEventType, DagsterInstance, Definitions, materialize
 
+from bench.bench_extract import change_one_percent
 from bench.pg import scratch_postgres
 from bench.rss import RssSampler, high_water_mib, rss_mib
 from bench.simproc import simulator_process
+from crm_pipelines.app_seed import SEEDED_OBJECTS, AppSizes, seed_app_data_at_size
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.settings import Tenant, validated
+from crm_pipelines.sim.generate import SCALES, generate_org
+from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.database import close_all, open_database
 from crm_pipelines.store.tenants import TenantRegistry
 
@@ -36,6 +62,18 @@ RESULTS = Path(__file__).resolve().parent / "results" / "chain.json"
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 EXTRACTION = AssetSelection.groups("crm_extract")
 TARGETS = {"chain_over_extraction": 3.0, "chain_peak_rss_mib_at_large": 2048}
+INCREMENTAL_TARGETS = {"chain_over_extraction": 10.0}
+NEXT_SCALE = {"large": "xlarge"}  # the curve's second point after a scale, by default
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A scratch database with the tenant registered, its Dagster instance and definitions, kept
+    for the whole scenario so a second run is incremental, as a tenant's next sync is."""
+
+    url: str
+    instance: DagsterInstance
+    defs: Definitions
 
 
 def _register_tenant(url: str, base_url: str) -> None:
@@ -47,21 +85,25 @@ def _register_tenant(url: str, base_url: str) -> None:
     TenantRegistry(open_database(url)).add(tenant)
 
 
-def _run(base_url: str, selection: AssetSelection | None, sampler: RssSampler) -> dict:
-    """One materialization into a fresh scratch database; per step seconds and peak RSS."""
+@contextmanager
+def _lane(base_url: str) -> Iterator[Lane]:
     with scratch_postgres() as url:
         _register_tenant(url, base_url)
         instance = DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("tenants", ["acme"])
-        defs = build_definitions(url)
-        started = time.time()
-        result = materialize(list(defs.assets), selection=selection, partition_key="acme", instance=instance,
-                             resources=defs.resources, run_config=QUIET)
-        ended = time.time()
-        assert result.success
-        steps = _step_windows(instance, result.run_id)
-        metadata = _materialization_metadata(result)
-        close_all()
+        yield Lane(url, instance, build_definitions(url))
+
+
+def _run(lane: Lane, selection: AssetSelection | None, sampler: RssSampler) -> dict:
+    """One materialization into the lane's database; per step seconds and peak RSS."""
+    started = time.time()
+    result = materialize(list(lane.defs.assets), selection=selection, partition_key="acme", instance=lane.instance,
+                         resources=lane.defs.resources, run_config=QUIET)
+    ended = time.time()
+    assert result.success
+    steps = _step_windows(lane.instance, result.run_id)
+    metadata = _materialization_metadata(result)
+    close_all()
     per_asset = {
         step: {"seconds": round(end - start, 2), "peak_rss_mib": round(sampler.peak_between(start, end)),
                **metadata.get(step, {})}
@@ -95,21 +137,39 @@ def _materialization_metadata(result) -> dict[str, dict]:
     return kept
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bench_chain")
-    parser.add_argument("--scale", default="large", choices=["tiny", "small", "medium", "large"])
-    args = parser.parse_args(argv)
-    os.environ["BENCH_ACME_ID"] = "acme"
-    os.environ["BENCH_ACME_SECRET"] = "acme-secret"
-    with simulator_process(scale=args.scale) as base_url, RssSampler() as sampler:
-        baseline = rss_mib()
-        extraction = _run(base_url, EXTRACTION, sampler)
-        chain = _run(base_url, None, sampler)
-    records = sum(a.get("records_read", 0) for name, a in chain["assets"].items() if name.startswith("crm_"))
+def app_sizes(scale: str, users: int | None = None, prospects: int | None = None) -> AppSizes:
+    """The seeded app at `scale`: AppSizes() at large, other scales in proportion to their Contacts
+    and Leads (at least 10 users and 100 prospects), unless given."""
+    large, size = SCALES["large"], SCALES[scale]
+    share = (size.contacts + size.leads) / (large.contacts + large.leads)
+    default = AppSizes()
+    return AppSizes(users=users or max(10, round(default.users * share)),
+                    prospects=prospects or max(100, round(default.prospects * share)))
+
+
+def _seed_app(url: str, scale: str, sizes: AppSizes) -> dict:
+    """Seed the app of tenant acme in `url` from the org the simulator serves (seed 1)."""
+    started = time.perf_counter()
+    data = generate_org("acme", scale, seed=1)  # type: ignore[arg-type]
+    frames = seed_app_data_at_size({name: data.tables[name] for name in SEEDED_OBJECTS}, sizes, seed=1, now=data.now)
+    written = write_app_tables(open_database(url), "acme", frames)
+    close_all()
+    return {"users": sizes.users, "prospects": sizes.prospects, "prospects_by_id": sizes.by_id,
+            "prospects_by_email": sizes.by_email, "prospects_new": sizes.new, "rows_written": written,
+            "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _in_child(function: Callable, *args: object) -> object:
+    """`function(*args)` in a fresh process, so what it allocates is not the pipeline process's."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def _summary(scale: str, records: int, baseline: float, extraction: dict, chain: dict, targets: dict) -> dict:
     after_extraction = {k: v for k, v in chain["assets"].items() if not k.startswith("crm_")}
     worst = max(after_extraction.items(), key=lambda kv: kv[1]["peak_rss_mib"])
-    result = {
-        "scale": args.scale,
+    return {
+        "scale": scale,
         "records": records,
         "baseline_rss_mib": round(baseline),
         "extraction_alone": {"seconds": extraction["seconds"], "peak_rss_mib": extraction["peak_rss_mib"]},
@@ -117,16 +177,104 @@ def main(argv: list[str]) -> int:
                   "high_water_mib": round(high_water_mib())},
         "chain_over_extraction": round(chain["seconds"] / extraction["seconds"], 2),
         "chain_peak_over_extraction_peak": round(chain["peak_rss_mib"] / max(1, extraction["peak_rss_mib"]), 2),
+        "chain_ms_per_record": round(1000 * chain["seconds"] / max(1, records), 3),
         "peak_asset": {"asset": worst[0], **worst[1]},
         "assets": chain["assets"],
-        "targets": TARGETS,
+        "targets": targets,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def _records_read(run: dict) -> int:
+    return sum(a.get("records_read", 0) for name, a in run["assets"].items() if name.startswith("crm_"))
+
+
+def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes) -> dict[str, dict]:
+    """The scenario's results by chain.json key."""
+    key = f"{scale}_seeded" if seeded else scale
+    results: dict[str, dict] = {}
+    with simulator_process(scale=scale) as base_url, RssSampler() as sampler, \
+            _lane(base_url) as extraction_lane, _lane(base_url) as chain_lane:
+        baseline = rss_mib()
+        app = _in_child(_seed_app, chain_lane.url, scale, sizes) if seeded else None
+        extraction = _run(extraction_lane, EXTRACTION, sampler)
+        chain = _run(chain_lane, None, sampler)
+        records = _records_read(chain)
+        results[key] = {**_summary(scale, records, baseline, extraction, chain, TARGETS), "app": app or "empty"}
+        if incremental:
+            changed = _in_child(change_one_percent, base_url, scale)
+            extraction = _run(extraction_lane, EXTRACTION, sampler)
+            chain = _run(chain_lane, None, sampler)
+            results[f"{key}_incremental"] = {
+                **_summary(scale, records, baseline, extraction, chain, INCREMENTAL_TARGETS),
+                "app": app or "empty", "records_edited": changed, "records_read": _records_read(chain),
+                "note": "high_water_mib is the whole scenario's, the first run's included"}
+    return results
+
+
+def store(results: dict[str, dict]) -> None:
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    stored[args.scale] = result
+    stored.update(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(stored, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+
+
+def issue_set(scale: str, curve: str | None, extra: list[str]) -> dict:
+    """The scenarios issue 17 asks, each in its own process, and their ratios in one entry."""
+    runs = [["--scale", scale, "--app", "empty", "--incremental"], ["--scale", scale, "--app", "seeded"]]
+    if curve:
+        runs.append(["--scale", curve, "--app", "empty"])
+    started = time.monotonic()
+    for args in runs:
+        print(f"== bench_chain {' '.join(args)}", flush=True)
+        subprocess.run([sys.executable, "-m", "bench.bench_chain", *args, *extra], check=True,
+                       cwd=Path(__file__).resolve().parent.parent)
+    stored = json.loads(RESULTS.read_text())
+    first, seeded, incremental = stored[scale], stored[f"{scale}_seeded"], stored[f"{scale}_incremental"]
+    summary = {
+        "a_first_run_chain_over_extraction": first["chain_over_extraction"],
+        "b_seeded_chain_over_extraction": seeded["chain_over_extraction"],
+        "c_incremental_chain_over_extraction": incremental["chain_over_extraction"],
+        "peak_rss_mib": {"first": first["chain"]["peak_rss_mib"], "seeded": seeded["chain"]["peak_rss_mib"],
+                         "incremental": incremental["chain"]["peak_rss_mib"]},
+        "targets": {"a": TARGETS["chain_over_extraction"], "b": TARGETS["chain_over_extraction"],
+                    "c": INCREMENTAL_TARGETS["chain_over_extraction"]},
+        "seconds": round(time.monotonic() - started),
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if curve:
+        bigger = stored[curve]
+        summary["d_curve"] = {
+            "scales": [scale, curve], "records": [first["records"], bigger["records"]],
+            "chain_ms_per_record": [first["chain_ms_per_record"], bigger["chain_ms_per_record"]],
+            "peak_rss_mib": [first["chain"]["peak_rss_mib"], bigger["chain"]["peak_rss_mib"]],
+            "ms_per_record_ratio": round(bigger["chain_ms_per_record"] / first["chain_ms_per_record"], 2),
+            "peak_ratio": round(bigger["chain"]["peak_rss_mib"] / first["chain"]["peak_rss_mib"], 2)}
+    store({f"issue17_{scale}": summary})
+    return summary
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_chain")
+    parser.add_argument("--scale", default="large", choices=list(SCALES))
+    parser.add_argument("--app", choices=["empty", "seeded"], help="one scenario; without it (nor --incremental), the issue's set")
+    parser.add_argument("--incremental", action="store_true", help="then 1%% edited and every asset again")
+    parser.add_argument("--app-users", type=int, help="seeded app users (default: 2,000 at large, in proportion elsewhere)")
+    parser.add_argument("--app-prospects", type=int, help="seeded app prospects (default: 200,000 at large, ...)")
+    parser.add_argument("--curve", help="the issue's set: the larger scale also run (default xlarge after large; none)")
+    args = parser.parse_args(argv)
+    sizes_args = [*(["--app-users", str(args.app_users)] if args.app_users else []),
+                  *(["--app-prospects", str(args.app_prospects)] if args.app_prospects else [])]
+    if args.app is None and not args.incremental:
+        curve = NEXT_SCALE.get(args.scale) if args.curve is None else (None if args.curve == "none" else args.curve)
+        print(json.dumps(issue_set(args.scale, curve, sizes_args), indent=2))
+        return 0
+    os.environ["BENCH_ACME_ID"] = "acme"
+    os.environ["BENCH_ACME_SECRET"] = "acme-secret"
+    sizes = app_sizes(args.scale, args.app_users, args.app_prospects)
+    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes)
+    store(results)
+    print(json.dumps(results, indent=2))
     return 0
 
 

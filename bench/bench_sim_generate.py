@@ -1,11 +1,13 @@
 """Benchmark: generating the simulator's `large` org (time and peak memory).
 
 The generation runs in a fresh child process so that its peak resident set size (ru_maxrss) is
-its own and not the benchmark runner's. Results go to bench/results/sim_generate.json.
+its own and not the benchmark runner's. Results go to bench/results/sim_generate.json;
+`--scale xlarge` (or any other scale) measures that scale instead, into sim_generate_<scale>.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -19,13 +21,13 @@ RESULTS = ROOT / "bench" / "results" / "sim_generate.json"
 ORG, SCALE, SEED = "acme", "large", 1
 
 # Runs in the child: reports import memory, generation time, peak memory and row counts.
-_CHILD = f"""
+_CHILD = """
 import json, resource, time
 started = time.perf_counter()
 from crm_pipelines.sim.generate import generate_org
 imported_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 begin = time.perf_counter()
-data = generate_org({ORG!r}, {SCALE!r}, seed={SEED})
+data = generate_org({org!r}, {scale!r}, seed={seed})
 seconds = time.perf_counter() - begin
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({{
@@ -40,19 +42,24 @@ print(json.dumps({{
 """
 
 
-def run() -> dict[str, object]:
+def results_path(scale: str) -> Path:
+    return RESULTS if scale == SCALE else RESULTS.with_name(f"sim_generate_{scale}.json")
+
+
+def run(scale: str = SCALE) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                      os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True,
+    child = _CHILD.format(org=ORG, scale=scale, seed=SEED)
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
                           cwd=ROOT, env=env, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"generating {SCALE} for org {ORG} failed:\n{done.stderr}")
+        raise RuntimeError(f"generating {scale} for org {ORG} failed:\n{done.stderr}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     rows = figures["rows"]
     return {
         "benchmark": "sim_generate",
         "org": ORG,
-        "scale": SCALE,
+        "scale": scale,
         "seed": SEED,
         "generate_seconds": round(figures["generate_seconds"], 3),
         "process_seconds": round(figures["process_seconds"], 3),
@@ -68,15 +75,19 @@ def run() -> dict[str, object]:
     }
 
 
-def main() -> None:
-    result = run()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"sim generate {SCALE}: {result['generate_seconds']} s, peak RSS "
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_sim_generate")
+    parser.add_argument("--scale", default=SCALE)
+    scale = parser.parse_known_args(argv)[0].scale
+    result = run(scale)
+    path = results_path(scale)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"sim generate {scale}: {result['generate_seconds']} s, peak RSS "
           f"{result['peak_rss_mib']} MiB (imports alone {result['import_peak_rss_mib']} MiB), "
           f"{result['total_rows']:,} rows ({result['contacts_plus_leads']:,} contacts + leads), "
-          f"{result['rows_per_second']:,} rows/s; written to {RESULTS.relative_to(ROOT)}")
+          f"{result['rows_per_second']:,} rows/s; written to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

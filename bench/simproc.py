@@ -27,7 +27,7 @@ def served_simulator(orgs: str = "acme", scale: str = "large", seed: int = 1, ap
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + (900 if scale == "xlarge" else 300)  # xlarge: 4.5 min to start on a busy machine
         assert proc.stdout is not None
         base_url, ca_file = None, None
         for line in proc.stdout:

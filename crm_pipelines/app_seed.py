@@ -20,6 +20,7 @@ each record is meant to exercise, so a test can state what matching should find:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,65 @@ def seed_app_data(crm: Mapping[str, pd.DataFrame], *, seed: int, now: pd.Timesta
     now = pd.Timestamp(now).tz_convert("UTC")
     users = _app_users(crm["User"], rng)
     prospects = _prospects(crm["Contact"], crm["Lead"], crm["User"], users, rng, now)
+    return _app_tables(crm, users, prospects, rng, now)
+
+
+@dataclass(frozen=True)
+class AppSizes:
+    """An app seeded at size (issue 17's benchmark): `users` app users (those of the CRM's active
+    users the demo seed matches, the rest `u-nomatch-<n>`) and `prospects` prospects, of which
+    `matching_share` match the CRM, half of those by CRM id (`p-id-<n>`) and half by email only
+    (`p-email-<n>`, some badly cased or padded); the others are new to the CRM (`p-new-<n>`)."""
+
+    users: int = 2_000
+    prospects: int = 200_000
+    matching_share: float = 0.5
+
+    @property
+    def by_id(self) -> int:
+        return int(self.prospects * self.matching_share) // 2
+
+    @property
+    def by_email(self) -> int:
+        return int(self.prospects * self.matching_share) - self.by_id
+
+    @property
+    def new(self) -> int:
+        return self.prospects - self.by_id - self.by_email
+
+
+def app_data_for_org_at_size(org: OrgState, sizes: AppSizes, *, seed: int = 1) -> dict[str, pd.DataFrame]:
+    """`app_data_for_org` with the users and prospects at `sizes`."""
+    return seed_app_data_at_size({name: org.rows(name) for name in SEEDED_OBJECTS}, sizes, seed=seed,
+                                 now=org.generated_at)
+
+
+def seed_app_data_at_size(crm: Mapping[str, pd.DataFrame], sizes: AppSizes, *, seed: int,
+                          now: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """`seed_app_data` with exactly `sizes.users` users and `sizes.prospects` prospects; companies,
+    campaigns, cadences, touches and activity follow from them as in the demo seed."""
+    rng = np.random.default_rng(seed)
+    now = pd.Timestamp(now).tz_convert("UTC")
+    users = _app_users(crm["User"], rng, size=sizes.users)
+    people = _people(crm["Contact"], crm["Lead"])
+    if len(people) < sizes.by_id + sizes.by_email:
+        raise ValueError(f"the org has {len(people):,} people with an email, fewer than the "
+                         f"{sizes.by_id + sizes.by_email:,} matching prospects asked for")
+    order = rng.permutation(len(people))
+    by_id, by_email = _matching(people, order, sizes.by_id, sizes.by_email)
+    new = pd.DataFrame({
+        "prospect_id": [f"p-new-{i}" for i in range(1, sizes.new + 1)],
+        "email": [f"newcomer{i}@prospect{i}.example" for i in range(1, sizes.new + 1)],
+        "first_name": "Nia", "last_name": [f"Newcomb{i}" for i in range(1, sizes.new + 1)],
+        "company": [f"Prospect {i} Ltd" for i in range(1, sizes.new + 1)],
+    })
+    rows = pd.concat([by_id, by_email, new], ignore_index=True)
+    prospects = _prospect_frame(rows, crm["User"], users, rng, now)
+    return _app_tables(crm, users, prospects, rng, now)
+
+
+def _app_tables(crm: Mapping[str, pd.DataFrame], users: pd.DataFrame, prospects: pd.DataFrame,
+                rng: np.random.Generator, now: pd.Timestamp) -> dict[str, pd.DataFrame]:
     memberships = _memberships(prospects, rng, now)
     return {
         "app_users": users,
@@ -99,19 +159,25 @@ def _days_before(now: pd.Timestamp, rng: np.random.Generator, n: int, low: int, 
     return pd.Series(now - pd.to_timedelta(days, unit="D"), dtype="datetime64[us, UTC]")
 
 
-def _app_users(crm_users: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _app_users(crm_users: pd.DataFrame, rng: np.random.Generator, size: int | None = None) -> pd.DataFrame:
+    """80% of the active CRM users (at most `size` - 2), and two or more `u-nomatch-<n>` to make
+    `size` (two when no size is given)."""
     active = _live(crm_users)
     active = active.loc[active["IsActive"].astype(bool) & active["Email"].notna()].reset_index(drop=True)
     matched = active.iloc[: max(1, int(len(active) * 0.8))]
+    if size is not None:
+        matched = matched.iloc[: max(1, size - 2)]
     emails = matched["Email"].astype("string").reset_index(drop=True)
     emails = emails.where(np.arange(len(emails)) % 3 != 1, emails.str.upper())
     domain = emails.iloc[0].split("@")[-1].lower()
-    nobody = [f"new.hire{i}@{domain}" for i in range(1, 3)]
+    n_nobody = 2 if size is None else max(2, size - len(matched))
+    names = ["New Hire One", "New Hire Two"] + [f"New Hire {i}" for i in range(3, n_nobody + 1)]
     return pd.DataFrame({
-        "user_id": [f"u-{i:03d}" for i in range(1, len(matched) + 1)] + [f"u-nomatch-{i}" for i in range(1, 3)],
-        "email": list(emails) + nobody,
-        "full_name": list(matched["Name"].astype("string")) + ["New Hire One", "New Hire Two"],
-        "is_active": [True] * (len(matched) + 2),
+        "user_id": [f"u-{i:03d}" for i in range(1, len(matched) + 1)]
+        + [f"u-nomatch-{i}" for i in range(1, n_nobody + 1)],
+        "email": list(emails) + [f"new.hire{i}@{domain}" for i in range(1, n_nobody + 1)],
+        "full_name": list(matched["Name"].astype("string")) + names,
+        "is_active": [True] * (len(matched) + n_nobody),
     }).astype({"user_id": "string", "email": "string", "full_name": "string", "is_active": "boolean"})
 
 
@@ -140,19 +206,7 @@ def _prospects(contacts: pd.DataFrame, leads: pd.DataFrame, crm_users: pd.DataFr
                rng: np.random.Generator, now: pd.Timestamp) -> pd.DataFrame:
     people = _people(contacts, leads)
     order = rng.permutation(len(people))
-    n_id, n_email = max(2, len(people) // 5), max(2, len(people) // 10)
-    by_id = people.iloc[order[:n_id]].reset_index(drop=True)
-    by_email = people.iloc[order[n_id:n_id + n_email]].reset_index(drop=True)
-
-    by_id = by_id.assign(prospect_id=[f"p-id-{i:04d}" for i in range(1, len(by_id) + 1)])
-    stale = np.arange(len(by_id)) % 4 == 0
-    by_id["title"] = by_id["title"].where(~stale, "Former title")
-
-    emails = by_email["email"]
-    cased = np.arange(len(emails)) % 3
-    by_email["email"] = emails.where(cased == 0, emails.str.upper()).where(cased != 2, "  " + emails + " ")
-    by_email = by_email.assign(crm_id=pd.NA, crm_type=pd.NA,
-                               prospect_id=[f"p-email-{i:04d}" for i in range(1, len(by_email) + 1)])
+    by_id, by_email = _matching(people, order, max(2, len(people) // 5), max(2, len(people) // 10))
     twice = by_email.iloc[:2].assign(prospect_id=[f"p-email-dup-{i}" for i in (1, 2)],
                                      email=lambda f: f["email"].str.strip().str.lower())
 
@@ -168,6 +222,30 @@ def _prospects(contacts: pd.DataFrame, leads: pd.DataFrame, crm_users: pd.DataFr
     })
 
     rows = pd.concat([by_id, by_email, twice, new], ignore_index=True)
+    return _prospect_frame(rows, crm_users, users, rng, now)
+
+
+def _matching(people: pd.DataFrame, order: np.ndarray, n_id: int, n_email: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The people of `order`'s first `n_id` places as `p-id-<n>` prospects (every fourth with a
+    stale title), the next `n_email` as `p-email-<n>` (two in three badly cased or padded)."""
+    by_id = people.iloc[order[:n_id]].reset_index(drop=True)
+    by_email = people.iloc[order[n_id:n_id + n_email]].reset_index(drop=True)
+
+    by_id = by_id.assign(prospect_id=[f"p-id-{i:04d}" for i in range(1, len(by_id) + 1)])
+    stale = np.arange(len(by_id)) % 4 == 0
+    by_id["title"] = by_id["title"].where(~stale, "Former title")
+
+    emails = by_email["email"]
+    cased = np.arange(len(emails)) % 3
+    by_email["email"] = emails.where(cased == 0, emails.str.upper()).where(cased != 2, "  " + emails + " ")
+    by_email = by_email.assign(crm_id=pd.NA, crm_type=pd.NA,
+                               prospect_id=[f"p-email-{i:04d}" for i in range(1, len(by_email) + 1)])
+    return by_id, by_email
+
+
+def _prospect_frame(rows: pd.DataFrame, crm_users: pd.DataFrame, users: pd.DataFrame, rng: np.random.Generator,
+                    now: pd.Timestamp) -> pd.DataFrame:
+    """Prospect-shaped `rows` as the app's prospects table: owners mapped to app users, dates drawn."""
     n = len(rows)
     owner_of = dict(zip(_live(crm_users)["Id"].astype(str), _live(crm_users)["Email"].astype("string").str.lower()))
     user_of = dict(zip(users["email"].str.lower(), users["user_id"]))

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.app_seed import AppSizes, app_data_for_org, app_data_for_org_at_size
 from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.sim.simulator import Simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
@@ -69,3 +69,56 @@ def test_cadence_memberships_are_active_and_their_touches_point_at_them(org):
     assert len(memberships) > 0 and (memberships["status"] == "active").all()
     assert set(touches["membership_id"]) <= set(memberships["membership_id"])
     assert set(data["activity_events"]["prospect_id"]) <= set(data["prospects"]["prospect_id"])
+
+
+# --- the app seeded at size (issue 17's benchmark: 2,000 users, 200,000 prospects at large) ---------
+
+SIZES = AppSizes(users=120, prospects=2_001)
+
+
+@pytest.fixture(scope="module")
+def small_org():
+    return Simulator.generated(["acme"], scale="small", seed=3).org("acme")
+
+
+@pytest.fixture(scope="module")
+def at_size(small_org):
+    return app_data_for_org_at_size(small_org, SIZES, seed=5)
+
+
+def test_the_app_at_size_is_deterministic_and_fits_the_app_tables(small_org, at_size, sqlite_db):
+    again = app_data_for_org_at_size(small_org, SIZES, seed=5)
+    for name, frame in at_size.items():
+        pd.testing.assert_frame_equal(frame, again[name], obj=name)
+    written = write_app_tables(sqlite_db, "acme", at_size)
+    assert (written["app_users"], written["prospects"]) == (120, 2_001)
+
+
+def test_the_app_at_size_has_its_users_those_of_the_crm_matching_by_email(small_org, at_size):
+    users = at_size["app_users"]
+    assert len(users) == SIZES.users and users["user_id"].is_unique
+    crm_emails = set(normalize_emails(small_org.rows("User")["Email"]).dropna())
+    matching = _ids(users, "user_id", "u-0")
+    assert 0 < len(matching) < SIZES.users
+    assert set(normalize_emails(matching["email"])) <= crm_emails
+    assert not set(normalize_emails(_ids(users, "user_id", "u-nomatch-")["email"])) & crm_emails
+
+
+def test_half_the_prospects_at_size_match_the_crm_by_id_or_email_and_half_are_new(small_org, at_size):
+    prospects = at_size["prospects"]
+    assert len(prospects) == 2_001 and prospects["prospect_id"].is_unique
+    live = pd.concat([small_org.rows("Contact", include_deleted=False), small_org.rows("Lead", include_deleted=False)])
+    crm_emails = set(normalize_emails(live["Email"]).dropna())
+    by_id, by_email = _ids(prospects, "prospect_id", "p-id-"), _ids(prospects, "prospect_id", "p-email-")
+    new = _ids(prospects, "prospect_id", "p-new-")
+    assert (len(by_id), len(by_email), len(new)) == (SIZES.by_id, SIZES.by_email, SIZES.new) == (500, 500, 1_001)
+    assert set(by_id["crm_id"]) <= set(live["Id"]) and by_id["crm_id"].is_unique
+    assert by_email["crm_id"].isna().all() and set(normalize_emails(by_email["email"])) <= crm_emails
+    assert not normalize_emails(by_email["email"]).duplicated().any()
+    assert new["crm_id"].isna().all() and not set(normalize_emails(new["email"])) & crm_emails
+    assert new[["last_name", "company", "email"]].notna().all().all()
+
+
+def test_the_app_at_size_refuses_more_matching_prospects_than_the_org_has_people(small_org):
+    with pytest.raises(ValueError, match="fewer than the"):
+        app_data_for_org_at_size(small_org, AppSizes(users=10, prospects=100_000))

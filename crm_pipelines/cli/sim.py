@@ -11,7 +11,7 @@ from crm_pipelines.cli.output import echo, progress, refuse
 
 # sim.generate's Scale, spelled out here: importing the simulator (pandas and all) to build the
 # parser would slow every command; tests check the two agree.
-SCALES = ("tiny", "small", "medium", "large")
+SCALES = ("tiny", "small", "medium", "large", "xlarge")
 FAULTS_HELP = """Faults to inject into API calls, e.g. '429=2@0.1,500x3,delay=0.5@0.2'.
 Rules are KIND[=ARG][@PROBABILITY|xCOUNT], comma-separated. KIND: 429 (ARG: Retry-After
 seconds), 500, 503, delay (ARG: seconds), drop (ARG: before|after; the connection closes with

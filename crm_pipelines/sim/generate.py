@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from crm_pipelines.sim import schema as sf
 from crm_pipelines.sim.ids import make_id_bytes, org_id, org_pod, stable_number
 
-Scale = Literal["tiny", "small", "medium", "large"]
+Scale = Literal["tiny", "small", "medium", "large", "xlarge"]
 
 STRING_DTYPE = pd.StringDtype("pyarrow")
 DATETIME_DTYPE = pd.DatetimeTZDtype("ns", "UTC")
@@ -58,6 +58,8 @@ SCALES: dict[str, OrgSize] = {
     "small": OrgSize(50, 1_000, 6_000, 4_000, 1_500, 30, 1_500, 2.2, 2.4),
     "medium": OrgSize(300, 20_000, 100_000, 80_000, 30_000, 200, 20_000, 2.2, 2.4),
     "large": OrgSize(2_000, 100_000, 600_000, 450_000, 150_000, 1_000, 100_000, 2.2, 2.4),
+    # large × 2.8, about 5 M records over the synced objects: the second point of the chain's curve.
+    "xlarge": OrgSize(5_600, 280_000, 1_680_000, 1_260_000, 420_000, 2_800, 280_000, 2.2, 2.4),
 }
 
 
@@ -254,6 +256,14 @@ def _slug(values: pa.Array) -> pa.Array:
 def _digits(numbers: np.ndarray, width: int = 0) -> pa.Array:
     text = pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string())
     return pc.utf8_lpad(text, width, "0") if width else text
+
+
+def company_codes(rng: np.random.Generator, n: int, names: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` distinct company name codes out of `names`, and how many times each name was taken
+    before (0 for all while n <= names, as the scales up to large draw them)."""
+    rounds = -(-n // names)
+    code = rng.choice(names * rounds, n, replace=False)
+    return code % names, code // names
 
 
 def _pick_weighted(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -660,7 +670,7 @@ class _OrgBuilder:
         n_accounts = self.size.accounts
         n = n_accounts + max(1, self.size.leads // 4)
         heads, middles, tails = len(COMPANY_HEADS), len(COMPANY_MIDDLES) + 1, len(COMPANY_TAILS)
-        code = rng.choice(heads * middles * tails, n, replace=False)
+        code, repeat = company_codes(rng, n, heads * middles * tails)
         head, rest = code // (middles * tails), code % (middles * tails)
         middle, tail = rest // tails - 1, rest % tails  # middle -1: a two-word name
         head_s = _take(COMPANY_HEADS, head)
@@ -668,6 +678,8 @@ class _OrgBuilder:
         tail_s = _take(COMPANY_TAILS, tail)
         base = pc.coalesce(pc.binary_join_element_wise(head_s, middle_s, tail_s, " "),
                            pc.binary_join_element_wise(head_s, tail_s, " "))
+        if repeat.any():  # more companies than names (xlarge): a name's later holders carry a number
+            base = _where(repeat > 0, _join(base, " ", _digits(repeat + 1)), base)
         legal = _take(LEGAL_SUFFIXES, _pick_weighted(rng, _LEGAL_WEIGHTS, n))
         self.company_base = base
         self.company_name = _where(pc.equal(legal, "").to_numpy(zero_copy_only=False), base,

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from crm_pipelines.sim.generate import (
-    DATE_DTYPE, DATETIME_DTYPE, STRING_DTYPE, OrgData, column_dtype, empty_table, generate_org,
+    DATE_DTYPE, DATETIME_DTYPE, SCALES, STRING_DTYPE, OrgData, column_dtype, company_codes, empty_table,
+    generate_org,
 )
 from crm_pipelines.sim.ids import is_valid_id, org_id
 from crm_pipelines.sim.schema import OBJECTS
@@ -420,3 +421,23 @@ def test_tables_are_identical_in_another_process_with_another_hash_seed() -> Non
         for hash_seed in ("1", "2")
     }
     assert len(digests) == 1 and len(next(iter(digests))) == 64
+
+
+def test_xlarge_is_large_grown_alike_to_about_five_million_synced_records() -> None:
+    large, xlarge = SCALES["large"], SCALES["xlarge"]
+    counts = ("users", "accounts", "contacts", "leads", "opportunities", "campaigns", "tasks")
+    assert {getattr(xlarge, c) / getattr(large, c) for c in counts} == {2.8}
+    assert (xlarge.team_members_per_account, xlarge.roles_per_opportunity) == (
+        large.team_members_per_account, large.roles_per_opportunity)
+    # Team members and contact roles come out at about 1.93 and 1.94 a record at large.
+    synced = (xlarge.users + xlarge.accounts * 1.93 + xlarge.accounts + xlarge.contacts + xlarge.leads
+              + xlarge.opportunities * 1.94 + xlarge.opportunities + xlarge.campaigns)
+    assert 4.8e6 < synced < 5.2e6
+
+
+def test_company_codes_are_distinct_and_repeat_names_only_when_there_are_more_companies_than_names() -> None:
+    code, repeat = company_codes(np.random.default_rng(3), 40, 100)
+    assert (np.random.default_rng(3).choice(100, 40, replace=False) == code).all()  # as up to large
+    assert not repeat.any()
+    code, repeat = company_codes(np.random.default_rng(3), 250, 100)
+    assert len(set(zip(code, repeat))) == 250 and code.max() < 100 and set(repeat) == {0, 1, 2}
