@@ -97,10 +97,17 @@ def _crm_column(field: CrmField) -> Column:
     return Column(field.column, sql_type, primary_key=field.name == "Id", nullable=field.name != "Id")
 
 
+# The CRM objects read by SystemModstamp: the cadence workflows read the Leads and Contacts
+# modified since their cursor, and the latest SystemModstamp of each (store.workflow_changes).
+MODSTAMP_INDEXED = ("Lead", "Contact")
+
+
 def _crm_table(obj: ExtractedObject) -> Table:
-    columns = [_crm_column(f) for f in obj.fields]
+    columns: list[Column | Index] = [_crm_column(f) for f in obj.fields]
     if not obj.soft_deletes:
         columns.append(Column("is_deleted", Boolean(), nullable=True))
+    if obj.name in MODSTAMP_INDEXED:
+        columns.append(Index(f"ix_{obj.table}_tenant_id_system_modstamp", "tenant_id", "system_modstamp"))
     return _tenant_table(
         obj.table,
         *columns,
