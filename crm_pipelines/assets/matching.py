@@ -13,7 +13,9 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import EXTRACTION_GATE
 from crm_pipelines.core.matching import match_accounts, match_prospects, match_users
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.core.matching.accounts import ACCOUNT_SOURCE_COLUMNS
 from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
+from crm_pipelines.core.matching.prospects import PROSPECT_SOURCE_COLUMNS
 from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
@@ -44,6 +46,9 @@ def matched_users(context: AssetExecutionContext, database: DatabaseResource, cr
 # Matching reads only what places a person (crm_people): not the names, phones and mapped fields.
 # So do the prospect sync's assets, which read each range's records whole from the store.
 PEOPLE_ONLY = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
+# Nor the app's prospects whole (id, stored CRM id, email, deleted flag: PROSPECT_SOURCE_COLUMNS),
+# nor the Accounts' addresses and mapped fields: only what places a company.
+ACCOUNTS_PLACED = AssetIn(metadata={READ_COLUMNS: list(ACCOUNT_SOURCE_COLUMNS)})
 
 
 @asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
@@ -58,7 +63,8 @@ def matched_prospects(context: AssetExecutionContext, database: DatabaseResource
     db, tenant_id = database.db(), context.partition_key
     tenant = database.tenants().get(tenant_id)
     by_email = tenant.settings.connector.match_by_email
-    found = match_prospects(read_app_table(db, tenant_id, "prospects"), crm_leads, crm_contacts,
+    found = match_prospects(read_app_table(db, tenant_id, "prospects", columns=PROSPECT_SOURCE_COLUMNS),
+                            crm_leads, crm_contacts,
                             read_app_table(db, tenant_id, "match_overrides"), match_by_email=by_email)
     context.add_output_metadata({
         "matched": len(found.matched), **counts_by(found.matched, "matched_by", prefix="matched_by_"),
@@ -71,7 +77,8 @@ def matched_prospects(context: AssetExecutionContext, database: DatabaseResource
     return found.matched
 
 
-@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["companies"], APP_ASSET_KEYS["match_overrides"]])
+@asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["companies"], APP_ASSET_KEYS["match_overrides"]],
+       ins={"crm_accounts": ACCOUNTS_PLACED})
 def matched_accounts(context: AssetExecutionContext, database: DatabaseResource,
                      crm_accounts: pd.DataFrame) -> pd.DataFrame:
     """Each app company matched to a live CRM Account (X4): by its stored Account id (followed

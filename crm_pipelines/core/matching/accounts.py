@@ -22,6 +22,9 @@ from crm_pipelines.core.matching.successors import LIVE, MERGED, OWN, Successors
 
 MATCHED_ACCOUNT_COLUMNS = ("company_id", "crm_account_id", "matched_by", "candidates", "ambiguous")
 
+# The columns of crm_accounts match_accounts reads: the addresses and mapped fields place nothing.
+ACCOUNT_SOURCE_COLUMNS = ("id", "name", "website", "is_deleted", "last_modified_date", "master_record_id")
+
 # Which match a company keeps when several companies land on one Account (company_of_account).
 _PRECEDENCE = {"manual": 0, "id": 1, "merged": 2, "domain": 3, "name": 4}
 

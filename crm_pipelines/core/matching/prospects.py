@@ -29,6 +29,9 @@ from crm_pipelines.core.matching.successors import DELETED, LIVE, OWN, SUCCESSOR
 
 MATCHED_PROSPECT_COLUMNS = ("prospect_id", "crm_id", "crm_type", "matched_by", "candidates", "ambiguous")
 
+# The prospects' columns match_prospects reads: a prospect's names, phones and fields place nothing.
+PROSPECT_SOURCE_COLUMNS = ("prospect_id", "crm_id", "email", "is_deleted")
+
 # Per-prospect outcomes are int8 codes into these tuples while a million of them are decided.
 _MATCHED_BY = ("id", "merged", "converted", "email", "manual")
 # matched_by of a stored id, indexed by successors' OWN, MERGED, CONVERTED.
