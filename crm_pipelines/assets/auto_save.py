@@ -43,7 +43,7 @@ _SPEC = dict(group_name="auto_save", deps=_DEPS, kinds={"python", "sql"}, owners
 def auto_save_lists(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource):
     db, tenant_id = database.db(), context.partition_key
     now = clock.now()
-    result = rebuild_lists(load_inputs(db, database.tenants().get(tenant_id)), now)
+    result = rebuild_lists(load_inputs(db, database.tenants().get(tenant_id), rebuild_only=True), now)
     saved = result.saved_items
     if result.frozen_reason is None:
         write_rebuild(db, tenant_id, result.lists, result.changes, saved, counted_at=now, run_id=context.run.run_id)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import false, select
 
-from crm_pipelines.core.auto_save import CRM_COLUMNS, AutoSaveInputs, CrmFrames
+from crm_pipelines.core.auto_save import CRM_COLUMNS, AutoSaveInputs, CrmFrames, needs_the_crm
 from crm_pipelines.core.auto_save.frames import OPTIONAL_CRM_COLUMNS
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table
@@ -84,31 +84,37 @@ def read_changes(db: Database, tenant_id: str, *, user_id: str | None = None, cr
         return pd.DataFrame(conn.execute(stmt.order_by(auto_save_changes.c.id)).mappings().all())
 
 
-def load_inputs(db: Database, tenant: Tenant) -> AutoSaveInputs:
-    """Everything one tenant's rebuild (or an `explain`) reads, from the warehouse and the app tables."""
-    crm = CrmFrames(**read_crm_inputs(db, tenant.id))
-    matches = read_tenant_partition(db, matched_users, tenant.id)
+def load_inputs(db: Database, tenant: Tenant, *, rebuild_only: bool = False) -> AutoSaveInputs:
+    """Everything one tenant's rebuild (or an `explain`) reads, from the warehouse and the app
+    tables. With `rebuild_only` (the rebuild, not an `explain`), the CRM's tables are read only when
+    the rebuild's outcome can depend on them (core.auto_save.needs_the_crm); otherwise their empty
+    frames stand in, which give the same rebuild."""
+    matches = read_tenant_partition(db, matched_users, tenant.id)[["user_id", "crm_user_id"]]
+    previous = read_lists(db, tenant.id)
+    crm = CrmFrames(**read_crm_inputs(db, tenant.id, rows=not rebuild_only or needs_the_crm(matches, previous)))
     return AutoSaveInputs(
         crm=crm,
-        user_matches=matches[["user_id", "crm_user_id"]],
+        user_matches=matches,
         rule_selections=read_app_table(db, tenant.id, "auto_save_rule_selections"),
-        previous_lists=read_lists(db, tenant.id),
+        previous_lists=previous,
         manual_overrides=read_app_table(db, tenant.id, "manual_list_overrides"),
         enabled=tenant.settings.auto_save.enabled,
         connected=tenant.status == "connected",
     )
 
 
-def read_crm_inputs(db: Database, tenant_id: str) -> dict[str, pd.DataFrame]:
+def read_crm_inputs(db: Database, tenant_id: str, *, rows: bool = True) -> dict[str, pd.DataFrame]:
     """The tenant's extracted CRM tables the rebuild reads (CRM_INPUTS), each with only the columns
     the rules read (CRM_COLUMNS, and OPTIONAL_CRM_COLUMNS where the table has them), in key order:
-    the names, addresses, mapped fields and the rest of a record are never loaded."""
+    the names, addresses, mapped fields and the rest of a record are never loaded. Without `rows`,
+    the same frames empty."""
     frames = {}
     with db.engine.connect() as conn:
         for name, sobject in CRM_INPUTS.items():
             table = crm_tables[sobject]
             wanted = [c for c in (*CRM_COLUMNS[name], *OPTIONAL_CRM_COLUMNS.get(name, ())) if c in table.c]
-            frames[name] = read_frame(conn, table, table.c.tenant_id == tenant_id, order_by=["id"], columns=wanted)
+            where = table.c.tenant_id == tenant_id if rows else false()
+            frames[name] = read_frame(conn, table, where, order_by=["id"], columns=wanted)
     return frames
 
 

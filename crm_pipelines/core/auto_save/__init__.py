@@ -50,7 +50,7 @@ from crm_pipelines.core.auto_save.frames import (
     empty_selections,
 )
 from crm_pipelines.core.auto_save.overrides import override_problem
-from crm_pipelines.core.auto_save.rebuild import rebuild_lists
+from crm_pipelines.core.auto_save.rebuild import needs_the_crm, rebuild_lists
 from crm_pipelines.core.auto_save.rules import RULE_CODES, RULE_PHRASES
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "empty_overrides",
     "empty_selections",
     "explain",
+    "needs_the_crm",
     "override_problem",
     "rebuild_lists",
 ]

@@ -95,6 +95,14 @@ def rebuild_lists(inputs: AutoSaveInputs, now: datetime | pd.Timestamp, *, cap: 
     return rebuild_prepared(prepare(inputs), moment, cap, with_capped_out)
 
 
+def needs_the_crm(user_matches: pd.DataFrame, previous_lists: pd.DataFrame) -> bool:
+    """Whether a rebuild's outcome can depend on the CRM's tables. Not when no app user is matched
+    to a CRM user and no list holds an item: there is then nobody to build a list for (L1) and no
+    list to keep, so the rebuild gives no list, no change and no total whatever the CRM holds, and
+    the CRM's tables (every Lead, Contact and Account of the org) need not be read."""
+    return bool(user_matches["crm_user_id"].notna().any()) or len(previous_lists) > 0
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A rebuild's inputs turned into codes: the org, the users, each list's records, manual state."""
