@@ -11,7 +11,8 @@ and records. A tool that fails to install or run is reported with its error.
     python -m bench peers --scale medium --only raw_floor,project
     python -m bench peers --scale small --install   # first creates the peers' virtual environments
 
-Results: results/peers.json for the large org, results/peers_<scale>.json for the others.
+Results: results/peers.json for the large org, results/peers_<scale>.json for the others,
+results/peers_<scale>_<tag>.json with --tag (a run kept beside the scale's own figures).
 Without --install a peer whose virtual environment does not exist yet is reported as skipped. At
 the end one table: every tool's full and incremental run, and each figure against the floor's.
 """
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma-separated tool names (default: all)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed to one run of one tool")
     parser.add_argument("--install", action="store_true", help="create the peers' virtual environments that are missing")
+    parser.add_argument("--tag", default=None,
+                        help="write results/peers_<scale>_<tag>.json instead of the scale's own file")
     args = parser.parse_args(argv)
     tools = [t for t in TOOLS if not args.only or t.name in args.only.split(",")]
     for tool in tools:
@@ -269,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                "machine": machine(), "tools": results}
     summary["table"] = table(summary)
     results_file = RESULTS if args.scale == "large" else RESULTS.with_name(f"peers_{args.scale}.json")
+    if args.tag:
+        results_file = RESULTS.with_name(f"peers_{args.scale}_{args.tag}.json")
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
