@@ -8,7 +8,7 @@ edited through the simulator's control API, its incremental read. Per run: wall 
 and records. A tool that fails to install or run is reported with its error.
 
     python -m bench peers                  # the large org, as `make bench` runs it
-    python -m bench peers --scale medium --only raw_floor,project
+    python -m bench peers --scale medium --only raw_floor,project,dagster_floor
     python -m bench peers --scale small --install   # first creates the peers' virtual environments
 
 Results: results/peers.json for the large org, results/peers_<scale>.json for the others,
@@ -67,6 +67,7 @@ TOOLS = [
     Tool("singer_bulk", "Singer tap-salesforce, BULK", SINGER),
     Tool("singer_rest", "Singer tap-salesforce, REST", SINGER),
     Tool("raw_floor", "raw floor: requests + orjson over every page, nothing stored"),
+    Tool("dagster_floor", "Dagster's floor: the code location loaded, 8 empty steps, no read"),
 ]
 
 
@@ -175,7 +176,7 @@ def command(tool: Tool, mode: str, config_file: Path, connector: dict | None, wo
         return connector["program"] + ([connector["state_flag"], str(state_file)] if mode == "incremental" else [])
     python = DLT.bin("python") if tool.venv is DLT else sys.executable
     script = {"project": "project_sync.py", "simple_salesforce_pandas": "simple_salesforce_pandas.py",
-              "dlt_rest": "dlt_rest.py", "raw_floor": "raw_floor.py"}[tool.name]
+              "dlt_rest": "dlt_rest.py", "raw_floor": "raw_floor.py", "dagster_floor": "dagster_floor.py"}[tool.name]
     return [python, str(PEERS / script), str(config_file)]
 
 
