@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_extract")
     parser.add_argument("--scale", default="large", choices=("tiny", "small", "medium", "large"))
     parser.add_argument("--profile", action="store_true", help="profile both syncs into results/extract_profile.json")
+    parser.add_argument("--tag", default=None, help="with --profile: results/extract_profile_<tag>.json instead")
     args = parser.parse_args(argv)
     os.environ["BENCH_ACME_ID"] = "acme"
     os.environ["BENCH_ACME_SECRET"] = "acme-secret"
@@ -210,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         incr_seconds, incr, incr_figures = _measured_sync(defs, instance, args.profile)
     result = _result(full_seconds, full, incr_seconds, incr, peak_mb, changed)
     if args.profile:
-        return write_results(PROFILE, {"scale": args.scale, "database": "postgresql", "machine": {
+        profile_file = PROFILE.with_name(f"extract_profile_{args.tag}.json") if args.tag else PROFILE
+        return write_results(profile_file, {"scale": args.scale, "database": "postgresql", "machine": {
             **machine(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
             "records": result["records"], "peak_rss_mb": result["peak_rss_mb"],
             "full": full_figures, "incremental": {"changed_records": changed, **incr_figures}})

@@ -8,10 +8,11 @@ edited through the simulator's control API, its incremental read. Per run: wall 
 and records. A tool that fails to install or run is reported with its error.
 
     python -m bench peers                  # the large org, as `make bench` runs it
-    python -m bench peers --scale medium --only raw_floor,project
+    python -m bench peers --scale medium --only raw_floor,project,dagster_floor
     python -m bench peers --scale small --install   # first creates the peers' virtual environments
 
-Results: results/peers.json for the large org, results/peers_<scale>.json for the others.
+Results: results/peers.json for the large org, results/peers_<scale>.json for the others,
+results/peers_<scale>_<tag>.json with --tag (a run kept beside the scale's own figures).
 Without --install a peer whose virtual environment does not exist yet is reported as skipped. At
 the end one table: every tool's full and incremental run, and each figure against the floor's.
 """
@@ -66,6 +67,7 @@ TOOLS = [
     Tool("singer_bulk", "Singer tap-salesforce, BULK", SINGER),
     Tool("singer_rest", "Singer tap-salesforce, REST", SINGER),
     Tool("raw_floor", "raw floor: requests + orjson over every page, nothing stored"),
+    Tool("dagster_floor", "Dagster's floor: the code location loaded, 8 empty steps, no read"),
 ]
 
 
@@ -174,7 +176,7 @@ def command(tool: Tool, mode: str, config_file: Path, connector: dict | None, wo
         return connector["program"] + ([connector["state_flag"], str(state_file)] if mode == "incremental" else [])
     python = DLT.bin("python") if tool.venv is DLT else sys.executable
     script = {"project": "project_sync.py", "simple_salesforce_pandas": "simple_salesforce_pandas.py",
-              "dlt_rest": "dlt_rest.py", "raw_floor": "raw_floor.py"}[tool.name]
+              "dlt_rest": "dlt_rest.py", "raw_floor": "raw_floor.py", "dagster_floor": "dagster_floor.py"}[tool.name]
     return [python, str(PEERS / script), str(config_file)]
 
 
@@ -217,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="comma-separated tool names (default: all)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed to one run of one tool")
     parser.add_argument("--install", action="store_true", help="create the peers' virtual environments that are missing")
+    parser.add_argument("--tag", default=None,
+                        help="write results/peers_<scale>_<tag>.json instead of the scale's own file")
     args = parser.parse_args(argv)
     tools = [t for t in TOOLS if not args.only or t.name in args.only.split(",")]
     for tool in tools:
@@ -269,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                "machine": machine(), "tools": results}
     summary["table"] = table(summary)
     results_file = RESULTS if args.scale == "large" else RESULTS.with_name(f"peers_{args.scale}.json")
+    if args.tag:
+        results_file = RESULTS.with_name(f"peers_{args.scale}_{args.tag}.json")
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))

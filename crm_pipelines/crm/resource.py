@@ -19,7 +19,7 @@ from crm_pipelines.crm.insightly.connect import insightly_crm
 from crm_pipelines.crm.insightly.objects import LACKING as INSIGHTLY_LACKS
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
-from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS
+from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS, SLICE_RECORDS
 from crm_pipelines.crm.salesforce.client import ClientPolicy, Logins, SalesforceClient
 from crm_pipelines.settings import MissingCredentialError, Tenant
 
@@ -37,6 +37,9 @@ class CrmClientResource(ConfigurableResource):
     bulk_page_records: int = Field(
         default=MAX_RECORDS, ge=1,
         description="Records per results page of a bulk read (Salesforce's Bulk API 2.0 maxRecords): one call each.")
+    bulk_slice_records: int = Field(
+        default=SLICE_RECORDS, ge=1,
+        description="Records of a bulk results page converted and written at a time: what the read holds in memory.")
 
     # Access tokens of this resource's clients. Dagster hands each run a copy of the configured
     # resource; the copies keep the logins of the resource they were made from, so the runs of one
@@ -89,7 +92,7 @@ class CrmClientResource(ConfigurableResource):
             logins=self._logins,
         )
         return SalesforceCrm(client, bulk_above_records=tenant.settings.sync.bulk_above_records,
-                             bulk_page_records=self.bulk_page_records)
+                             bulk_page_records=self.bulk_page_records, bulk_slice_records=self.bulk_slice_records)
 
 
 def objects_lacking(kind: str) -> Mapping[str, str]:

@@ -11,6 +11,7 @@ says "not now", what was read is kept and the `NotNow` is returned for the calle
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -39,6 +40,10 @@ from crm_pipelines.store.write_behind import WriteBehind
 
 # The objects the app writes to, which carry its external id when the org has it (P8).
 _EXTERNAL_ID_OBJECTS = {"Lead", "Contact", "Campaign"}
+# Seconds between two page lines of one object's read: each line is an event the run stores (a
+# write to Dagster's event log, made while the read waits), and a log of how far a long read got
+# needs one every few seconds, not one per page. A read shorter than that tells only its done line.
+PROGRESS_EVERY_SECONDS = 10.0
 
 
 @dataclass
@@ -74,9 +79,11 @@ def sync_object(
     batch_size: int | None = None,
     read_deletions: bool = True,
     progress: Callable[[str], None] = lambda line: None,
+    progress_every: float = PROGRESS_EVERY_SECONDS,
 ) -> ObjectSync:
-    """`progress` hears a line after each page and when the object is done: a large first sync
-    runs for many minutes, and the run's log should say how far it got."""
+    """`progress` hears a line after a page once `progress_every` seconds have passed since the
+    read began or its last page line, and when the object is done: a large first sync runs for
+    many minutes, and the run's log should say how far it got."""
     state = read_cursor(db, tenant.id, obj.name)
     result = ObjectSync(obj.name, mode=sync_mode(state.cursor, state.full_sync_completed_at),
                         cursor_before=state.cursor, cursor_after=state.cursor)
@@ -93,7 +100,7 @@ def sync_object(
         extra = _extra_fields(crm, db, obj, tenant, result, now)
         _read_pages(crm, db, obj, tenant.id, extra, read_since(state.cursor, lookback), result, now=now,
                     run_id=run_id, full_sync=state.full_sync_completed_at is None, batch_size=batch_size,
-                    progress=progress, in_progress=state.in_progress)
+                    progress=_every(progress, progress_every), in_progress=state.in_progress)
         if state.full_sync_completed_at is None:
             mark_full_sync_complete(db, tenant.id, obj.name, now())
         # After the records, so every change they hold has its history row by now (F3).
@@ -108,6 +115,18 @@ def sync_object(
     progress(f"{obj.name}: {'deferred' if result.deferred else 'done'} ({result.mode}): {result.read.records_read} "
              f"records in {result.read.pages} pages, {result.rows_written} rows written, {crm.calls_sent} API calls")
     return result
+
+
+def _every(progress: Callable[[str], None], seconds: float) -> Callable[[str], None]:
+    """`progress`, hearing a line only once `seconds` have passed since it was made or last heard."""
+    last = [time.monotonic()]
+
+    def throttled(line: str) -> None:
+        if time.monotonic() - last[0] >= seconds:
+            progress(line)
+            last[0] = time.monotonic()
+
+    return throttled
 
 
 def _read_pages(crm: CrmPort, db: Database, obj: ExtractedObject, tenant_id: str, extra: list[str],

@@ -4,6 +4,7 @@ the simulator over HTTP."""
 
 import logging
 import re
+from datetime import datetime, timezone
 
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
@@ -11,7 +12,9 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from sqlalchemy import text
 
 from crm_pipelines.app_seed import app_data_for_org
-from crm_pipelines.core.crm_objects import CRM_OBJECTS
+from crm_pipelines.core.crm_objects import BY_NAME, CRM_OBJECTS
+from crm_pipelines.crm.resource import CrmClientResource
+from crm_pipelines.exchange.extraction import sync_object
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import write_app_tables
 from crm_pipelines.store.partition_rows import partition_rows
@@ -97,13 +100,13 @@ def test_a_sync_and_a_push_report_their_progress_at_info(sqlite_db, sim):
     assert sync.success
     lines = info_lines(instance, sync.run_id)
     for obj in CRM_OBJECTS:
-        pages = [line for line in lines if re.fullmatch(
-            rf"{obj.name}: page \d+, \d+ records read, \d+ API calls so far", line)]
-        assert pages, f"no page line for {obj.name}"
+        pages = [int(m.group(1)) for line in lines if (m := re.fullmatch(
+            rf"{obj.name}: page (\d+), \d+ records read, \d+ API calls so far", line))]
         [done] = [line for line in lines if line.startswith(f"{obj.name}: done (full): ")]
         records = len(sim.org("acme").rows(obj.name, include_deleted=True))
-        assert re.fullmatch(rf"{obj.name}: done \(full\): {records} records in {len(pages)} pages, "
-                            rf"{records} rows written, \d+ API calls", done), done
+        done_pages = re.fullmatch(rf"{obj.name}: done \(full\): {records} records in (\d+) pages, "
+                                  rf"{records} rows written, \d+ API calls", done)
+        assert done_pages and pages == sorted(pages) and all(p <= int(done_pages.group(1)) for p in pages), done
 
     push = run_job(db, "outbound_push", "acme", instance)
     assert push.success
@@ -118,3 +121,23 @@ def test_a_sync_and_a_push_report_their_progress_at_info(sqlite_db, sim):
     assert sum(int(b.group(5)) for b in batches) <= total
     assert int(batches[-1].group(7)) == sum(int(b.group(6)) for b in batches) > 0
     assert {b.group(4) for b in batches} >= {"Task", "Lead"}
+
+
+def test_a_read_logs_a_page_line_at_most_every_interval_and_its_done_line(db):
+    """Each page line is an event the run stores while the read waits: a page is told once
+    `progress_every` seconds have passed since the read began or the last page told (a short read
+    tells only its done line); the done line counts every page."""
+    with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
+        _read_told(db, register_sim_tenant(db, sim, "acme"))
+
+
+def _read_told(db, tenant) -> None:
+    for sobject, every in (("Contact", 0.0), ("Lead", 3600.0)):
+        lines: list[str] = []
+        result = sync_object(CrmClientResource().crm_for(tenant, lambda: None), db, BY_NAME[sobject], tenant,
+                             now=lambda: datetime.now(timezone.utc), run_id=None, batch_size=200,
+                             progress=lines.append, progress_every=every)
+        assert result.read.pages > 2 and result.deferred is None
+        told = [int(m.group(1)) for line in lines if (m := re.match(rf"{sobject}: page (\d+), ", line))]
+        assert told == (list(range(1, result.read.pages + 1)) if every == 0.0 else [])
+        assert lines[-1].startswith(f"{sobject}: done (full): ") and f" in {result.read.pages} pages" in lines[-1]

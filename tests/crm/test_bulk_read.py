@@ -4,6 +4,8 @@ in a few calls plus one per results page, resumable at its next page; REST below
 
 from __future__ import annotations
 
+import json
+import math
 from datetime import datetime
 
 import pandas as pd
@@ -24,10 +26,10 @@ def sim():
         yield served
 
 
-def bulk_port(sim, *, above: int, page: int = 50_000) -> SalesforceCrm:
+def bulk_port(sim, *, above: int, page: int = 50_000, slice_records: int = 50_000) -> SalesforceCrm:
     crm = port_of(sim)
     assert isinstance(crm, SalesforceCrm)
-    crm.bulk_above_records, crm.bulk_page_records = above, page
+    crm.bulk_above_records, crm.bulk_page_records, crm.bulk_slice_records = above, page, slice_records
     crm._sleep = lambda seconds: None  # the simulator's jobs finish after a status call or two
     return crm
 
@@ -71,6 +73,47 @@ def test_a_bulk_read_stopped_after_a_page_goes_on_from_the_next_page_of_the_same
     assert sorted(set(ids(kept + rest_of_it))) == sorted(set(ids(whole)))
     assert len(ids(kept[1:] + rest_of_it)) == len(set(ids(kept[1:] + rest_of_it)))  # no job page read twice
     assert resumed.calls_sent - 1 == len(rest_of_it)  # the pages alone: no new job, no status call
+
+
+def test_a_results_page_is_handed_on_in_slices_with_the_same_records_and_calls(sim):
+    org = sim.org("acme")
+    before = _results_calls(org)
+    pages = list(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    between = _results_calls(org)
+    slices = list(bulk_port(sim, above=10, page=1500, slice_records=400).read_changed(LEAD, [], None))
+    assert max(len(page.records) for page in slices[1:]) == 400 < max(len(page.records) for page in pages[1:])
+    assert rows_of(slices).equals(rows_of(pages))
+    # Slicing costs no call: one per results page still.
+    assert _results_calls(org) - between == between - before == len(pages) - 1
+    # A slice before its page's last points at its own page (the job's first: no locator yet), the
+    # page's last at the next page, as the unsliced read's page does; the job's last ends the read.
+    expected, here = [], None
+    for page in pages[1:]:
+        expected += [here] * (math.ceil(len(page.records) / 400) - 1) + [_locator(page)]
+        here = _locator(page)
+    assert [_locator(page) for page in slices[1:]] == expected and expected[-1] == "done"
+
+
+def _locator(page) -> str | None:
+    return json.loads(page.resume_from)["locator"] if page.resume_from is not None else "done"
+
+
+def _results_calls(org) -> int:
+    return sum(1 for r in org.requests() if r.endpoint == "jobs.query.results")
+
+
+def test_a_read_stopped_inside_a_page_reads_that_page_again_and_misses_nothing(sim):
+    whole = list(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    reading = iter(bulk_port(sim, above=10, page=1500, slice_records=400).read_changed(LEAD, [], None))
+    kept = [next(reading) for _ in range(6)]  # the REST page, then the job's first page (4 slices) and one more
+    stopped_at = kept[-1].resume_from
+    assert stopped_at is not None and stopped_at == kept[-2].resume_from  # inside the job's second page
+
+    resumed = bulk_port(sim, above=10, page=1500, slice_records=400)
+    rest_of_it = list(resumed.read_changed(LEAD, [], None, resume_from=stopped_at))
+    assert sorted(set(ids(kept + rest_of_it))) == sorted(set(ids(whole)))
+    assert set(ids(kept[-1:])) <= set(ids(rest_of_it))  # the slice read before the stop comes again
+    assert resumed.calls_sent - 1 == len(whole) - 2  # the job's pages from its second on: no new job
 
 
 def test_a_read_whose_job_the_crm_no_longer_holds_starts_over_from_the_cursor(sim):

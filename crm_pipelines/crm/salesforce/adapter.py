@@ -19,7 +19,7 @@ from crm_pipelines.crm.client_backed import ClientBacked
 from crm_pipelines.crm.errors import CrmApiError, DeleteLogTooOld
 from crm_pipelines.crm.port import DeleteLog, FieldChange, FieldDescription, OrgUsage, RecordPage, WriteOperation, WriteResult
 from crm_pipelines.crm.salesforce import soql
-from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS, BulkReadPoint, field_kinds, read_job, start_job
+from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS, SLICE_RECORDS, BulkReadPoint, field_kinds, read_job, start_job
 from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.salesforce.collections import MAX_COLLECTION, send_collection
 
@@ -34,11 +34,13 @@ class SalesforceCrm(ClientBacked):
     max_write_batch = MAX_COLLECTION
 
     def __init__(self, client: SalesforceClient, *, bulk_above_records: int | None = None,
-                 bulk_page_records: int = MAX_RECORDS, sleep: Callable[[float], None] = time.sleep) -> None:
+                 bulk_page_records: int = MAX_RECORDS, bulk_slice_records: int = SLICE_RECORDS,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.client = client
         self.tenant_id = client.tenant_id
         self.bulk_above_records = bulk_above_records
         self.bulk_page_records = bulk_page_records
+        self.bulk_slice_records = bulk_slice_records
         self._sleep = sleep
         # One describe per object per adapter: its fields and its history come from the same call.
         self._describes: dict[str, dict[str, Any]] = {}
@@ -93,7 +95,8 @@ class SalesforceCrm(ClientBacked):
     def _bulk_pages(self, obj: ExtractedObject, extra_fields: Sequence[str], point: BulkReadPoint) -> Iterator[RecordPage]:
         described = self._describe(obj.name).get("fields", []) if extra_fields else []
         kinds = field_kinds({f.name: f.kind for f in obj.fields}, described, extra_fields)
-        for page in read_job(self.client, point, kinds, sleep=self._sleep, max_records=self.bulk_page_records):
+        for page in read_job(self.client, point, kinds, sleep=self._sleep, max_records=self.bulk_page_records,
+                             slice_records=self.bulk_slice_records):
             yield RecordPage(records=page.records, total_size=0, done=page.next_point is None, ordered=False,
                              resume_from=page.next_point.to_text() if page.next_point else None,
                              read_started_at=point.started_at)

@@ -27,9 +27,15 @@ from crm_pipelines.core.extraction import ArrowRecords
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError
 from crm_pipelines.crm.salesforce.client import SalesforceClient
 
-# Records per results page: Salesforce sizes pages itself when not told; one large page a call is
-# the point of Bulk, and 50,000 records of the widest object stay well under its page size.
-MAX_RECORDS = 50_000
+# Records per results page: Salesforce sizes pages itself when not told. Each page is one call,
+# and its whole text is held while it is parsed (with the pages in flight behind it): 10,000 keeps
+# a read in a bounded few tens of MiB (50,000 held some 100 MiB more at the peak of a `medium`
+# sync) for one call per 10,000 records, a fifth of REST's calls.
+MAX_RECORDS = 10_000
+# Records handed on at a time from a results page: its table is cut into slices of this many, so
+# what is converted and written at once, and the pages in flight between reading and the COPY, stay
+# a fraction of a page's size in memory (the calls stay one per results page).
+SLICE_RECORDS = 10_000
 # Seconds between status calls: short at first (small jobs finish at once), then longer.
 _POLL_WAITS = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
 # How long a job may take before the read gives up for this run (the job stays; the next run asks again).
@@ -72,26 +78,40 @@ def start_job(client: SalesforceClient, soql: str, *, include_deleted: bool) -> 
 
 
 def read_job(client: SalesforceClient, point: BulkReadPoint, kinds: Mapping[str, str], *,
-             sleep: Callable[[float], None], max_records: int = MAX_RECORDS) -> Iterator[BulkPage]:
+             sleep: Callable[[float], None], max_records: int = MAX_RECORDS,
+             slice_records: int = SLICE_RECORDS) -> Iterator[BulkPage]:
     """The job's result pages from `point` on, each record typed as REST would give it (`kinds`:
-    field name → bool, float, int or text). The job is not deleted: that would be one more call per
-    object for nothing the org needs (Salesforce drops a job's results after seven days)."""
+    field name → bool, float, int or text), each page handed on in slices of `slice_records`. A
+    slice before a page's last points at its own page (a read stopped there reads that page again,
+    whose rows are upserted); a page's last slice points at the next page. The job is not deleted:
+    that would be one more call per object for nothing the org needs (Salesforce drops a job's
+    results after seven days)."""
     if point.locator is None:
         _wait_until_complete(client, point.job_id, sleep)
-    locator = point.locator
+    here = point
     while True:
         params = {"maxRecords": str(max_records)}
-        if locator is not None:
-            params["locator"] = locator
+        if here.locator is not None:
+            params["locator"] = here.locator
         response = client.request("GET", f"{client.api_base}/jobs/query/{point.job_id}/results", params=params,
                                   what=f"bulk query job {point.job_id} results", raw=True)
         following = response.headers.get("Sforce-Locator") or _NO_MORE_PAGES
         records = typed_records(response.content, kinds)
-        if following == _NO_MORE_PAGES:
-            yield BulkPage(records, None)
+        del response  # the page's text is not held while its slices are written
+        after = None if following == _NO_MORE_PAGES else BulkReadPoint(point.job_id, following, point.started_at)
+        yield from _slices(records, slice_records, here, after)
+        if after is None:
             return
-        locator = following
-        yield BulkPage(records, BulkReadPoint(point.job_id, locator, point.started_at))
+        here = after
+
+
+def _slices(records: ArrowRecords, size: int, here: BulkReadPoint, after: BulkReadPoint | None) -> Iterator[BulkPage]:
+    """The page's records `size` at a time (zero-copy slices of its table); the last carries `after`."""
+    total = len(records)
+    for start in range(0, max(total, 1), max(size, 1)):
+        last = start + size >= total
+        part = records if start == 0 and last else ArrowRecords(records.table.slice(start, size))
+        yield BulkPage(part, after if last else here)
 
 
 def _wait_until_complete(client: SalesforceClient, job_id: str, sleep: Callable[[float], None]) -> None:
