@@ -126,7 +126,7 @@ def _step_windows(instance: DagsterInstance, run_id: str) -> dict[str, tuple[flo
     return {step: (w[0], w[1]) for step, w in windows.items()}
 
 
-_KEPT = ("records_read", "records_created", "changes_applied", "rows")
+_KEPT = ("records_read", "records_created", "changes_applied", "rows", "sent", "api_calls_used")
 
 
 def _materialization_metadata(result) -> dict[str, dict]:
@@ -189,9 +189,10 @@ def _records_read(run: dict) -> int:
     return sum(a.get("records_read", 0) for name, a in run["assets"].items() if name.startswith("crm_"))
 
 
-def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes) -> dict[str, dict]:
-    """The scenario's results by chain.json key."""
-    key = f"{scale}_seeded" if seeded else scale
+def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes,
+                 key: str | None = None) -> dict[str, dict]:
+    """The scenario's results by chain.json key (`key`, or the scenario's own)."""
+    key = key or (f"{scale}_seeded" if seeded else scale)
     results: dict[str, dict] = {}
     with simulator_process(scale=scale) as base_url, RssSampler() as sampler, \
             _lane(base_url) as extraction_lane, _lane(base_url) as chain_lane:
@@ -261,6 +262,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--incremental", action="store_true", help="then 1%% edited and every asset again")
     parser.add_argument("--app-users", type=int, help="seeded app users (default: 2,000 at large, in proportion elsewhere)")
     parser.add_argument("--app-prospects", type=int, help="seeded app prospects (default: 200,000 at large, ...)")
+    parser.add_argument("--key", help="one scenario: the chain.json key to store it under (default: its own)")
     parser.add_argument("--curve", help="the issue's set: the larger scale also run (default xlarge after large; none)")
     args = parser.parse_args(argv)
     sizes_args = [*(["--app-users", str(args.app_users)] if args.app_users else []),
@@ -272,7 +274,7 @@ def main(argv: list[str]) -> int:
     os.environ["BENCH_ACME_ID"] = "acme"
     os.environ["BENCH_ACME_SECRET"] = "acme-secret"
     sizes = app_sizes(args.scale, args.app_users, args.app_prospects)
-    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes)
+    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes, args.key)
     store(results)
     print(json.dumps(results, indent=2))
     return 0
