@@ -9,7 +9,7 @@ it the delivery ledger says is due, and what each CRM answer means.
 """
 
 from crm_pipelines.core.outbound.activity import event_tasks, touch_tasks, what_ids
-from crm_pipelines.core.outbound.contact_pushes import contact_push_items
+from crm_pipelines.core.outbound.contact_pushes import any_triggered, contact_push_items
 from crm_pipelines.core.outbound.conversions import converted_leads, live_targets, without_converted_leads
 from crm_pipelines.core.outbound.delivery import (
     MAX_BATCH,
@@ -39,7 +39,7 @@ from crm_pipelines.core.outbound.records import campaign_items, field_update_ite
 __all__ = [
     "EXTERNAL_ID_FIELD", "LEDGER_COLUMNS", "MAX_BATCH", "PUSH_COLUMNS", "PUSH_REASONS", "STAGES", "STATES",
     "WAITING_FOR_CRM_ID", "BatchOutcome", "DuePlan", "batch_outcome", "batches", "campaign_items", "concat_items",
-    "contact_push_items", "converted_leads", "due_items", "empty_items", "event_tasks", "field_update_items",
+    "any_triggered", "contact_push_items", "converted_leads", "due_items", "empty_items", "event_tasks", "field_update_items",
     "items_frame", "live_targets", "merge_items", "new_lead_items", "request_records", "resolve_task_targets",
     "stage_of", "touch_tasks", "unpushable_crossings", "unpushable_requests", "unpushable_todos", "what_ids",
     "without_converted_leads",
