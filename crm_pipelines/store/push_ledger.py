@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, bindparam, func, select, type_coerce, update
 
 from crm_pipelines.core.outbound import BatchOutcome
+from crm_pipelines.core.outbound.items import item_records
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
@@ -64,7 +65,7 @@ def mark_attempted(db: Database, tenant_id: str, batch: pd.DataFrame, at: dateti
         {"tenant_id": tenant_id, "sobject": r["sobject"], "external_id": r["external_id"], "kind": r["kind"],
          "app_object": r["app_object"], "app_id": r["app_id"], "state": "pending", "attempts": int(r["attempts"]) + 1,
          "attempted_fields": r["fields"], "last_attempt_at": at, "run_id": run_id}
-        for r in batch.to_dict("records")
+        for r in item_records(batch[["sobject", "external_id", "kind", "app_object", "app_id", "attempts", "fields"]])
     ]
     with db.transaction() as conn:
         conn.execute(_upsert(conn, _ATTEMPT_COLUMNS), records)
