@@ -4,7 +4,7 @@ it the delivery ledger says is due, and what each CRM answer means.
     items = concat_items([event_tasks(...), touch_tasks(...), new_lead_items(...),
                           contact_push_items(...), field_update_items(...), campaign_items(...)])
     plan  = due_items(items, ledger, base)              # merged per CRM record, filtered by the ledger
-    for batch in batches(plan.due):                     # ≤ 200 records a call
+    for batch in batches(plan.due):                     # ≤ the CRM's max_write_batch a call
         outcome = batch_outcome(batch, crm_results, at)  # ledger rows, CRM ids to write back, log rows
 """
 

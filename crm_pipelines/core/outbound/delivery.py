@@ -2,8 +2,8 @@
 
     for stage in STAGES:                               # new records, then updates, then Tasks
         ready, waiting = resolve_task_targets(...)     # Tasks only: WhoId from the prospect now
-        for batch in batches(ready):                   # ≤ 200 records, one sObject, no id twice
-            body = request_records(batch)              # → /composite/sobjects (upsert or update)
+        for batch in batches(ready):                   # ≤ max_write_batch records, one sObject, no id twice
+            body = request_records(batch)              # → collections of 200 (upsert or update)
             outcome = batch_outcome(batch, results, at)  # ledger rows, write-backs, log rows
 
 New records go first, so the CRM ids written back to prospects and campaigns can serve the Tasks
