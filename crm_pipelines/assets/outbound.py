@@ -17,6 +17,7 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import PUSH_GATE
 from crm_pipelines.core.outbound import (
     PUSH_COLUMNS,
+    any_triggered,
     campaign_items,
     contact_push_items,
     converted_leads,
@@ -31,7 +32,7 @@ from crm_pipelines.core.outbound import (
 from crm_pipelines.core.outbound.activity import WHAT_OBJECTS
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
-from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.app_data import read_app_table, read_prospects
 from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.interest_crossings import pending_crossings
@@ -123,8 +124,11 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
     last name, company and email), owned by the CRM user matched to the prospect's app owner. The
     new Lead's id is written back to the prospect when it is created."""
     db, tenant = database.db(), _tenant(database, context)
-    items = new_lead_items(_field_changes(tenant, outbound_field_changes), read_app_table(db, tenant.id, "prospects"),
-                           crm_user_of=crm_user_of(matched_users))
+    changes = _field_changes(tenant, outbound_field_changes)
+    # The owners of the new Leads' prospects alone; none read when there is no new Lead.
+    new = changes.loc[(changes["reason"] == "new_lead").fillna(False), "app_id"].dropna().astype(str).unique()
+    owners = read_prospects(db, tenant.id, prospect_ids=sorted(new), columns=["prospect_id", "owner_user_id"])
+    items = new_lead_items(changes, owners, crm_user_of=crm_user_of(matched_users))
     return _still_to_send(context, db, items)
 
 
@@ -145,11 +149,15 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, o
     if not settings.push.app_to_crm:
         return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
     crossings = pending_crossings(db, tenant.id)
-    items = contact_push_items(
-        read_app_table(db, tenant.id, "prospects"), read_app_table(db, tenant.id, "push_requests"),
-        read_app_table(db, tenant.id, "todos"), matched_prospects, crm_user_of=crm_user_of(matched_users),
-        mappings=settings.field_mappings, settings=settings.connector, crossings=crossings,
-        changes=outbound_field_changes, converted=_converted(db, tenant.id))
+    requests, todos = read_app_table(db, tenant.id, "push_requests"), read_app_table(db, tenant.id, "todos")
+    if not any_triggered(requests, todos, crossings):
+        # Nothing asked: the prospects are not read at all.
+        items = empty_items()
+    else:
+        items = contact_push_items(
+            read_app_table(db, tenant.id, "prospects"), requests, todos, matched_prospects,
+            crm_user_of=crm_user_of(matched_users), mappings=settings.field_mappings, settings=settings.connector,
+            crossings=crossings, changes=outbound_field_changes, converted=_converted(db, tenant.id))
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
                           threshold_crossings=len(crossings))
 

@@ -1,9 +1,9 @@
 """`crm_push_results`: the delivery of every outbound plan to the tenant's CRM, and its ledger (P8).
 
-Each run sends what the plans hold and the ledger says is due, in composite calls of at most 200
-records, within the tenant's API budget and above the org's reserve for its other integrations (S1):
-when the budget, that reserve or the CRM says "not now", what was
-sent is kept, a deferral is recorded and the `api_limit_backoff` sensor relaunches the push when
+Each run sends what the plans hold and the ledger says is due, in calls of at most 1,000 records
+(Salesforce: five sObject Collections of 200 in one Composite call), within the tenant's API
+budget and above the org's reserve for its other integrations (S1): when the budget, that reserve
+or the CRM says "not now", what was sent is kept, a deferral is recorded and the `api_limit_backoff` sensor relaunches the push when
 the window reopens. With pushes disabled (S3) or the tenant disconnected (T3) nothing is sent.
 """
 

@@ -64,6 +64,16 @@ class CrmApiError(CrmError):
         self.status = status
         self.error_code = error_code
         self.crm_message = message
+        self.request = request
+
+
+class PartlyRefused(CrmApiError):
+    """The CRM refused part of one call (a composite's collection) and applied the rest:
+    `results` holds the per-record results of the records it answered, None for those refused."""
+
+    def __init__(self, refused: CrmApiError, results: list) -> None:
+        super().__init__(refused.tenant_id, refused.status, refused.error_code, refused.crm_message, refused.request)
+        self.results = results
 
 
 class DeleteLogTooOld(CrmError):

@@ -141,8 +141,8 @@ class CrmPort(Protocol):
 
     @property
     def max_write_batch(self) -> int:
-        """Most records one `write_batch` takes (Salesforce's sObject Collections: 200; a CRM
-        writing one record per call: 1); what the write costs in calls is `write_calls`."""
+        """Most records one `write_batch` takes (Salesforce: 1,000, five sObject Collections of 200
+        in one Composite call; a CRM writing one record per call: 1); what the write costs in calls is `write_calls`."""
         ...
 
     def write_calls(self, operation: WriteOperation, object_name: str, records: int) -> int:

@@ -1,7 +1,8 @@
 """Delivering one tenant's due push items to its CRM: the batch loop behind `crm_push_results` (P8).
 
 Stage by stage (new records, updates, Tasks), batch by batch: mark the batch pending, send it in
-one write call (as many records as the CRM takes in one), commit the CRM's answer with the write-backs and log rows. The run's first call
+one write call (as many records as the CRM takes in one: 1,000 for Salesforce, five collections
+in one Composite), commit the CRM's answer with the write-backs and log rows. The run's first call
 reads the org's usage (org_usage), and the CRM's adapter sends nothing that would take the org below the
 reserve kept for its other integrations; nothing is aimed at a record deleted in the CRM. When the
 budget, that reserve or the CRM says "not now", what was sent is committed and the `NotNow` is
@@ -15,15 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from crm_pipelines.core import outbound
 from crm_pipelines.core.outbound.answers import Answers, count_answers
 from crm_pipelines.core.outbound.deleted_targets import aimed_at_deleted, target_ids
-from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow
+from crm_pipelines.crm.errors import CrmApiError, CrmTransientError, NotNow, PartlyRefused
 from crm_pipelines.crm.port import CrmPort
 from crm_pipelines.exchange.org_usage import keep_org_usage, read_org_usage_at_start
-from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.app_data import read_prospects
 from crm_pipelines.store.crm_lookup import deleted_crm_ids, read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.push_ledger import (
@@ -52,6 +54,39 @@ class PushRun:
     stopped: Exception | None = None
 
 
+def _send(crm: CrmPort, db: Database, tenant_id: str, batch: pd.DataFrame, run: PushRun, *,
+          now: Callable[[], datetime], run_id: str | None, log_batch: str) -> outbound.BatchOutcome:
+    """One write: its records marked pending, sent, the CRM's answer committed. A call the CRM
+    refused in part (PartlyRefused) commits the answers it gave, then stops the delivery like a
+    refused call: the records it did not answer stay pending, with its error."""
+    mark_attempted(db, tenant_id, batch, now(), run_id)
+    try:
+        results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],
+                                  outbound.request_records(batch))
+    except PartlyRefused as refused:
+        answered = np.array([r is not None for r in refused.results], dtype=bool)
+        _commit(db, tenant_id, batch.loc[answered].reset_index(drop=True),
+                [r for r in refused.results if r is not None], run, now=now, run_id=run_id, log_batch=log_batch)
+        record_batch_error(db, tenant_id, batch.loc[~answered], refused.error_code, refused.crm_message)
+        raise
+    except CrmApiError as refused:
+        record_batch_error(db, tenant_id, batch, refused.error_code, refused.crm_message)
+        raise
+    except CrmTransientError as down:
+        record_batch_error(db, tenant_id, batch, "TRANSIENT", str(down))
+        raise
+    return _commit(db, tenant_id, batch, results, run, now=now, run_id=run_id, log_batch=log_batch)
+
+
+def _commit(db: Database, tenant_id: str, batch: pd.DataFrame, results: list, run: PushRun, *,
+            now: Callable[[], datetime], run_id: str | None, log_batch: str) -> outbound.BatchOutcome:
+    outcome = outbound.batch_outcome(batch, results, pd.Timestamp(now()))
+    if len(batch):
+        record_outcome(db, tenant_id, outcome, run_id=run_id, batch=log_batch)
+        run.answers = count_answers(run.answers, outcome)
+    return outcome
+
+
 def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             now: Callable[[], datetime], run_id: str | None, batch_name: str,
             progress: Callable[[str], None] = lambda line: None,
@@ -74,10 +109,12 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             read_org_usage_at_start(crm, db, tenant_id, run_id, now)
         for stage in outbound.STAGES:
             part = plan.due.loc[stages == stage].reset_index(drop=True)
+            if part.empty:
+                continue  # nothing of this stage: neither the prospects nor the delete log are read
             if stage == "tasks":
                 # After the new Leads: their ids are on the prospects now, so their Tasks go too.
                 part, waiting = outbound.resolve_task_targets(
-                    part, read_app_table(db, tenant_id, "prospects"),
+                    part, read_prospects(db, tenant_id, prospect_ids=part["who_prospect_id"].dropna().astype(str).tolist()),
                     outbound.converted_leads(read_converted_leads(db, tenant_id)),
                     with_type=crm.links_task_by_type)
                 run.waiting_for_crm_id = len(waiting)
@@ -87,20 +124,9 @@ def deliver(crm: CrmPort, db: Database, tenant_id: str, items: pd.DataFrame, *,
             part = part.loc[~gone].reset_index(drop=True)
             for batch in outbound.batches(part, crm.max_write_batch):
                 room_for(crm.write_calls(batch["operation"].iloc[0], batch["sobject"].iloc[0], len(batch)))
-                mark_attempted(db, tenant_id, batch, now(), run_id)
-                try:
-                    results = crm.write_batch(batch["operation"].iloc[0], batch["sobject"].iloc[0],
-                                              outbound.request_records(batch))
-                except CrmApiError as refused:
-                    record_batch_error(db, tenant_id, batch, refused.error_code, refused.crm_message)
-                    raise
-                except CrmTransientError as down:
-                    record_batch_error(db, tenant_id, batch, "TRANSIENT", str(down))
-                    raise
-                outcome = outbound.batch_outcome(batch, results, pd.Timestamp(now()))
                 batch_number += 1
-                record_outcome(db, tenant_id, outcome, run_id=run_id, batch=f"{batch_name}/{batch_number:06d}")
-                run.answers = count_answers(run.answers, outcome)
+                outcome = _send(crm, db, tenant_id, batch, run, now=now, run_id=run_id,
+                                log_batch=f"{batch_name}/{batch_number:06d}")
                 progress(f"push batch {batch_number} ({stage}: {batch['operation'].iloc[0]} "
                          f"{batch['sobject'].iloc[0]}): {len(batch)} records, {outcome.sent} sent, "
                          f"{outcome.failed} failed, {outcome.retry_later} to retry; "

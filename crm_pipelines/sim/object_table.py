@@ -71,6 +71,9 @@ class ObjectTable:
         if missing:
             raise ValueError(f"table for {schema.name} lacks columns {missing}")
         self._frame = base[schema.field_names()].reset_index(drop=True)
+        # The frame's columns by name: a write reads a few cells of many records, and looking a
+        # column up in the frame costs more than reading its cell. Cleared whenever the frame changes.
+        self._columns: dict[str, pd.Series] = {}
         self._appended: list[dict[str, Any]] = []
         self._edits: dict[int, dict[str, Any]] = {}
         self._ids: dict[str, int] | None = None
@@ -118,7 +121,7 @@ class ObjectTable:
             return edits[spec.name]
         if position >= len(self._frame):
             return self._appended[position - len(self._frame)][spec.name]
-        return python_value(spec, self._frame[spec.name].iat[position])
+        return python_value(spec, self._column(spec.name).iat[position])
 
     def row(self, position: int) -> dict[str, Any]:
         """All fields of one record as plain Python values."""
@@ -126,7 +129,7 @@ class ObjectTable:
             raise IndexError(f"{self.schema.name} has no row {position}")
         if position >= len(self._frame):
             return dict(self._appended[position - len(self._frame)])
-        values = {spec.name: python_value(spec, self._frame[spec.name].iat[position])
+        values = {spec.name: python_value(spec, self._column(spec.name).iat[position])
                   for spec in self.schema.fields}
         values.update(self._edits.get(position, {}))
         return values
@@ -188,6 +191,12 @@ class ObjectTable:
         self._purged.add(position)
 
     # -- internals ----------------------------------------------------------------------------
+    def _column(self, name: str) -> pd.Series:
+        column = self._columns.get(name)
+        if column is None:
+            column = self._columns[name] = self._frame[name]
+        return column
+
     def _id_index(self) -> dict[str, int]:
         if self._ids is None:
             ids = self._frame["Id"].to_numpy(dtype=object, na_value="").tolist()
@@ -238,6 +247,7 @@ class ObjectTable:
 
     def _merge_appended(self) -> None:
         rows, self._appended = self._appended, []
+        self._columns = {}
         chunk = pd.DataFrame({
             name: pd.Series([row[name] for row in rows], dtype=self._frame[name].dtype)
             for name in self._frame.columns
@@ -248,6 +258,7 @@ class ObjectTable:
 
     def _merge_edits(self) -> None:
         edits, self._edits = self._edits, {}
+        self._columns = {}
         by_column: dict[str, tuple[list[int], list[Any]]] = {}
         for position, values in edits.items():
             for name, value in values.items():

@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crm_pipelines.sim import api_pipeline, bulk2_api, query_api, replication_api, sobject_api
+from crm_pipelines.sim import api_pipeline, bulk2_api, composite_api, query_api, replication_api, sobject_api
 from crm_pipelines.sim.api_call import ApiCall, ApiReply
 from crm_pipelines.sim.api_pipeline import (
     DROP_CONNECTION,
@@ -143,6 +143,7 @@ RESOURCES: tuple[Resource, ...] = (
     resource("sobject.getByExternalId", "GET", f"/sobjects/{_SEG}/{_SEG}/{_SEG}",
               sobject_api.get_by_external_id),
     resource("sobject.upsert", "PATCH", f"/sobjects/{_SEG}/{_SEG}/{_SEG}", sobject_api.upsert_record),
+    resource("composite", "POST", "/composite", lambda call: composite_api.composite(call, resolve)),
     resource("composite.create", "POST", "/composite/sobjects", sobject_api.composite_create),
     resource("composite.update", "PATCH", "/composite/sobjects", sobject_api.composite_update),
     resource("composite.delete", "DELETE", "/composite/sobjects", sobject_api.composite_delete),

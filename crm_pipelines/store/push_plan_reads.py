@@ -1,7 +1,7 @@
 """What a push plan reads to decide which of its items are due (core.outbound.due_items): the
 ledger rows of those items and the three-way base of the records the ledger says were sent.
 
-Only these rows: the base holds one row per field of every linked pair (millions at a large org)
+Only these rows, each read by its key: the base holds one row per field of every linked pair (millions at a large org)
 and the ledger one per record ever pushed, while a plan needs the few its items name. An empty
 plan reads nothing; the base is read in key chunks of the sent records, never whole.
 """
@@ -22,16 +22,22 @@ IDS_PER_QUERY = 2000
 
 
 def ledger_of_items(db: Database, tenant_id: str, items: pd.DataFrame) -> pd.DataFrame:
-    """The tenant's ledger rows (as push_ledger.read_ledger) of the CRM records `items` name."""
-    sobjects = sorted(items["sobject"].dropna().astype(str).unique()) if len(items) else []
-    where = and_(crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject.in_(sobjects))
-    with db.engine.connect() as conn:
-        ledger = read_frame(conn, crm_push_results, where, order_by=_ITEM_KEYS).drop(columns=["tenant_id"])
-    if ledger.empty:
-        return ledger
-    wanted = pd.MultiIndex.from_frame(items[_ITEM_KEYS].astype("string"))
-    held = pd.MultiIndex.from_frame(ledger[_ITEM_KEYS].astype("string"))
-    return ledger.loc[held.isin(wanted)].reset_index(drop=True)
+    """The tenant's ledger rows (as push_ledger.read_ledger) of the CRM records `items` name, read
+    by their keys (the ledger's primary key) in chunks: never the rest of the ledger."""
+    keys = items[_ITEM_KEYS].dropna().astype(str).drop_duplicates() if len(items) else None
+    frames = []
+    if keys is not None and len(keys):
+        with db.engine.connect() as conn:
+            for sobject, records in keys.groupby("sobject", sort=True):
+                ids = sorted(records["external_id"])
+                for start in range(0, len(ids), IDS_PER_QUERY):
+                    where = and_(crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject == str(sobject),
+                                 crm_push_results.c.external_id.in_(ids[start:start + IDS_PER_QUERY]))
+                    frames.append(read_frame(conn, crm_push_results, where, order_by=_ITEM_KEYS))
+    if not frames:
+        frames.append(typed_frame(pd.DataFrame(columns=[c.name for c in crm_push_results.columns]), crm_push_results))
+    ledger = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return ledger.drop(columns=["tenant_id"])
 
 
 def base_of_sent(db: Database, tenant_id: str, ledger: pd.DataFrame) -> pd.DataFrame:

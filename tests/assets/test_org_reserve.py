@@ -42,16 +42,16 @@ def test_a_push_sends_what_fits_above_the_org_reserve_defers_and_resumes_when_th
     seeded(db, sim, **{"push.activity_touch_outcomes": "", "push.app_to_crm": "false"})
     instance = DagsterInstance.ephemeral()
     crm_sync(db, "acme", instance)
-    events = many_events(db, "acme", 1000)  # five calls of 200 Tasks
+    events = many_events(db, "acme", 2500)  # three calls: 1,000 Tasks, 1,000 and 500
     # /limits, then two calls fit above the reserve.
     others_use_the_org_until(sim, 3)
     start = len(sim.org("acme").requests())
 
     first = push(db, "acme", instance)
     assert first.success, "the org's reserve is not a failure"
-    assert endpoints_since(sim, start) == ["limits", "composite.upsert", "composite.upsert"]
+    assert endpoints_since(sim, start) == ["limits", "composite", "composite"]
     md = metadata_by_asset(first)["crm_push_results"]
-    assert (md["sent"], md["deferred"]) == (400, True)
+    assert (md["sent"], md["deferred"]) == (2000, True)
     usage = sim.org("acme").api_usage()
     assert usage["used"] <= usage["limit"] * (1 - RESERVE), "the push took the org into the reserve"
     [deferral] = DeferralStore(db).open("acme", job="outbound_push")

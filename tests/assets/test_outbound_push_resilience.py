@@ -78,7 +78,7 @@ def test_a_push_killed_mid_delivery_then_run_again_leaves_one_crm_record_per_ext
     seeded(db, sim)
     instance = DagsterInstance.ephemeral()
     crm_sync(db, "acme", instance)
-    events = many_events(db, "acme", 2000)
+    events = many_events(db, "acme", 6000)  # six calls of 1,000 Tasks
     # Every other call is answered and then cut off: the CRM has the Tasks, the pusher does not know
     # yet and backs off to retry. Killing it then is the worst moment there is.
     sim.set_faults("drop=after@0.5", org="acme")
@@ -133,11 +133,11 @@ def sensor_requests(instance, db, offset_seconds: float):
 
 
 def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_the_window_reopens(db, sim):
-    # Only Tasks to send: 1,000 events, five calls of 200.
+    # Only Tasks to send: 2,500 events, three calls (a composite of five collections of 200 is one).
     seeded(db, sim, **{"push.activity_touch_outcomes": "", "push.app_to_crm": "false"})
     instance = DagsterInstance.ephemeral()
     crm_sync(db, "acme", instance)
-    events = many_events(db, "acme", 1000)
+    events = many_events(db, "acme", 2500)
     used = ApiBudget(db, "acme", 5000, system_clock).status().used
     # The push logs in (each run has logins of its own) and reads the org's usage (/limits): two calls, then two batches fit.
     TenantRegistry(db).set("acme", {"api_budget.daily_limit": str(used + 4)})
@@ -145,8 +145,8 @@ def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_th
     first = push(db, "acme", instance)
     assert first.success, "running out of budget is not a failure"
     md = metadata_by_asset(first)["crm_push_results"]
-    assert (md["sent"], md["api_calls_used"], md["api_calls_left"], md["deferred"]) == (400, 4, 0, True)
-    assert len(control(sim, "acme", "GET", "/external-ids/Task")) == 400
+    assert (md["sent"], md["api_calls_used"], md["api_calls_left"], md["deferred"]) == (2000, 4, 0, True)
+    assert len(control(sim, "acme", "GET", "/external-ids/Task")) == 2000
     [deferral] = DeferralStore(db).open("acme", job="outbound_push")
     assert deferral.resume_at > system_clock() + pd.Timedelta(hours=23)
 
@@ -157,6 +157,6 @@ def test_a_budget_too_small_sends_exactly_what_fits_defers_and_completes_when_th
     resumed = run_job(db, request.job_name, "acme", instance, clock_offset_seconds=DAY,
                       tags={**request.tags, "dagster/run_key": request.run_key})
     assert resumed.success
-    assert metadata_by_asset(resumed)["crm_push_results"]["sent"] == 600
+    assert metadata_by_asset(resumed)["crm_push_results"]["sent"] == 500
     assert DeferralStore(db).open("acme") == []
     assert_crm_and_ledger_agree_once_per_event(db, sim, events)

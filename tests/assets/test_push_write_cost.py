@@ -55,11 +55,12 @@ def test_an_insightly_push_never_starts_an_upsert_the_budget_cannot_finish(sqlit
     assert sorted(sim.org(ORG).external_id_counts("Lead")) == ["prospect:cost-0", "prospect:cost-1"]
 
 
-def test_salesforce_writes_a_collection_of_200_records_a_call_and_knows_a_lead_from_a_contact_by_id(sqlite_db):
+def test_salesforce_writes_five_collections_of_200_records_a_call_and_knows_a_lead_from_a_contact_by_id(sqlite_db):
     with run_simulator(orgs=("acme",), scale="tiny", seed=3) as served:
         tenant = register_sim_tenant(sqlite_db, served, "acme")
         crm = CrmClientResource().crm_for(tenant, lambda: None, lambda: NOW)
-        assert [crm.write_calls("upsert", "Task", n) for n in (1, 200, 201)] == [1, 1, 2]
-        assert crm.write_calls("update", "Contact", 400) == 2
+        assert crm.max_write_batch == 1000  # a Composite of five sObject Collections: one API call
+        assert [crm.write_calls("upsert", "Task", n) for n in (1, 200, 201, 1000, 1001)] == [1, 1, 1, 1, 2]
+        assert crm.write_calls("update", "Contact", 2000) == 2
         assert crm.links_task_by_type is False
         assert crm.calls_sent == 0  # the cost is known without asking the CRM

@@ -95,7 +95,7 @@ def test_ids_and_described_fields_come_in_the_ports_shapes(sim):
 
 def test_a_write_batch_answers_one_result_per_record_in_order(sim):
     crm = port_of(sim)
-    assert crm.max_write_batch == 200
+    assert crm.max_write_batch == 1000
     records = [{"Subject": f"port test {i}", "App_External_Id__c": f"port-test:{i}"} for i in range(3)]
     first = crm.write_batch("upsert", "Task", records)
     assert [r["success"] for r in first] == [True, True, True]

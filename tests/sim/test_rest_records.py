@@ -298,3 +298,34 @@ def test_null_clears_a_checkbox(api, sim):
     record_id = api.post("sobjects/Contact/", json={"LastName": "Opted", "HasOptedOutOfEmail": True}).json()["id"]
     api.patch(f"sobjects/Contact/{record_id}", json={"HasOptedOutOfEmail": None})
     assert sim.org("acme").record("Contact", record_id)["HasOptedOutOfEmail"] is False
+
+
+# -- Composite ----------------------------------------------------------------------------------
+def _collection_subrequest(n: int, bodies: list[dict]) -> dict:
+    return {"method": "PATCH", "url": "/services/data/v60.0/composite/sobjects/Contact/App_External_Id__c",
+            "referenceId": f"c{n}", "body": {"allOrNone": False, "records": _records(*bodies)}}
+
+
+def test_a_composite_of_collections_is_one_api_call_and_answers_each_collection_apart(api, sim):
+    org = sim.org("acme")
+    before = org.call_counts()
+    subrequests = [_collection_subrequest(0, [{"App_External_Id__c": "cmp-1", "LastName": "One"},
+                                              {"App_External_Id__c": "cmp-2", "FirstName": "No last name"}]),
+                   _collection_subrequest(1, [{"App_External_Id__c": "cmp-3", "Retired_Field__c": "x"}]),
+                   _collection_subrequest(2, [{"App_External_Id__c": "cmp-4", "LastName": "Four"}])]
+    reply = api.post("composite", json={"allOrNone": False, "compositeRequest": subrequests})
+    assert reply.status_code == 200
+    answers = reply.json()["compositeResponse"]
+    assert [(a["referenceId"], a["httpStatusCode"]) for a in answers] == [("c0", 200), ("c1", 400), ("c2", 200)]
+    assert [r["success"] for r in answers[0]["body"]] == [True, False]
+    assert answers[1]["body"][0]["errorCode"] == "INVALID_FIELD"
+    assert sorted(org.external_id_counts("Contact")) == ["cmp-1", "cmp-4"]
+    after = org.call_counts()
+    assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {"composite": 1}
+
+
+def test_a_composite_takes_at_most_five_collections(api, sim):
+    subrequests = [_collection_subrequest(n, [{"App_External_Id__c": f"six-{n}", "LastName": "S"}]) for n in range(6)]
+    reply = api.post("composite", json={"allOrNone": False, "compositeRequest": subrequests})
+    assert reply.status_code == 400 and _error(reply)["errorCode"] == "INVALID_BATCH_REQUEST"
+    assert not [k for k in sim.org("acme").external_id_counts("Contact") if k.startswith("six-")]

@@ -84,6 +84,12 @@ def contact_push_items(
     return one_writer_per_record(concat_items(parts), prospects)
 
 
+def any_triggered(push_requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFrame) -> bool:
+    """Whether anything asks for a push (a pending request, an open to-do, a threshold crossing):
+    without one, contact_push_items is empty whatever the prospects hold."""
+    return not _triggers(push_requests, todos, crossings, pd.Series(dtype="string")).empty
+
+
 @dataclass(frozen=True)
 class _Triggered:
     """The triggered prospects that exist (`picked`, aligned with `triggers`), each on the live

@@ -2,8 +2,8 @@
 
     for stage in STAGES:                               # new records, then updates, then Tasks
         ready, waiting = resolve_task_targets(...)     # Tasks only: WhoId from the prospect now
-        for batch in batches(ready):                   # ≤ 200 records, one sObject, no id twice
-            body = request_records(batch)              # → /composite/sobjects (upsert or update)
+        for batch in batches(ready):                   # ≤ max_write_batch records, one sObject, no id twice
+            body = request_records(batch)              # → collections of 200 (upsert or update)
             outcome = batch_outcome(batch, results, at)  # ledger rows, write-backs, log rows
 
 New records go first, so the CRM ids written back to prospects and campaigns can serve the Tasks
@@ -25,7 +25,7 @@ from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS
 from crm_pipelines.core.matching.frames import flag
 from crm_pipelines.core.outbound.contact_pushes import NOTHING_TO_SEND
 from crm_pipelines.core.outbound.conversions import live_targets
-from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD, as_base_text
+from crm_pipelines.core.outbound.items import EXTERNAL_ID_FIELD, as_base_text, item_records
 from crm_pipelines.core.outbound.ledger import LEDGER_COLUMNS
 
 MAX_BATCH = 200
@@ -130,7 +130,7 @@ def batch_outcome(batch: pd.DataFrame, results: Sequence[dict[str, Any]], at: pd
     created: dict[str, dict[str, str]] = {"prospect": {}, "campaign": {}}
     answers = _Answers()
     states = {"sent": 0, "failed": 0, "pending": 0}
-    for item, result in zip(batch.to_dict("records"), results, strict=True):
+    for item, result in zip(item_records(batch), results, strict=True):
         row = _ledger_row(item, result, at)
         ledger.append(row)
         state, crm_id = row["state"], row["crm_id"]

@@ -112,6 +112,13 @@ def concat_items(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
 _DICT_COLUMNS = ("fields", "app_fields", "old_values", "reasons")
 
 
+def item_records(items: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts, as `to_dict("records")` gives them (NA as None, numbers and flags as
+    Python's), built from each column's list: to_dict boxes every Arrow string apart."""
+    columns = {name: [None if v is pd.NA else v for v in items[name].tolist()] for name in items.columns}
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
 def json_values(text: pd.Series, field_type: FieldType) -> list[Any]:
     """Encoded change values (values.encode) as the JSON values Salesforce takes: numbers, booleans,
     dates as YYYY-MM-DD, datetimes as ISO 8601 UTC; NA as null (to empty the field)."""

@@ -13,6 +13,7 @@ empty values, F7's eligibility); here its change rows, one per field, become one
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.matching.frames import require
@@ -58,7 +59,9 @@ def campaign_items(changes: pd.DataFrame) -> pd.DataFrame:
 
 
 def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.DataFrame:
-    """Change rows grouped into one item per record (object, app id, CRM type, CRM id)."""
+    """Change rows grouped into one item per record (object, app id, CRM type, CRM id), in the
+    records' key order. The columns are read once as lists: a large sync's hundred thousand rows
+    are one pass of plain Python, not a pandas call per record."""
     if rows.empty:
         return empty_items()
     rows = rows.reset_index(drop=True)
@@ -66,27 +69,41 @@ def items_from_changes(rows: pd.DataFrame, *, kind: str, operation: str) -> pd.D
     for field_type, part in rows.groupby("field_type", sort=False):
         for position, value in zip(part.index, json_values(part["new_value"], field_type), strict=True):
             values[position] = value
-    rows = rows.assign(_value=values)
-    keys, fields, app_fields, old_values, reasons = [], [], [], [], []
     columns = ["object", "app_id", "crm_type", "crm_id"]
-    for key, part in rows.groupby(columns, sort=True, dropna=False):
-        keys.append(key)
-        crm_fields = part["crm_field"].astype("string").tolist()
-        fields.append(dict(zip(crm_fields, part["_value"].tolist(), strict=True)))
-        app_fields.append(dict(zip(crm_fields, part["field"].astype("string").fillna("").tolist(), strict=True)))
-        old_values.append({f: (None if v is pd.NA else str(v))
-                           for f, v in zip(crm_fields, part["old_value"].astype("string").tolist(), strict=True)})
-        reasons.append({f: r for f, r in zip(crm_fields, part["reason"].astype("string").tolist(), strict=True)
-                        if isinstance(r, str) and r.startswith("conflict_")})
-    key_frame = pd.DataFrame(keys, columns=columns)
+    group = rows.groupby(columns, sort=True, dropna=False).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0])
+    ordered = rows.take(order)
+    crm_fields = ordered["crm_field"].astype("string").tolist()
+    records = _records_of(starts, crm_fields, [values[i] for i in order.tolist()],
+                          ordered["field"].astype("string").fillna("").tolist(),
+                          ordered["old_value"].astype("string").tolist(), ordered["reason"].astype("string").tolist())
+    key_frame = ordered.iloc[starts][columns].reset_index(drop=True)
     return items_frame(
         kind=kind, sobject=key_frame["crm_type"].astype("string"), operation=operation,
         external_id=external_ids(key_frame["object"], key_frame["app_id"]), crm_id=key_frame["crm_id"].astype("string") if operation == "update"
         else pd.Series(pd.NA, index=key_frame.index, dtype="string"),
         app_object=key_frame["object"].astype("string"), app_id=key_frame["app_id"].astype("string"),
         who_prospect_id=pd.Series(pd.NA, index=key_frame.index, dtype="string"),
-        fields=fields, app_fields=app_fields, old_values=old_values, reasons=reasons, triggers=None, forced=False,
+        fields=records[0], app_fields=records[1], old_values=records[2], reasons=records[3], triggers=None,
+        forced=False,
     )
+
+
+def _records_of(starts: np.ndarray, crm_fields: list, values: list, app_fields: list, old_values: list,
+                reasons: list) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """Per record (rows starts[i] up to starts[i + 1]): {CRM field: value}, {CRM field: app field},
+    {CRM field: old value as text}, {CRM field: reason} for the conflicts the app won."""
+    fields, names, olds, why = [], [], [], []
+    bounds = [*starts.tolist(), len(crm_fields)]
+    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+        keys = crm_fields[start:end]
+        fields.append(dict(zip(keys, values[start:end], strict=True)))
+        names.append(dict(zip(keys, app_fields[start:end], strict=True)))
+        olds.append({f: (None if v is pd.NA else str(v)) for f, v in zip(keys, old_values[start:end], strict=True)})
+        why.append({f: r for f, r in zip(keys, reasons[start:end], strict=True)
+                    if isinstance(r, str) and r.startswith("conflict_")})
+    return fields, names, olds, why
 
 
 def _with_owner(fields: dict, owner: object) -> dict:
