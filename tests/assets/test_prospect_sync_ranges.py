@@ -4,6 +4,8 @@ base and outbound changes as the sync in one piece, and on the state a first syn
 ranged computation gives the one piece's changes both ways, whether it is given the app's
 prospects whole or reads them from the store a range at a time."""
 
+import sqlite3
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,6 +39,29 @@ def sim():
         yield sim
 
 
+@pytest.fixture(scope="module")
+def ranged_state(sim, tmp_path_factory):
+    """The ranged first sync, made once for the module: each test works on its own copy."""
+    folder = tmp_path_factory.mktemp("ranged")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _synced(folder, sim, monkeypatch, RANGE)
+    return folder / f"ranges-{RANGE}.db"
+
+
+@pytest.fixture
+def ranged(ranged_state, tmp_path, monkeypatch):
+    """A copy of the ranged first sync's store (SQLite's backup, which takes the write-ahead log too)."""
+    monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
+    copy = tmp_path / "ranged-copy.db"
+    source, target = sqlite3.connect(ranged_state), sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return open_database(f"sqlite:///{copy}")
+
+
 def _synced(tmp_path, sim, monkeypatch, range_records: int):
     """A seeded app's first sync, then outbound planning, with `range_records` per range (0: one piece)."""
     monkeypatch.setenv(RANGE_RECORDS_ENV, str(range_records))
@@ -63,9 +88,8 @@ def _sorted(changes: pd.DataFrame) -> pd.DataFrame:
     return changes.sort_values(list(changes.columns), ignore_index=True)
 
 
-def test_ranged_sync_leaves_what_the_sync_in_one_piece_leaves(tmp_path, sim, monkeypatch):
+def test_ranged_sync_leaves_what_the_sync_in_one_piece_leaves(tmp_path, sim, monkeypatch, ranged):
     one_piece = _synced(tmp_path, sim, monkeypatch, 0)
-    ranged = _synced(tmp_path, sim, monkeypatch, RANGE)
 
     expected = _outputs(one_piece)
     assert len(expected["prospects"]) > 5_000 and len(expected["base"]) > 0
@@ -76,8 +100,8 @@ def test_ranged_sync_leaves_what_the_sync_in_one_piece_leaves(tmp_path, sim, mon
     pd.testing.assert_frame_equal(_outbound(ranged), outbound, obj="outbound_field_changes")
 
 
-def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(tmp_path, sim, monkeypatch):
-    db = _synced(tmp_path, sim, monkeypatch, RANGE)
+def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(ranged):
+    db = ranged
     tenant = "acme"
     matched = read_tenant_partition(db, metadata.tables["matched_prospects"], tenant)
     matched_users = read_tenant_partition(db, metadata.tables["matched_users"], tenant)
@@ -111,11 +135,11 @@ def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(tmp_path, 
     pd.testing.assert_frame_equal(outbound_only.outbound, pieces.outbound, obj="outbound only")
 
 
-def test_the_prospects_a_range_reads_are_its_own(tmp_path, sim, monkeypatch):
+def test_the_prospects_a_range_reads_are_its_own(ranged):
     """A range reads every column of exactly the prospects it holds, in key order: those storing one
     of its ids, and by id those it holds otherwise (matched while storing another id or none); the
     recordless ones are read once (storing no id, or an id the org does not have)."""
-    db = _synced(tmp_path, sim, monkeypatch, RANGE)
+    db = ranged
     matched = read_tenant_partition(db, metadata.tables["matched_prospects"], "acme")
     crm_leads, crm_contacts = read_whole_org(db, "acme")
     edited = _app_edits(read_app_table(db, "acme", "prospects"))
