@@ -48,7 +48,7 @@ def demo(tmp_path_factory):
     for name in ("CRM_PIPELINES_DB_URL", "DAGSTER_HOME", "COLUMNS", "CRM_PIPELINES_PROGRESS"):
         env.pop(name, None)
     started = datetime.now(UTC)
-    result = subprocess.run([str(BIN / "crm-pipelines"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([str(BIN / "crm-pipelines"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     (data / "demo-output.txt").write_text(result.stdout)
     return {"out": result.stdout, "err": result.stderr, "data": data, "started": started, "ended": datetime.now(UTC)}
