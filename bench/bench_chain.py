@@ -18,6 +18,9 @@ Scenarios, each kept under its own key in bench/results/chain.json:
 - `--incremental` (key `<scale>[_seeded]_incremental`): after the first run, 1% of the org's
   records edited through the simulator's control API, then the extraction alone and the whole
   chain again on the same databases (target <= 10×).
+`--key-suffix S` appends S to the keys of the one scenario run, so a measurement is kept apart
+from the entries the issue's set reads (`--scale medium --incremental --key-suffix _x` writes
+`medium_x` and `medium_incremental_x`).
 
 With none of these options (as `make bench` runs it) it runs the set the issue asks, each in its
 own process: `<scale>` with its incremental step, `<scale>_seeded`, and the first run at the next
@@ -189,8 +192,8 @@ def _records_read(run: dict) -> int:
     return sum(a.get("records_read", 0) for name, a in run["assets"].items() if name.startswith("crm_"))
 
 
-def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes) -> dict[str, dict]:
-    """The scenario's results by chain.json key."""
+def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes, suffix: str = "") -> dict[str, dict]:
+    """The scenario's results by chain.json key (`suffix` appended to each key: a run kept apart)."""
     key = f"{scale}_seeded" if seeded else scale
     results: dict[str, dict] = {}
     with simulator_process(scale=scale) as base_url, RssSampler() as sampler, \
@@ -200,12 +203,13 @@ def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes) -
         extraction = _run(extraction_lane, EXTRACTION, sampler)
         chain = _run(chain_lane, None, sampler)
         records = _records_read(chain)
-        results[key] = {**_summary(scale, records, baseline, extraction, chain, TARGETS), "app": app or "empty"}
+        results[key + suffix] = {**_summary(scale, records, baseline, extraction, chain, TARGETS),
+                                 "app": app or "empty"}
         if incremental:
             changed = _in_child(change_one_percent, base_url, scale)
             extraction = _run(extraction_lane, EXTRACTION, sampler)
             chain = _run(chain_lane, None, sampler)
-            results[f"{key}_incremental"] = {
+            results[f"{key}_incremental{suffix}"] = {
                 **_summary(scale, records, baseline, extraction, chain, INCREMENTAL_TARGETS),
                 "app": app or "empty", "records_edited": changed, "records_read": _records_read(chain),
                 "note": "high_water_mib is the whole scenario's, the first run's included"}
@@ -262,6 +266,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--app-users", type=int, help="seeded app users (default: 2,000 at large, in proportion elsewhere)")
     parser.add_argument("--app-prospects", type=int, help="seeded app prospects (default: 200,000 at large, ...)")
     parser.add_argument("--curve", help="the issue's set: the larger scale also run (default xlarge after large; none)")
+    parser.add_argument("--key-suffix", default="", help="appended to each chain.json key (one scenario only): "
+                        "e.g. _before_x keeps a run apart from the entries the issue's set reads")
     args = parser.parse_args(argv)
     sizes_args = [*(["--app-users", str(args.app_users)] if args.app_users else []),
                   *(["--app-prospects", str(args.app_prospects)] if args.app_prospects else [])]
@@ -272,7 +278,7 @@ def main(argv: list[str]) -> int:
     os.environ["BENCH_ACME_ID"] = "acme"
     os.environ["BENCH_ACME_SECRET"] = "acme-secret"
     sizes = app_sizes(args.scale, args.app_users, args.app_prospects)
-    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes)
+    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes, args.key_suffix)
     store(results)
     print(json.dumps(results, indent=2))
     return 0
