@@ -74,26 +74,31 @@ def _texts(column: pd.Series) -> np.ndarray:
     return column.astype("string").fillna("").to_numpy(dtype=object)
 
 
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One hash per row, of every value: times and numbers as the values they are (never as text,
+    which pandas formats to the precision of the whole column), other objects as their text."""
+    texts = {c: "string" for c, dtype in frame.dtypes.items() if dtype == object}
+    return pd.util.hash_pandas_object(frame.reset_index(drop=True).astype(texts), index=False).to_numpy(np.uint64)
+
+
 def record_hashes(people: pd.DataFrame) -> np.ndarray:
     """One hash per row of crm_people: its own columns, and the id its chain ends on."""
     final = people["final"].to_numpy()
     ids = _texts(people["crm_id"])
     final_ids = np.where(final >= 0, ids[np.clip(final, 0, None)], "") if len(ids) else ids
-    frame = people[list(_PEOPLE_COLUMNS)].astype("string").assign(final_id=pd.Series(final_ids, dtype="string"))
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    frame = people[list(_PEOPLE_COLUMNS)].reset_index(drop=True)
+    return row_hashes(frame.assign(final_id=pd.Series(final_ids, dtype="string")))
 
 
 def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: np.ndarray) -> np.ndarray:
     """One hash per prospect (every column), its matches (every column, in any order) and the CRM
     id it is held by (`held_by`, "" for none)."""
-    own = pd.util.hash_pandas_object(prospects.reset_index(drop=True).astype("string"), index=False)
-    match_rows = pd.util.hash_pandas_object(matched.reset_index(drop=True).astype("string"), index=False)
+    match_rows = row_hashes(matched)
     at = positions(matched["prospect_id"], prospects["prospect_id"].reset_index(drop=True))
     matches = np.zeros(len(prospects), dtype=np.uint64)
-    np.add.at(matches, at[at >= 0], match_rows.to_numpy(dtype=np.uint64)[at >= 0])
-    frame = pd.DataFrame({"own": own.to_numpy(dtype=np.uint64), "matches": matches,
-                          "held_by": pd.Series(held_by, dtype="string")})
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+    np.add.at(matches, at[at >= 0], match_rows[at >= 0])
+    return row_hashes(pd.DataFrame({"own": row_hashes(prospects), "matches": matches,
+                                    "held_by": pd.Series(held_by, dtype="string")}))
 
 
 @dataclass(frozen=True)

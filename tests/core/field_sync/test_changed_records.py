@@ -65,3 +65,18 @@ def test_what_a_run_saw_reads_back_as_it_was_stored():
         assert list(getattr(back, name)) == list(getattr(BEFORE, name)), name
     empty = Seen(*(np.array([], dtype=t) for t in (object, np.uint64, object, np.uint64, object)))
     assert len(Seen.from_bytes(empty.to_bytes()).prospect_ids) == 0
+
+
+def test_a_row_hash_does_not_move_with_the_precision_of_other_rows():
+    """pandas formats a time column as text to the precision its finest value needs: one edited
+    row with microseconds must not change every other row's hash."""
+    import pandas as pd
+
+    from crm_pipelines.core.field_sync.changed_ranges import row_hashes
+
+    times = pd.Series(pd.to_datetime(["2024-01-11 15:12:48.200", "2024-01-12 10:00:00.000"], utc=True)).dt.as_unit("us")
+    frame = pd.DataFrame({"id": ["a", "b"], "at": times, "extra": [{"x": 1}, None]})
+    edited = frame.copy()
+    edited.loc[1, "at"] = pd.Timestamp("2026-12-06 20:00:00.123456", tz="UTC")
+    before, after = row_hashes(frame), row_hashes(edited)
+    assert before[0] == after[0] and before[1] != after[1]
