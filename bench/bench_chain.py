@@ -18,6 +18,11 @@ Scenarios, each kept under its own key in bench/results/chain.json:
 - `--incremental` (key `<scale>[_seeded]_incremental`): after the first run, 1% of the org's
   records edited through the simulator's control API, then the extraction alone and the whole
   chain again on the same databases (target <= 10×).
+`--key-suffix S` appends S to the keys of the one scenario run, so a measurement is kept apart
+from the entries the issue's set reads (`--scale medium --incremental --key-suffix _x` writes
+`medium_x` and `medium_incremental_x`). `--settle` (with `--incremental`) runs the chain once more,
+unchanged, before the 1% edit: the first run after prospects were created from the CRM compares
+them all (they are new to it), so the step measured is then a tenant's steady incremental run.
 
 With none of these options (as `make bench` runs it) it runs the set the issue asks, each in its
 own process: `<scale>` with its incremental step, `<scale>_seeded`, and the first run at the next
@@ -126,7 +131,8 @@ def _step_windows(instance: DagsterInstance, run_id: str) -> dict[str, tuple[flo
     return {step: (w[0], w[1]) for step, w in windows.items()}
 
 
-_KEPT = ("records_read", "records_created", "changes_applied", "rows", "sent", "api_calls_used")
+_KEPT = ("records_read", "records_created", "changes_applied", "rows", "sent", "api_calls_used", "comparison",
+         "records_compared", "records_skipped")
 
 
 def _materialization_metadata(result) -> dict[str, dict]:
@@ -189,9 +195,12 @@ def _records_read(run: dict) -> int:
     return sum(a.get("records_read", 0) for name, a in run["assets"].items() if name.startswith("crm_"))
 
 
-def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes,
-                 key: str | None = None) -> dict[str, dict]:
-    """The scenario's results by chain.json key (`key`, or the scenario's own)."""
+def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes, suffix: str = "",
+                 settle: bool = False, key: str | None = None) -> dict[str, dict]:
+    """The scenario's results by chain.json key (`key`, or the scenario's own; `suffix` appended to
+    each key: a run kept apart). `settle`: the chain runs once more, unchanged, before the 1% is
+    edited (its seconds kept as `settle_seconds`), so the step measured is a tenant's steady run
+    rather than its second."""
     key = key or (f"{scale}_seeded" if seeded else scale)
     results: dict[str, dict] = {}
     with simulator_process(scale=scale) as base_url, RssSampler() as sampler, \
@@ -201,15 +210,19 @@ def run_scenario(scale: str, seeded: bool, incremental: bool, sizes: AppSizes,
         extraction = _run(extraction_lane, EXTRACTION, sampler)
         chain = _run(chain_lane, None, sampler)
         records = _records_read(chain)
-        results[key] = {**_summary(scale, records, baseline, extraction, chain, TARGETS), "app": app or "empty"}
+        results[key + suffix] = {**_summary(scale, records, baseline, extraction, chain, TARGETS),
+                                 "app": app or "empty"}
         if incremental:
+            settled = _run(chain_lane, None, sampler) if settle else None
             changed = _in_child(change_one_percent, base_url, scale)
             extraction = _run(extraction_lane, EXTRACTION, sampler)
             chain = _run(chain_lane, None, sampler)
-            results[f"{key}_incremental"] = {
+            results[f"{key}_incremental{suffix}"] = {
                 **_summary(scale, records, baseline, extraction, chain, INCREMENTAL_TARGETS),
                 "app": app or "empty", "records_edited": changed, "records_read": _records_read(chain),
-                "note": "high_water_mib is the whole scenario's, the first run's included"}
+                "note": "high_water_mib is the whole scenario's, the first run's included",
+                **({"settle_seconds": settled["seconds"], "settle_assets": {
+                    name: a["seconds"] for name, a in settled["assets"].items()}} if settled else {})}
     return results
 
 
@@ -264,6 +277,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--app-prospects", type=int, help="seeded app prospects (default: 200,000 at large, ...)")
     parser.add_argument("--key", help="one scenario: the chain.json key to store it under (default: its own)")
     parser.add_argument("--curve", help="the issue's set: the larger scale also run (default xlarge after large; none)")
+    parser.add_argument("--key-suffix", default="", help="appended to each chain.json key (one scenario only): "
+                        "e.g. _before_x keeps a run apart from the entries the issue's set reads")
+    parser.add_argument("--settle", action="store_true", help="with --incremental: the chain once more, "
+                        "unchanged, before the 1%% edit (the measured run is then a steady one, not the second)")
     args = parser.parse_args(argv)
     sizes_args = [*(["--app-users", str(args.app_users)] if args.app_users else []),
                   *(["--app-prospects", str(args.app_prospects)] if args.app_prospects else [])]
@@ -274,7 +291,8 @@ def main(argv: list[str]) -> int:
     os.environ["BENCH_ACME_ID"] = "acme"
     os.environ["BENCH_ACME_SECRET"] = "acme-secret"
     sizes = app_sizes(args.scale, args.app_users, args.app_prospects)
-    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes, args.key)
+    results = run_scenario(args.scale, args.app == "seeded", args.incremental, sizes, args.key_suffix, args.settle,
+                           args.key)
     store(results)
     print(json.dumps(results, indent=2))
     return 0

@@ -1,9 +1,10 @@
 """The `field_sync` group, CRM → app: the inbound changes each sync applies to the app's tables,
 under the tenant's mappings (F2) and connector settings (F4), each change logged (F8).
 
-Every sync compares every linked pair of records, field by field against the value both sides
+Every sync compares the linked pairs of records, field by field against the value both sides
 last agreed on (three-way, F3; the newer record wins for a pair never synced before), so a missed
-or failed run loses nothing: the next one finds the same differences. Applying is idempotent, and
+or failed run loses nothing: the next one finds the same differences (the prospects' sync, after
+its first run, compares only the pairs that can have changed since: exchange.changed_ranges). Applying is idempotent, and
 the new base values commit with the changes that made them shared. With the tenant's
 `sync.crm_to_app` switch off (S4) these assets apply nothing and say so; they still record the
 values both sides already share as the base.
@@ -36,6 +37,7 @@ from crm_pipelines.core.field_sync import (
 from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
+from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, plan_comparison, sorted_rows
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.settings import FieldMapping, Tenant
@@ -43,6 +45,7 @@ from crm_pipelines.store.app_data import read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
+from crm_pipelines.store.field_sync_marks import Marks, forget_marks
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.sync_commit import commit_sync
 
@@ -67,12 +70,13 @@ def _agreed_only(context: AssetExecutionContext, database: DatabaseResource, clo
 
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
             tables: dict[str, pd.DataFrame], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
-            base: pd.DataFrame | None = None, **extra: object) -> MaterializeResult:
-    """Write the changed tables, the changes' log rows and the base they move together; the run's metadata."""
+            base: pd.DataFrame | None = None, marks: Marks | None = None, **extra: object) -> MaterializeResult:
+    """Write the changed tables, the changes' log rows and the base they move together (and the
+    run's `marks`, what it compared); the run's metadata."""
     now = clock.now()
     rows = connector_log_rows(changes, at=now)
     commit_sync(database.db(), context.partition_key, tables, rows, run_id=context.run.run_id,
-                batch=context.asset_key.to_user_string(), base=base, at=now)
+                batch=context.asset_key.to_user_string(), base=base, at=now, marks=marks)
     metadata = {
         "crm_to_app": "on",
         "changes_applied": len(rows),
@@ -102,22 +106,29 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     value rule (F4.4) and the opted-out flag (F4.7), links found by email, conversion or a manual
     match, and owners (the app user matched to the CRM owner). Two-way fields are three-way against
     the base (F3), a conflict logged with both values. Every change is in the connector log.
-    Computed a key range of CRM ids at a time (issue 17), the new prospects committed after the rest."""
+    Computed a key range of CRM ids at a time (issue 17), the new prospects committed after the rest;
+    on a run after the first, only the ranges that changed since (exchange.changed_ranges)."""
     tenant = database.partition_tenant(context)
     db = database.db()
+    started = clock.now()
     prospects = read_app_table(db, tenant.id, "prospects")
     range_records = sync_range_records()
     if range_records <= 0 or not tenant.settings.sync.crm_to_app:
+        forget_marks(db, tenant.id, context.asset_key.to_user_string())
         return _prospects_in_one_piece(context, database, clock, tenant, prospects, matched_prospects, matched_users)
     org = org_people(crm_leads, crm_contacts, range_records)
     del crm_leads, crm_contacts
     settings = tenant.settings.connector
+    comparison = plan_comparison(
+        db, tenant.id, context.asset_key.to_user_string(), org, prospects, matched_prospects, started_at=started,
+        fingerprint=fingerprint(tenant.settings, prospects, frame_digest(sorted_rows(matched_users))),
+        run_id=context.run.run_id)
     sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
                                 mappings=tenant.settings.field_mappings, settings=settings,
-                                matched_users=matched_users)
+                                matched_users=matched_users, only=comparison.only)
     updated = apply_inbound_changes(prospects, sync.inbound)
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
-                     base=sync.synced)
+                     base=sync.synced, marks=comparison.marks, **comparison.metadata(org))
     if not settings.create_prospects_from_crm:
         return result
     del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table

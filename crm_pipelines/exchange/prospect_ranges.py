@@ -46,7 +46,7 @@ from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.app_data import read_app_table, read_prospects
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import read_base
-from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_range
+from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_ids, read_crm_range
 
 RANGE_RECORDS_ENV = "CRM_PIPELINES_SYNC_RANGE_RECORDS"
 # A range's Leads or Contacts with every column, their base and the sync's frames stay in the low
@@ -129,6 +129,17 @@ class AppProspects:
         ids = self.places["prospect_id"].iloc[wanted]
         read = read_prospects(*self.read_from, crm_ids=crm_ids, without_crm_id=crm_ids is None,
                               prospect_ids=ids[~read_brings].astype("string").tolist())
+        return self._in_order(ids, read)
+
+    def by_id(self, wanted: np.ndarray) -> pd.DataFrame:
+        """Every column of the prospects at `wanted` (ascending positions in `places`), read by id."""
+        if self.read_from is None:
+            return self.places.iloc[wanted].reset_index(drop=True)
+        ids = self.places["prospect_id"].iloc[wanted]
+        return self._in_order(ids, read_prospects(*self.read_from, prospect_ids=ids.astype("string").tolist()))
+
+    @staticmethod
+    def _in_order(ids: pd.Series, read: pd.DataFrame) -> pd.DataFrame:
         found = positions(ids, read["prospect_id"])
         if (found < 0).any():
             raise RuntimeError("the app's prospects changed while the prospect sync read them")
@@ -154,11 +165,15 @@ def read_whole_org(db: Database, tenant_id: str) -> tuple[pd.DataFrame, pd.DataF
     return read_crm_range(db, "crm_leads", tenant_id, None), read_crm_range(db, "crm_contacts", tenant_id, None)
 
 
-def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange,
-                      people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange, people: pd.DataFrame, *,
+                      by_id: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(crm_leads, crm_contacts) of one range, every column: the range's own type read by key range,
-    the other empty. `people`: the range's people, which the rows read must be, in order."""
-    own = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids)
+    the other empty. `people`: the range's people, which the rows read must be, in order.
+    `by_id`: `people` are some of the range's records (in key order), read by id."""
+    if by_id:
+        own = read_crm_ids(db, crm_range.table, tenant_id, people["crm_id"].astype("string").tolist())
+    else:
+        own = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids)
     if not own["id"].astype("string").reset_index(drop=True).equals(people["crm_id"].astype("string")):
         raise RuntimeError(f"the {crm_range.table} between {crm_range.ids.first} and {crm_range.ids.last} "
                            "changed while the prospect sync read them")
@@ -170,10 +185,12 @@ def prospect_ranges(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFra
     """The range each prospect belongs to: its linked record's, else its stored id's; -1 for a
     prospect with neither (a record the org does not have counts as none). `prospects`: at least
     PLACE_COLUMNS."""
-    return org.range_of(_held(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"])))
+    return org.range_of(held_positions(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"])))
 
 
-def _held(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray) -> np.ndarray:
+def held_positions(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray) -> np.ndarray:
+    """The position in `org.people` of the record each prospect is held by: its live match's, else
+    `stored_at` (its stored id's, -1 for none)."""
     prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
     live = ~flag(prospects, "is_deleted")
     matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, org.people)
@@ -185,26 +202,36 @@ def _held(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored
 def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: pd.DataFrame,
                          prospects: pd.DataFrame | AppProspects, *, mappings: Sequence[FieldMapping],
                          settings: ConnectorSettings, matched_users: pd.DataFrame | None = None,
-                         with_skipped: bool = True, outbound_only: bool = False) -> ProspectSync:
+                         with_skipped: bool = True, outbound_only: bool = False,
+                         only: np.ndarray | None = None) -> ProspectSync:
     """sync_prospects(matched, prospects, <every Lead and Contact>, ..., base=<the tenant's prospect
     base>, crm_field_times=<its field history>) with creation off, range by range. The rows come in
     range order rather than the one piece's, each range's as sync_prospects orders them.
     `prospects`: the whole table, or AppProspects.stored to read it a range at a time.
     `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them.
     `outbound_only=True`: only `outbound` is computed (inbound and synced come empty), each range
-    reading the base of just the pairs that differ in a two-way field (_differing_two_way)."""
+    reading the base of just the pairs that differ in a two-way field (_differing_two_way).
+    `only`: which records to compare (a flag per row of `org.people`, None: all): just the
+    prospects held by those, each range reading only the records they hold or store; the others
+    give no rows, as records that have not changed since a run whose result was applied
+    (core.field_sync.changed_ranges)."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
     source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
     stored_at = positions(source.places["crm_id"], org.people["crm_id"])
-    belongs = org.range_of(_held(org, matched, source.places, stored_at))
+    held = held_positions(org, matched, source.places, stored_at)
+    belongs = org.range_of(held)
     pieces = []
     for index, crm_range in enumerate(org.ranges):
         mine = np.flatnonzero(belongs == index)
+        if only is not None:
+            mine = mine[only[held[mine]]]
         if mine.size:
             brought = (stored_at[mine] >= crm_range.start) & (stored_at[mine] < crm_range.end)
-            piece = _range_sync(db, tenant_id, org, crm_range, source.at(mine, brought, crm_range.ids), matched,
+            records = None if only is None else _records_of(crm_range, held[mine], stored_at[mine])
+            chosen = source.at(mine, brought, crm_range.ids) if only is None else source.by_id(mine)
+            piece = _range_sync(db, tenant_id, org, crm_range, chosen, matched,
                                 mappings=mappings, settings=settings, matched_users=matched_users,
-                                outbound_only=outbound_only)
+                                outbound_only=outbound_only, records=records)
             pieces.append(ProspectSync(concat_changes([]), piece.outbound, ()) if outbound_only else piece)
     recordless = np.flatnonzero(belongs < 0)
     unlinked = source.at(recordless, source.places["crm_id"].isna().to_numpy()[recordless], None)
@@ -217,15 +244,25 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     )
 
 
+def _records_of(crm_range: CrmRange, held: np.ndarray, stored_at: np.ndarray) -> np.ndarray:
+    """The records (positions in people) a range's chosen prospects hold or store, in key order."""
+    both = np.concatenate([held, stored_at])
+    return np.unique(both[(both >= crm_range.start) & (both < crm_range.end)])
+
+
 def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRange, prospects: pd.DataFrame,
                 matched: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-                matched_users: pd.DataFrame | None, outbound_only: bool = False) -> ProspectSync:
-    people = org.range_people(crm_range)
-    crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people)
+                matched_users: pd.DataFrame | None, outbound_only: bool = False,
+                records: np.ndarray | None = None) -> ProspectSync:
+    """One range's sync; with `records` (positions in people), of those records alone."""
+    people = org.range_people(crm_range) if records is None else org.people.iloc[records].reset_index(drop=True)
+    crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people, by_id=records is not None)
     matched = _matches_of(matched, prospects)
     if outbound_only:
         app_ids = _differing_two_way(matched, prospects, crm_leads, crm_contacts, people, mappings, settings)
         base = empty_base() if app_ids.empty else read_base(db, tenant_id, "prospect", app_ids=app_ids.tolist())
+    elif records is not None:
+        base = read_base(db, tenant_id, "prospect", app_ids=prospects["prospect_id"].astype("string").tolist())
     else:
         base = read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids)
     return sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=mappings,

@@ -9,7 +9,9 @@ replaces and reads exactly one tenant's rows through it, and no query can forget
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, Float, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+)
 
 from crm_pipelines.core.crm_objects import CRM_OBJECTS, CrmField, ExtractedObject
 
@@ -438,6 +440,22 @@ field_sync_base = _tenant_table(
     Column("synced_at", UtcDateTime(), nullable=True),
     # The prospect sync reads the base of one key range of CRM ids at a time (issue 17).
     Index("ix_field_sync_base_tenant_id_object_crm_id", "tenant_id", "object", "crm_id"),
+)
+
+# What the last run of a ranged prospect comparison (synced_prospects, outbound_field_changes) saw,
+# so the next compares only the key ranges that changed since (issue 17): stored with the run's
+# result, so a run that fails leaves the previous marks and the next run redoes its work.
+field_sync_marks = _tenant_table(
+    "field_sync_marks",
+    Column("asset", String(80), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # settings, mappings, user matches, columns
+    Column("started_at", UtcDateTime(), nullable=False),  # the clock when the run began reading
+    Column("committed_at", UtcDateTime(), nullable=True),  # the time its own base rows were stored at
+    Column("extracted_until", UtcDateTime(), nullable=True),  # latest extracted_at of Leads/Contacts seen
+    Column("history_until", UtcDateTime(), nullable=True),  # latest extracted_at of their field history seen
+    _run_id(),
+    Column("output_digest", String(64), nullable=True),  # of the rows the run wrote, when they are an asset's
+    Column("seen", LargeBinary(), nullable=False),  # core.field_sync.changed_ranges.Seen
 )
 
 # F8: every change the connector applied, either way. The id is `<run>/<batch>/<position>`, so a

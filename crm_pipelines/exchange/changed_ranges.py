@@ -1,0 +1,140 @@
+"""Comparing only what changed since the last run (issue 17): synced_prospects and
+outbound_field_changes, on a run after the first, run the ranged sync on just the records
+core.field_sync.changed_ranges finds changed (with the prospects they hold), and store what they
+saw with their result.
+
+Everything is compared on a first run, with no marks stored, when the tenant's settings, field
+mappings, user matches or the prospects' columns differ from the last run's (the fingerprint),
+when the clock reads earlier than at the last run, when a record the last run saw is gone, and
+whenever `CRM_PIPELINES_SYNC_FULL_COMPARE` is set to 1. Beyond what the hashes of the records and
+prospects show, a record is compared again when it (or its field history) was
+extracted after the latest extraction the last run saw, when a base row of one of its pairs was
+stored since the last run began (but for the rows the last run itself stored), and when it holds
+a prospect the last run logged something for, or that the caller names (outbound_field_changes:
+every prospect its last output planned something for, delivered or not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from crm_pipelines.core.field_sync.changed_ranges import (
+    SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes,
+)
+from crm_pipelines.core.matching.lookup import positions
+from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
+from crm_pipelines.settings import TenantSettings
+from crm_pipelines.store.database import Database
+from crm_pipelines.store.field_sync_marks import (
+    Marks, base_stored_since, extracted_after, latest_extracted, logged_by_run, read_marks, store_marks,
+)
+
+FULL_COMPARE_ENV = "CRM_PIPELINES_SYNC_FULL_COMPARE"
+
+
+def full_compare_forced() -> bool:
+    return os.environ.get(FULL_COMPARE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def fingerprint(settings: TenantSettings, prospects: pd.DataFrame, *extra: object) -> str:
+    """What, changed, makes every pair compare differently: the settings (mappings included),
+    the prospects' columns, and `extra` (the user matches' hash)."""
+    text = "\n".join([SEEN_VERSION, settings.model_dump_json(), ",".join(map(str, prospects.columns)),
+                      *map(str, extra)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """A hash of a frame's rows in order, every value as text."""
+    return hashlib.sha256(row_hashes(frame).tobytes() + ",".join(map(str, frame.columns)).encode()).hexdigest()
+
+
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` in the order of its values as text: a digest that does not depend on row order."""
+    text = frame.astype("string")
+    return text.sort_values(list(text.columns), ignore_index=True) if len(text.columns) else text
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Which records to compare (`only`, a flag per row of the org's people, each with the
+    prospects it holds; None: all), why, and the marks to store with the run's result."""
+
+    only: np.ndarray | None
+    why: str
+    marks: Marks
+
+    def metadata(self, org: OrgPeople) -> dict[str, object]:
+        only = np.ones(len(org.people), dtype=bool) if self.only is None else self.only
+        ranges = np.array([only[r.start:r.end].any() for r in org.ranges], dtype=bool)
+        return {"comparison": self.why, "ranges_compared": int(ranges.sum()), "ranges_skipped": int((~ranges).sum()),
+                "records_compared": int(only.sum()), "records_skipped": int((~only).sum())}
+
+    def with_output(self, digest: str) -> Comparison:
+        return replace(self, marks=replace(self.marks, output_digest=digest))
+
+
+def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, prospects: pd.DataFrame,
+                    matched: pd.DataFrame, *, fingerprint: str, started_at: datetime, run_id: str | None,
+                    named: Sequence[str] = (), base_written_at: datetime | None = None,
+                    output_digest: str | None = None) -> Comparison:
+    """The ranges `asset`'s run must compare. `prospects`: every column of the app's prospects;
+    `started_at`: the clock before they were read; `named`: prospects to compare again whatever
+    the hashes say; `base_written_at`: a time of base rows that cannot change what this asset
+    finds (the sync's last commit; by default this asset's own, marks.committed_at); `output_digest`: frame_digest of the asset's stored output,
+    which must be what the last run wrote (else everything)."""
+    extracted_until, history_until = latest_extracted(db, tenant_id)
+    held = held_positions(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"]))
+    ids = org.people["crm_id"].astype("string").to_numpy(dtype=object)
+    held_by = np.where(held >= 0, ids[np.clip(held, 0, None)], "") if len(ids) else np.full(len(held), "", object)
+    seen = Seen(ids, record_hashes(org.people),
+                prospects["prospect_id"].astype("string").to_numpy(dtype=object),
+                prospect_hashes(prospects, matched, held_by), held_by.astype(object))
+    marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,
+                  extracted_until=extracted_until, history_until=history_until)
+    before = read_marks(db, tenant_id, asset)
+    why = _everything_because(before, fingerprint, started_at, output_digest)
+    if why is not None or before is None:
+        return Comparison(None, why or "everything", marks)
+    dirty = _dirty(db, tenant_id, before, named, base_written_at or before.committed_at)
+    stored = prospects["crm_id"].astype("string").fillna("").to_numpy(dtype=object)
+    changed = changed_records(seen, Seen.from_bytes(before.seen), dirty, stored)
+    if changed is None:
+        return Comparison(None, "everything: a record the last run saw is gone", marks)
+    return Comparison(changed, "changed records", marks)
+
+
+def _everything_because(before: Marks | None, fingerprint: str, started_at: datetime,
+                        output_digest: str | None) -> str | None:
+    if full_compare_forced():
+        return f"everything: {FULL_COMPARE_ENV} is set"
+    if before is None:
+        return "everything: no earlier run's marks"
+    if before.fingerprint != fingerprint:
+        return "everything: settings, mappings, user matches or columns changed"
+    if started_at < before.started_at:
+        return "everything: the clock reads earlier than at the last run"
+    if output_digest is not None and before.output_digest != output_digest:
+        return "everything: the stored output is not the last run's"
+    return None
+
+
+def _dirty(db: Database, tenant_id: str, before: Marks, named: Sequence[str],
+           base_written_at: datetime | None) -> Dirty:
+    base_apps, base_records = base_stored_since(db, tenant_id, before.started_at, base_written_at)
+    records = extracted_after(db, tenant_id, before.extracted_until, before.history_until)
+    logged = logged_by_run(db, tenant_id, before.run_id, before.started_at)
+    return Dirty(crm_ids=[*records, *base_records], prospect_ids=[*base_apps, *logged, *named])
+
+
+def store_comparison(db: Database, tenant_id: str, asset: str, comparison: Comparison) -> None:
+    """The marks of a run whose result is not a field sync's commit (which stores them itself)."""
+    with db.transaction() as conn:
+        store_marks(conn, tenant_id, asset, comparison.marks)

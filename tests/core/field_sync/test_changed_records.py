@@ -1,0 +1,82 @@
+"""Which records the prospect sync compares again (issue 17): a changed record with the prospects
+it holds, the holder of a prospect storing a changed record, both records of a prospect that moved,
+and everything when a record the last run saw is gone."""
+
+import numpy as np
+
+from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records
+
+
+def _seen(records: dict[str, int], prospects: dict[str, tuple[int, str]]) -> Seen:
+    return Seen(np.array(list(records), dtype=object), np.array(list(records.values()), dtype=np.uint64),
+                np.array(list(prospects), dtype=object),
+                np.array([h for h, _ in prospects.values()], dtype=np.uint64),
+                np.array([held for _, held in prospects.values()], dtype=object))
+
+
+BEFORE = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
+STORED = np.array(["A", "B", "C", ""], dtype=object)
+
+
+def _changed(now: Seen, dirty: Dirty = Dirty(), stored=STORED) -> list[str]:
+    flags = changed_records(now, BEFORE, dirty, stored)
+    return [str(i) for i, f in zip(now.crm_ids, flags, strict=True) if f]
+
+
+def test_nothing_changed_compares_nothing():
+    assert _changed(BEFORE) == []
+
+
+def test_a_record_changed_or_new_is_compared():
+    now = _seen({"A": 1, "B": 9, "C": 3, "D": 4, "E": 5}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"),
+                                                           "p4": (40, "")})
+    assert _changed(now) == ["B", "E"]
+
+
+def test_a_prospect_that_moved_marks_the_record_it_left_and_the_one_it_joined():
+    now = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (11, "D"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
+    assert _changed(now) == ["A", "D"]
+
+
+def test_a_gone_or_named_prospect_marks_its_records():
+    now = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p3": (30, "C"), "p4": (40, "")})
+    assert _changed(now, stored=np.array(["A", "C", ""], dtype=object)) == ["B"]
+    assert _changed(BEFORE, Dirty(prospect_ids=["p3"])) == ["C"]
+
+
+def test_a_changed_record_marks_the_holder_of_each_prospect_storing_it():
+    # p1 is held by A (matched) while storing C: C's change is p1's too.
+    now = _seen({"A": 1, "B": 2, "C": 7, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
+    assert _changed(now, stored=np.array(["C", "B", "C", ""], dtype=object)) == ["A", "C"]
+
+
+def test_store_side_changes_mark_records_and_unknown_ids_change_nothing():
+    assert _changed(BEFORE, Dirty(crm_ids=["D", "not-in-the-org"])) == ["D"]
+
+
+def test_a_record_the_last_run_saw_gone_compares_everything():
+    now = _seen({"A": 1, "B": 2, "C": 3}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
+    assert changed_records(now, BEFORE, Dirty(), STORED) is None
+
+
+def test_what_a_run_saw_reads_back_as_it_was_stored():
+    back = Seen.from_bytes(BEFORE.to_bytes())
+    for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_by"):
+        assert list(getattr(back, name)) == list(getattr(BEFORE, name)), name
+    empty = Seen(*(np.array([], dtype=t) for t in (object, np.uint64, object, np.uint64, object)))
+    assert len(Seen.from_bytes(empty.to_bytes()).prospect_ids) == 0
+
+
+def test_a_row_hash_does_not_move_with_the_precision_of_other_rows():
+    """pandas formats a time column as text to the precision its finest value needs: one edited
+    row with microseconds must not change every other row's hash."""
+    import pandas as pd
+
+    from crm_pipelines.core.field_sync.changed_ranges import row_hashes
+
+    times = pd.Series(pd.to_datetime(["2024-01-11 15:12:48.200", "2024-01-12 10:00:00.000"], utc=True)).dt.as_unit("us")
+    frame = pd.DataFrame({"id": ["a", "b"], "at": times, "extra": [{"x": 1}, None]})
+    edited = frame.copy()
+    edited.loc[1, "at"] = pd.Timestamp("2026-12-06 20:00:00.123456", tz="UTC")
+    before, after = row_hashes(frame), row_hashes(edited)
+    assert before[0] == after[0] and before[1] != after[1]
