@@ -5,14 +5,12 @@ project's run pays whatever its assets do."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from dagster import AssetsDefinition, DagsterInstance, MaterializeResult, asset, materialize
+from dagster import AssetsDefinition, MaterializeResult, asset, materialize
 
 from crm_pipelines.assets.declaration import per_tenant
 from crm_pipelines.core.crm_objects import CRM_OBJECTS
 from crm_pipelines.definitions import build_definitions
-from project_sync import QUIET
+from project_sync import QUIET, tenant_instance
 from salesforce_login import load_config, report
 
 
@@ -27,11 +25,7 @@ def empty_step(name: str) -> AssetsDefinition:
 def main() -> None:
     config = load_config()
     org = config["org"]
-    home = Path(config["state_dir"]) / "dagster-floor"
-    home.mkdir(exist_ok=True)
-    instance = DagsterInstance.local_temp(str(home))
-    if not instance.has_dynamic_partition("tenants", org):
-        instance.add_dynamic_partitions("tenants", [org])
+    instance = tenant_instance(config, "dagster-floor")
     defs = build_definitions(config["project_db"])
     steps = [empty_step(obj.asset) for obj in CRM_OBJECTS]
     result = materialize(steps, partition_key=org, instance=instance, resources=defs.resources, run_config=QUIET)

@@ -19,6 +19,16 @@ from salesforce_login import load_config, report
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+def tenant_instance(config: dict, folder: str) -> DagsterInstance:
+    """A Dagster instance kept in the run's state folder, with the org's tenant partition."""
+    home = Path(config["state_dir"]) / folder
+    home.mkdir(exist_ok=True)
+    instance = DagsterInstance.local_temp(str(home))
+    if not instance.has_dynamic_partition("tenants", config["org"]):
+        instance.add_dynamic_partitions("tenants", [config["org"]])
+    return instance
+
+
 def main() -> None:
     config = load_config()
     org = config["org"]
@@ -32,11 +42,7 @@ def main() -> None:
                 "client_secret_env": "BENCH_PEERS_CLIENT_SECRET"}},
         }).with_settings({"api_budget.daily_limit": "1000000"})
         TenantRegistry(open_database(config["project_db"])).add(tenant)
-    home = Path(config["state_dir"]) / "dagster"
-    home.mkdir(exist_ok=True)
-    instance = DagsterInstance.local_temp(str(home))
-    if not instance.has_dynamic_partition("tenants", org):
-        instance.add_dynamic_partitions("tenants", [org])
+    instance = tenant_instance(config, "dagster")
     defs = build_definitions(config["project_db"])
     result = materialize(extract_assets, partition_key=org, instance=instance, resources=defs.resources,
                          run_config=QUIET)

@@ -18,7 +18,6 @@ from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.exchange.changed_ranges import FULL_COMPARE_ENV
 from crm_pipelines.exchange.prospect_ranges import RANGE_RECORDS_ENV
-from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.database import open_database
 from crm_pipelines.store.field_sync_base import store_base
@@ -26,18 +25,9 @@ from crm_pipelines.store.field_sync_marks import Marks, read_marks
 from crm_pipelines.store.sync_commit import commit_sync
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.assets.test_prospect_creation_chunks import _outputs
-from tests.assets.test_prospect_sync_ranges import _outbound
+from tests.assets.test_prospect_sync_ranges import RANGE, SEED, _outbound, sim  # noqa: F401 (sim: the module's fixture)
 from tests.postgres import scratch_database
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
-
-SEED = 5
-RANGE = 500
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
-        yield sim
 
 
 @contextmanager
