@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 LIMIT_INFO_HEADER = "Sforce-Limit-Info"
 DROP_CONNECTION = "crm_pipelines.sim.drop_connection"
+CUT_CONNECTION = "crm_pipelines.sim.cut_connection"
 # Compressing tiny answers costs more than it saves; Salesforce, too, leaves small ones alone.
 _GZIP_MIN_BYTES = 256
 # gzip's default level 9 compresses a 50,000-record Bulk results page (15 MB of CSV) at about a
@@ -191,6 +192,8 @@ def _finish(org: OrgState, request: Request, endpoint: str, fault: Fault | None,
     status = reply.status
     if fault is not None and fault.truncate and content:
         content = content[: len(content) // 2]
+    if fault is not None and fault.cut and content:
+        request.scope[CUT_CONNECTION] = True
     if fault is not None and fault.drop is not None:
         request.scope[DROP_CONNECTION] = True
         status = 0

@@ -31,11 +31,13 @@ async def _not_found(_request: Request, _exc: Exception) -> Response:
 
 
 class DropConnections:
-    """Closes the connection instead of answering when a handler marked the request for it.
+    """Closes the connection instead of answering, or halfway through the answer's body, when a
+    handler marked the request for it.
 
     An ASGI app cannot close its socket, and raising makes uvicorn answer 500. The server's `send`
     is a method of uvicorn's per-request cycle, which holds the transport; closing that before
-    any byte of the response leaves the client with a connection closed without a response.
+    any byte of the response leaves the client with a connection closed without a response, and
+    after half the body a client that reads fewer bytes than the Content-Length it was told.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -48,7 +50,25 @@ class DropConnections:
         cycle: Any = getattr(send, "__self__", None)
         transport: Any = getattr(cycle, "transport", None)
 
+        async def wait_for_disconnect() -> None:
+            # Wait for connection_lost to reach uvicorn, so it knows the client is gone and does
+            # not try to answer 500 (or complain of a response left unfinished).
+            for _ in range(_DISCONNECT_WAIT_STEPS):
+                if getattr(cycle, "disconnected", True):
+                    break
+                await asyncio.sleep(0.001)
+
         async def send_or_drop(message: Message) -> None:
+            if scope.get(api_pipeline.CUT_CONNECTION) and message["type"] == "http.response.body":
+                # The headers (with the whole body's Content-Length) are gone; half the body
+                # follows, then the connection closes, its written bytes flushed first.
+                if transport is None:
+                    raise RuntimeError("this server does not expose its transport; cannot cut a connection")
+                body = message.get("body", b"")
+                await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+                transport.close()
+                await wait_for_disconnect()
+                return
             if not scope.get(api_pipeline.DROP_CONNECTION):
                 await send(message)
                 return
@@ -56,12 +76,7 @@ class DropConnections:
                 if transport is None:
                     raise RuntimeError("this server does not expose its transport; cannot drop a connection")
                 transport.abort()
-                # Wait for connection_lost to reach uvicorn, so it knows the client is gone and
-                # does not try to answer 500 for a response that never started.
-                for _ in range(_DISCONNECT_WAIT_STEPS):
-                    if getattr(cycle, "disconnected", True):
-                        break
-                    await asyncio.sleep(0.001)
+                await wait_for_disconnect()
 
         await self.app(scope, receive, send_or_drop)
 

@@ -12,6 +12,8 @@ A fault spec is a comma-separated list of rules:
     drop      before | after (default after)        the connection closes with no response at all
     truncate  -                                     200 with the JSON body cut in half (and a
                                                     Content-Length that matches the cut body)
+    cut       -                                     200 with the whole body's Content-Length, the
+                                                    connection lost halfway through the body
 
     "@0.05" fires on each call with probability 0.05; "x3" fires on the next 3 calls; neither
     means every call.
@@ -26,7 +28,8 @@ simulator seed, the org name and the spec, so the same seed and the same calls g
 `drop=before` closes the connection before the request is handled, so nothing changes in the org;
 `drop=after` (the default) handles the request and then closes the connection, so a write may have
 taken effect although the client never heard: the case that makes retried creates duplicate records.
-429, 500 and 503 are answered before the request is handled; `truncate` after it is handled.
+429, 500 and 503 are answered before the request is handled; `truncate` and `cut` after it is
+handled (`cut`: a download that fails midway, as a lost connection does to a long results page).
 Every faulted call counts against the org's daily API limit: it reached the CRM.
 """
 
@@ -40,12 +43,12 @@ from typing import Literal
 
 from crm_pipelines.sim.ids import stable_number
 
-FaultKind = Literal["429", "500", "503", "delay", "drop", "truncate"]
+FaultKind = Literal["429", "500", "503", "delay", "drop", "truncate", "cut"]
 DropMoment = Literal["before", "after"]
 
-_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "delay", "drop", "truncate")
+_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "delay", "drop", "truncate", "cut")
 _RULE = re.compile(
-    r"^(?P<kind>429|500|503|delay|drop|truncate)(?:=(?P<arg>[0-9]+(?:\.[0-9]+)?|before|after))?"
+    r"^(?P<kind>429|500|503|delay|drop|truncate|cut)(?:=(?P<arg>[0-9]+(?:\.[0-9]+)?|before|after))?"
     r"(?:@(?P<probability>[0-9]*\.?[0-9]+)|x(?P<count>[0-9]+))?$"
 )
 
@@ -82,6 +85,7 @@ class Fault:
     retry_after: int | None = None
     drop: DropMoment | None = None
     truncate: bool = False
+    cut: bool = False
     rules: tuple[str, ...] = field(default=())
 
 
@@ -191,4 +195,6 @@ def _fault_of(rule: FaultRule | None, delay: float, fired: tuple[str, ...]) -> F
         return Fault(delay_seconds=delay, status=int(rule.kind), rules=fired)
     if rule.kind == "drop":
         return Fault(delay_seconds=delay, drop=rule.drop_moment, rules=fired)
+    if rule.kind == "cut":
+        return Fault(delay_seconds=delay, cut=True, rules=fired)
     return Fault(delay_seconds=delay, truncate=True, rules=fired)

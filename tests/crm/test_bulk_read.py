@@ -13,6 +13,7 @@ import pytest
 
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.core.extraction import convert_page
+from crm_pipelines.crm.salesforce import bulk_query
 from crm_pipelines.crm.salesforce.adapter import SalesforceCrm
 from crm_pipelines.sim.server import run_simulator
 from tests.crm.test_port import port_of
@@ -114,6 +115,40 @@ def test_a_read_stopped_inside_a_page_reads_that_page_again_and_misses_nothing(s
     assert sorted(set(ids(kept + rest_of_it))) == sorted(set(ids(whole)))
     assert set(ids(kept[-1:])) <= set(ids(rest_of_it))  # the slice read before the stop comes again
     assert resumed.calls_sent - 1 == len(whole) - 2  # the job's pages from its second on: no new job
+
+
+@pytest.mark.parametrize("fault", ["cut", "truncate"])
+def test_a_results_page_cut_short_is_asked_again_at_its_locator_with_no_record_lost_or_doubled(sim, monkeypatch, fault):
+    # Blocks of 16 KiB: a page of 1,500 Leads arrives in some thirty, so slices of 50 are handed
+    # on before the cut (the connection lost halfway; or a body half as long as it should be).
+    monkeypatch.setattr(bulk_query, "BLOCK_BYTES", 16_384)
+    whole = list(bulk_port(sim, above=10, page=1500, slice_records=50).read_changed(LEAD, [], None))
+    org = sim.org("acme")
+    before = len(org.requests())
+    reading = bulk_port(sim, above=10, page=1500, slice_records=50).read_changed(LEAD, [], None)
+    pages = [next(reading), next(reading)]  # the REST page and the job's first slice: its first page is on the wire
+    sim.set_faults(f"{fault}x1", org="acme")  # the next call, the job's second page, is cut short
+    pages += list(reading)
+    results = [r for r in org.requests()[before:] if r.endpoint == "jobs.query.results"]
+    assert [r.faults for r in results].count((f"{fault}x1",)) == 1
+    # The same slices, records and resume points as the read that met no fault: nothing of the
+    # page handed on before the cut comes again, nothing after it is missed.
+    assert [ids([page]) for page in pages] == [ids([page]) for page in whole]
+    assert [_locator(page) for page in pages] == [_locator(page) for page in whole]
+    job_pages = len({_locator(page) for page in whole[1:]}) - 1  # the points: each page's own, and "done"
+    assert len(results) == job_pages + 1  # the cut page asked once more
+
+
+def test_a_value_with_line_breaks_split_between_two_blocks_stays_one_value():
+    body = b'"Id","Description","Score"\n"1","one line",2\n"2","two\nlines, ""quoted""",3\n"3","",\n'
+    cut = body.index(b"lines")
+    tables = list(bulk_query._csv_tables(iter([body[:cut], body[cut:]]), {"Id": "text", "Description": "text",
+                                                                        "Score": "float"}))
+    assert [t.num_rows for t in tables] == [1, 2]  # the first block ends after the one whole record
+    rows = [row for t in tables for row in t.to_pylist()]
+    assert rows == [{"Id": "1", "Description": "one line", "Score": 2.0},
+                    {"Id": "2", "Description": 'two\nlines, "quoted"', "Score": 3.0},
+                    {"Id": "3", "Description": None, "Score": None}]
 
 
 def test_a_read_whose_job_the_crm_no_longer_holds_starts_over_from_the_cursor(sim):

@@ -206,6 +206,22 @@ def test_truncate_and_drop_apply_to_results(api, control):
         api.get(f"{JOBS}/{job_id}/results")
 
 
+def test_cut_loses_the_connection_halfway_through_the_results(api, control):
+    job_id = _create(api).json()["id"]
+    _complete(api, job_id)
+    whole = api.get(f"{JOBS}/{job_id}/results", headers={"Accept-Encoding": "identity"}).content
+    control.call("PUT", "/faults", {"spec": "cutx1"})
+    reply = api.get(f"{JOBS}/{job_id}/results", headers={"Accept-Encoding": "identity"}, stream=True)
+    assert (reply.status_code, int(reply.headers["Content-Length"])) == (200, len(whole))
+    received = b""
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        for chunk in reply.iter_content(chunk_size=1024):
+            received += chunk
+    # What came is the body's first half or less (a read cut inside a chunk gets none of it).
+    assert whole.startswith(received) and len(whole) // 4 < len(received) <= len(whole) // 2
+    assert api.get(f"{JOBS}/{job_id}/results", headers={"Accept-Encoding": "identity"}).content == whole
+
+
 def test_bulk_jobs_need_api_47(api):
     assert _create(api, version="46.0").status_code == 404
     assert _create(api, version="47.0").status_code == 200

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ import pyarrow.csv as pa_csv
 
 from crm_pipelines.core.extraction import ArrowRecords
 from crm_pipelines.crm.errors import CrmApiError, CrmTransientError
+from crm_pipelines.crm.http_calls import TRANSPORT_FAILURES
 from crm_pipelines.crm.salesforce.client import SalesforceClient
 
 # Records per results page: Salesforce sizes pages itself when not told. Each page is one call,
@@ -36,6 +37,9 @@ MAX_RECORDS = 10_000
 # what is converted and written at once, and the pages in flight between reading and the COPY, stay
 # a fraction of a page's size in memory (the calls stay one per results page).
 SLICE_RECORDS = 10_000
+# A results page is read from the wire and parsed this many bytes (of CSV) at a time: what of its
+# text is ever held at once.
+BLOCK_BYTES = 1 << 20
 # Seconds between status calls: short at first (small jobs finish at once), then longer.
 _POLL_WAITS = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0)
 # How long a job may take before the read gives up for this run (the job stays; the next run asks again).
@@ -81,37 +85,148 @@ def read_job(client: SalesforceClient, point: BulkReadPoint, kinds: Mapping[str,
              sleep: Callable[[float], None], max_records: int = MAX_RECORDS,
              slice_records: int = SLICE_RECORDS) -> Iterator[BulkPage]:
     """The job's result pages from `point` on, each record typed as REST would give it (`kinds`:
-    field name → bool, float, int or text), each page handed on in slices of `slice_records`. A
-    slice before a page's last points at its own page (a read stopped there reads that page again,
-    whose rows are upserted); a page's last slice points at the next page. The job is not deleted:
-    that would be one more call per object for nothing the org needs (Salesforce drops a job's
-    results after seven days)."""
+    field name → bool, float, int or text), each page streamed: parsed as it arrives and handed on
+    in slices of `slice_records`, so neither a page's text nor its whole table is held. A slice
+    before a page's last points at its own page (a read stopped there reads that page again, whose
+    rows are upserted); a page's last slice points at the next page. The job is not deleted: that
+    would be one more call per object for nothing the org needs (Salesforce drops a job's results
+    after seven days)."""
     if point.locator is None:
         _wait_until_complete(client, point.job_id, sleep)
-    here = point
-    while True:
-        params = {"maxRecords": str(max_records)}
-        if here.locator is not None:
-            params["locator"] = here.locator
-        response = client.request("GET", f"{client.api_base}/jobs/query/{point.job_id}/results", params=params,
-                                  what=f"bulk query job {point.job_id} results", raw=True)
+    here: BulkReadPoint | None = point
+    while here is not None:
+        here = yield from _read_page(client, here, kinds, sleep, max_records, slice_records)
+
+
+def _read_page(client: SalesforceClient, here: BulkReadPoint, kinds: Mapping[str, str],
+               sleep: Callable[[float], None], max_records: int,
+               slice_records: int) -> Generator[BulkPage, None, BulkReadPoint | None]:
+    """One results page, streamed; returns where the read goes on (None: the job's last page). A
+    download cut short (the connection lost, a body shorter than the page's record count) is asked
+    again at the same locator, whose records come again in the same order (a job's results are a
+    file written once): the records already handed on are skipped, so none is lost or doubled."""
+    handed = 0
+    for attempt in range(1, client.policy.max_attempts + 1):
+        response = _results_response(client, here, max_records)
         following = response.headers.get("Sforce-Locator") or _NO_MORE_PAGES
-        records = typed_records(response.content, kinds)
-        del response  # the page's text is not held while its slices are written
-        after = None if following == _NO_MORE_PAGES else BulkReadPoint(point.job_id, following, point.started_at)
-        yield from _slices(records, slice_records, here, after)
-        if after is None:
-            return
-        here = after
+        after = None if following == _NO_MORE_PAGES else BulkReadPoint(here.job_id, following, here.started_at)
+        last: ArrowRecords | None = None
+        try:
+            for part in _streamed_slices(response, kinds, slice_records, skip=handed):
+                if last is not None:
+                    yield BulkPage(last, here)
+                    handed += len(last)
+                last = part
+        except (*TRANSPORT_FAILURES, _CutShort) as cut:
+            if attempt == client.policy.max_attempts:
+                raise CrmTransientError(client.tenant_id, f"bulk query job {here.job_id} results: {cut}") from None
+            sleep(min(client.policy.initial_backoff * 2 ** (attempt - 1), client.policy.max_backoff))
+            continue
+        finally:
+            response.close()
+        yield BulkPage(last if last is not None else ArrowRecords(pa.table({})), after)
+        return after
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _slices(records: ArrowRecords, size: int, here: BulkReadPoint, after: BulkReadPoint | None) -> Iterator[BulkPage]:
-    """The page's records `size` at a time (zero-copy slices of its table); the last carries `after`."""
-    total = len(records)
-    for start in range(0, max(total, 1), max(size, 1)):
-        last = start + size >= total
-        part = records if start == 0 and last else ArrowRecords(records.table.slice(start, size))
-        yield BulkPage(part, after if last else here)
+def _results_response(client: SalesforceClient, here: BulkReadPoint, max_records: int) -> Any:
+    params = {"maxRecords": str(max_records)}
+    if here.locator is not None:
+        params["locator"] = here.locator
+    return client.request("GET", f"{client.api_base}/jobs/query/{here.job_id}/results", params=params,
+                          what=f"bulk query job {here.job_id} results", raw=True)
+
+
+class _CutShort(Exception):
+    """A results page whose body ended before its last record (fewer records than the page
+    announced, or a last line with no line ending)."""
+
+
+def _streamed_slices(response: Any, kinds: Mapping[str, str], size: int, *, skip: int) -> Iterator[ArrowRecords]:
+    """The page's records, typed, `size` at a time as they are parsed from the response's body,
+    leaving out its first `skip` (handed on before a download was cut short); at the body's end, a
+    check that it was whole."""
+    expected = response.headers.get("Sforce-NumberOfRecords")
+    seen = held_rows = 0
+    held: list[pa.Table] = []
+    sliced = False
+    for table in _csv_tables(response.iter_content(chunk_size=BLOCK_BYTES), kinds):
+        seen += table.num_rows
+        if skip:
+            dropped = min(skip, table.num_rows)
+            table, skip = table.slice(dropped), skip - dropped
+        held.append(table)
+        held_rows += table.num_rows
+        while held_rows >= size:
+            joined = pa.concat_tables(held)
+            yield ArrowRecords(joined.slice(0, size))
+            held, held_rows, sliced = [joined.slice(size)], held_rows - size, True
+    if expected is not None and expected.isdigit() and seen != int(expected):
+        raise _CutShort(f"{seen} records of the page's {expected}")
+    if held_rows or not sliced:  # a page with no records is one empty slice
+        yield ArrowRecords(pa.concat_tables(held))
+
+
+def _csv_tables(chunks: Iterator[bytes], kinds: Mapping[str, str]) -> Iterator[pa.Table]:
+    """The CSV body's records, typed, a block of whole records at a time, parsed here as each block
+    arrives (Arrow's own streaming reader would read the whole body ahead in a thread of its own);
+    at least one table (with no rows for a page with none)."""
+    header: bytes | None = None
+    rest = b""
+    parsed = False
+    for chunk in chunks:
+        text = rest + chunk
+        end = _end_of_records(text)
+        if end == 0:
+            rest = text
+            continue
+        block, rest = text[:end], text[end:]
+        if header is None:
+            first_line = block.index(b"\n") + 1
+            header, block = block[:first_line], block[first_line:]
+        if block:
+            parsed = True
+            yield _typed_table(header + block, kinds)
+    if rest:
+        raise _CutShort("the body ends inside a record")
+    if not parsed:
+        yield _typed_table(header, kinds) if header is not None else pa.table({})
+
+
+def _end_of_records(text: bytes) -> int:
+    """Where the last whole record of `text` ends (after its line ending); 0 when none does. A line
+    ending inside a quoted value (an odd number of quotes before it) ends no record."""
+    end = text.rfind(b"\n")
+    while end >= 0 and text.count(b'"', 0, end) % 2:
+        end = text.rfind(b"\n", 0, end)
+    return end + 1
+
+
+def _typed_table(csv_bytes: bytes, kinds: Mapping[str, str]) -> pa.Table:
+    """CSV records with the value types of a REST answer: `true`/`false` → bool, numbers → float,
+    the rest text; an empty value → None. Columns the CSV has and `kinds` does not name stay text.
+    Kept as one Arrow table: the page's conversion takes its columns as they are, with no Python
+    object per value."""
+    table = pa_csv.read_csv(
+        io.BytesIO(csv_bytes),
+        # Every named column read as text, then typed here: Arrow's own inference would turn
+        # datetimes into timestamps that no longer read as the CRM wrote them.
+        convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in kinds},
+                                              strings_can_be_null=True, null_values=[""],
+                                              quoted_strings_can_be_null=True),
+        read_options=pa_csv.ReadOptions(use_threads=False, block_size=len(csv_bytes) + 1),
+    )
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        column = column.cast(pa.string()) if column.type != pa.string() else column
+        kind = kinds.get(name, "text")
+        if kind == "bool":
+            column = pc.equal(column, "true")
+        elif kind in ("float", "int"):
+            column = column.cast(pa.float64())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
 
 
 def _wait_until_complete(client: SalesforceClient, job_id: str, sleep: Callable[[float], None]) -> None:
@@ -130,35 +245,6 @@ def _wait_until_complete(client: SalesforceClient, job_id: str, sleep: Callable[
         sleep(pause)
         waited += pause
     raise CrmTransientError(client.tenant_id, f"bulk query job {job_id} still running after {waited:.0f} s")
-
-
-def typed_records(csv_bytes: bytes, kinds: Mapping[str, str]) -> ArrowRecords:
-    """CSV results as records with the value types of a REST answer: `true`/`false` → bool,
-    numbers → float, the rest text; an empty value → None. Columns the CSV has and `kinds` does not
-    name stay text. Kept as one Arrow table (`ArrowRecords`): the page's conversion takes its
-    columns as they are, with no Python object per value."""
-    if not csv_bytes.strip():
-        return ArrowRecords(pa.table({}))
-    table = pa_csv.read_csv(
-        io.BytesIO(csv_bytes),
-        # Every named column read as text, then typed here: Arrow's own inference would turn
-        # datetimes into timestamps that no longer read as the CRM wrote them.
-        convert_options=pa_csv.ConvertOptions(column_types={name: pa.string() for name in kinds},
-                                              strings_can_be_null=True, null_values=[""],
-                                              quoted_strings_can_be_null=True),
-        read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 26),
-    )
-    columns = []
-    for name in table.column_names:
-        column = table.column(name)
-        column = column.cast(pa.string()) if column.type != pa.string() else column
-        kind = kinds.get(name, "text")
-        if kind == "bool":
-            column = pc.equal(column, "true")
-        elif kind in ("float", "int"):
-            column = column.cast(pa.float64())
-        columns.append(column)
-    return ArrowRecords(pa.table(columns, names=table.column_names))
 
 
 def field_kinds(catalogue_kinds: Mapping[str, str], described: Sequence[Mapping[str, Any]],

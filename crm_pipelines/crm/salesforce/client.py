@@ -147,7 +147,8 @@ class SalesforceClient:
     def request(self, method: str, path: str, *, params: dict[str, str] | None = None, json_body: Any = None,
                 headers: dict[str, str] | None = None, what: str = "", raw: bool = False) -> Any:
         """One API call with retries; re-authenticates once if the session expired. The answer's
-        JSON, or with `raw` the response itself (a Bulk job's CSV results); errors are JSON either way."""
+        JSON, or with `raw` the response itself, its body not read yet (a Bulk job's CSV results,
+        which the caller streams and closes); errors are JSON either way."""
         if self._token is None:
             # Another client of the run may have logged in since this one was made.
             shared = self.logins.get(self._token_key)
@@ -203,7 +204,7 @@ class SalesforceClient:
         assert self._instance_url is not None
         self._hold_back_for_the_org()
         url = path if path.startswith("http") else urljoin(self._instance_url + "/", path.lstrip("/"))
-        response = self._http(method, url, params=params, json=json_body, what=what,
+        response = self._http(method, url, params=params, json=json_body, what=what, stream=raw,
                               headers={"Authorization": f"Bearer {self._token}", **(headers or {})})
         status = response.status_code
         if status == 401:
@@ -242,6 +243,8 @@ class SalesforceClient:
             response = self._session.request(
                 method, url, timeout=(self.policy.connect_timeout, self.policy.read_timeout), **kwargs
             )
+            if kwargs.get("stream") and not 200 <= response.status_code < 300:
+                response.content  # noqa: B018 - an error's small body, read now like any other answer's
         except TRANSPORT_FAILURES as exc:
             raise CrmTransientError(self.tenant_id, f"{what}: {type(exc).__name__} talking to the CRM") from None
         crm_time = parse_http_date(response.headers.get("Date"))
