@@ -109,6 +109,9 @@ class Org:
     def calls_used(self) -> int:
         return self.session.get(f"{self.base_url}/_sim/orgs/{ORG}/calls").json()["apiUsage"]["used"]
 
+    def calls_by_endpoint(self) -> dict[str, int]:
+        return self.session.get(f"{self.base_url}/_sim/orgs/{ORG}/calls").json()["byEndpoint"]
+
     def refresh_token(self) -> str:
         return next(o["refreshToken"] for o in self.session.get(f"{self.base_url}/_sim/orgs").json() if o["name"] == ORG)
 
@@ -193,10 +196,14 @@ def run_tool(tool: Tool, mode: str, org: Org, settings: dict, work: Path, env: d
              connectors: dict, timeout: float) -> dict:
     config_file = work / f"{tool.name}-{mode}.json"
     config_file.write_text(json.dumps({**settings, "mode": mode}))
-    before = org.calls_used()
+    before, endpoints_before = org.calls_used(), org.calls_by_endpoint()
     output = Output()
     run = measured(command(tool, mode, config_file, connectors.get(tool.name), work), env, timeout, output)
     run["api_calls"] = org.calls_used() - before
+    # Which calls: a Bulk read's job creates, status polls and results pages apart from REST's pages.
+    run["api_calls_by_endpoint"] = {name: count - endpoints_before.get(name, 0)
+                                    for name, count in sorted(org.calls_by_endpoint().items())
+                                    if count > endpoints_before.get(name, 0)}
     run["records"] = output.total
     if tool.name in connectors and mode == "full":
         save_state(tool, output, work)

@@ -63,6 +63,18 @@ def test_a_read_above_the_threshold_goes_on_through_bulk_and_holds_what_rest_hol
     assert crm.calls_sent <= 1 + 1 + 1 + 3 + (len(pages) - 1)
 
 
+def test_a_bulk_jobs_status_is_asked_again_after_waits_that_start_at_50_ms_and_grow(sim):
+    org = sim.org("acme")
+    before = len(org.requests())
+    crm = bulk_port(sim, above=10, page=1500)
+    waits: list[float] = []
+    crm._sleep = waits.append
+    list(crm.read_changed(LEAD, [], None))
+    status_calls = sum(1 for r in org.requests()[before:] if r.endpoint == "jobs.query.get")
+    # The simulator's job runs for one or two status calls: a wait after each that found it running.
+    assert waits in ([0.05], [0.05, 0.1]) and len(waits) == status_calls - 1
+
+
 def test_a_bulk_read_stopped_after_a_page_goes_on_from_the_next_page_of_the_same_job(sim):
     whole = list(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
     reading = iter(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
