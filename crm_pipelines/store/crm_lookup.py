@@ -36,6 +36,9 @@ def read_converted_leads(db: Database, tenant_id: str) -> pd.DataFrame:
 
 # The objects the app's pushes update or hang Tasks on.
 _PUSH_TARGETS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+# Ids per statement: within every database's limit of bound values, and few statements for a
+# delivery's tens of thousands of targets (each is a lookup by the table's key).
+_IDS_PER_QUERY = 5_000
 
 
 def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str]:
@@ -47,9 +50,9 @@ def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str
     with db.engine.connect() as conn:
         for sobject in _PUSH_TARGETS:
             table = crm_tables[sobject]
-            for start in range(0, len(wanted), 500):
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
                 found.update(conn.execute(select(table.c.id).where(
                     table.c.tenant_id == tenant_id, table.c.is_deleted.is_(True),
-                    table.c.id.in_(wanted[start:start + 500]),
+                    table.c.id.in_(wanted[start:start + _IDS_PER_QUERY]),
                 )).scalars())
     return found
