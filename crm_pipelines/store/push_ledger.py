@@ -99,7 +99,13 @@ def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_i
         answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max(),
                         outcome.crossings)
         insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
-        store_base(conn, tenant_id, outcome.base, outcome.ledger["last_attempt_at"].max())
+        # The base of records the CRM just created is new: copied straight in (upserted only if
+        # some row is there after all, as for a record created once and sent again).
+        at = outcome.ledger["last_attempt_at"].max()
+        created = {*outcome.prospect_ids.values(), *outcome.campaign_ids.values()}
+        is_new = outcome.base["crm_id"].isin(created).to_numpy(dtype=bool)
+        store_base(conn, tenant_id, outcome.base.loc[is_new], at, new_records=True)
+        store_base(conn, tenant_id, outcome.base.loc[~is_new], at)
 
 
 def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str], todo_ids: Sequence[str],

@@ -1,7 +1,8 @@
 """The ledger writes of a delivery in bulk (issue 17): marking a batch attempted is one bulk upsert
 (COPY on PostgreSQL) that changes only what an attempt changes, so a record the CRM has keeps its
-CRM id and what it was sent, and a re-sent record is still created once. The CRM's records are the
-truth, on SQLite and PostgreSQL."""
+CRM id and what it was sent, and a re-sent record is still created once; the base of records just
+created is copied in new, and replaced when one is sent again. The CRM's records are the truth, on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from crm_pipelines.core.outbound import due_items, items_frame
 from crm_pipelines.crm.resource import CrmClientResource
 from crm_pipelines.exchange.push_delivery import deliver
 from crm_pipelines.sim.server import run_simulator
+from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.push_ledger import mark_attempted, read_ledger
 from crm_pipelines.store.push_plan_reads import base_of_sent, ledger_of_items
 from tests.sim_tenants import register_sim_tenant
@@ -68,3 +70,9 @@ def test_an_attempt_keeps_what_the_crm_has_and_a_resent_record_is_created_once(d
     assert set(final["state"]) == {"sent"} and set(final["attempts"]) == {3}
     assert (final["crm_id"] == in_crm.loc[final.index, "Id"]).all()
     assert list(in_crm.loc[final.index, "LastName"]) == [f"Renamed {i}" for i in range(5)]
+    # The base of the records created in the first run was copied in new; the second run's, of
+    # the same records, replaced it (F3): one row a field, the value the CRM has now.
+    base = read_base(db, "acme", "prospect", app_ids=[f"p-w{suffix}-{i}" for i in range(5)])
+    names = base.loc[base["field"] == "last_name"].set_index("app_id")
+    assert len(base) == 10 and list(names["value"]) == [f"Renamed {i}" for i in range(5)]
+    assert (names["crm_id"].to_numpy() == final["crm_id"].to_numpy()).all()
