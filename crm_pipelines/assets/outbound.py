@@ -114,7 +114,9 @@ def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResou
     to the app user who acted. Off when the tenant does not show app activity in the CRM (F4.8).
     Events of prospects without a CRM id wait here until the id appears."""
     db, tenant = database.db(), _tenant(database, context)
-    records = {table: read_app_table(db, tenant.id, table) for table, *_ in WHAT_OBJECTS.values()}
+    # Of the events' objects, only the two columns that give their CRM id.
+    records = {table: read_app_table(db, tenant.id, table, columns=[id_column, crm_column])
+               for table, id_column, crm_column, _ in WHAT_OBJECTS.values()}
     items = event_tasks(read_app_table(db, tenant.id, "activity_events"), crm_user_of=crm_user_of(matched_users),
                         app_records=records, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
     return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
