@@ -76,7 +76,8 @@ def _converted(db: Database, tenant_id: str) -> pd.Series:
 def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataFrame, **extra: object) -> pd.DataFrame:
     """The items the ledger does not already hold as sent, as table rows, with their metadata.
     Nothing is ever sent to a converted Lead (X5): such updates are listed with a note instead."""
-    items = without_converted_leads(items, _converted(db, context.partition_key))
+    if (items["operation"] == "update").any():  # only an update can aim at a converted Lead
+        items = without_converted_leads(items, _converted(db, context.partition_key))
     ledger = ledger_of_items(db, context.partition_key, items)
     plan = due_items(items, ledger, base_of_sent(db, context.partition_key, ledger))
     keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
