@@ -17,7 +17,6 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.assets.sync_chain import PUSH_GATE
 from crm_pipelines.core.outbound import (
     PUSH_COLUMNS,
-    any_triggered,
     campaign_items,
     contact_push_items,
     converted_leads,
@@ -30,6 +29,8 @@ from crm_pipelines.core.outbound import (
     without_converted_leads,
 )
 from crm_pipelines.core.outbound.activity import WHAT_OBJECTS
+from crm_pipelines.core.outbound.contact_pushes import deciding_prospects, triggered_ids
+from crm_pipelines.core.outbound.records import LEAD_SCORE_FIELD
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_data import read_app_table, read_prospects
@@ -37,13 +38,30 @@ from crm_pipelines.store.crm_lookup import read_converted_leads
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.interest_crossings import pending_crossings
 from crm_pipelines.store.push_plan_reads import base_of_sent, ledger_of_items
+from crm_pipelines.store.io_manager import READ_COLUMNS, READ_ROWS
 from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
     partitions_def=tenant_partitions, io_manager_key="tenant_io_manager", group_name="outbound",
     kinds={"python", "sql"}, owners=OWNERS, code_version="1",
 )
-_CHANGES = {"outbound_field_changes": AssetIn()}
+
+
+def _changes(*, equal: dict[str, list[str]], not_null: tuple[str, ...] = (), columns: list[str] | None = None) -> dict:
+    """The input of the push's field changes, read only as far as a plan takes them: the rows it
+    picks (READ_ROWS; the plan's own function picks among them as it always did), and `columns`."""
+    rows = {"equal": equal, "not_null": list(not_null)}
+    return {"outbound_field_changes": AssetIn(metadata={READ_ROWS: rows, **({READ_COLUMNS: columns} if columns else {})})}
+
+
+# What each plan takes of outbound_field_changes (core.outbound.records and contact_pushes pick these first).
+_NEW_LEAD_CHANGES = _changes(equal={"reason": ["new_lead"]})
+_LINKED_CHANGES = _changes(equal={"object": ["prospect", "company"]}, not_null=("crm_id",))
+_LEAD_SCORE_CHANGES = _changes(equal={"object": ["prospect", "company"], "field": [LEAD_SCORE_FIELD]},
+                               not_null=("crm_id",))
+_CAMPAIGN_CHANGES = _changes(equal={"object": ["campaign"]})
+_TWO_WAY_CHANGES = _changes(equal={"object": ["prospect"]}, not_null=("crm_id",),
+                            columns=["object", "app_id", "crm_id", "crm_field"])
 
 
 def crm_user_of(matched_users: pd.DataFrame) -> pd.Series:
@@ -58,7 +76,8 @@ def _converted(db: Database, tenant_id: str) -> pd.Series:
 def _still_to_send(context: AssetExecutionContext, db: Database, items: pd.DataFrame, **extra: object) -> pd.DataFrame:
     """The items the ledger does not already hold as sent, as table rows, with their metadata.
     Nothing is ever sent to a converted Lead (X5): such updates are listed with a note instead."""
-    items = without_converted_leads(items, _converted(db, context.partition_key))
+    if (items["operation"] == "update").any():  # only an update can aim at a converted Lead
+        items = without_converted_leads(items, _converted(db, context.partition_key))
     ledger = ledger_of_items(db, context.partition_key, items)
     plan = due_items(items, ledger, base_of_sent(db, context.partition_key, ledger))
     keys = set(zip(plan.due["sobject"], plan.due["external_id"], strict=True)) | set(
@@ -96,7 +115,9 @@ def activity_event_tasks(context: AssetExecutionContext, database: DatabaseResou
     to the app user who acted. Off when the tenant does not show app activity in the CRM (F4.8).
     Events of prospects without a CRM id wait here until the id appears."""
     db, tenant = database.db(), _tenant(database, context)
-    records = {table: read_app_table(db, tenant.id, table) for table, *_ in WHAT_OBJECTS.values()}
+    # Of the events' objects, only the two columns that give their CRM id.
+    records = {table: read_app_table(db, tenant.id, table, columns=[id_column, crm_column])
+               for table, id_column, crm_column, _ in WHAT_OBJECTS.values()}
     items = event_tasks(read_app_table(db, tenant.id, "activity_events"), crm_user_of=crm_user_of(matched_users),
                         app_records=records, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
     return _still_to_send(context, db, items, show_activity_in_crm=tenant.settings.connector.show_activity_in_crm)
@@ -117,7 +138,7 @@ def touch_outcome_tasks(context: AssetExecutionContext, database: DatabaseResour
     return _still_to_send(context, db, items, outcomes_logged=", ".join(outcomes) or "none")
 
 
-@asset(**_COMMON, deps=[PUSH_GATE, APP_ASSET_KEYS["prospects"]], ins={**_CHANGES, "matched_users": AssetIn()})
+@asset(**_COMMON, deps=[PUSH_GATE, APP_ASSET_KEYS["prospects"]], ins={**_NEW_LEAD_CHANGES, "matched_users": AssetIn()})
 def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
                   matched_users: pd.DataFrame) -> pd.DataFrame:
     """P3: prospects the field sync found eligible as new CRM Leads (F7: not a contact, no CRM id,
@@ -134,7 +155,7 @@ def new_crm_leads(context: AssetExecutionContext, database: DatabaseResource, ou
 
 @asset(**_COMMON, deps=[PUSH_GATE, *[APP_ASSET_KEYS[n] for n in ("prospects", "push_requests", "todos")],
                         AssetKey("synced_prospects")],
-       ins={**_CHANGES, "matched_prospects": AssetIn(), "matched_users": AssetIn()})
+       ins={**_TWO_WAY_CHANGES, "matched_prospects": AssetIn(), "matched_users": AssetIn()})
 def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, outbound_field_changes: pd.DataFrame,
                    matched_prospects: pd.DataFrame, matched_users: pd.DataFrame) -> pd.DataFrame:
     """P4: prospects pushed because something asked: a user's push request, the lead score crossing
@@ -150,19 +171,25 @@ def contact_pushes(context: AssetExecutionContext, database: DatabaseResource, o
         return _still_to_send(context, db, empty_items(), app_to_crm="off (S4 push.app_to_crm): nothing to send")
     crossings = pending_crossings(db, tenant.id)
     requests, todos = read_app_table(db, tenant.id, "push_requests"), read_app_table(db, tenant.id, "todos")
-    if not any_triggered(requests, todos, crossings):
+    triggered = triggered_ids(requests, todos, crossings)
+    if triggered.empty:
         # Nothing asked: the prospects are not read at all.
         items = empty_items()
     else:
+        # Whole rows only of the prospects that decide these pushes (theirs, and those sharing
+        # their email or CRM record); of the others, the three columns that place them.
+        converted = _converted(db, tenant.id)
+        placing = read_app_table(db, tenant.id, "prospects", columns=["prospect_id", "crm_id", "email"])
+        deciding = deciding_prospects(placing, triggered, converted)
         items = contact_push_items(
-            read_app_table(db, tenant.id, "prospects"), requests, todos, matched_prospects,
+            read_prospects(db, tenant.id, prospect_ids=deciding.tolist()), requests, todos, matched_prospects,
             crm_user_of=crm_user_of(matched_users), mappings=settings.field_mappings, settings=settings.connector,
-            crossings=crossings, changes=outbound_field_changes, converted=_converted(db, tenant.id))
+            crossings=crossings, changes=outbound_field_changes, converted=converted)
     return _still_to_send(context, db, items, interest_threshold=str(settings.push.interest_threshold),
                           threshold_crossings=len(crossings))
 
 
-@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_LEAD_SCORE_CHANGES)
 def lead_score_updates(context: AssetExecutionContext, database: DatabaseResource,
                        outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P5: the lead score of each matched Lead or Contact whose app score differs from the CRM's."""
@@ -170,7 +197,7 @@ def lead_score_updates(context: AssetExecutionContext, database: DatabaseResourc
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=True))
 
 
-@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_LINKED_CHANGES)
 def field_updates(context: AssetExecutionContext, database: DatabaseResource,
                   outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P6: every other push mapped field, and every two-way one the app changed (F2–F4, three-way F3),
@@ -179,7 +206,7 @@ def field_updates(context: AssetExecutionContext, database: DatabaseResource,
     return _still_to_send(context, database.db(), field_update_items(changes, lead_score=False))
 
 
-@asset(**_COMMON, deps=[PUSH_GATE], ins=_CHANGES)
+@asset(**_COMMON, deps=[PUSH_GATE], ins=_CAMPAIGN_CHANGES)
 def campaign_pushes(context: AssetExecutionContext, database: DatabaseResource,
                     outbound_field_changes: pd.DataFrame) -> pd.DataFrame:
     """P7: active app campaigns the CRM lacks, created there (their CRM id is written back), and

@@ -233,9 +233,11 @@ def _copy_column(s: pd.Series, sql_type: Any) -> pd.Series:
 
 
 def upsert_frame(
-    conn: Connection, table: Table, df: pd.DataFrame, keys: Sequence[str], *, context: str = "", likely_new: bool = False
+    conn: Connection, table: Table, df: pd.DataFrame, keys: Sequence[str], *, context: str = "", likely_new: bool = False,
+    update: Sequence[str] | None = None,
 ) -> int:
-    """Insert or replace rows of `df` by `keys`, within the caller's transaction.
+    """Insert or replace rows of `df` by `keys`, within the caller's transaction; with `update`,
+    a row already there takes only those columns from `df` and keeps its others.
 
     PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT; when the
     rows are `likely_new` (a first full sync), COPY straight into the table and fall back to the
@@ -245,7 +247,8 @@ def upsert_frame(
     if df.empty:
         return 0
     if conn.dialect.name != "postgresql":
-        conn.execute(upsert_statement(conn, table, keys), _records(df, columns))
+        chosen = None if update is None else (lambda excluded: {c: excluded[c] for c in update})
+        conn.execute(upsert_statement(conn, table, keys, update=chosen), _records(df, columns))
         return len(df)
     if likely_new:
         try:
@@ -258,7 +261,7 @@ def upsert_frame(
     staging_table = Table(staging, MetaData(), *[Column(c.name, c.type) for c in table.columns])
     _copy_into(conn, staging_table, df, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns if c not in keys)
+    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in (columns if update is None else update) if c not in keys)
     conflict = ", ".join(f'"{k}"' for k in keys)
     conn.execute(
         text(

@@ -36,6 +36,10 @@ def read_converted_leads(db: Database, tenant_id: str) -> pd.DataFrame:
 
 # The objects the app's pushes update or hang Tasks on.
 _PUSH_TARGETS = ("Lead", "Contact", "Account", "Opportunity", "Campaign")
+# Up to this many ids, each table is asked for them by its key (a lookup each); beyond, for the
+# tenant's deleted ids, intersected here: with thousands of ids in the list the database scans the
+# table anyway, once per statement (a seeded delivery's 30,000 targets: 13 s at medium).
+_IDS_BY_KEY = 500
 
 
 def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str]:
@@ -47,9 +51,9 @@ def deleted_crm_ids(db: Database, tenant_id: str, ids: Iterable[str]) -> set[str
     with db.engine.connect() as conn:
         for sobject in _PUSH_TARGETS:
             table = crm_tables[sobject]
-            for start in range(0, len(wanted), 500):
-                found.update(conn.execute(select(table.c.id).where(
-                    table.c.tenant_id == tenant_id, table.c.is_deleted.is_(True),
-                    table.c.id.in_(wanted[start:start + 500]),
-                )).scalars())
+            deleted = select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.is_deleted.is_(True))
+            if len(wanted) > _IDS_BY_KEY:
+                found.update(set(conn.execute(deleted).scalars()) & set(wanted))
+            else:
+                found.update(conn.execute(deleted.where(table.c.id.in_(wanted))).scalars())
     return found

@@ -10,12 +10,15 @@ return nothing; this IO manager then only reads their table for downstream asset
 
 An input that needs a few columns of a wide table says which in its metadata,
 `AssetIn(metadata={READ_COLUMNS: [...]})`: only the table's columns among those are read (one list
-can serve Leads and Contacts, which differ).
+can serve Leads and Contacts, which differ). An input that needs some of the rows says which in
+`READ_ROWS`: `{"equal": {column: [values]}, "not_null": [columns]}` reads only the rows whose
+columns hold one of those values and are not null (the table's other rows are never fetched).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from dagster import ConfigurableIOManager, InputContext, OutputContext
@@ -29,6 +32,7 @@ from crm_pipelines.store.tables import metadata
 
 TENANT_COLUMN = "tenant_id"
 READ_COLUMNS = "read_columns"
+READ_ROWS = "read_rows"
 
 
 class TenantRowsError(ValueError):
@@ -63,7 +67,8 @@ class TenantTableIOManager(ConfigurableIOManager):
         table = table_for(upstream)
         tenant = _tenant_of(context)
         wanted = (context.definition_metadata or {}).get(READ_COLUMNS)
-        return read_tenant_partition(self._db(), table, tenant, columns=wanted)
+        rows = (context.definition_metadata or {}).get(READ_ROWS)
+        return read_tenant_partition(self._db(), table, tenant, columns=wanted, rows=rows)
 
 
 def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataFrame) -> int:
@@ -80,13 +85,19 @@ def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataF
         return insert_frame(conn, table, frame, context=f"tenant '{tenant}', table '{table.name}'")
 
 
-def read_tenant_partition(db: Database, table: Table, tenant: str, *,
-                          columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """The tenant's rows in key order; with `columns`, only the table's columns among them."""
+def read_tenant_partition(db: Database, table: Table, tenant: str, *, columns: Sequence[str] | None = None,
+                          rows: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """The tenant's rows in key order; with `columns`, only the table's columns among them; with
+    `rows` (READ_ROWS), only the rows it picks."""
     names = None if columns is None else [c.name for c in table.columns if c.name in set(columns)]
+    where = table.c[TENANT_COLUMN] == tenant
+    for column, values in ((rows or {}).get("equal") or {}).items():
+        where = where & table.c[column].in_(list(values))
+    for column in (rows or {}).get("not_null") or ():
+        where = where & table.c[column].is_not(None)
     with db.engine.connect() as conn:
         key_order = [c.name for c in table.primary_key.columns]
-        return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant, order_by=key_order, columns=names)
+        return read_frame(conn, table, where, order_by=key_order, columns=names)
 
 
 def table_for(context: OutputContext | InputContext) -> Table:

@@ -16,7 +16,6 @@ import pandas as pd
 from sqlalchemy import Connection, and_, bindparam, func, select, type_coerce, update
 
 from crm_pipelines.core.outbound import BatchOutcome
-from crm_pipelines.core.outbound.items import item_records
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
@@ -31,7 +30,6 @@ from crm_pipelines.store.tables import (
     todos,
 )
 from crm_pipelines.store.types import UtcDateTime
-from crm_pipelines.store.upsert import upsert_statement
 
 _KEYS = ("tenant_id", "sobject", "external_id")
 # What marking a record attempted may change; the CRM id and what was sent before stay as they were.
@@ -61,14 +59,19 @@ def ledger_counts(db: Database, tenant_id: str) -> dict[str, int]:
 
 def mark_attempted(db: Database, tenant_id: str, batch: pd.DataFrame, at: datetime, run_id: str | None) -> None:
     """Record that the batch's records are about to be sent (state pending, one more attempt)."""
-    records = [
-        {"tenant_id": tenant_id, "sobject": r["sobject"], "external_id": r["external_id"], "kind": r["kind"],
-         "app_object": r["app_object"], "app_id": r["app_id"], "state": "pending", "attempts": int(r["attempts"]) + 1,
-         "attempted_fields": r["fields"], "last_attempt_at": at, "run_id": run_id}
-        for r in item_records(batch[["sobject", "external_id", "kind", "app_object", "app_id", "attempts", "fields"]])
-    ]
+    if batch.empty:
+        return
+    rows = pd.DataFrame({
+        "tenant_id": tenant_id, "sobject": batch["sobject"].to_numpy(), "external_id": batch["external_id"].to_numpy(),
+        "kind": batch["kind"].to_numpy(), "app_object": batch["app_object"].to_numpy(),
+        "app_id": batch["app_id"].to_numpy(), "state": "pending",
+        "attempts": batch["attempts"].astype("int64").to_numpy() + 1, "attempted_fields": list(batch["fields"]),
+        "last_attempt_at": pd.Timestamp(at), "run_id": run_id,
+    })
     with db.transaction() as conn:
-        conn.execute(_upsert(conn, _ATTEMPT_COLUMNS), records)
+        # One bulk upsert (COPY on PostgreSQL) setting only what an attempt changes.
+        upsert_frame(conn, crm_push_results, rows, list(_KEYS), update=_ATTEMPT_COLUMNS,
+                     context=f"tenant '{tenant_id}', push ledger")
 
 
 def record_batch_error(db: Database, tenant_id: str, batch: pd.DataFrame, code: str, message: str) -> None:
@@ -96,7 +99,13 @@ def record_outcome(db: Database, tenant_id: str, outcome: BatchOutcome, *, run_i
         answer_triggers(conn, tenant_id, outcome.requests, outcome.todos, outcome.ledger["last_attempt_at"].max(),
                         outcome.crossings)
         insert_log_rows(conn, tenant_id, outcome.log, run_id=run_id, batch=batch)
-        store_base(conn, tenant_id, outcome.base, outcome.ledger["last_attempt_at"].max())
+        # The base of records the CRM just created is new: copied straight in (upserted only if
+        # some row is there after all, as for a record created once and sent again).
+        at = outcome.ledger["last_attempt_at"].max()
+        created = {*outcome.prospect_ids.values(), *outcome.campaign_ids.values()}
+        is_new = outcome.base["crm_id"].isin(created).to_numpy(dtype=bool)
+        store_base(conn, tenant_id, outcome.base.loc[is_new], at, new_records=True)
+        store_base(conn, tenant_id, outcome.base.loc[~is_new], at)
 
 
 def answer_triggers(conn: Connection, tenant_id: str, requests: Mapping[str, str], todo_ids: Sequence[str],
@@ -181,7 +190,3 @@ def _write_back_ids(conn: Connection, tenant_id: str, prospect_ids: Mapping[str,
 
 def _id_pairs(ids: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"b_app_id": app_id, "b_crm_id": crm_id} for app_id, crm_id in ids.items()]
-
-
-def _upsert(conn: Connection, columns: Sequence[str]):
-    return upsert_statement(conn, crm_push_results, list(_KEYS), update=lambda excluded: {c: excluded[c] for c in columns})

@@ -9,7 +9,7 @@ plan reads nothing; the base is read in key chunks of the sent records, never wh
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_
+from sqlalchemy import and_, func, select
 
 from crm_pipelines.store.bulk import read_frame, typed_frame
 from crm_pipelines.store.database import Database
@@ -23,16 +23,26 @@ IDS_PER_QUERY = 2000
 
 def ledger_of_items(db: Database, tenant_id: str, items: pd.DataFrame) -> pd.DataFrame:
     """The tenant's ledger rows (as push_ledger.read_ledger) of the CRM records `items` name, read
-    by their keys (the ledger's primary key) in chunks: never the rest of the ledger."""
+    by their keys (the ledger's primary key) in chunks, never the rest of the ledger; unless the
+    ledger holds no more rows of that sObject than twice the keys asked (none at a first push),
+    then those rows are read in one statement and picked here."""
     keys = items[_ITEM_KEYS].dropna().astype(str).drop_duplicates() if len(items) else None
     frames = []
     if keys is not None and len(keys):
         with db.engine.connect() as conn:
+            held = dict(conn.execute(select(crm_push_results.c.sobject, func.count()).where(
+                crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject.in_(sorted(set(keys["sobject"]))))
+                .group_by(crm_push_results.c.sobject)).all())
             for sobject, records in keys.groupby("sobject", sort=True):
                 ids = sorted(records["external_id"])
+                of_sobject = and_(crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject == str(sobject))
+                if held.get(sobject, 0) <= 2 * len(ids):
+                    if held.get(sobject, 0):
+                        every = read_frame(conn, crm_push_results, of_sobject, order_by=_ITEM_KEYS)
+                        frames.append(every.loc[every["external_id"].isin(ids)].reset_index(drop=True))
+                    continue
                 for start in range(0, len(ids), IDS_PER_QUERY):
-                    where = and_(crm_push_results.c.tenant_id == tenant_id, crm_push_results.c.sobject == str(sobject),
-                                 crm_push_results.c.external_id.in_(ids[start:start + IDS_PER_QUERY]))
+                    where = and_(of_sobject, crm_push_results.c.external_id.in_(ids[start:start + IDS_PER_QUERY]))
                     frames.append(read_frame(conn, crm_push_results, where, order_by=_ITEM_KEYS))
     if not frames:
         frames.append(typed_frame(pd.DataFrame(columns=[c.name for c in crm_push_results.columns]), crm_push_results))

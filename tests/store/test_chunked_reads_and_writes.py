@@ -128,6 +128,22 @@ def test_a_plan_on_its_own_ledger_rows_and_their_sent_base_is_the_plan_on_the_wh
     assert whole.already_sent + whole.failed_unchanged > 0
 
 
+def test_the_ledger_of_many_items_read_whole_and_of_few_read_by_key_are_the_rows_they_name(stored, monkeypatch):
+    monkeypatch.setattr(push_plan_reads, "IDS_PER_QUERY", 3)
+    whole_ledger = read_ledger(stored, "acme")
+    # Every other record (at least half of each sObject's rows: read whole, then picked), and every
+    # sixth (fewer than half: read by key, three ids a query).
+    for part in (whole_ledger, whole_ledger.iloc[::3]):
+        items = _items(part)
+        named = set(zip(items["sobject"], items["external_id"], strict=True))
+        expected = whole_ledger.loc[[k in named for k in zip(whole_ledger["sobject"], whole_ledger["external_id"],
+                                                              strict=True)]]
+        ledger = push_plan_reads.ledger_of_items(stored, "acme", items)
+        key = ["sobject", "external_id"]
+        pd.testing.assert_frame_equal(ledger.sort_values(key).reset_index(drop=True)[list(expected.columns)],
+                                      expected.sort_values(key).reset_index(drop=True))
+
+
 def test_a_plan_with_no_items_reads_no_ledger_or_base_rows(stored):
     items = _items(read_ledger(stored, "acme")).iloc[0:0]
     ledger = push_plan_reads.ledger_of_items(stored, "acme", items)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crm_pipelines.core.emails import normalize_emails
 from crm_pipelines.core.field_sync.new_leads import REQUIRED_LEAD_FIELDS, eligible_new_leads
 from crm_pipelines.core.matching.frames import flag, require
 from crm_pipelines.core.outbound.conversions import live_targets
@@ -87,7 +88,31 @@ def contact_push_items(
 def any_triggered(push_requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFrame) -> bool:
     """Whether anything asks for a push (a pending request, an open to-do, a threshold crossing):
     without one, contact_push_items is empty whatever the prospects hold."""
-    return not _triggers(push_requests, todos, crossings, pd.Series(dtype="string")).empty
+    return not triggered_ids(push_requests, todos, crossings).empty
+
+
+def triggered_ids(push_requests: pd.DataFrame, todos: pd.DataFrame, crossings: pd.DataFrame) -> pd.Series:
+    """The ids of the prospects something asks to push, each once."""
+    return _triggers(push_requests, todos, crossings, pd.Series(dtype="string"))["prospect_id"].astype("string")
+
+
+def deciding_prospects(placing: pd.DataFrame, triggered: pd.Series, converted: pd.Series | None = None) -> pd.Series:
+    """The ids of the prospects contact_push_items needs whole to push `triggered`: those, every
+    prospect whose email is one of theirs once normalized (F7 makes one new Lead per email, the
+    earliest created), and every prospect storing the CRM id one of them stores or pushes to
+    (a converted Lead's Contact, X5: the record's writer is decided among its holders). Given
+    them, it gives what it gives on every prospect of the tenant. `placing`: prospect_id, crm_id,
+    email of every prospect."""
+    require(placing, ("prospect_id", "crm_id", "email"), "prospects")
+    ids = placing["prospect_id"].astype("string")
+    mine = ids.isin(triggered.dropna()).to_numpy(dtype=bool)
+    emails = normalize_emails(placing["email"])
+    stored = placing["crm_id"].astype("string")
+    targets, _, _ = live_targets(stored[mine], pd.Series(pd.NA, index=stored[mine].index, dtype="string"), converted)
+    records = pd.concat([stored[mine], targets], ignore_index=True).dropna()
+    sharing = (emails.isin(emails[mine].dropna()).to_numpy(dtype=bool)
+               | stored.isin(records).fillna(False).to_numpy(dtype=bool))
+    return ids[mine | sharing].drop_duplicates().reset_index(drop=True)
 
 
 @dataclass(frozen=True)

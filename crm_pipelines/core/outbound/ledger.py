@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from crm_pipelines.core.outbound.items import PUSH_COLUMNS, as_base_text, empty_items
+from crm_pipelines.core.outbound.items import PUSH_COLUMNS, as_base_text, empty_items, item_records
 
 LEDGER_COLUMNS = (
     "sobject", "external_id", "kind", "app_object", "app_id", "crm_id", "state", "attempts", "sent_fields",
@@ -60,7 +60,12 @@ def merge_items(items: pd.DataFrame) -> pd.DataFrame:
     ordered = sendable.assign(_rank=rank.to_numpy()).sort_values(["sobject", "external_id", "_rank"], kind="stable")
     repeated = ordered.duplicated(["sobject", "external_id"], keep=False).to_numpy()
     single = ordered.loc[~repeated, list(PUSH_COLUMNS)]
-    merged = [_merge(group) for _, group in ordered.loc[repeated].groupby(["sobject", "external_id"], sort=False)]
+    # The rows of one record are consecutive once sorted: merged from plain dicts, not a pandas
+    # group each (a seeded org's thousands of records planned twice).
+    rows = item_records(ordered.loc[repeated, list(PUSH_COLUMNS)])
+    keys = [(row["sobject"], row["external_id"]) for row in rows]
+    starts = [i for i in range(len(rows)) if i == 0 or keys[i] != keys[i - 1]]
+    merged = [_merge(rows[start:end]) for start, end in zip(starts, [*starts[1:], len(rows)][:len(starts)], strict=True)]
     out = pd.concat([single, pd.DataFrame(merged, columns=list(PUSH_COLUMNS)) if merged else empty_items(),
                      items.loc[items["operation"] == "skip"]], ignore_index=True)
     out = out.astype({c: "string" for c in PUSH_COLUMNS
@@ -146,27 +151,30 @@ def _known(at: Any) -> bool:
     return at is not None and not pd.isna(at)
 
 
-def _merge(group: pd.DataFrame) -> dict[str, Any]:
-    first = group.iloc[0]
+def _merge(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """One record's items (item_records rows, in _KIND_ORDER) as one."""
+    first = group[0]
     fields: dict[str, Any] = {}
     app_fields: dict[str, str] = {}
     old_values: dict[str, Any] = {}
     reasons: dict[str, str] = {}
-    for f, a, o, r in zip(group["fields"], group["app_fields"], group["old_values"], group["reasons"], strict=True):
+    for row in group:
+        f, a, o, r = row["fields"], row["app_fields"], row["old_values"], row["reasons"]
         # A later kind's other value of a field replaces the earlier one, and with it the reason.
         for key in [k for k in reasons if k in (f or {}) and f[k] != fields.get(k)]:
             del reasons[key]
         fields.update(f or {}), app_fields.update(a or {}), old_values.update(o or {}), reasons.update(r or {})
-    triggers = [t for t in group["triggers"].dropna().tolist() for t in t.split(",")]
-    crm_ids = group["crm_id"].dropna()
-    who = group["who_prospect_id"].dropna()
+    triggers = [t for row in group if _known(row["triggers"]) for t in row["triggers"].split(",")]
+    crm_ids = [row["crm_id"] for row in group if _known(row["crm_id"])]
+    who = [row["who_prospect_id"] for row in group if _known(row["who_prospect_id"])]
     return {
-        "kind": "+".join(dict.fromkeys(group["kind"].tolist())),
-        "sobject": first["sobject"], "operation": "upsert" if (group["operation"] == "upsert").any() else "update",
-        "external_id": first["external_id"], "crm_id": crm_ids.iloc[0] if len(crm_ids) else pd.NA,
+        "kind": "+".join(dict.fromkeys(row["kind"] for row in group)),
+        "sobject": first["sobject"], "operation": "upsert" if any(row["operation"] == "upsert" for row in group)
+        else "update",
+        "external_id": first["external_id"], "crm_id": crm_ids[0] if crm_ids else pd.NA,
         "app_object": first["app_object"], "app_id": first["app_id"],
-        "who_prospect_id": who.iloc[0] if len(who) else pd.NA,
+        "who_prospect_id": who[0] if who else pd.NA,
         "fields": fields, "app_fields": app_fields, "old_values": old_values, "reasons": reasons,
         "triggers": ",".join(dict.fromkeys(triggers)) if triggers else pd.NA,
-        "forced": bool(group["forced"].any()), "note": pd.NA,
+        "forced": any(bool(row["forced"]) for row in group), "note": pd.NA,
     }
