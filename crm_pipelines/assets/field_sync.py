@@ -26,6 +26,7 @@ from crm_pipelines.core.field_sync import (
     apply_inbound_changes,
     apply_label_changes,
     apply_opportunity_sync,
+    changed_prospects,
     company_changes,
     connector_log_rows,
     label_changes,
@@ -41,7 +42,7 @@ from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, pla
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
 from crm_pipelines.settings import FieldMapping, Tenant
-from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.app_data import SomeAppRows, read_app_table
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
@@ -69,7 +70,7 @@ def _agreed_only(context: AssetExecutionContext, database: DatabaseResource, clo
 
 
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
-            tables: dict[str, pd.DataFrame], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
+            tables: dict[str, pd.DataFrame | SomeAppRows], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
             base: pd.DataFrame | None = None, marks: Marks | None = None, **extra: object) -> MaterializeResult:
     """Write the changed tables, the changes' log rows and the base they move together (and the
     run's `marks`, what it compared); the run's metadata."""
@@ -126,12 +127,12 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
                                 mappings=tenant.settings.field_mappings, settings=settings,
                                 matched_users=matched_users, only=comparison.only)
-    updated = apply_inbound_changes(prospects, sync.inbound)
+    updated = SomeAppRows(*changed_prospects(prospects, sync.inbound))  # the other rows stay as stored
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
                      base=sync.synced, marks=comparison.marks, **comparison.metadata(org))
     if not settings.create_prospects_from_crm:
         return result
-    del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table
+    del updated, sync  # the new prospects go in after the rest is committed
     created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
                                          creation_chunk_rows(), now=clock.now, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())

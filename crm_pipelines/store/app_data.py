@@ -8,11 +8,13 @@ tenant is always the caller's argument, and a row of another tenant cannot slip 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Connection, Table, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
 from crm_pipelines.store.database import Database
@@ -117,14 +119,42 @@ def write_app_tables(db: Database, tenant_id: str, frames: Mapping[str, pd.DataF
         return replace_app_rows(conn, tenant_id, frames)
 
 
-def replace_app_rows(conn: Connection, tenant_id: str, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
-    """`write_app_tables` within the caller's transaction (to commit other rows with them)."""
-    checked = {name: (app_table(name), _for_tenant(frame, tenant_id, name)) for name, frame in frames.items()}
+@dataclass(frozen=True)
+class SomeAppRows:
+    """Some rows of an app table (one keyed by a single id column), to write in place of the
+    stored ones: the rows whose id is in `ids` become `rows` (an id of `ids` that `rows` lacks is
+    deleted; every id of `rows` must be in `ids`). The rest of the table is left as it is."""
+
+    rows: pd.DataFrame
+    ids: Sequence[str]
+
+
+def replace_app_rows(conn: Connection, tenant_id: str,
+                     frames: Mapping[str, pd.DataFrame | SomeAppRows]) -> dict[str, int]:
+    """`write_app_tables` within the caller's transaction (to commit other rows with them); a
+    table given as SomeAppRows has only those rows replaced."""
     written: dict[str, int] = {}
-    for name, (table, frame) in checked.items():
-        conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant_id))
+    for name, given in frames.items():
+        table = app_table(name)
+        rows = given.rows if isinstance(given, SomeAppRows) else given
+        frame = _for_tenant(rows, tenant_id, name)
+        where = table.c[TENANT_COLUMN] == tenant_id
+        if isinstance(given, SomeAppRows):
+            _delete_ids(conn, table, where, given.ids, frame)
+        else:
+            conn.execute(table.delete().where(where))
         written[name] = insert_frame(conn, table, frame, context=f"tenant '{tenant_id}', app table '{name}'")
     return written
+
+
+def _delete_ids(conn: Connection, table: Table, where: ColumnElement[bool], ids: Sequence[str],
+                rows: pd.DataFrame) -> None:
+    (key,) = [c for c in table.primary_key.columns if c.name != TENANT_COLUMN]
+    ids = list(dict.fromkeys(ids))
+    if not rows[key.name].isin(ids).all():
+        raise ValueError(f"app table '{table.name}': rows to write whose {key.name} is not among the ids replaced")
+    for at in range(0, len(ids), _IDS_PER_READ):
+        conn.execute(table.delete().where(where & key.in_(ids[at:at + _IDS_PER_READ])))
 
 
 def app_record_exists(db: Database, tenant_id: str, entity: MatchEntity, app_id: str) -> bool:

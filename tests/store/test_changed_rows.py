@@ -1,12 +1,14 @@
 """Writing only the rows that differ (store.changed_rows, issue 17): a partition replaced that way
 holds exactly what replacing it whole holds, other tenants untouched, on SQLite and PostgreSQL;
-and an asset whose metadata asks for it is written so by the IO manager."""
+and an asset whose metadata asks for it is written so by the IO manager. So do some rows of an app
+table (SomeAppRows: the prospects a sync changed)."""
 
 import pandas as pd
 import pytest
 from dagster import AssetExecutionContext, DagsterInstance, asset, materialize
 
 from crm_pipelines.partitions import tenant_partitions
+from crm_pipelines.store.app_data import SomeAppRows, read_app_table, replace_app_rows, write_app_tables
 from crm_pipelines.store.changed_rows import write_changed_rows
 from crm_pipelines.store.io_manager import (
     WRITE_CHANGED_ROWS, TenantTableIOManager, read_tenant_partition, write_tenant_partition,
@@ -95,3 +97,38 @@ def test_an_asset_asking_for_it_is_written_by_its_changed_rows(db):
     assert written == [20, 3]
     pd.testing.assert_frame_equal(read_tenant_partition(db, matched_prospects, "acme"),
                                   whole_written(db, edited(matches(20))))
+
+
+def _prospects(n: int) -> pd.DataFrame:
+    return pd.DataFrame({
+        "prospect_id": [f"p{i:03d}" for i in range(n)],
+        "email": [f"person{i}@x.com" for i in range(n)],
+        "title": [None if i % 4 == 0 else f"Title {i}" for i in range(n)],
+        "lead_score": [float(i) for i in range(n)],
+        "field_changed_at": [{"title": "2026-01-01T00:00:00Z"} if i % 3 == 0 else None for i in range(n)],
+    })
+
+
+def test_some_app_rows_replace_only_their_ids_as_a_whole_write_would(db):
+    before = _prospects(12)
+    after = before.drop(index=[4]).reset_index(drop=True)  # p004 gone
+    after.loc[2, "title"] = "Changed"
+    times = after["field_changed_at"].tolist()
+    times[6] = {"email": "2026-02-01T00:00:00Z"}  # p007's
+    after["field_changed_at"] = times
+    after = pd.concat([after, _prospects(13).iloc[[12]]], ignore_index=True)  # p012 new
+    write_app_tables(db, "globex", {"prospects": _prospects(3)})
+    write_app_tables(db, "acme", {"prospects": after})
+    expected = read_app_table(db, "acme", "prospects")
+    write_app_tables(db, "acme", {"prospects": before})
+    ids = ["p002", "p004", "p007", "p012"]
+    with db.transaction() as conn:
+        written = replace_app_rows(conn, "acme", {"prospects": SomeAppRows(after.loc[after["prospect_id"].isin(ids)], ids)})
+    assert written == {"prospects": 3}
+    pd.testing.assert_frame_equal(read_app_table(db, "acme", "prospects"), expected)
+    assert read_app_table(db, "globex", "prospects")["prospect_id"].tolist() == ["p000", "p001", "p002"]
+
+
+def test_some_app_rows_refuse_rows_outside_their_ids(db):
+    with pytest.raises(ValueError, match="not among the ids"), db.transaction() as conn:
+        replace_app_rows(conn, "acme", {"prospects": SomeAppRows(_prospects(2), ["p000"])})
