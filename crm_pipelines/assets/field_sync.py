@@ -48,10 +48,13 @@ from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.field_sync_marks import Marks, forget_marks
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.statistics import refresh_statistics
 from crm_pipelines.store.sync_commit import commit_sync
 
 _COMMON = per_tenant("field_sync", {"python", "sql"})
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
+# What prospect creation fills (a dozen base and log rows a prospect).
+CREATION_TABLES = ("prospects", "field_sync_base", "connector_log")
 
 
 def _crm_to_app_off(context: AssetExecutionContext, database: DatabaseResource,
@@ -136,6 +139,8 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
                                          creation_chunk_rows(), now=clock.now, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
+    if created["records_created"]:
+        refresh_statistics(db, CREATION_TABLES)  # filled at once: analyzed, so later reads by id take their index
     metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
     metadata.update({key: _count(metadata.get(key)) + count for key, count in created.items()})
     metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]

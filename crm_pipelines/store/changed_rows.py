@@ -66,13 +66,12 @@ def write_changed_rows(conn: Connection, table: Table, tenant: str, frame: pd.Da
 def _differences(stored: pd.DataFrame, new: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """(a flag per row of `new`: new or differing from the stored row of its key; a flag per row
     of `new`: its key is stored; the stored keys `new` lacks)."""
-    stored_keys = pd.Index(stored[key].astype("string"))
-    new_keys = new[key].astype("string")
+    stored_keys, new_keys = pd.Index(stored[key].astype("string")), pd.Index(new[key].astype("string"))
     at = stored_keys.get_indexer(new_keys)
     changed = at < 0
     known = ~changed
     changed[known] = _hashes(new)[known] != _hashes(stored)[at[known]]
-    gone = stored[key].loc[~stored_keys.isin(new_keys)]
+    gone = stored[key].loc[new_keys.get_indexer(stored_keys) < 0]  # (get_indexer: Index.isin is far slower on text)
     return changed, known, gone
 
 
