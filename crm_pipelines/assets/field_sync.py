@@ -26,7 +26,6 @@ from crm_pipelines.core.field_sync import (
     apply_inbound_changes,
     apply_label_changes,
     apply_opportunity_sync,
-    changed_prospects,
     company_changes,
     connector_log_rows,
     label_changes,
@@ -40,9 +39,11 @@ from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, plan_comparison, sorted_rows
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
-from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
+from crm_pipelines.exchange.prospect_ranges import (
+    PLACE_COLUMNS, AppProspects, applied_rows, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+)
 from crm_pipelines.settings import FieldMapping, Tenant
-from crm_pipelines.store.app_data import SomeAppRows, read_app_table
+from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospect_hashes
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
@@ -115,22 +116,24 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     tenant = database.partition_tenant(context)
     db = database.db()
     started = clock.now()
-    prospects = read_app_table(db, tenant.id, "prospects")
     range_records = sync_range_records()
     if range_records <= 0 or not tenant.settings.sync.crm_to_app:
         forget_marks(db, tenant.id, context.asset_key.to_user_string())
-        return _prospects_in_one_piece(context, database, clock, tenant, prospects, matched_prospects, matched_users)
+        return _prospects_in_one_piece(context, database, clock, tenant, read_app_table(db, tenant.id, "prospects"),
+                                       matched_prospects, matched_users)
     org = org_people(crm_leads, crm_contacts, range_records)
     del crm_leads, crm_contacts
     settings = tenant.settings.connector
+    # Of the app's prospects only their places and the store's hash of each row are held whole.
+    prospects = AppProspects(read_prospect_hashes(db, tenant.id, PLACE_COLUMNS), (db, tenant.id))
     comparison = plan_comparison(
-        db, tenant.id, context.asset_key.to_user_string(), org, prospects, matched_prospects, started_at=started,
-        fingerprint=fingerprint(tenant.settings, prospects, frame_digest(sorted_rows(matched_users))),
+        db, tenant.id, context.asset_key.to_user_string(), org, prospects.places, matched_prospects,
+        started_at=started, fingerprint=fingerprint(tenant.settings, frame_digest(sorted_rows(matched_users))),
         run_id=context.run.run_id)
     sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
                                 mappings=tenant.settings.field_mappings, settings=settings,
                                 matched_users=matched_users, only=comparison.only)
-    updated = SomeAppRows(*changed_prospects(prospects, sync.inbound))  # the other rows stay as stored
+    updated = applied_rows(prospects, sync.inbound)  # the other rows stay as stored
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
                      base=sync.synced, marks=comparison.marks, **comparison.metadata(org))
     if not settings.create_prospects_from_crm:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
@@ -106,6 +107,34 @@ def read_prospects(db: Database, tenant_id: str, *, crm_ids: KeyRange | None = N
         parts = [read_frame(conn, prospects, where, order_by=["prospect_id"], columns=names) for where in wheres]
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return frame.drop_duplicates("prospect_id", ignore_index=True) if len(parts) > 1 else frame
+
+
+# Every column of a prospect (the frames read_app_table gives, without the tenant).
+PROSPECT_COLUMNS = tuple(c.name for c in prospects.columns if c.name != TENANT_COLUMN)
+
+
+def read_prospect_hashes(db: Database, tenant_id: str, columns: Sequence[str]) -> pd.DataFrame:
+    """`columns` of the tenant's prospects in key order, and `row_hash` (uint64): a hash of each
+    whole row (every column but the tenant), equal for equal rows from one run to the next, so a
+    caller finds which prospects changed without holding every column of every one (issue 17).
+    PostgreSQL hashes each row's text in the database (hashtextextended); elsewhere the rows are
+    read and hashed here. A hash that differs where nothing did (a new server's text of a time,
+    another backend) only makes a caller compare more."""
+    names = list(dict.fromkeys(columns))
+    if not db.is_postgres:
+        whole = read_app_table(db, tenant_id, "prospects")
+        texts = {c: "string" for c, dtype in whole.dtypes.items() if dtype == object}
+        hashes = pd.util.hash_pandas_object(whole.astype(texts), index=False).to_numpy(np.uint64)
+        return whole[names].assign(row_hash=hashes)
+    row = ", ".join(f'"{c}"' for c in PROSPECT_COLUMNS)
+    row_hash = literal_column(f"hashtextextended(CAST(ROW({row}) AS text), 0)").label("row_hash")
+    where = prospects.c[TENANT_COLUMN] == tenant_id
+    with db.engine.connect() as conn:  # one statement: the places and hashes of the same rows
+        rows = conn.execute(select(*[prospects.c[n] for n in names], row_hash).where(where)
+                            .order_by(prospects.c.prospect_id)).all()
+    values = list(zip(*rows)) if rows else [()] * (len(names) + 1)
+    places = typed_frame(pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, values)}), prospects)
+    return places.assign(row_hash=np.array(values[-1], dtype=np.int64).view(np.uint64))
 
 
 def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame) -> int:

@@ -28,8 +28,13 @@ def changed_prospects(prospects: pd.DataFrame, changes: pd.DataFrame) -> tuple[p
     Applying changes a record's row from its own rows alone, so these are the rows of
     apply_inbound_changes(prospects, changes) with those ids, and every other row is unchanged:
     writing just these (issue 17) leaves the table a whole write leaves."""
-    named = changes.loc[(changes["object"] == "prospect").to_numpy(dtype=bool)
-                        & (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool), "app_id"]
-    ids = named.astype("string").dropna().drop_duplicates().tolist()
+    ids = named_prospects(changes)
     own = prospects.loc[prospects["prospect_id"].astype("string").isin(ids).to_numpy(dtype=bool)]
     return apply_inbound_changes(own.reset_index(drop=True), changes), ids
+
+
+def named_prospects(changes: pd.DataFrame) -> list[str]:
+    """The prospects (ids, in first-named order) the crm_to_app prospect changes name."""
+    named = changes.loc[(changes["object"] == "prospect").to_numpy(dtype=bool)
+                        & (changes["direction"] == CRM_TO_APP).to_numpy(dtype=bool), "app_id"]
+    return named.astype("string").dropna().drop_duplicates().tolist()
