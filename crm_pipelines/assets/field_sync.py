@@ -39,18 +39,23 @@ from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, plan_comparison, sorted_rows
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
-from crm_pipelines.exchange.prospect_ranges import org_people, ranged_prospect_sync, read_whole_org, sync_range_records
+from crm_pipelines.exchange.prospect_ranges import (
+    PLACE_COLUMNS, AppProspects, applied_rows, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+)
 from crm_pipelines.settings import FieldMapping, Tenant
-from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospect_hashes
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.field_sync_marks import Marks, forget_marks
 from crm_pipelines.store.resource import DatabaseResource
+from crm_pipelines.store.statistics import refresh_statistics
 from crm_pipelines.store.sync_commit import commit_sync
 
 _COMMON = per_tenant("field_sync", {"python", "sql"})
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
+# What prospect creation fills (a dozen base and log rows a prospect).
+CREATION_TABLES = ("prospects", "field_sync_base", "connector_log")
 
 
 def _crm_to_app_off(context: AssetExecutionContext, database: DatabaseResource,
@@ -69,7 +74,7 @@ def _agreed_only(context: AssetExecutionContext, database: DatabaseResource, clo
 
 
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
-            tables: dict[str, pd.DataFrame], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
+            tables: dict[str, pd.DataFrame | SomeAppRows], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
             base: pd.DataFrame | None = None, marks: Marks | None = None, **extra: object) -> MaterializeResult:
     """Write the changed tables, the changes' log rows and the base they move together (and the
     run's `marks`, what it compared); the run's metadata."""
@@ -111,30 +116,34 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     tenant = database.partition_tenant(context)
     db = database.db()
     started = clock.now()
-    prospects = read_app_table(db, tenant.id, "prospects")
     range_records = sync_range_records()
     if range_records <= 0 or not tenant.settings.sync.crm_to_app:
         forget_marks(db, tenant.id, context.asset_key.to_user_string())
-        return _prospects_in_one_piece(context, database, clock, tenant, prospects, matched_prospects, matched_users)
+        return _prospects_in_one_piece(context, database, clock, tenant, read_app_table(db, tenant.id, "prospects"),
+                                       matched_prospects, matched_users)
     org = org_people(crm_leads, crm_contacts, range_records)
     del crm_leads, crm_contacts
     settings = tenant.settings.connector
+    # Of the app's prospects only their places and the store's hash of each row are held whole.
+    prospects = AppProspects(read_prospect_hashes(db, tenant.id, PLACE_COLUMNS), (db, tenant.id))
     comparison = plan_comparison(
-        db, tenant.id, context.asset_key.to_user_string(), org, prospects, matched_prospects, started_at=started,
-        fingerprint=fingerprint(tenant.settings, prospects, frame_digest(sorted_rows(matched_users))),
+        db, tenant.id, context.asset_key.to_user_string(), org, prospects.places, matched_prospects,
+        started_at=started, fingerprint=fingerprint(tenant.settings, frame_digest(sorted_rows(matched_users))),
         run_id=context.run.run_id)
     sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
                                 mappings=tenant.settings.field_mappings, settings=settings,
                                 matched_users=matched_users, only=comparison.only)
-    updated = apply_inbound_changes(prospects, sync.inbound)
+    updated = applied_rows(prospects, sync.inbound)  # the other rows stay as stored
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
                      base=sync.synced, marks=comparison.marks, **comparison.metadata(org))
     if not settings.create_prospects_from_crm:
         return result
-    del updated, sync  # the new prospects go in after the rest is committed: that commit replaces the table
+    del updated, sync  # the new prospects go in after the rest is committed
     created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
                                          creation_chunk_rows(), now=clock.now, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
+    if created["records_created"]:
+        refresh_statistics(db, CREATION_TABLES)  # filled at once: analyzed, so later reads by id take their index
     metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
     metadata.update({key: _count(metadata.get(key)) + count for key, count in created.items()})
     metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]

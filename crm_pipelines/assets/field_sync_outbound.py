@@ -21,10 +21,10 @@ from crm_pipelines.exchange.changed_ranges import (
     Comparison, fingerprint, frame_digest, plan_comparison, store_comparison,
 )
 from crm_pipelines.exchange.prospect_ranges import (
-    AppProspects, OrgPeople, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+    PLACE_COLUMNS, AppProspects, OrgPeople, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
 )
 from crm_pipelines.partitions import tenant_partitions
-from crm_pipelines.store.app_data import read_app_table
+from crm_pipelines.store.app_data import read_app_table, read_prospect_hashes
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.field_sync_marks import forget_marks, read_marks
@@ -94,13 +94,15 @@ def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, start
                    matched_prospects: pd.DataFrame, crm_leads: pd.DataFrame,
                    crm_contacts: pd.DataFrame) -> tuple[ProspectSync, _Marks | None]:
     """The prospects' side, a key range of CRM ids at a time (issue 17) unless ranges are off, and
-    only the ranges that changed since the last run (with the marks to store); the app's prospects
-    are held whole only while the changed ranges are found (hashed), then read a range at a time."""
+    only the ranges that changed since the last run (with the marks to store); of the app's
+    prospects only their places and the store's hash of each row are held whole, the rows read a
+    range at a time."""
     range_records = sync_range_records()
     if range_records > 0:
         org = org_people(crm_leads, crm_contacts, range_records)
-        comparison = _comparison(db, tenant_id, settings, started, org, matched_prospects)
-        sync = ranged_prospect_sync(db, tenant_id, org, matched_prospects, AppProspects.stored(db, tenant_id),
+        places = read_prospect_hashes(db, tenant_id, PLACE_COLUMNS)
+        comparison = _comparison(db, tenant_id, settings, started, org, matched_prospects, places)
+        sync = ranged_prospect_sync(db, tenant_id, org, matched_prospects, AppProspects(places, (db, tenant_id)),
                                     mappings=settings.field_mappings, settings=settings.connector,
                                     with_skipped=False, outbound_only=True, only=comparison.only)
         return sync, _Marks(comparison, comparison.metadata(org))
@@ -113,16 +115,16 @@ def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, start
 
 
 def _comparison(db: Database, tenant_id: str, settings: TenantSettings, started: datetime, org: OrgPeople,
-                matched_prospects: pd.DataFrame) -> Comparison:
+                matched_prospects: pd.DataFrame, prospects: pd.DataFrame) -> Comparison:
     """The ranges to compare: every prospect the stored output plans something for among them
     (sent or not, so nothing pending is dropped), and base rows the sync's last commit stored
-    left out (values both sides already share, which plan nothing either way)."""
+    left out (values both sides already share, which plan nothing either way). `prospects`: the
+    places and row hashes of the app's prospects (app_data.read_prospect_hashes)."""
     previous = read_tenant_partition(db, metadata.tables[ASSET], tenant_id)
     planned = previous.loc[previous["object"] == "prospect", "app_id"].astype("string").unique().tolist()
     sync_marks = read_marks(db, tenant_id, "synced_prospects")
-    prospects = read_app_table(db, tenant_id, "prospects")
     return plan_comparison(db, tenant_id, ASSET, org, prospects, matched_prospects,
-                           fingerprint=fingerprint(settings, prospects), started_at=started, run_id=None,
+                           fingerprint=fingerprint(settings), started_at=started, run_id=None,
                            named=planned, base_written_at=None if sync_marks is None else sync_marks.committed_at,
                            output_digest=_digest(previous))
 

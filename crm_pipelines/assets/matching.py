@@ -17,7 +17,7 @@ from crm_pipelines.core.matching.accounts import ACCOUNT_SOURCE_COLUMNS
 from crm_pipelines.core.matching.people import PEOPLE_SOURCE_COLUMNS
 from crm_pipelines.core.matching.prospects import PROSPECT_SOURCE_COLUMNS
 from crm_pipelines.store.app_data import read_app_table
-from crm_pipelines.store.io_manager import READ_COLUMNS
+from crm_pipelines.store.io_manager import READ_COLUMNS, WRITE_CHANGED_ROWS
 from crm_pipelines.store.resource import DatabaseResource
 
 _COMMON = dict(
@@ -51,8 +51,9 @@ PEOPLE_ONLY = AssetIn(metadata={READ_COLUMNS: list(PEOPLE_SOURCE_COLUMNS)})
 ACCOUNTS_PLACED = AssetIn(metadata={READ_COLUMNS: list(ACCOUNT_SOURCE_COLUMNS)})
 
 
+# One row per matched prospect, most the same from run to run: only the rows that differ are written.
 @asset(**_COMMON, deps=[EXTRACTION_GATE, APP_ASSET_KEYS["prospects"], APP_ASSET_KEYS["match_overrides"]],
-       ins={"crm_leads": PEOPLE_ONLY, "crm_contacts": PEOPLE_ONLY})
+       ins={"crm_leads": PEOPLE_ONLY, "crm_contacts": PEOPLE_ONLY}, metadata={WRITE_CHANGED_ROWS: True})
 def matched_prospects(context: AssetExecutionContext, database: DatabaseResource, crm_leads: pd.DataFrame,
                       crm_contacts: pd.DataFrame) -> pd.DataFrame:
     """Each prospect matched to a live CRM Lead or Contact (X2): by its stored CRM id, followed

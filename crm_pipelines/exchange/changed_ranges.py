@@ -31,6 +31,7 @@ from crm_pipelines.core.field_sync.changed_ranges import (
 from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
 from crm_pipelines.settings import TenantSettings
+from crm_pipelines.store.app_data import PROSPECT_COLUMNS
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_marks import (
     Marks, base_stored_since, extracted_after, latest_extracted, logged_by_run, read_marks, store_marks,
@@ -43,11 +44,10 @@ def full_compare_forced() -> bool:
     return os.environ.get(FULL_COMPARE_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def fingerprint(settings: TenantSettings, prospects: pd.DataFrame, *extra: object) -> str:
+def fingerprint(settings: TenantSettings, *extra: object) -> str:
     """What, changed, makes every pair compare differently: the settings (mappings included),
-    the prospects' columns, and `extra` (the user matches' hash)."""
-    text = "\n".join([SEEN_VERSION, settings.model_dump_json(), ",".join(map(str, prospects.columns)),
-                      *map(str, extra)])
+    the prospects' columns (app_data.PROSPECT_COLUMNS), and `extra` (the user matches' hash)."""
+    text = "\n".join([SEEN_VERSION, settings.model_dump_json(), ",".join(PROSPECT_COLUMNS), *map(str, extra)])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -85,7 +85,8 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
                     matched: pd.DataFrame, *, fingerprint: str, started_at: datetime, run_id: str | None,
                     named: Sequence[str] = (), base_written_at: datetime | None = None,
                     output_digest: str | None = None) -> Comparison:
-    """The ranges `asset`'s run must compare. `prospects`: every column of the app's prospects;
+    """The ranges `asset`'s run must compare. `prospects`: the app's prospects' PLACE_COLUMNS and
+    row_hash (app_data.read_prospect_hashes, or every column with it);
     `started_at`: the clock before they were read; `named`: prospects to compare again whatever
     the hashes say; `base_written_at`: a time of base rows that cannot change what this asset
     finds (the sync's last commit; by default this asset's own, marks.committed_at); `output_digest`: frame_digest of the asset's stored output,

@@ -16,7 +16,9 @@ import pandas as pd
 from crm_pipelines.core.field_sync import apply_inbound_changes, connector_log_rows
 from crm_pipelines.core.field_sync.prospect_creation import CreatedChunk, created_chunk
 from crm_pipelines.core.matching.people import CONTACT, LEAD
-from crm_pipelines.exchange.prospect_ranges import OrgPeople, free_by_range, free_records, read_range_frames
+from crm_pipelines.exchange.prospect_ranges import (
+    AppProspects, OrgPeople, free_by_range, free_records, read_range_frames,
+)
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_appends import append_app_rows
 from crm_pipelines.store.database import Database
@@ -30,15 +32,16 @@ def creation_chunk_rows() -> int:
     return int(os.environ.get(CHUNK_ROWS_ENV, DEFAULT_CHUNK_ROWS))
 
 
-def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, prospects: pd.DataFrame,
+def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, prospects: AppProspects,
                                matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, chunk_rows: int, *,
                                now: Callable[[], datetime], run_id: str, batch_name: str) -> dict[str, int]:
     """Create and commit the new prospects chunk by chunk; the counts for the asset's metadata.
-    `prospects` is the table before this sync: who holds which record is all a chunk needs of it.
-    `batch_name` (the asset's) starts the name of each chunk's log batch."""
+    `prospects` is the table before this sync: who holds which record (its places) is all a chunk
+    needs of it. `batch_name` (the asset's) starts the name of each chunk's log batch."""
     made = {"records_created": 0, "changes_applied": 0, "base_values_stored": 0}
-    new_rows, app_columns = prospects.iloc[0:0], list(prospects.columns)
-    for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects)):
+    new_rows = prospects.none()
+    app_columns = list(new_rows.columns)
+    for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects.places)):
         people = org.range_people(crm_range)
         crm_leads, crm_contacts = read_range_frames(db, tenant.id, crm_range, people)
         frames = {CONTACT: crm_contacts, LEAD: crm_leads}

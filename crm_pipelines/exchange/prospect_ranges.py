@@ -35,6 +35,7 @@ from crm_pipelines.core.field_sync import sync_prospects
 from crm_pipelines.core.field_sync.base import empty_base
 from crm_pipelines.core.field_sync.changes import concat_changes
 from crm_pipelines.core.field_sync.crm_values import crm_field_columns
+from crm_pipelines.core.field_sync.inbound import changed_prospects, named_prospects
 from crm_pipelines.core.field_sync.new_leads import new_lead_changes
 from crm_pipelines.core.field_sync.prospect_sync import ProspectSync, match_positions, people_to_create
 from crm_pipelines.core.matching.frames import flag
@@ -43,7 +44,7 @@ from crm_pipelines.core.matching.people import CONTACT, crm_people
 from crm_pipelines.core.matching.successors import LIVE
 from crm_pipelines.settings import ConnectorSettings, FieldMapping
 from crm_pipelines.store.crm_field_changes import read_field_changes
-from crm_pipelines.store.app_data import read_app_table, read_prospects
+from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospects
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import read_base
 from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_ids, read_crm_range
@@ -144,6 +145,15 @@ class AppProspects:
         if (found < 0).any():
             raise RuntimeError("the app's prospects changed while the prospect sync read them")
         return read.iloc[found].reset_index(drop=True)
+
+
+def applied_rows(prospects: AppProspects, inbound: pd.DataFrame) -> SomeAppRows:
+    """The prospects the inbound changes name, as applying the changes leaves them: what the sync
+    writes in place of their stored rows (the others are unchanged). Read by id when `prospects`
+    is stored."""
+    named = pd.Series(named_prospects(inbound), dtype="string")
+    wanted = np.flatnonzero(contains(prospects.places["prospect_id"], named))
+    return SomeAppRows(*changed_prospects(prospects.by_id(wanted), inbound))
 
 
 def org_people(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, range_records: int) -> OrgPeople:

@@ -8,11 +8,14 @@ tenant is always the caller's argument, and a row of another tenant cannot slip 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, literal_column, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
 from crm_pipelines.store.database import Database
@@ -106,6 +109,34 @@ def read_prospects(db: Database, tenant_id: str, *, crm_ids: KeyRange | None = N
     return frame.drop_duplicates("prospect_id", ignore_index=True) if len(parts) > 1 else frame
 
 
+# Every column of a prospect (the frames read_app_table gives, without the tenant).
+PROSPECT_COLUMNS = tuple(c.name for c in prospects.columns if c.name != TENANT_COLUMN)
+
+
+def read_prospect_hashes(db: Database, tenant_id: str, columns: Sequence[str]) -> pd.DataFrame:
+    """`columns` of the tenant's prospects in key order, and `row_hash` (uint64): a hash of each
+    whole row (every column but the tenant), equal for equal rows from one run to the next, so a
+    caller finds which prospects changed without holding every column of every one (issue 17).
+    PostgreSQL hashes each row's text in the database (hashtextextended); elsewhere the rows are
+    read and hashed here. A hash that differs where nothing did (a new server's text of a time,
+    another backend) only makes a caller compare more."""
+    names = list(dict.fromkeys(columns))
+    if not db.is_postgres:
+        whole = read_app_table(db, tenant_id, "prospects")
+        texts = {c: "string" for c, dtype in whole.dtypes.items() if dtype == object}
+        hashes = pd.util.hash_pandas_object(whole.astype(texts), index=False).to_numpy(np.uint64)
+        return whole[names].assign(row_hash=hashes)
+    row = ", ".join(f'"{c}"' for c in PROSPECT_COLUMNS)
+    row_hash = literal_column(f"hashtextextended(CAST(ROW({row}) AS text), 0)").label("row_hash")
+    where = prospects.c[TENANT_COLUMN] == tenant_id
+    with db.engine.connect() as conn:  # one statement: the places and hashes of the same rows
+        rows = conn.execute(select(*[prospects.c[n] for n in names], row_hash).where(where)
+                            .order_by(prospects.c.prospect_id)).all()
+    values = list(zip(*rows)) if rows else [()] * (len(names) + 1)
+    places = typed_frame(pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, values)}), prospects)
+    return places.assign(row_hash=np.array(values[-1], dtype=np.int64).view(np.uint64))
+
+
 def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame) -> int:
     """Replace the tenant's rows of app table `name` with `frame`, in one transaction."""
     return write_app_tables(db, tenant_id, {name: frame})[name]
@@ -117,14 +148,42 @@ def write_app_tables(db: Database, tenant_id: str, frames: Mapping[str, pd.DataF
         return replace_app_rows(conn, tenant_id, frames)
 
 
-def replace_app_rows(conn: Connection, tenant_id: str, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
-    """`write_app_tables` within the caller's transaction (to commit other rows with them)."""
-    checked = {name: (app_table(name), _for_tenant(frame, tenant_id, name)) for name, frame in frames.items()}
+@dataclass(frozen=True)
+class SomeAppRows:
+    """Some rows of an app table (one keyed by a single id column), to write in place of the
+    stored ones: the rows whose id is in `ids` become `rows` (an id of `ids` that `rows` lacks is
+    deleted; every id of `rows` must be in `ids`). The rest of the table is left as it is."""
+
+    rows: pd.DataFrame
+    ids: Sequence[str]
+
+
+def replace_app_rows(conn: Connection, tenant_id: str,
+                     frames: Mapping[str, pd.DataFrame | SomeAppRows]) -> dict[str, int]:
+    """`write_app_tables` within the caller's transaction (to commit other rows with them); a
+    table given as SomeAppRows has only those rows replaced."""
     written: dict[str, int] = {}
-    for name, (table, frame) in checked.items():
-        conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant_id))
+    for name, given in frames.items():
+        table = app_table(name)
+        rows = given.rows if isinstance(given, SomeAppRows) else given
+        frame = _for_tenant(rows, tenant_id, name)
+        where = table.c[TENANT_COLUMN] == tenant_id
+        if isinstance(given, SomeAppRows):
+            _delete_ids(conn, table, where, given.ids, frame)
+        else:
+            conn.execute(table.delete().where(where))
         written[name] = insert_frame(conn, table, frame, context=f"tenant '{tenant_id}', app table '{name}'")
     return written
+
+
+def _delete_ids(conn: Connection, table: Table, where: ColumnElement[bool], ids: Sequence[str],
+                rows: pd.DataFrame) -> None:
+    (key,) = [c for c in table.primary_key.columns if c.name != TENANT_COLUMN]
+    ids = list(dict.fromkeys(ids))
+    if not rows[key.name].isin(ids).all():
+        raise ValueError(f"app table '{table.name}': rows to write whose {key.name} is not among the ids replaced")
+    for at in range(0, len(ids), _IDS_PER_READ):
+        conn.execute(table.delete().where(where & key.in_(ids[at:at + _IDS_PER_READ])))
 
 
 def app_record_exists(db: Database, tenant_id: str, entity: MatchEntity, app_id: str) -> bool:

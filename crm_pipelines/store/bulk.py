@@ -98,7 +98,9 @@ def read_frame(
         stmt = stmt.where(where)
     if order_by:
         stmt = stmt.order_by(*[table.c[name] for name in order_by])
-    result = conn.execution_options(yield_per=chunk_rows).execute(stmt)
+    # The statement's option, not the connection's: Connection.execution_options changes the
+    # connection itself, and a later write in the caller's transaction would go through a cursor.
+    result = conn.execute(stmt.execution_options(yield_per=chunk_rows))
     instants = [name for name in names if _as_instant(table.c[name], conn.dialect.name)]
     parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in result.partitions()]
     if not parts:

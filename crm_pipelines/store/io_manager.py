@@ -8,6 +8,10 @@ tenants' rows are not touched. Reading returns exactly the requested tenant's ro
 Assets that write their own rows transactionally (extraction commits rows and cursor together)
 return nothing; this IO manager then only reads their table for downstream assets.
 
+An asset rebuilt whole each run whose rows mostly stay the same says so in its metadata,
+`@asset(metadata={WRITE_CHANGED_ROWS: True})`: its partition is then replaced by writing only the
+rows that differ from the stored ones (store.changed_rows), with the same result for readers.
+
 An input that needs a few columns of a wide table says which in its metadata,
 `AssetIn(metadata={READ_COLUMNS: [...]})`: only the table's columns among those are read (one list
 can serve Leads and Contacts, which differ). An input that needs some of the rows says which in
@@ -26,6 +30,7 @@ from pydantic import Field
 from sqlalchemy import Table
 
 from crm_pipelines.store.bulk import insert_frame, read_frame
+from crm_pipelines.store.changed_rows import write_changed_rows
 from crm_pipelines.store.database import Database, open_database
 from crm_pipelines.store.partition_rows import row_count
 from crm_pipelines.store.tables import metadata
@@ -33,6 +38,7 @@ from crm_pipelines.store.tables import metadata
 TENANT_COLUMN = "tenant_id"
 READ_COLUMNS = "read_columns"
 READ_ROWS = "read_rows"
+WRITE_CHANGED_ROWS = "write_changed_rows"
 
 
 class TenantRowsError(ValueError):
@@ -58,8 +64,10 @@ class TenantTableIOManager(ConfigurableIOManager):
         tenant = _tenant_of(context)
         table = table_for(context)
         db = self._db()
-        write_tenant_partition(db, table, tenant, obj)
-        context.add_output_metadata({"rows": len(obj), "table": table.name, **row_count(db, table.name, tenant)})
+        changed_only = bool((context.definition_metadata or {}).get(WRITE_CHANGED_ROWS))
+        written = write_tenant_partition(db, table, tenant, obj, changed_only=changed_only)
+        extra = {"rows_written": written} if changed_only else {}
+        context.add_output_metadata({"rows": len(obj), "table": table.name, **extra, **row_count(db, table.name, tenant)})
 
     def load_input(self, context: InputContext) -> pd.DataFrame:
         upstream = context.upstream_output
@@ -71,8 +79,10 @@ class TenantTableIOManager(ConfigurableIOManager):
         return read_tenant_partition(self._db(), table, tenant, columns=wanted, rows=rows)
 
 
-def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataFrame) -> int:
-    """Replace `tenant`'s rows of `table` with `df`, in one transaction."""
+def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataFrame, *,
+                           changed_only: bool = False) -> int:
+    """Replace `tenant`'s rows of `table` with `df`, in one transaction; the rows written.
+    `changed_only`: write only the rows that differ from the stored ones (store.changed_rows)."""
     if TENANT_COLUMN in df.columns:
         others = df.loc[df[TENANT_COLUMN].astype("string") != tenant, TENANT_COLUMN].unique().tolist()
         if others:
@@ -80,9 +90,12 @@ def write_tenant_partition(db: Database, table: Table, tenant: str, df: pd.DataF
                 f"refusing to write table '{table.name}' for tenant '{tenant}': the frame holds rows of tenants {sorted(map(str, others))}"
             )
     frame = df.assign(**{TENANT_COLUMN: tenant})
+    context = f"tenant '{tenant}', table '{table.name}'"
     with db.transaction() as conn:
+        if changed_only:
+            return write_changed_rows(conn, table, tenant, frame, context=context)["written"]
         conn.execute(table.delete().where(table.c[TENANT_COLUMN] == tenant))
-        return insert_frame(conn, table, frame, context=f"tenant '{tenant}', table '{table.name}'")
+        return insert_frame(conn, table, frame, context=context)
 
 
 def read_tenant_partition(db: Database, table: Table, tenant: str, *, columns: Sequence[str] | None = None,

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from crm_pipelines.store.app_data import replace_app_rows
+from crm_pipelines.store.app_data import SomeAppRows, replace_app_rows
 from crm_pipelines.store.connector_log import insert_log_rows
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import store_base
@@ -18,11 +18,11 @@ from crm_pipelines.store.field_sync_marks import Marks, store_marks
 
 
 def commit_sync(
-    db: Database, tenant_id: str, tables: Mapping[str, pd.DataFrame], log_rows: pd.DataFrame, *,
+    db: Database, tenant_id: str, tables: Mapping[str, pd.DataFrame | SomeAppRows], log_rows: pd.DataFrame, *,
     run_id: str | None, batch: str, base: pd.DataFrame | None = None, at: datetime | None = None,
     marks: Marks | None = None,
 ) -> int:
-    """Replace the tenant's rows of `tables` (app table name → rows), append `log_rows` and store
+    """Replace the tenant's rows of `tables` (app table name → rows, or SomeAppRows: those rows alone), append `log_rows` and store
     the `base` rows (field_sync_base.BASE_COLUMNS, synced at `at`); returns the number of log rows.
     `marks`: what the run compared (field_sync_marks, under `batch`), committed at `at` with the rest."""
     with db.transaction() as conn:

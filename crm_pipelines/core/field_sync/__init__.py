@@ -17,7 +17,7 @@ from crm_pipelines.core.field_sync.changes import APP_TO_CRM, CHANGE_COLUMNS, CR
 from crm_pipelines.core.field_sync.companies import apply_company_changes, company_changes
 from crm_pipelines.core.field_sync.log_rows import LOG_COLUMNS, connector_log_rows, log_summary
 from crm_pipelines.core.field_sync.field_differences import FieldDifferences
-from crm_pipelines.core.field_sync.inbound import apply_inbound_changes, inbound_changes
+from crm_pipelines.core.field_sync.inbound import apply_inbound_changes, changed_prospects, inbound_changes
 from crm_pipelines.core.field_sync.labels import LABEL_COLUMNS, apply_label_changes, label_changes
 from crm_pipelines.core.field_sync.new_leads import eligible_new_leads, new_lead_changes
 from crm_pipelines.core.field_sync.opportunities import (
@@ -47,6 +47,7 @@ __all__ = [
     "apply_changes",
     "apply_company_changes",
     "apply_inbound_changes",
+    "changed_prospects",
     "apply_label_changes",
     "apply_opportunity_sync",
     "company_changes",

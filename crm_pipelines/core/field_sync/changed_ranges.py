@@ -33,7 +33,8 @@ import pandas as pd
 from crm_pipelines.core.matching.lookup import positions
 
 # Bumped whenever what is hashed or how changes: a run with another version compares everything.
-SEEN_VERSION = "1"
+# 2: a prospect's own row is hashed by the store (app_data.read_prospect_hashes).
+SEEN_VERSION = "2"
 
 _PEOPLE_COLUMNS = ("crm_id", "crm_type", "email", "is_deleted", "last_modified_date", "changed_at", "how", "fate")
 
@@ -91,14 +92,15 @@ def record_hashes(people: pd.DataFrame) -> np.ndarray:
 
 
 def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: np.ndarray) -> np.ndarray:
-    """One hash per prospect (every column), its matches (every column, in any order) and the CRM
-    id it is held by (`held_by`, "" for none)."""
+    """One hash per prospect (of its whole row: `prospects`' row_hash column, the store's hash of
+    every column), its matches (every column, in any order) and the CRM id it is held by
+    (`held_by`, "" for none)."""
     match_rows = row_hashes(matched)
     at = positions(matched["prospect_id"], prospects["prospect_id"].reset_index(drop=True))
     matches = np.zeros(len(prospects), dtype=np.uint64)
     np.add.at(matches, at[at >= 0], match_rows[at >= 0])
-    return row_hashes(pd.DataFrame({"own": row_hashes(prospects), "matches": matches,
-                                    "held_by": pd.Series(held_by, dtype="string")}))
+    own = prospects["row_hash"].to_numpy(np.uint64)
+    return row_hashes(pd.DataFrame({"own": own, "matches": matches, "held_by": pd.Series(held_by, dtype="string")}))
 
 
 @dataclass(frozen=True)
