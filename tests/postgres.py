@@ -33,12 +33,19 @@ def require_postgres() -> None:
 
 
 @contextmanager
-def scratch_database(prefix: str = "crm_test") -> Iterator[str]:
-    """A new, empty PostgreSQL database; yields its SQLAlchemy URL and drops it afterwards."""
+def scratch_database(prefix: str = "crm_test", *, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database, empty or (given `template`, a database's name) a copy of that one;
+    yields its SQLAlchemy URL and drops it afterwards."""
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with _admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if template is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            # A template must have no other session: end any the tests left idle.
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                         "AND pid <> pg_backend_pid()", (template,))
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     params = dict(item.split("=", 1) for item in PG_ADMIN_DSN.split())
     url = f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}:{params.get('port', '5432')}/{name}"
     try:

@@ -3,7 +3,7 @@ core.auto_save.needs_the_crm): with no app user matched to a CRM user and no lis
 on empty CRM frames gives exactly what the rebuild on the org's tables gives (no list, no change,
 no total), before and after CRM edits; once a user is matched, or a list is held by a user who
 lost the match, the tables are read and the rebuild is the rebuild on them. On the small org
-synced over real HTTP."""
+synced over real HTTP: one first sync for the module, each backend's test on its own copy."""
 
 import dataclasses
 
@@ -19,15 +19,38 @@ from crm_pipelines.store.auto_save_lists import load_inputs, read_lists, read_sa
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import register_sim_tenant, run_job
+from tests.store_copies import copied_db, prepared_store
 
 SEED = 5
 NOW = pd.Timestamp("2026-12-01 12:00", tz="UTC")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sim():
     with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
         yield sim
+
+
+@pytest.fixture(scope="module")
+def nobody(sim) -> pd.DataFrame:
+    """The seeded app's users, none of them with a CRM user's email."""
+    users = app_data_for_org(sim.org("acme"), seed=SEED)["app_users"]
+    return users.assign(email="nobody-" + users["user_id"].astype(str) + "@elsewhere.test")
+
+
+@pytest.fixture(scope="module")
+def first_sync(sim, nobody, tmp_path_factory):
+    """The seeded app (no user matched) after its first sync, once for the module."""
+    def prepare(db) -> None:
+        register_sim_tenant(db, sim, "acme", **{"push.enabled": "false"})
+        write_app_tables(db, "acme", {**app_data_for_org(sim.org("acme"), seed=SEED), "app_users": nobody})
+        assert run_job(db, "crm_sync", "acme").success
+
+    with prepared_store(tmp_path_factory, prepare) as db:
+        yield db
+
+
+db = copied_db("first_sync")
 
 
 def _both_rebuilds(db, *, reads_the_crm: bool):
@@ -67,13 +90,8 @@ def _edit_the_crm(sim) -> None:
 
 
 @pytest.mark.slow
-def test_the_rebuild_reads_the_crm_only_when_someone_can_have_a_list(db, sim):
-    register_sim_tenant(db, sim, "acme", **{"push.enabled": "false"})
-    app = app_data_for_org(sim.org("acme"), seed=SEED)
-    nobody = app["app_users"].assign(email="nobody-" + app["app_users"]["user_id"].astype(str) + "@elsewhere.test")
-    write_app_tables(db, "acme", {**app, "app_users": nobody})
+def test_the_rebuild_reads_the_crm_only_when_someone_can_have_a_list(db, sim, nobody):
     instance = DagsterInstance.ephemeral()
-    assert run_job(db, "crm_sync", "acme", instance).success
 
     # No user matched, no list held: nothing to build, whatever the CRM holds or how it changes.
     assert len(_both_rebuilds(db, reads_the_crm=False).lists) == 0

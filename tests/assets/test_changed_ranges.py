@@ -5,9 +5,9 @@ edits, deletes and a merge, app edits, a new prospect and base rows stored as a 
 them; one compares only the changed ranges, the other everything (CRM_PIPELINES_SYNC_FULL_COMPARE),
 and both leave the same prospects, connector log, base and outbound rows. A new app user and a
 settings change make a run compare everything (the first run after prospects were created from
-the CRM compares them all too: they are new to it)."""
+the CRM compares them all too: they are new to it). The first sync and planning are made once for
+the module; each backend's two databases start as copies of it."""
 
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -26,17 +26,23 @@ from crm_pipelines.store.sync_commit import commit_sync
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.assets.test_prospect_creation_chunks import _outputs
 from tests.assets.test_prospect_sync_ranges import RANGE, SEED, _outbound, sim  # noqa: F401 (sim: the module's fixture)
-from tests.postgres import scratch_database
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
+from tests.store_copies import prepared_store, store_copy
 
 
-@contextmanager
-def _two_databases(backend: str, tmp_path):
-    if backend == "sqlite":
-        yield [open_database(f"sqlite:///{tmp_path / f'{name}.db'}") for name in ("changed", "full")]
-        return
-    with scratch_database("changed_ranges") as changed, scratch_database("changed_ranges") as full:
-        yield [open_database(changed), open_database(full)]
+@pytest.fixture(scope="module")
+def first_sync(sim, tmp_path_factory):
+    """The seeded app's first sync and outbound planning, a range at a time, once for the module."""
+    def prepare(db) -> None:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
+            register_sim_tenant(db, sim, "acme")
+            write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+            assert sync(db, "acme").success
+            assert _plan_outbound(db)["comparison"].startswith("everything: no earlier run")
+
+    with prepared_store(tmp_path_factory, prepare) as db:
+        yield db
 
 
 def _plan_outbound(db):
@@ -109,15 +115,12 @@ def _new_user_and_setting(db, org) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_comparing_the_changed_ranges_leaves_what_comparing_everything_leaves(tmp_path, sim, monkeypatch, backend):
+def test_comparing_the_changed_ranges_leaves_what_comparing_everything_leaves(tmp_path, sim, monkeypatch, backend,
+                                                                             first_sync):
     monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
     org = sim.org("acme")
-    with _two_databases(backend, tmp_path) as (changed, full):
-        for db in (changed, full):
-            register_sim_tenant(db, sim, "acme")
-            write_app_tables(db, "acme", app_data_for_org(org, seed=SEED))
-            assert sync(db, "acme").success
-            assert _plan_outbound(db)["comparison"].startswith("everything: no earlier run")
+    with (store_copy(first_sync, backend, tmp_path / "changed.db") as changed,
+          store_copy(changed, backend, tmp_path / "full.db") as full):
         assert len(_outbound(changed)) > 0  # planned, never delivered: still pending at the next run
 
         # A new app user (other user matches) and a settings change: everything is compared.

@@ -4,8 +4,6 @@ base and outbound changes as the sync in one piece, and on the state a first syn
 ranged computation gives the one piece's changes both ways, whether it is given the app's
 prospects whole or reads them from the store a range at a time."""
 
-import sqlite3
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +26,7 @@ from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.tables import metadata
 from tests.assets.test_prospect_creation_chunks import _outputs
 from tests.sim_tenants import db_url, register_sim_tenant, sync
+from tests.store_copies import sqlite_backup
 
 SEED = 5
 RANGE = 500
@@ -52,14 +51,7 @@ def ranged_state(sim, tmp_path_factory):
 def ranged(ranged_state, tmp_path, monkeypatch):
     """A copy of the ranged first sync's store (SQLite's backup, which takes the write-ahead log too)."""
     monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
-    copy = tmp_path / "ranged-copy.db"
-    source, target = sqlite3.connect(ranged_state), sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return open_database(f"sqlite:///{copy}")
+    return sqlite_backup(ranged_state, tmp_path / "ranged-copy.db")
 
 
 def _synced(tmp_path, sim, monkeypatch, range_records: int):
