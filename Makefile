@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/crm-pipelines demo
 
 test: install
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 bench: install
 	$(BIN)/python -m bench

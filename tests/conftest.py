@@ -8,6 +8,14 @@ from crm_pipelines.store.database import Database, open_database
 from tests.postgres import scratch_database
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked slow run first. Under `--dist loadfile` each module goes whole to one worker
+    in the order collected (`--no-loadscope-reorder`), so a long module taken last would run on
+    alone while the other workers sit idle; taken first, the short ones fill in around it."""
+    slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path, monkeypatch) -> None:
     """No test reads or writes the developer's own .data folder or database."""

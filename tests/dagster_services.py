@@ -41,16 +41,7 @@ def webserver_and_daemon(env: dict[str, str], cwd: Path, logs: Path) -> Iterator
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{base}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert webserver.poll() is None, (logs / "webserver.log").read_text()
-            assert time.monotonic() < deadline, "the webserver did not start:\n" + (logs / "webserver.log").read_text()
-            time.sleep(0.5)
+        wait_until_answering(base, webserver, logs / "webserver.log")
         yield base, daemon
     finally:
         for process in (webserver, daemon):
@@ -60,6 +51,30 @@ def webserver_and_daemon(env: dict[str, str], cwd: Path, logs: Path) -> Iterator
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
+
+
+def wait_until_answering(base: str, server: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    """Wait until the Dagster webserver at `base` answers; fail with its log if it stops or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(f"{base}/server_info", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        assert server.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, "the webserver did not start:\n" + log.read_text()[-3000:]
+        time.sleep(0.5)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the process and everything it started; SIGKILL if it has not stopped in 60 s."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 @contextmanager

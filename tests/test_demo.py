@@ -1,13 +1,27 @@
-"""`crm-pipelines demo` (what `make demo` runs) end to end, as a new user would see it."""
+"""`crm-pipelines demo` (what `make demo` runs) end to end, as a new user would see it; and `make ui`
+(`crm-pipelines ui --demo`: `dagster dev` and the CRM simulator) on the data it left, as a person
+opens it. The demo runs once for the module. The UI starts first, on a copy of the demo's data, as
+soon as the demo ends: after two ticks of every sensor, nothing that is not due was launched (no
+sensor launched a run: the demo's tenants were synced since they connected, and its pushes already
+followed their triggers; a schedule launched only a slot that had no run yet); then a headless
+Chromium (Debian's, driven by Playwright) opens the asset graph and a tenant partition's asset page
+on that UI and checks what a person would see there. The demo's own checks then read its data."""
 
 import json
 import os
 import re
 import shlex
+import shutil
+import sqlite3
 import subprocess
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance
+from dagster._core.scheduler.instigation import TickStatus
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.core.crm_objects import BY_NAME
@@ -20,8 +34,10 @@ from crm_pipelines.store.database import open_database
 from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import metadata
-from tests.dagster_services import BIN, ROOT
+from tests.dagster_services import BIN, ROOT, free_port, stop_group, wait_until_answering
 from tests.sim_tenants import register_sim_tenant, run_job
+
+pytestmark = pytest.mark.slow
 
 
 def _matches(db, tenant: str) -> set[tuple[str, str]]:
@@ -63,6 +79,149 @@ def _run_hint(hint: str) -> subprocess.CompletedProcess[str]:
     assert words[0] == "crm-pipelines" and words[1] == "--data-dir", hint
     return subprocess.run([str(BIN / "crm-pipelines"), *words[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
+
+
+SENSORS = ("tenant_registry", "crm_sync_due", "push_triggers", "api_limit_backoff")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class DemoUi:
+    base: str
+    process: subprocess.Popen
+    data: Path
+    log: Path
+    instance: DagsterInstance
+    runs_before: set[str]
+    started: float
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="class")
+def ui(demo, tmp_path_factory):
+    """`crm-pipelines ui --demo` on a copy of the data the demo left, started as soon as the demo
+    ends (so its tenants' syncs are as recent as a person opening it finds them), and stopped when
+    the class's tests are done; the demo's own checks read the original, which no daemon touched."""
+    data = tmp_path_factory.mktemp("ui-data")
+    shutil.copytree(demo["data"] / "demo", data / "demo")
+    env = {**os.environ, "CRM_PIPELINES_DATA_DIR": str(data), "PATH": f"{BIN}:{os.environ['PATH']}"}
+    for name in ("CRM_PIPELINES_DB_URL", "DAGSTER_HOME", "COLUMNS", "CRM_PIPELINES_PROGRESS"):
+        env.pop(name, None)
+    instance = DagsterInstance.from_config(str(data / "demo" / "dagster"))
+    runs_before = {run.run_id for run in instance.get_runs()}
+    port, log, started = free_port(), data / "ui.log", time.time()
+    process = subprocess.Popen([str(BIN / "crm-pipelines"), "ui", "--demo", "--port", str(port)], cwd=ROOT, env=env,
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answering(base, process, log, timeout=420)
+        yield DemoUi(base, process, data, log, instance, runs_before, started)
+    finally:
+        stop_group(process)
+        instance.dispose()
+
+
+def _ticks_since(instance: DagsterInstance, name: str, since: float) -> int:
+    for state in instance.all_instigator_state():
+        if state.instigator_name == name:
+            return len(instance.get_ticks(state.instigator_origin_id, state.selector_id, after=since,
+                                          statuses=[TickStatus.SUCCESS, TickStatus.SKIPPED]))
+    return 0
+
+
+@pytest.fixture(scope="class")
+def chromium() -> str:
+    """Debian's Chromium, installed from Debian's packages when it is missing (no browser download)."""
+    path = shutil.which("chromium")
+    if path is None and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env,
+                       check=False, capture_output=True, timeout=900)
+        path = shutil.which("chromium")
+    if path is None:
+        _unavailable("Chromium is not installed and could not be installed from Debian's packages")
+    return path
+
+
+@pytest.fixture
+def page(ui, chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.goto(f"{ui.base}/asset-groups")
+        skip = page.get_by_role("button", name="Skip")  # Dagster's first-visit community dialog
+        try:
+            skip.click(timeout=10_000)
+        except Exception:  # noqa: BLE001 - the dialog is not always shown
+            pass
+        yield page
+        browser.close()
+
+
+class TestTheUiOnTheDemosData:
+    """Run first in the module: the UI starts right after the demo, as `make ui` after `make demo`."""
+
+    def test_starting_the_ui_on_the_demos_data_launches_nothing_that_is_not_due(self, ui):
+        deadline = time.monotonic() + 420
+        while any(_ticks_since(ui.instance, name, ui.started) < 2 for name in SENSORS):
+            assert ui.process.poll() is None, ui.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, (
+                f"ticks: {[(n, _ticks_since(ui.instance, n, ui.started)) for n in SENSORS]}\n" + ui.log.read_text()[-3000:])
+            time.sleep(3)
+        runs = ui.instance.get_run_records()
+
+        new = [r.dagster_run for r in runs if r.dagster_run.run_id not in ui.runs_before]
+        assert not [(run.job_name, dict(run.tags)) for run in new if "dagster/sensor_name" in run.tags]
+        # A schedule may only have launched a slot that began after the tenant's last run of that job.
+        for run in new:
+            assert "dagster/schedule_name" in run.tags, dict(run.tags)
+            slot_start = datetime.strptime(run.tags["crm_pipelines/slot"].split(":", 2)[2], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+            earlier = [r for r in runs if r.dagster_run.run_id in ui.runs_before and r.dagster_run.job_name == run.job_name
+                       and r.dagster_run.tags.get("dagster/partition") == run.tags["dagster/partition"]]
+            assert all(r.create_timestamp < slot_start for r in earlier), (dict(run.tags), slot_start)
+
+    def test_the_asset_graph_draws_the_groups_and_their_assets(self, ui, page, tmp_path):
+        base = ui.base
+        page.goto(f"{base}/asset-groups")
+        for group in ("crm_extract", "tenants", "workflows", "outbound"):
+            page.get_by_text(group, exact=True).first.wait_for(timeout=30_000)
+        page.goto(f"{base}/locations/crm_pipelines/asset-groups/crm_extract/lineage")
+        page.get_by_text("crm_contacts", exact=True).first.wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "crm_extract.png"))
+        page.goto(f"{base}/locations/crm_pipelines/asset-groups/outbound/list")
+        for asset in ("activity_event_tasks", "touch_outcome_tasks", "new_crm_leads", "contact_pushes",
+                      "lead_score_updates", "field_updates", "campaign_pushes", "crm_push_results"):
+            page.get_by_text(asset, exact=True).first.wait_for(timeout=30_000)
+        page.goto(f"{base}/locations/crm_pipelines/asset-groups/crm_extract/list")
+        for asset in ("crm_users", "crm_accounts", "crm_account_team_members", "crm_contacts", "crm_leads",
+                      "crm_opportunities", "crm_opportunity_contact_roles", "crm_campaigns"):
+            page.get_by_text(asset, exact=True).first.wait_for(timeout=30_000)
+
+    def test_a_tenant_partition_shows_its_latest_materialization_and_metadata(self, ui, page):
+        base, data = ui.base, ui.data
+        # initech is synced once in the demo (acme syncs again for its workflow), so its latest
+        # materialization read every contact it holds.
+        with sqlite3.connect(data / "demo" / "crm_pipelines.db") as db:
+            (initech_contacts,) = db.execute("SELECT count(*) FROM crm_contacts WHERE tenant_id = 'initech'").fetchone()
+        page.goto(f"{base}/assets/crm_contacts?view=partitions&partition=initech")
+        page.get_by_text("Latest materialization").first.wait_for(timeout=30_000)
+        page.get_by_text("records_read").first.wait_for(timeout=30_000)
+        lines = [line.strip() for line in page.inner_text("body").splitlines() if line.strip()]
+        assert "initech" in lines and "Materialized" in lines
+        for key in ("mode", "records_read", "rows_upserted", "api_calls_used", "api_calls_left", "deferred", "cursor"):
+            assert key in lines, key
+        # the value shown beside records_read is the number of initech's contacts in the warehouse
+        assert lines[lines.index("records_read") + 1] == str(initech_contacts)
+        assert ui.process.poll() is None, "the UI (webserver and daemon) stopped"
 
 
 def test_the_demo_runs_end_to_end_and_shows_a_deferral_and_its_resumption(demo, tmp_path):

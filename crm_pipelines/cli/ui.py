@@ -49,7 +49,7 @@ def ui(args: argparse.Namespace) -> None:
     # A plain `kill` must stop the simulator too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        subprocess.run(["dagster", "dev", "-w", str(ROOT / "workspace.yaml")], env=env, check=False)
+        subprocess.run(["dagster", "dev", "-w", str(ROOT / "workspace.yaml"), "-p", str(args.port)], env=env, check=False)
     finally:
         if simulator is not None:
             simulator.terminate()
@@ -61,4 +61,5 @@ def register(commands: argparse._SubParsersAction, parent: argparse.ArgumentPars
                             help="Open the Dagster UI (dagster dev) on the data folder's data, or on the demo's.")
     p.add_argument("--demo", dest="demo_data", action=argparse.BooleanOptionalAction, default=False,
                    help="Open the data `crm-pipelines demo` left, with its CRM simulator back on its port.")
+    p.add_argument("--port", type=int, default=3000, help="The port the UI listens on (default 3000).")
     p.set_defaults(run=ui)
