@@ -29,6 +29,8 @@ from tests.assets.test_prospect_sync_ranges import RANGE, SEED, _outbound, sim  
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
 from tests.store_copies import prepared_store, store_copy
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def first_sync(sim, tmp_path_factory):
