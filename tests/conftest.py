@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -8,12 +9,28 @@ from crm_pipelines.store.database import Database, open_database
 from tests.postgres import scratch_database
 
 
+# The modules that each keep one worker busy longest (measured with --durations): started first.
+LONGEST_MODULES = ("tests/test_demo.py", "tests/assets/test_changed_ranges.py", "tests/assets/test_outbound_push.py")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules marked slow run first. Under `--dist loadfile` each module goes whole to one worker
-    in the order collected (`--no-loadscope-reorder`), so a long module taken last would run on
-    alone while the other workers sit idle; taken first, the short ones fill in around it."""
-    slow_files = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_files)
+    """The longest modules run first, then the others marked slow, then the rest, those with most
+    tests first (what xdist's own order does). Under `--dist loadfile` each module goes whole to one worker in the order collected
+    (`--no-loadscope-reorder`), so a long module taken last would run on alone while the other
+    workers sit idle; taken first, the short ones fill in around it."""
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    slow = {module(item) for item in items if item.get_closest_marker("slow")}
+    tests = Counter(module(item) for item in items)
+
+    def order(item: pytest.Item) -> tuple[int, int]:
+        name = module(item)
+        if name in LONGEST_MODULES:
+            return 0, LONGEST_MODULES.index(name)
+        return (1, 0) if name in slow else (2, -tests[name])
+
+    items.sort(key=order)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url, register_sim_tenant
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def synced(db):

@@ -24,6 +24,8 @@ from crm_pipelines.store.tables import metadata
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import metadata_by_asset, register_insightly_tenant, register_sim_tenant, run_job
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 OUTCOMES = "email_replied,call_connected"
 

@@ -21,6 +21,8 @@ from crm_pipelines.store.tables import crm_tables
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job, sync, warehouse_rows, sim_rows
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 MONTH = 31 * 86400
 

@@ -16,6 +16,8 @@ from crm_pipelines.store.tables import metadata
 from tests.cli_runner import invoke
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 
 

@@ -15,6 +15,8 @@ from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import metadata
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 OUTCOMES = "email_replied,call_connected"
 

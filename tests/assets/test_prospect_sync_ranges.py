@@ -28,6 +28,8 @@ from tests.assets.test_prospect_creation_chunks import _outputs
 from tests.sim_tenants import db_url, register_sim_tenant, sync
 from tests.store_copies import sqlite_backup
 
+pytestmark = pytest.mark.slow
+
 SEED = 5
 RANGE = 500
 

@@ -25,6 +25,8 @@ from crm_pipelines.store.tables import metadata
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, run_job
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 DAY = 24 * 3600 + 120
 DOWNSTREAM_GROUPS = ("matching", "field_sync", "workflows")

@@ -16,6 +16,8 @@ from crm_pipelines.store.push_ledger import add_push_request
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import register_sim_tenant, run_job
 
+pytestmark = pytest.mark.slow
+
 SEED = 3
 
 
