@@ -35,10 +35,13 @@ def ids_held_by_other_tenants(db: Database, table: str, tenant_id: str, column: 
     """How many of the tenant's rows carry an id (in `column`) that another tenant's row carries too:
     one org serves one tenant, so a shared CRM id means rows crossed tenants."""
     t = _table(table)
+    # The other tenants' ids are read once (an uncorrelated IN, hashed or indexed by the database),
+    # not looked up per row: no index leads with the id, so a correlated EXISTS scanned the whole
+    # table for every row of the tenant.
     other = t.alias("other")
-    shared = exists().where(other.c.tenant_id != tenant_id, other.c[column] == t.c[column])
+    others = select(other.c[column]).where(other.c.tenant_id != tenant_id, other.c[column].is_not(None))
     return _count(db, select(func.count()).select_from(t).where(
-        t.c.tenant_id == tenant_id, t.c[column].is_not(None), shared))
+        t.c.tenant_id == tenant_id, t.c[column].is_not(None), t.c[column].in_(others)))
 
 
 def _extracted(object_table: str, tenant_id: str, crm_id: ColumnElement) -> ColumnElement:
