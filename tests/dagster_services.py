@@ -67,11 +67,11 @@ def wait_until_answering(base: str, server: subprocess.Popen, log: Path, timeout
         time.sleep(0.5)
 
 
-def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the process and everything it started; SIGKILL if it has not stopped in 60 s."""
+def stop_group(process: subprocess.Popen, grace: float = 60) -> None:
+    """SIGTERM to the process and everything it started; SIGKILL if it has not stopped in `grace` s."""
     _signal_group(process, signal.SIGTERM)
     try:
-        process.wait(timeout=60)
+        process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         _signal_group(process, signal.SIGKILL)
         process.wait(timeout=30)
@@ -89,12 +89,7 @@ def daemon_only(env: dict[str, str], cwd: Path, log: Path) -> Iterator[subproces
     try:
         yield daemon
     finally:
-        _signal_group(daemon, signal.SIGTERM)
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            _signal_group(daemon, signal.SIGKILL)
-            daemon.wait(timeout=30)
+        stop_group(daemon, grace=30)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
