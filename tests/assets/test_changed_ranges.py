@@ -6,7 +6,8 @@ them; one compares only the changed ranges, the other everything (CRM_PIPELINES_
 and both leave the same prospects, connector log, base and outbound rows. A new app user and a
 settings change make a run compare everything (the first run after prospects were created from
 the CRM compares them all too: they are new to it). The first sync and planning are made once for
-the module; each backend's two databases start as copies of it."""
+the module and copied for each backend; the run after the settings change compares everything by
+itself, so it is made once and copied, and only the run of the changed ranges is made twice."""
 
 from datetime import UTC, datetime
 
@@ -58,13 +59,16 @@ def _plan_outbound(db):
     return {k: getattr(v, "value", v) for k, v in planned[-1].materialization.metadata.items()}
 
 
-def _both_runs(changed, full, monkeypatch) -> tuple[dict, dict]:
-    """synced_prospects (and the rest of the sync) then outbound planning on both databases, the
-    second comparing everything; the first's metadata of both assets."""
-    result = sync(changed, "acme")
+def _one_run(db) -> tuple[dict, dict]:
+    """synced_prospects (and the rest of the sync) then outbound planning; both assets' metadata."""
+    result = sync(db, "acme")
     assert result.success
-    synced = metadata_by_asset(result)["synced_prospects"]
-    outbound = _plan_outbound(changed)
+    return metadata_by_asset(result)["synced_prospects"], _plan_outbound(db)
+
+
+def _both_runs(changed, full, monkeypatch) -> tuple[dict, dict]:
+    """_one_run on both databases, the second comparing everything; the first's metadata."""
+    synced, outbound = _one_run(changed)
     monkeypatch.setenv(FULL_COMPARE_ENV, "1")
     assert sync(full, "acme").success
     full_outbound = _plan_outbound(full)
@@ -121,29 +125,28 @@ def test_comparing_the_changed_ranges_leaves_what_comparing_everything_leaves(tm
                                                                              first_sync):
     monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
     org = sim.org("acme")
-    with (store_copy(first_sync, backend, tmp_path / "changed.db") as changed,
-          store_copy(changed, backend, tmp_path / "full.db") as full):
+    with store_copy(first_sync, backend, tmp_path / "changed.db") as changed:
         assert len(_outbound(changed)) > 0  # planned, never delivered: still pending at the next run
 
-        # A new app user (other user matches) and a settings change: everything is compared.
-        for db in (changed, full):
-            _new_user_and_setting(db, org)
-        synced, outbound = _both_runs(changed, full, monkeypatch)
+        # A new app user (other user matches) and a settings change: everything is compared, as a
+        # forced full comparison would, so the database comparing everything is a copy of this run.
+        _new_user_and_setting(changed, org)
+        synced, outbound = _one_run(changed)
         assert synced["comparison"].startswith("everything: settings")
         assert outbound["comparison"].startswith("everything: settings")
 
-        _crm_changes(org)
-        now = datetime.now(UTC)
-        for db in (changed, full):
-            _app_changes(db, now)
-        synced, outbound = _both_runs(changed, full, monkeypatch)
+        with store_copy(changed, backend, tmp_path / "full.db") as full:
+            _crm_changes(org)
+            now = datetime.now(UTC)
+            for db in (changed, full):
+                _app_changes(db, now)
+            synced, outbound = _both_runs(changed, full, monkeypatch)
         assert synced["comparison"] == outbound["comparison"] == "changed records"
         assert 0 < synced["records_compared"] < synced["records_skipped"], synced
         assert synced["ranges_skipped"] > 0, synced
         # Every prospect the last output planned something for is compared again (nothing
         # pending is dropped, and here nothing was delivered): about half the seeded app's.
         assert outbound["records_compared"] > 0 and outbound["records_skipped"] > 0, outbound
-
 
 def test_a_run_that_fails_after_computing_leaves_the_marks_it_found(tmp_path):
     """The marks commit with the sync's changes: a commit that fails (here its log rows lack a
