@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from crm_pipelines.paths import DATA_DIR_ENV
 from crm_pipelines.store.database import Database, open_database
-from crm_pipelines.store.tables import metadata
+from crm_pipelines.store.tables import metadata, tenants
 from tests.postgres import scratch_database
 
 BACKENDS = ("sqlite", "postgres")
@@ -100,4 +100,26 @@ def copied_db(source: str):
         with store_copy(prepared, request.param, tmp_path / "copy.db") as copy:
             yield copy
 
+    return db
+
+
+def first_sync_copy(tmp_path_factory, name: str, sim, path: Path, prepare: Callable[[Database], None]) -> Database:
+    """A SQLite store at `path` as `prepare` leaves it against `sim` (tenants registered, the app
+    seeded, a first sync). The first test of a worker process to ask for `name` runs `prepare`; the
+    later ones get SQLite's backup of that store with every tenant pointed at their own simulator.
+    For tests whose simulators are generated alike (the same orgs, scale and seed, on the fixed
+    clock), so the copied cursors and ids are their org's, and that need nothing of the simulator's
+    own memory of that sync (its API call count, its sessions)."""
+    template = tmp_path_factory.getbasetemp() / "first-syncs" / f"{name}.db"
+    if not template.exists():
+        db = open_database(f"sqlite:///{path}")
+        prepare(db)
+        template.parent.mkdir(exist_ok=True)
+        sqlite_backup(db, template).dispose()
+        return db
+    db = sqlite_backup(template, path)
+    with db.transaction() as conn:
+        for tenant_id, connection in conn.execute(select(tenants.c.id, tenants.c.connection)).all():
+            conn.execute(tenants.update().where(tenants.c.id == tenant_id)
+                         .values(connection={**connection, "login_url": sim.base_url}))
     return db

@@ -15,6 +15,7 @@ from crm_pipelines.store.connector_log import read_log
 from crm_pipelines.store.push_ledger import add_push_request
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import register_sim_tenant, run_job
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +29,16 @@ def sim():
 
 
 @pytest.fixture
-def synced(sqlite_db, sim):
-    """A seeded tenant after its first sync (every agreeing field has its base), and its Dagster instance."""
-    register_sim_tenant(sqlite_db, sim, "acme")
-    write_app_tables(sqlite_db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
-    instance = DagsterInstance.ephemeral()
-    crm_sync(sqlite_db, instance)
-    return sqlite_db, instance
+def synced(tmp_path_factory, tmp_path, sim):
+    """A seeded tenant after its first sync (every agreeing field has its base), and a Dagster
+    instance; the first sync is made once per worker and copied (tests/store_copies.py)."""
+    def first_sync(db) -> None:
+        register_sim_tenant(db, sim, "acme")
+        write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+        crm_sync(db, DagsterInstance.ephemeral())
+
+    return first_sync_copy(tmp_path_factory, f"three-way-{SEED}", sim, tmp_path / "store.db", first_sync), \
+        DagsterInstance.ephemeral()
 
 
 def crm_sync(db, instance):
