@@ -12,7 +12,7 @@ from dagster import (
     schedule,
 )
 
-from crm_pipelines.automation.launch_slots import schedule_cron, slot_run_requests, tenant_partition_keys
+from crm_pipelines.automation.launch_slots import schedule_cron, slot_run_requests
 from crm_pipelines.core.launch_slots import daily_slot_start, slot_name
 from crm_pipelines.settings.time_zone import zone
 from crm_pipelines.store.resource import DatabaseResource
@@ -43,7 +43,6 @@ auto_save_rebuild_job = define_asset_job(
 def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseResource):
     now = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
     due: dict[str, tuple[str, datetime]] = {}
-    partitions = tenant_partition_keys(context.instance)
     for tenant in database.tenants().list():
         if tenant.status != "connected":
             continue  # lists freeze while disconnected (L9): nothing to rebuild
@@ -51,7 +50,7 @@ def daily_list_rebuild(context: ScheduleEvaluationContext, database: DatabaseRes
         start = daily_slot_start(now, settings.auto_save.daily_rebuild_at, zone(settings.time_zone))
         if start is not None:
             due[tenant.id] = (slot_name("rebuild", tenant.id, start), start)
-    requests = slot_run_requests(context, auto_save_rebuild_job.name, due, partitions, reason="daily list rebuild")
+    requests = slot_run_requests(context, auto_save_rebuild_job.name, due, reason="daily list rebuild")
     if requests:
         return requests
     if due:

@@ -108,15 +108,20 @@ def launched_slots(instance: DagsterInstance, job_name: str, due: Mapping[str, t
 
 
 def slot_run_requests(context: SensorEvaluationContext | ScheduleEvaluationContext, job_name: str,
-                      due: Mapping[str, tuple[str, datetime]], partitions: Collection[str], *, reason: str,
-                      done_by: AssetKey | None = None, now: datetime | None = None) -> list[RunRequest]:
+                      due: Mapping[str, tuple[str, datetime]], partitions: Collection[str] | None = None, *,
+                      reason: str, done_by: AssetKey | None = None, now: datetime | None = None) -> list[RunRequest]:
     """A run request for each tenant of `due` (tenant → its slot and the slot's start) whose slot has no
     run yet (`launched_slots`, with its `done_by` and `now`): keyed and tagged by its slot, so that no
-    tick, sensor or daemon launches a slot twice, and tagged with the `reason` it was launched for."""
+    tick, sensor or daemon launches a slot twice, and tagged with the `reason` it was launched for.
+    `partitions`: the tenant partitions, if the caller read them this tick; otherwise they are read
+    only when some slot is left to launch (a schedule looking every minute launches on few ticks)."""
     launched = launched_slots(context.instance, job_name, due, done_by=done_by, now=now)
-    return [tenant_run_request(context, job_name, tenant_id, partitions, run_key=slot,
+    left = [(tenant_id, slot) for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+    if left and partitions is None:
+        partitions = tenant_partition_keys(context.instance)
+    return [tenant_run_request(context, job_name, tenant_id, partitions or (), run_key=slot,
                                tags={SLOT_TAG: slot, "crm_pipelines/reason": reason})
-            for tenant_id, (slot, _) in due.items() if tenant_id not in launched]
+            for tenant_id, slot in left]
 
 
 def _does_the_work(run: DagsterRun, done_by: AssetKey | None) -> bool:

@@ -109,12 +109,11 @@ def _skip(what: str, incomplete: list[str]) -> SkipReason:
 def outbound_push_schedule(context: ScheduleEvaluationContext, database: DatabaseResource, clock: ClockResource):
     now = (context.scheduled_execution_time or clock.now()).astimezone(UTC)
     pushing = _pushing_tenants(database)
-    partitions = tenant_partition_keys(context.instance)
     due = {}
     for tenant in pushing.ready:
         start = interval_slot_start(now, timedelta(minutes=tenant.settings.push.interval_minutes))
         due[tenant.id] = (slot_name("push", tenant.id, start), start)
-    requests = slot_run_requests(context, outbound_push_job.name, due, partitions, reason="push interval")
+    requests = slot_run_requests(context, outbound_push_job.name, due, reason="push interval")
     if not requests and due:
         return _skip(f"this interval's push of {len(due)} tenant(s) already launched", pushing.waiting_for_sync)
     return requests or _skip("no connected tenant with pushes on and its sync complete", pushing.waiting_for_sync)
