@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, MetaData, Table, select
+from sqlalchemy import JSON, Integer, MetaData, Table, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from crm_pipelines.paths import DATA_DIR_ENV
@@ -77,6 +77,18 @@ def copy_rows(source: Database, target: Database) -> None:
             rows = [dict(row._mapping) for row in reader.execute(select(table))]
             if rows:
                 writer.execute(_nulls_kept(table).insert(), rows)
+        if target.is_postgres:
+            _sequences_past_copied_ids(writer)
+
+
+def _sequences_past_copied_ids(conn) -> None:
+    # Rows copied with their ids leave PostgreSQL's sequences where they were: the next insert
+    # would take an id a copied row holds.
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                                  f"(SELECT COALESCE(MAX({column.name}), 0) + 1 FROM {table.name}), false)"))
 
 
 def _nulls_kept(table: Table) -> Table:
@@ -103,21 +115,22 @@ def copied_db(source: str):
     return db
 
 
-def first_sync_copy(tmp_path_factory, name: str, sim, path: Path, prepare: Callable[[Database], None]) -> Database:
-    """A SQLite store at `path` as `prepare` leaves it against `sim` (tenants registered, the app
-    seeded, a first sync). The first test of a worker process to ask for `name` runs `prepare`; the
-    later ones get SQLite's backup of that store with every tenant pointed at their own simulator.
-    For tests whose simulators are generated alike (the same orgs, scale and seed, on the fixed
-    clock), so the copied cursors and ids are their org's, and that need nothing of the simulator's
-    own memory of that sync (its API call count, its sessions)."""
-    template = tmp_path_factory.getbasetemp() / "first-syncs" / f"{name}.db"
-    if not template.exists():
-        db = open_database(f"sqlite:///{path}")
+def first_sync_copy(tmp_path_factory, name: str, sim, db: Database, prepare: Callable[[Database], None]) -> Database:
+    """`db` (a new store on either backend) as `prepare` leaves it against `sim` (tenants
+    registered, the app seeded, a first sync). The first test of a worker process to ask for `name`
+    runs `prepare` and keeps a copy of the result; the later ones get that copy's rows, with every
+    tenant pointed at their own simulator. For tests whose simulators are generated alike (the same
+    orgs, scale and seed, on the fixed clock), so the copied cursors and ids are their org's, and
+    that need nothing of the simulator's own memory of that sync (its API call count, sessions)."""
+    path = tmp_path_factory.getbasetemp() / "first-syncs" / f"{name}.db"
+    if not path.exists():
         prepare(db)
-        template.parent.mkdir(exist_ok=True)
-        sqlite_backup(db, template).dispose()
+        path.parent.mkdir(exist_ok=True)
+        template = open_database(f"sqlite:///{path}")
+        copy_rows(db, template)
+        template.dispose()
         return db
-    db = sqlite_backup(template, path)
+    copy_rows(open_database(f"sqlite:///{path}"), db)
     with db.transaction() as conn:
         for tenant_id, connection in conn.execute(select(tenants.c.id, tenants.c.connection)).all():
             conn.execute(tenants.update().where(tenants.c.id == tenant_id)

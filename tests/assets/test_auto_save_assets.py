@@ -17,22 +17,30 @@ from crm_pipelines.store.auto_save_lists import read_changes, read_lists, read_s
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import db_url, register_sim_tenant
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def synced(db):
+def synced(db, tmp_path_factory):
+    """Two seeded tenants after their first sync (made once per worker and copied,
+    tests/store_copies.py), the simulator, a Dagster instance and the definitions."""
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=9) as sim:
-        for org in ("acme", "globex"):
-            register_sim_tenant(db, sim, org)
-            write_app_tables(db, org, app_data_for_org(sim.org(org), seed=9))
+        def first_syncs(store) -> None:
+            for org in ("acme", "globex"):
+                register_sim_tenant(store, sim, org)
+                write_app_tables(store, org, app_data_for_org(sim.org(org), seed=9))
+            first = DagsterInstance.ephemeral()
+            first.add_dynamic_partitions("tenants", ["acme", "globex"])
+            for org in ("acme", "globex"):
+                assert build_definitions(db_url(store)).resolve_job_def("crm_sync").execute_in_process(
+                    instance=first, partition_key=org).success
+
+        first_sync_copy(tmp_path_factory, "auto-save-assets-9", sim, db, first_syncs)
         instance = DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("tenants", ["acme", "globex"])
-        defs = build_definitions(db_url(db))
-        for org in ("acme", "globex"):
-            assert defs.resolve_job_def("crm_sync").execute_in_process(instance=instance, partition_key=org).success
-        yield sim, instance, defs
+        yield sim, instance, build_definitions(db_url(db))
 
 
 def _rebuild(defs, instance, tenant):

@@ -29,7 +29,7 @@ def sim():
 
 
 @pytest.fixture
-def synced(tmp_path_factory, tmp_path, sim):
+def synced(tmp_path_factory, sqlite_db, sim):
     """A seeded tenant after its first sync (every agreeing field has its base), and a Dagster
     instance; the first sync is made once per worker and copied (tests/store_copies.py)."""
     def first_sync(db) -> None:
@@ -37,7 +37,7 @@ def synced(tmp_path_factory, tmp_path, sim):
         write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
         crm_sync(db, DagsterInstance.ephemeral())
 
-    return first_sync_copy(tmp_path_factory, f"three-way-{SEED}", sim, tmp_path / "store.db", first_sync), \
+    return first_sync_copy(tmp_path_factory, f"three-way-{SEED}", sim, sqlite_db, first_sync), \
         DagsterInstance.ephemeral()
 
 
