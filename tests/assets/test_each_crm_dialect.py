@@ -23,6 +23,7 @@ from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import metadata
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.sim_tenants import metadata_by_asset, register_insightly_tenant, register_sim_tenant, run_job
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
@@ -74,19 +75,24 @@ class Scenario:
 
 
 @pytest.fixture(params=sorted(DIALECTS))
-def scenario(request, sqlite_db) -> Iterator[Scenario]:
+def scenario(request, sqlite_db, tmp_path_factory) -> Iterator[Scenario]:
+    """A seeded tenant of the dialect's org after its first sync, made once per worker and copied
+    (tests/store_copies.py)."""
     dialect = DIALECTS[request.param]
     served = f"{dialect.org}:insightly" if dialect.name == "insightly" else dialect.org
     with run_simulator(orgs=(served,), scale="tiny", seed=SEED) as sim:
         if dialect.name == "insightly":
             # Insightly's 10 calls a second would only slow the test down.
             sim.second_rate(dialect.org).per_second = 1_000_000
-        dialect.register(sqlite_db, sim, dialect.org,
-                         **{"push.activity_touch_outcomes": OUTCOMES, "push.interest_threshold": "90"})
-        write_app_tables(sqlite_db, dialect.org, dialect.app_data(sim.org(dialect.org), seed=SEED))
-        scenario = Scenario(dialect, sim, sqlite_db, DagsterInstance.ephemeral())
-        assert scenario.run("crm_sync").success
-        yield scenario
+
+        def first_sync(db) -> None:
+            dialect.register(db, sim, dialect.org,
+                             **{"push.activity_touch_outcomes": OUTCOMES, "push.interest_threshold": "90"})
+            write_app_tables(db, dialect.org, dialect.app_data(sim.org(dialect.org), seed=SEED))
+            assert Scenario(dialect, sim, db, DagsterInstance.ephemeral()).run("crm_sync").success
+
+        first_sync_copy(tmp_path_factory, f"dialect-{dialect.name}-{SEED}", sim, sqlite_db, first_sync)
+        yield Scenario(dialect, sim, sqlite_db, DagsterInstance.ephemeral())
 
 
 def _asset_table(s: Scenario, name: str) -> pd.DataFrame:
