@@ -14,6 +14,7 @@ from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import metadata
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +33,15 @@ def seeded(db, sim, org: str = "acme", **settings: str) -> dict[str, pd.DataFram
     app = app_data_for_org(sim.org(org), seed=SEED)
     write_app_tables(db, org, app)
     return app
+
+
+def synced_acme(tmp_path_factory, sim, db) -> None:
+    """`seeded` acme after its first sync, made once per worker and copied (tests/store_copies.py)."""
+    def first_sync(store) -> None:
+        seeded(store, sim)
+        crm_sync(store, "acme", DagsterInstance.ephemeral())
+
+    first_sync_copy(tmp_path_factory, f"outbound-acme-{SEED}", sim, db, first_sync)
 
 
 def crm_sync(db, tenant: str, instance: DagsterInstance, **kw):
@@ -261,11 +271,10 @@ def test_a_permanent_error_is_in_the_ledger_once_not_retried_and_goes_out_once_f
     assert app_table(db, "acme", "prospects").set_index("prospect_id").loc[target, "crm_id"] == lead["Id"]
 
 
-def test_two_tenants_push_each_only_to_its_own_org_and_ledger(sqlite_db, sim):
-    for org in ("acme", "globex"):
-        seeded(sqlite_db, sim, org)
+def test_two_tenants_push_each_only_to_its_own_org_and_ledger(sqlite_db, sim, tmp_path_factory):
+    synced_acme(tmp_path_factory, sim, sqlite_db)
+    seeded(sqlite_db, sim, "globex")
     instance = DagsterInstance.ephemeral()
-    crm_sync(sqlite_db, "acme", instance)
     crm_sync(sqlite_db, "globex", instance)
     assert push(sqlite_db, "acme", instance).success
     assert sim.org("globex").writes() == []
@@ -277,14 +286,13 @@ def test_two_tenants_push_each_only_to_its_own_org_and_ledger(sqlite_db, sim):
         | set(sim.org("globex").rows("Contact")["Id"]) | set(sim.org("globex").rows("Campaign")["Id"])
 
 
-def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_the_cli(sqlite_db, sim):
+def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_the_cli(sqlite_db, sim, tmp_path_factory):
     from tests.cli_runner import invoke
     from tests.sim_tenants import db_url
 
     db = sqlite_db
-    seeded(db, sim)
+    synced_acme(tmp_path_factory, sim, db)
     instance = DagsterInstance.ephemeral()
-    crm_sync(db, "acme", instance)
     assert push(db, "acme", instance).success
     prospects = app_table(db, "acme", "prospects")
     linked = prospects.loc[prospects["crm_id"].notna() & (prospects["crm_type"] == "Contact")].iloc[-1]
@@ -308,13 +316,12 @@ def test_a_push_requested_from_the_cli_goes_out_and_the_ledger_reads_back_from_t
     assert "acme-secret" not in status.output
 
 
-def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_holds(sqlite_db, sim):
+def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_holds(sqlite_db, sim, tmp_path_factory):
     from sqlalchemy import text
 
-    for org in ("acme", "globex"):
-        seeded(sqlite_db, sim, org)
+    synced_acme(tmp_path_factory, sim, sqlite_db)
+    seeded(sqlite_db, sim, "globex")
     instance = DagsterInstance.ephemeral()
-    crm_sync(sqlite_db, "acme", instance)
     result = push(sqlite_db, "acme", instance)
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {("crm_push_results", "no_rows_of_another_tenant"): True,
@@ -331,12 +338,11 @@ def test_the_ledger_checks_pass_after_a_push_and_catch_a_crm_id_another_tenant_h
     assert failed == {"no_rows_of_another_tenant"}
 
 
-def test_a_disconnected_tenant_writes_nothing_and_its_queued_pushes_go_out_after_the_reconnect(sqlite_db, sim):
+def test_a_disconnected_tenant_writes_nothing_and_its_queued_pushes_go_out_after_the_reconnect(sqlite_db, sim, tmp_path_factory):
     from crm_pipelines.store.tenants import TenantRegistry
 
-    seeded(sqlite_db, sim)
+    synced_acme(tmp_path_factory, sim, sqlite_db)
     instance = DagsterInstance.ephemeral()
-    crm_sync(sqlite_db, "acme", instance)
     TenantRegistry(sqlite_db).disconnect("acme")
     refused = push(sqlite_db, "acme", instance)
     assert not refused.success
