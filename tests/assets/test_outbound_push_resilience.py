@@ -24,6 +24,7 @@ from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.assets.test_outbound_push import by_external_id, control, crm_sync, push, seeded
 from tests.sim_tenants import db_url, metadata_by_asset, run_job
+from tests.store_copies import first_sync_copy
 
 DAY = 24 * 3600 + 120
 
@@ -32,6 +33,15 @@ DAY = 24 * 3600 + 120
 def sim():
     with run_simulator(orgs=("acme",), scale="tiny", seed=3) as sim:
         yield sim
+
+
+def synced_acme(tmp_path_factory, sim, db) -> None:
+    """`seeded` acme after its first sync, made once per worker and copied (tests/store_copies.py)."""
+    def first_sync(store) -> None:
+        seeded(store, sim)
+        crm_sync(store, "acme", DagsterInstance.ephemeral())
+
+    first_sync_copy(tmp_path_factory, "push-resilience-acme-3", sim, db, first_sync)
 
 
 def many_events(db, tenant: str, n: int) -> list[str]:
@@ -74,10 +84,9 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_a_push_killed_mid_delivery_then_run_again_leaves_one_crm_record_per_external_id(db, sim):
-    seeded(db, sim)
+def test_a_push_killed_mid_delivery_then_run_again_leaves_one_crm_record_per_external_id(db, sim, tmp_path_factory):
+    synced_acme(tmp_path_factory, sim, db)
     instance = DagsterInstance.ephemeral()
-    crm_sync(db, "acme", instance)
     events = many_events(db, "acme", 6000)  # six calls of 1,000 Tasks
     # Every other call is answered and then cut off: the CRM has the Tasks, the pusher does not know
     # yet and backs off to retry. Killing it then is the worst moment there is.
@@ -114,10 +123,9 @@ def test_a_push_killed_mid_delivery_then_run_again_leaves_one_crm_record_per_ext
 
 
 @pytest.mark.slow
-def test_with_calls_failing_and_connections_cut_after_the_write_every_task_arrives_once(sqlite_db, sim):
-    seeded(sqlite_db, sim)
+def test_with_calls_failing_and_connections_cut_after_the_write_every_task_arrives_once(sqlite_db, sim, tmp_path_factory):
+    synced_acme(tmp_path_factory, sim, sqlite_db)
     instance = DagsterInstance.ephemeral()
-    crm_sync(sqlite_db, "acme", instance)
     events = many_events(sqlite_db, "acme", 1200)
     sim.set_faults("drop=after@0.15,500@0.1,503@0.05,429=0@0.05", org="acme")
     patient = CrmClientResource(max_backoff_seconds=0.05, max_attempts=12)
