@@ -15,6 +15,7 @@ from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.tables import metadata
 from tests.cli_runner import invoke
 from tests.sim_tenants import db_url, metadata_by_asset, register_sim_tenant, sync
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +45,15 @@ def _cli(db, *args: str):
     result = invoke(*args, env={"CRM_PIPELINES_DB_URL": db_url(db)})
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def _first_synced(tmp_path_factory, sim, db) -> None:
+    """Seeded acme after its first sync, made once per worker and copied (tests/store_copies.py)."""
+    def first_sync(store) -> None:
+        _seeded(store, sim, "acme")
+        _synced(store, "acme")
+
+    first_sync_copy(tmp_path_factory, f"matching-acme-{SEED}", sim, db, first_sync)
 
 
 def _synced(db, tenant: str):
@@ -92,9 +102,8 @@ def test_a_seeded_tenants_users_and_companies_match_as_the_seed_says(sqlite_db, 
     assert not accounts.index.str.startswith("c-none-").any()
 
 
-def test_a_manual_match_confirmed_from_the_cli_wins_and_survives_every_rebuild(sqlite_db, sim):
-    _seeded(sqlite_db, sim, "acme")
-    _synced(sqlite_db, "acme")  # the CLI only confirms CRM records the warehouse holds
+def test_a_manual_match_confirmed_from_the_cli_wins_and_survives_every_rebuild(sqlite_db, sim, tmp_path_factory):
+    _first_synced(tmp_path_factory, sim, sqlite_db)  # the CLI only confirms CRM records the warehouse holds
     contact = sim.org("acme").rows("Contact", include_deleted=False)["Id"].iloc[-1]
     _cli(sqlite_db, "match", "confirm", "--tenant", "acme", "--prospect", "p-new-1", "--crm-id", contact)
     for _ in range(2):
@@ -105,9 +114,8 @@ def test_a_manual_match_confirmed_from_the_cli_wins_and_survives_every_rebuild(s
     assert (prospect["crm_id"], prospect["crm_type"]) == (contact, "Contact")
 
 
-def test_a_crm_edit_through_the_control_api_changes_the_prospect_at_the_next_sync_and_is_logged_with_old_and_new_value(sqlite_db, sim):
-    _seeded(sqlite_db, sim, "acme")
-    _synced(sqlite_db, "acme")
+def test_a_crm_edit_through_the_control_api_changes_the_prospect_at_the_next_sync_and_is_logged_with_old_and_new_value(sqlite_db, sim, tmp_path_factory):
+    _first_synced(tmp_path_factory, sim, sqlite_db)
     before = read_app_table(sqlite_db, "acme", "prospects").set_index("prospect_id").loc["p-id-0002"]
     control = f"{sim.base_url}/_sim/orgs/acme"
     with requests.Session() as http:
@@ -129,9 +137,8 @@ def test_a_crm_edit_through_the_control_api_changes_the_prospect_at_the_next_syn
     assert any("title" in line and f"{before['title']} -> Chief Widget Officer" in line for line in shown)
 
 
-def test_a_second_sync_with_nothing_changed_applies_nothing(sqlite_db, sim):
-    _seeded(sqlite_db, sim, "acme")
-    _synced(sqlite_db, "acme")
+def test_a_second_sync_with_nothing_changed_applies_nothing(sqlite_db, sim, tmp_path_factory):
+    _first_synced(tmp_path_factory, sim, sqlite_db)
     again = metadata_by_asset(_synced(sqlite_db, "acme"))
     for name in ("synced_prospects", "synced_companies", "synced_campaigns", "synced_opportunities",
                  "synced_field_labels"):
