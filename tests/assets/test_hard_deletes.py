@@ -20,6 +20,7 @@ from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import crm_tables
 from tests.assets.test_outbound_push import control
 from tests.sim_tenants import metadata_by_asset, register_sim_tenant, run_job, sync, warehouse_rows, sim_rows
+from tests.store_copies import first_sync_copy
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,15 @@ MONTH = 31 * 86400
 def sim():
     with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
+
+
+def _first_synced(tmp_path_factory, sim, db) -> None:
+    """acme registered and synced once, made once per worker and copied (tests/store_copies.py)."""
+    def first_sync(store) -> None:
+        register_sim_tenant(store, sim, "acme")
+        assert sync(store, "acme").success
+
+    first_sync_copy(tmp_path_factory, f"hard-deletes-acme-{SEED}", sim, db, first_sync)
 
 
 def _live_ids(org, sobject: str, n: int) -> list[str]:
@@ -54,10 +64,9 @@ def assert_warehouse_is_sim_plus_flagged(db, org, purged: dict[str, set[str]]) -
             assert actual[record_id]["is_deleted"] is True, f"{obj.name} {record_id} is still live in the warehouse"
 
 
-def test_records_hard_deleted_or_purged_between_two_syncs_end_flagged_deleted_with_their_time(db, sim):
+def test_records_hard_deleted_or_purged_between_two_syncs_end_flagged_deleted_with_their_time(db, sim, tmp_path_factory):
     org = sim.org("acme")
-    register_sim_tenant(db, sim, "acme")
-    assert sync(db, "acme").success
+    _first_synced(tmp_path_factory, sim, db)
     org.advance_clock(3600)
 
     hard_contact, binned_contact = _live_ids(org, "Contact", 2)
@@ -96,10 +105,9 @@ def test_records_hard_deleted_or_purged_between_two_syncs_end_flagged_deleted_wi
     assert all(again[o.asset]["rows_upserted"] == 0 for o in CRM_OBJECTS)
 
 
-def test_a_cursor_older_than_the_delete_log_reconciles_by_id_set_and_flags_exactly_the_missing(db, sim):
+def test_a_cursor_older_than_the_delete_log_reconciles_by_id_set_and_flags_exactly_the_missing(db, sim, tmp_path_factory):
     org = sim.org("acme")
-    register_sim_tenant(db, sim, "acme")
-    assert sync(db, "acme").success
+    _first_synced(tmp_path_factory, sim, db)
     before = {o.name: _warehouse(db, o.name) for o in CRM_OBJECTS}
     org.advance_clock(MONTH)  # past the delete log's 30 days
     gone_contacts = set(_live_ids(org, "Contact", 3))
