@@ -48,9 +48,19 @@ def matches(db) -> set[tuple[str, str]]:
     return set(zip(matched["prospect_id"], matched["crm_id"], strict=True))
 
 
+_UNLIMITED: dict[int, tuple[set[tuple[str, str]], int]] = {}
+
+
 def unlimited_sync(sim, tmp_path) -> tuple[set[tuple[str, str]], int]:
     """What an unlimited budget gives on the same org and app data, in a database of its own: the
-    matched prospects, and the API calls the whole sync took."""
+    matched prospects, and the API calls the whole sync took. Every test's simulator is generated
+    alike (the same org and seed, on the fixed clock), so it is found once per worker process."""
+    if SEED not in _UNLIMITED:
+        _UNLIMITED[SEED] = _unlimited_sync(sim, tmp_path)
+    return _UNLIMITED[SEED]
+
+
+def _unlimited_sync(sim, tmp_path) -> tuple[set[tuple[str, str]], int]:
     reference = open_database(f"sqlite:///{tmp_path / 'unlimited.db'}")
     seeded(reference, sim)
     result = run_job(reference, "crm_sync", "acme")
