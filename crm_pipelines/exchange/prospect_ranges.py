@@ -231,8 +231,8 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     base of just the pairs that differ in a two-way field (_differing_two_way).
     `only`: which records to compare (a flag per row of `org.people`, None: all): just the
     prospects held by those, with only the records they hold or store in their own range, several
-    ranges' in one call (_changed_batches); the others give no rows, as records that have not changed since a
-    run whose result was applied (core.field_sync.changed_ranges)."""
+    ranges' in one call (_changed_batches); the others give no rows, as records that have not
+    changed since a run whose result was applied (core.field_sync.changed_ranges)."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
     source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
     places = _Placed.of(org, matched, source)
