@@ -47,7 +47,7 @@ from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospects
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import read_base
-from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_ids, read_crm_range
+from crm_pipelines.store.key_ranges import IDS_PER_READ, KeyRange, no_crm_rows, read_crm_ids, read_crm_range
 
 RANGE_RECORDS_ENV = "CRM_PIPELINES_SYNC_RANGE_RECORDS"
 # A range's Leads or Contacts with every column, their base and the sync's frames stay in the low
@@ -335,12 +335,21 @@ def _changed_sync(db: Database, tenant_id: str, org: OrgPeople, source: AppProsp
     people = org.people.iloc[records].reset_index(drop=True)
     prospects = source.by_id(mine)
     crm_leads, crm_contacts = read_people_frames(db, tenant_id, people)
-    times = pd.concat([read_field_changes(db, tenant_id, crm_type, record_ids=ids.tolist())
-                       for crm_type, ids in _ids_by_type(people)], ignore_index=True)
+    times = pd.concat([_field_times(db, tenant_id, crm_type, ids) for crm_type, ids in _ids_by_type(people)],
+                      ignore_index=True)
     sync = _sync(db, tenant_id, people, crm_leads, crm_contacts, prospects, matched, options, times)
     ranks = pd.Series(places.belongs[mine], index=prospects["prospect_id"].astype("string").to_numpy())
     return ProspectSync(*(_in_range_order(frame, ranks) for frame in (sync.inbound, sync.outbound)),
                         sync.skipped_mappings, _in_range_order(sync.synced, ranks))
+
+
+def _field_times(db: Database, tenant_id: str, crm_type: str, ids: pd.Series) -> pd.DataFrame:
+    """The field history of records `ids` (of one type, in key order): by id when they are a few
+    thousand at most, else of the key range from the first to the last (a read by key range, as a
+    range's is; the records between them that the call does not hold add rows it never looks up)."""
+    if len(ids) <= IDS_PER_READ:
+        return read_field_changes(db, tenant_id, crm_type, record_ids=ids.tolist())
+    return read_field_changes(db, tenant_id, crm_type, record_ids=KeyRange(str(ids.iloc[0]), str(ids.iloc[-1])))
 
 
 def _ids_by_type(people: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:

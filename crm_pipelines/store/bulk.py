@@ -121,11 +121,14 @@ def _driver_chunks(conn: Connection, stmt: Select, chunk_rows: int) -> Iterator[
     of a large read (the narrow Leads and Contacts, the matches, the base). Each value goes through
     the result processor SQLAlchemy would apply to it (none for the types the tables hold, as
     read_frame selects them). None when a bound value needs SQLAlchemy's own processing (a time),
-    or outside a transaction: those reads go through SQLAlchemy."""
+    is a list (an IN of ids: rendered value by value for each read, without SQLAlchemy's cache of
+    the statement, it cost more than the rows saved), or outside a transaction: those reads go
+    through SQLAlchemy."""
     if getattr(conn.connection.dbapi_connection, "autocommit", False):
         return None  # a server-side cursor needs a transaction
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    if any(bind.type.bind_processor(conn.dialect) is not None for bind in compiled.binds.values()):
+    compiled = stmt.compile(dialect=conn.dialect)
+    if any(bind.expanding or bind.literal_execute or bind.type.bind_processor(conn.dialect) is not None
+           for bind in compiled.binds.values()):
         return None
     types = [column.type for column in stmt.selected_columns]
     return _fetched_chunks(conn, str(compiled), compiled.params, types, chunk_rows)

@@ -93,8 +93,8 @@ def test_copied_times_and_dates_read_back_as_written(postgres_db):
 def test_a_read_through_the_drivers_rows_gives_what_sqlalchemys_rows_give(postgres_db, monkeypatch):
     """On PostgreSQL read_frame takes the driver's rows from a server-side cursor (SQLAlchemy's Row
     per row was most of a large read's time) unless a bound value needs SQLAlchemy's processing (a
-    time): every type the tables hold (text, JSON, numbers, flags, dates, times, nulls) reads the same
-    either way, whatever the chunk, with an id list bound value by value."""
+    time) or is a list of ids: every type the tables hold (text, JSON, numbers, flags, dates, times,
+    nulls) reads the same either way, whatever the chunk."""
     from sqlalchemy import select
 
     from crm_pipelines.store import bulk
@@ -116,15 +116,17 @@ def test_a_read_through_the_drivers_rows_gives_what_sqlalchemys_rows_give(postgr
         upsert_frame(conn, table, frame, ["tenant_id", "id"], likely_new=True)
     by_ids = (table.c.tenant_id == "acme") & table.c.id.in_(ids[:4])
     by_time = (table.c.tenant_id == "acme") & (table.c.extracted_at >= datetime(2026, 1, 1, tzinfo=UTC))
+    by_range = (table.c.tenant_id == "acme") & (table.c.id >= ids[0]) & (table.c.id <= ids[3])
     with postgres_db.engine.connect() as conn:
-        assert bulk._driver_chunks(conn, select(table.c.id).where(by_ids), 2) is not None
-        assert bulk._driver_chunks(conn, select(table.c.id).where(by_time), 2) is None
-        drivers = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_ids, by_time)]
+        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is not None
+        for through_sqlalchemy in (by_ids, by_time):
+            assert bulk._driver_chunks(conn, select(table.c.id).where(through_sqlalchemy), 2) is None
+        drivers = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
         monkeypatch.setattr(bulk, "_driver_chunks", lambda *args: None)
-        sqlalchemys = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_ids, by_time)]
-    assert len(drivers[0]) == 4 and len(drivers[1]) == 5
+        sqlalchemys = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
+    assert [len(d) for d in drivers] == [4, 4, 5]
     for driver, sqlalchemy in zip(drivers, sqlalchemys, strict=True):
         pd.testing.assert_frame_equal(driver, sqlalchemy)
     assert drivers[0]["mapped_fields"].tolist()[0] == {"Score__c": 7, "Tags__c": ["a", "b"]}
     with postgres_db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no transaction
-        assert bulk._driver_chunks(conn, select(table.c.id).where(by_ids), 2) is None
+        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is None
