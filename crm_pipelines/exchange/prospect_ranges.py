@@ -244,8 +244,6 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     else:
         pieces = [_changed_sync(db, tenant_id, org, source, places, mine, records, matched, options)
                   for mine, records in _changed_batches(org, places, only)]
-    if outbound_only:
-        pieces = [ProspectSync(concat_changes([]), piece.outbound, ()) for piece in pieces]
     recordless = np.flatnonzero(places.belongs < 0)
     unlinked = source.at(recordless, source.places["crm_id"].isna().to_numpy()[recordless], None)
     new_leads = _recordless(org, unlinked, _matches_of(matched, unlinked), mappings=mappings, settings=settings)
@@ -382,9 +380,12 @@ def _sync(db: Database, tenant_id: str, people: pd.DataFrame, crm_leads: pd.Data
         base = read_base(db, tenant_id, "prospect", app_ids=prospects["prospect_id"].astype("string").tolist())
     else:
         base = read_base(db, tenant_id, "prospect", crm_ids=base_range)
-    return sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=options.mappings,
+    sync = sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=options.mappings,
                           settings=options.settings, matched_users=options.matched_users, people=people, base=base,
                           crm_field_times=crm_field_times)
+    # Outbound only: the rest let go of at once, not held until every call is done (the base rows of
+    # every pair, some 200,000 a call when most records changed).
+    return ProspectSync(concat_changes([]), sync.outbound, ()) if options.outbound_only else sync
 
 
 def _differing_two_way(matched: pd.DataFrame, prospects: pd.DataFrame, crm_leads: pd.DataFrame,
