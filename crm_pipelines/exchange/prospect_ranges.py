@@ -47,7 +47,7 @@ from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospects
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_base import read_base
-from crm_pipelines.store.key_ranges import KeyRange, no_crm_rows, read_crm_ids, read_crm_range
+from crm_pipelines.store.key_ranges import IDS_PER_READ, KeyRange, no_crm_rows, read_crm_ids, read_crm_range
 
 RANGE_RECORDS_ENV = "CRM_PIPELINES_SYNC_RANGE_RECORDS"
 # A range's Leads or Contacts with every column, their base and the sync's frames stay in the low
@@ -175,20 +175,28 @@ def read_whole_org(db: Database, tenant_id: str) -> tuple[pd.DataFrame, pd.DataF
     return read_crm_range(db, "crm_leads", tenant_id, None), read_crm_range(db, "crm_contacts", tenant_id, None)
 
 
-def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange, people: pd.DataFrame, *,
-                      by_id: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_range_frames(db: Database, tenant_id: str, crm_range: CrmRange,
+                      people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(crm_leads, crm_contacts) of one range, every column: the range's own type read by key range,
-    the other empty. `people`: the range's people, which the rows read must be, in order.
-    `by_id`: `people` are some of the range's records (in key order), read by id."""
-    if by_id:
-        own = read_crm_ids(db, crm_range.table, tenant_id, people["crm_id"].astype("string").tolist())
-    else:
-        own = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids)
+    the other empty. `people`: the range's people, which the rows read must be, in order."""
+    own = read_crm_range(db, crm_range.table, tenant_id, crm_range.ids)
     if not own["id"].astype("string").reset_index(drop=True).equals(people["crm_id"].astype("string")):
         raise RuntimeError(f"the {crm_range.table} between {crm_range.ids.first} and {crm_range.ids.last} "
                            "changed while the prospect sync read them")
     other = no_crm_rows("crm_leads" if crm_range.crm_type == CONTACT else "crm_contacts")
     return (other, own) if crm_range.crm_type == CONTACT else (own, other)
+
+
+def read_people_frames(db: Database, tenant_id: str, people: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(crm_leads, crm_contacts), every column, of the records of `people` (some rows of the org's
+    people, Contacts then Leads, each in key order), read by id."""
+    frames = {}
+    for crm_type, ids in _ids_by_type(people):
+        table = _TABLES[crm_type]
+        frames[crm_type] = read_crm_ids(db, table, tenant_id, ids.tolist())
+        if not frames[crm_type]["id"].astype("string").reset_index(drop=True).equals(ids.reset_index(drop=True)):
+            raise RuntimeError(f"the {table} changed while the prospect sync read them")
+    return frames["Lead"], frames[CONTACT]
 
 
 def prospect_ranges(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> np.ndarray:
@@ -219,31 +227,24 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     range order rather than the one piece's, each range's as sync_prospects orders them.
     `prospects`: the whole table, or AppProspects.stored to read it a range at a time.
     `with_skipped=False` leaves skipped_mappings empty, for a caller that has no use for them.
-    `outbound_only=True`: only `outbound` is computed (inbound and synced come empty), each range
-    reading the base of just the pairs that differ in a two-way field (_differing_two_way).
+    `outbound_only=True`: only `outbound` is computed (inbound and synced come empty), reading the
+    base of just the pairs that differ in a two-way field (_differing_two_way).
     `only`: which records to compare (a flag per row of `org.people`, None: all): just the
-    prospects held by those, each range reading only the records they hold or store; the others
-    give no rows, as records that have not changed since a run whose result was applied
-    (core.field_sync.changed_ranges)."""
+    prospects held by those, with only the records they hold or store in their own range, several
+    ranges' in one call (_changed_batches); the others give no rows, as records that have not
+    changed since a run whose result was applied (core.field_sync.changed_ranges)."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
     source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
-    stored_at = positions(source.places["crm_id"], org.people["crm_id"])
-    held = held_positions(org, matched, source.places, stored_at)
-    belongs = org.range_of(held)
-    pieces = []
-    for index, crm_range in enumerate(org.ranges):
-        mine = np.flatnonzero(belongs == index)
-        if only is not None:
-            mine = mine[only[held[mine]]]
-        if mine.size:
-            brought = (stored_at[mine] >= crm_range.start) & (stored_at[mine] < crm_range.end)
-            records = None if only is None else _records_of(crm_range, held[mine], stored_at[mine])
-            chosen = source.at(mine, brought, crm_range.ids) if only is None else source.by_id(mine)
-            piece = _range_sync(db, tenant_id, org, crm_range, chosen, matched,
-                                mappings=mappings, settings=settings, matched_users=matched_users,
-                                outbound_only=outbound_only, records=records)
-            pieces.append(ProspectSync(concat_changes([]), piece.outbound, ()) if outbound_only else piece)
-    recordless = np.flatnonzero(belongs < 0)
+    places = _Placed.of(org, matched, source)
+    options = _SyncOptions(mappings, settings, matched_users, outbound_only)
+    if only is None:
+        pieces = [_range_sync(db, tenant_id, org, crm_range, source.at(mine, places.stored_in(mine, crm_range),
+                                                                       crm_range.ids), matched, options)
+                  for crm_range, mine in places.by_range(org)]
+    else:
+        pieces = [_changed_sync(db, tenant_id, org, source, places, mine, records, matched, options)
+                  for mine, records in _changed_batches(org, places, only)]
+    recordless = np.flatnonzero(places.belongs < 0)
     unlinked = source.at(recordless, source.places["crm_id"].isna().to_numpy()[recordless], None)
     new_leads = _recordless(org, unlinked, _matches_of(matched, unlinked), mappings=mappings, settings=settings)
     return ProspectSync(
@@ -254,30 +255,137 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     )
 
 
-def _records_of(crm_range: CrmRange, held: np.ndarray, stored_at: np.ndarray) -> np.ndarray:
-    """The records (positions in people) a range's chosen prospects hold or store, in key order."""
-    both = np.concatenate([held, stored_at])
-    return np.unique(both[(both >= crm_range.start) & (both < crm_range.end)])
+@dataclass(frozen=True)
+class _SyncOptions:
+    """What every call of the ranged sync is asked beyond its rows (creation already off)."""
+
+    mappings: Sequence[FieldMapping]
+    settings: ConnectorSettings
+    matched_users: pd.DataFrame | None
+    outbound_only: bool
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where each of the app's prospects is, as positions in `org.people` (-1: none): the record
+    it stores (`stored_at`) and the one it is held by (`held`), and the range it belongs to."""
+
+    stored_at: np.ndarray
+    held: np.ndarray
+    belongs: np.ndarray
+
+    @classmethod
+    def of(cls, org: OrgPeople, matched: pd.DataFrame, source: AppProspects) -> _Placed:
+        stored_at = positions(source.places["crm_id"], org.people["crm_id"])
+        held = held_positions(org, matched, source.places, stored_at)
+        return cls(stored_at, held, org.range_of(held))
+
+    def by_range(self, org: OrgPeople) -> Iterator[tuple[CrmRange, np.ndarray]]:
+        """Each range holding a prospect, with the prospects (ascending positions) belonging to it."""
+        for index, crm_range in enumerate(org.ranges):
+            mine = np.flatnonzero(self.belongs == index)
+            if mine.size:
+                yield crm_range, mine
+
+    def stored_in(self, mine: np.ndarray, crm_range: CrmRange) -> np.ndarray:
+        """Which prospects at `mine` store a record of `crm_range`."""
+        return (self.stored_at[mine] >= crm_range.start) & (self.stored_at[mine] < crm_range.end)
 
 
 def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRange, prospects: pd.DataFrame,
-                matched: pd.DataFrame, *, mappings: Sequence[FieldMapping], settings: ConnectorSettings,
-                matched_users: pd.DataFrame | None, outbound_only: bool = False,
-                records: np.ndarray | None = None) -> ProspectSync:
-    """One range's sync; with `records` (positions in people), of those records alone."""
-    people = org.range_people(crm_range) if records is None else org.people.iloc[records].reset_index(drop=True)
-    crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people, by_id=records is not None)
+                matched: pd.DataFrame, options: _SyncOptions) -> ProspectSync:
+    """One range's sync: every record of the range, read by key range, with its base and history."""
+    people = org.range_people(crm_range)
+    crm_leads, crm_contacts = read_range_frames(db, tenant_id, crm_range, people)
+    return _sync(db, tenant_id, people, crm_leads, crm_contacts, prospects, matched, options,
+                 read_field_changes(db, tenant_id, record_ids=crm_range.ids), base_range=crm_range.ids)
+
+
+def _changed_batches(org: OrgPeople, places: _Placed, only: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The prospects held by the records `only` flags, with the records each holds or stores within
+    its own range (both as ascending positions): what the range-by-range sync of those records
+    reads. Consecutive ranges' go together while they need at most as many records as a range."""
+    budget = max(r.end - r.start for r in org.ranges)
+    prospects: list[np.ndarray] = []
+    records: list[np.ndarray] = []
+    for crm_range, mine in places.by_range(org):
+        mine = mine[only[places.held[mine]]]
+        if not mine.size:
+            continue
+        stored = places.stored_at[mine][places.stored_in(mine, crm_range)]
+        needed = np.unique(np.concatenate([places.held[mine], stored]))
+        if records and sum(map(len, records)) + len(needed) > budget:
+            yield np.sort(np.concatenate(prospects)), np.concatenate(records)
+            prospects, records = [], []
+        prospects.append(mine)
+        records.append(needed)
+    if prospects:
+        yield np.sort(np.concatenate(prospects)), np.concatenate(records)
+
+
+def _changed_sync(db: Database, tenant_id: str, org: OrgPeople, source: AppProspects, places: _Placed,
+                  mine: np.ndarray, records: np.ndarray, matched: pd.DataFrame,
+                  options: _SyncOptions) -> ProspectSync:
+    """One call of sync_prospects on a batch of _changed_batches (its cost barely depends on its size,
+    and a steady run's changes are spread over every range), the records read by id. Its rows are
+    put in range order, each range's in the order the call gives them, as the range-by-range sync
+    lists them."""
+    people = org.people.iloc[records].reset_index(drop=True)
+    prospects = source.by_id(mine)
+    crm_leads, crm_contacts = read_people_frames(db, tenant_id, people)
+    times = pd.concat([_field_times(db, tenant_id, crm_type, ids) for crm_type, ids in _ids_by_type(people)],
+                      ignore_index=True)
+    sync = _sync(db, tenant_id, people, crm_leads, crm_contacts, prospects, matched, options, times)
+    ranks = pd.Series(places.belongs[mine], index=prospects["prospect_id"].astype("string").to_numpy())
+    return ProspectSync(*(_in_range_order(frame, ranks) for frame in (sync.inbound, sync.outbound)),
+                        sync.skipped_mappings, _in_range_order(sync.synced, ranks))
+
+
+def _field_times(db: Database, tenant_id: str, crm_type: str, ids: pd.Series) -> pd.DataFrame:
+    """The field history of records `ids` (of one type, in key order): by id when they are a few
+    thousand at most, else of the key range from the first to the last (a read by key range, as a
+    range's is; the records between them that the call does not hold add rows it never looks up)."""
+    if len(ids) <= IDS_PER_READ:
+        return read_field_changes(db, tenant_id, crm_type, record_ids=ids.tolist())
+    return read_field_changes(db, tenant_id, crm_type, record_ids=KeyRange(str(ids.iloc[0]), str(ids.iloc[-1])))
+
+
+def _ids_by_type(people: pd.DataFrame) -> Iterator[tuple[str, pd.Series]]:
+    for crm_type in (CONTACT, "Lead"):
+        yield crm_type, people.loc[people["crm_type"] == crm_type, "crm_id"].astype("string")
+
+
+def _in_range_order(rows: pd.DataFrame, ranks: pd.Series) -> pd.DataFrame:
+    """`rows` (each naming a prospect of `ranks`' index by its app_id) stably sorted by the range of
+    that prospect (`ranks`' value)."""
+    at = positions(rows["app_id"], pd.Series(ranks.index, dtype="string"))
+    if (at < 0).any():
+        raise RuntimeError("the prospect sync gave a row of a prospect it was not given")
+    order = np.argsort(ranks.to_numpy()[at], kind="stable")
+    return rows.iloc[order].reset_index(drop=True)
+
+
+def _sync(db: Database, tenant_id: str, people: pd.DataFrame, crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame,
+          prospects: pd.DataFrame, matched: pd.DataFrame, options: _SyncOptions, crm_field_times: pd.DataFrame,
+          base_range: KeyRange | None = None) -> ProspectSync:
+    """sync_prospects on these records and prospects, with the base of their pairs: by key range
+    (`base_range`) or else by the prospects' ids; outbound only, just of the pairs that differ in a
+    two-way field."""
     matched = _matches_of(matched, prospects)
-    if outbound_only:
-        app_ids = _differing_two_way(matched, prospects, crm_leads, crm_contacts, people, mappings, settings)
+    if options.outbound_only:
+        app_ids = _differing_two_way(matched, prospects, crm_leads, crm_contacts, people, options.mappings,
+                                     options.settings)
         base = empty_base() if app_ids.empty else read_base(db, tenant_id, "prospect", app_ids=app_ids.tolist())
-    elif records is not None:
+    elif base_range is None:
         base = read_base(db, tenant_id, "prospect", app_ids=prospects["prospect_id"].astype("string").tolist())
     else:
-        base = read_base(db, tenant_id, "prospect", crm_ids=crm_range.ids)
-    return sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=mappings,
-                          settings=settings, matched_users=matched_users, people=people, base=base,
-                          crm_field_times=read_field_changes(db, tenant_id, record_ids=crm_range.ids))
+        base = read_base(db, tenant_id, "prospect", crm_ids=base_range)
+    sync = sync_prospects(matched, prospects, crm_leads, crm_contacts, mappings=options.mappings,
+                          settings=options.settings, matched_users=options.matched_users, people=people, base=base,
+                          crm_field_times=crm_field_times)
+    # Outbound only: the rest let go of at once, not held until every call is done (the base rows of
+    # every pair, some 200,000 a call when most records changed).
+    return ProspectSync(concat_changes([]), sync.outbound, ()) if options.outbound_only else sync
 
 
 def _differing_two_way(matched: pd.DataFrame, prospects: pd.DataFrame, crm_leads: pd.DataFrame,

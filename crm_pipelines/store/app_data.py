@@ -129,9 +129,14 @@ def read_prospect_hashes(db: Database, tenant_id: str, columns: Sequence[str]) -
     row = ", ".join(f'"{c}"' for c in PROSPECT_COLUMNS)
     row_hash = literal_column(f"hashtextextended(CAST(ROW({row}) AS text), 0)").label("row_hash")
     where = prospects.c[TENANT_COLUMN] == tenant_id
+    statement = select(*[prospects.c[n] for n in names], row_hash).where(where).order_by(prospects.c.prospect_id)
     with db.engine.connect() as conn:  # one statement: the places and hashes of the same rows
-        rows = conn.execute(select(*[prospects.c[n] for n in names], row_hash).where(where)
-                            .order_by(prospects.c.prospect_id)).all()
+        compiled = statement.compile(dialect=conn.dialect)
+        # The driver's tuples as they come (typed_frame types them): SQLAlchemy's Row per row took
+        # more than half of this read at 170,000 prospects.
+        with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(str(compiled), compiled.params)
+            rows = cursor.fetchall()
     values = list(zip(*rows)) if rows else [()] * (len(names) + 1)
     places = typed_frame(pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in zip(names, values)}), prospects)
     return places.assign(row_hash=np.array(values[-1], dtype=np.int64).view(np.uint64))

@@ -8,7 +8,8 @@ SQLAlchemy so every column comes back in the type the table declares, then into 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    Select,
     Table,
     cast,
     func,
@@ -98,14 +100,54 @@ def read_frame(
         stmt = stmt.where(where)
     if order_by:
         stmt = stmt.order_by(*[table.c[name] for name in order_by])
-    # The statement's option, not the connection's: Connection.execution_options changes the
-    # connection itself, and a later write in the caller's transaction would go through a cursor.
-    result = conn.execute(stmt.execution_options(yield_per=chunk_rows))
+    chunks = _driver_chunks(conn, stmt, chunk_rows) if conn.dialect.name == "postgresql" else None
+    if chunks is None:
+        # The statement's option, not the connection's: Connection.execution_options changes the
+        # connection itself, and a later write in the caller's transaction would go through a cursor.
+        chunks = conn.execute(stmt.execution_options(yield_per=chunk_rows)).partitions()
     instants = [name for name in names if _as_instant(table.c[name], conn.dialect.name)]
-    parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in result.partitions()]
+    parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in chunks]
     if not parts:
         return typed_frame(pd.DataFrame(columns=names), table)
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+_SERVER_CURSORS = itertools.count()
+
+
+def _driver_chunks(conn: Connection, stmt: Select, chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]] | None:
+    """PostgreSQL: the rows as the driver gives them, `chunk_rows` at a time through a server-side
+    cursor in the connection's transaction: SQLAlchemy's Row per row was most of the Python time
+    of a large read (the narrow Leads and Contacts, the matches, the base). Each value goes through
+    the result processor SQLAlchemy would apply to it (none for the types the tables hold, as
+    read_frame selects them). None when a bound value needs SQLAlchemy's own processing (a time),
+    is a list (an IN of ids: rendered value by value for each read, without SQLAlchemy's cache of
+    the statement, it cost more than the rows saved), or outside a transaction: those reads go
+    through SQLAlchemy."""
+    if getattr(conn.connection.dbapi_connection, "autocommit", False):
+        return None  # a server-side cursor needs a transaction
+    compiled = stmt.compile(dialect=conn.dialect)
+    if any(bind.expanding or bind.literal_execute or bind.type.bind_processor(conn.dialect) is not None
+           for bind in compiled.binds.values()):
+        return None
+    types = [column.type for column in stmt.selected_columns]
+    return _fetched_chunks(conn, str(compiled), compiled.params, types, chunk_rows)
+
+
+def _fetched_chunks(conn: Connection, sql: str, params: dict[str, Any], types: list[Any],
+                    chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]]:
+    dbapi_conn = conn.connection.dbapi_connection
+    assert dbapi_conn is not None
+    with dbapi_conn.cursor(name=f"read_frame_{next(_SERVER_CURSORS)}") as cursor:
+        cursor.execute(sql, params)
+        processors = None
+        while rows := cursor.fetchmany(chunk_rows):
+            if processors is None:
+                processors = [kind.result_processor(conn.dialect, column.type_code)
+                              for kind, column in zip(types, cursor.description, strict=True)]
+            if any(processors):
+                rows = [tuple(v if p is None else p(v) for p, v in zip(processors, row)) for row in rows]
+            yield rows
 
 
 def _raw_frame(rows: Sequence[Sequence[Any]], names: list[str]) -> pd.DataFrame:

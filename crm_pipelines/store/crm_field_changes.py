@@ -3,16 +3,17 @@ the history cursor, written together page by page as the records' are (E2)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import case
+from sqlalchemy import case, false
 
 from crm_pipelines.core.extraction import Cursor
 from crm_pipelines.store.bulk import read_frame
 from crm_pipelines.store.crm_records import write_cursor
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.key_ranges import KeyRange
+from crm_pipelines.store.key_ranges import IDS_PER_READ, KeyRange
 from crm_pipelines.store.tables import crm_field_changes
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -41,15 +42,22 @@ def commit_field_changes(db: Database, tenant_id: str, sobject: str, history_obj
 
 
 def read_field_changes(db: Database, tenant_id: str, sobject: str | None = None, *,
-                       record_ids: KeyRange | None = None) -> pd.DataFrame:
+                       record_ids: KeyRange | Sequence[str] | None = None) -> pd.DataFrame:
     """crm_change_times.FIELD_TIME_COLUMNS (crm_id, field, changed_at) of the tenant, one object's or
-    all; with `record_ids`, only those of records in that key range."""
+    all; with `record_ids`, only those of records in that key range, or of those ids (read a few
+    thousand at a time: give `sobject` with a list, so each read takes the table's key)."""
     where = crm_field_changes.c.tenant_id == tenant_id
     if sobject is not None:
         where = where & (crm_field_changes.c.sobject == sobject)
-    if record_ids is not None:
-        where = where & record_ids.holds(crm_field_changes.c.record_id)
+    wheres = [where]
+    if isinstance(record_ids, KeyRange):
+        wheres = [where & record_ids.holds(crm_field_changes.c.record_id)]
+    elif record_ids is not None:
+        ids = list(dict.fromkeys(record_ids))
+        wheres = [where & crm_field_changes.c.record_id.in_(ids[at:at + IDS_PER_READ])
+                  for at in range(0, len(ids), IDS_PER_READ)] or [where & false()]
     with db.engine.connect() as conn:
-        frame = read_frame(conn, crm_field_changes, where, order_by=["sobject", "record_id", "field"])
+        parts = [read_frame(conn, crm_field_changes, w, order_by=["sobject", "record_id", "field"]) for w in wheres]
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return pd.DataFrame({"crm_id": frame["record_id"].astype("string"), "field": frame["field"].astype("string"),
                          "changed_at": pd.to_datetime(frame["changed_at"], utc=True)})

@@ -49,7 +49,7 @@ def no_crm_rows(table_name: str) -> pd.DataFrame:
 
 
 # Ids per statement of a read of records by id: within every database's limit of bound values.
-_IDS_PER_READ = 5_000
+IDS_PER_READ = 5_000
 
 
 def read_crm_ids(db: Database, table_name: str, tenant_id: str, ids: list[str]) -> pd.DataFrame:
@@ -59,6 +59,6 @@ def read_crm_ids(db: Database, table_name: str, tenant_id: str, ids: list[str]) 
     tenant = table.c[TENANT_COLUMN] == tenant_id
     order = [c.name for c in table.primary_key.columns]
     with db.engine.connect() as conn:
-        parts = [read_frame(conn, table, tenant & table.c.id.in_(ids[at:at + _IDS_PER_READ]), order_by=order)
-                 for at in range(0, len(ids), _IDS_PER_READ)]
+        parts = [read_frame(conn, table, tenant & table.c.id.in_(ids[at:at + IDS_PER_READ]), order_by=order)
+                 for at in range(0, len(ids), IDS_PER_READ)]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else no_crm_rows(table_name))

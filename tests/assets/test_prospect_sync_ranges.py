@@ -13,7 +13,7 @@ from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.definitions import build_definitions
 from crm_pipelines.core.field_sync import sync_prospects
 from crm_pipelines.exchange.prospect_ranges import (
-    RANGE_RECORDS_ENV, AppProspects, org_people, prospect_ranges, ranged_prospect_sync, read_whole_org,
+    RANGE_RECORDS_ENV, AppProspects, held_positions, org_people, prospect_ranges, ranged_prospect_sync, read_whole_org,
 )
 from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.settings import DEFAULT_FIELD_MAPPINGS, ConnectorSettings
@@ -127,6 +127,35 @@ def test_ranged_changes_equal_the_one_piece_changes_on_a_synced_state(ranged):
     outbound_only = ranged_prospect_sync(db, tenant, org, matched, AppProspects.stored(db, tenant),
                                          mappings=DEFAULT_FIELD_MAPPINGS, settings=settings, outbound_only=True)
     pd.testing.assert_frame_equal(outbound_only.outbound, pieces.outbound, obj="outbound only")
+
+
+@pytest.mark.parametrize("share", [0.02, 0.3])
+def test_comparing_some_records_gives_the_full_comparisons_rows_of_their_prospects(ranged, share):
+    """With `only` (the changed records of a steady run), the prospects those records hold are
+    compared several ranges to a call, each call holding at most a range's worth of records (a
+    2% share goes in one call, 30% in several): their rows are, in the same order, the rows the
+    whole range-by-range comparison gives them, both ways and outbound only."""
+    db, tenant = ranged, "acme"
+    matched = read_tenant_partition(db, metadata.tables["matched_prospects"], tenant)
+    matched_users = read_tenant_partition(db, metadata.tables["matched_users"], tenant)
+    write_app_tables(db, tenant, {"prospects": _app_edits(read_app_table(db, tenant, "prospects"))})
+    org = org_people(*read_whole_org(db, tenant), RANGE)
+    settings = ConnectorSettings(create_prospects_from_crm=False)
+    stored = AppProspects.stored(db, tenant)
+    belongs = prospect_ranges(org, matched, stored.places)
+    only = np.random.default_rng(7).random(len(org.people)) < share
+    held = held_positions(org, matched, stored.places, positions(stored.places["crm_id"], org.people["crm_id"]))
+    compared = stored.places["prospect_id"][(belongs < 0) | ((belongs >= 0) & only[np.clip(held, 0, None)])]
+    for outbound_only in (False, True):
+        some, every = (ranged_prospect_sync(db, tenant, org, matched, stored, mappings=DEFAULT_FIELD_MAPPINGS,
+                                            settings=settings, matched_users=matched_users, only=flags,
+                                            outbound_only=outbound_only) for flags in (only, None))
+        for name in ("inbound", "outbound", "synced"):
+            full = getattr(every, name)
+            expected = full[full["app_id"].isin(compared)].reset_index(drop=True)
+            assert len(expected) > 0 or (outbound_only and name != "outbound") or name == "synced"
+            pd.testing.assert_frame_equal(getattr(some, name), expected, obj=f"{name}, outbound only: {outbound_only}")
+        assert some.skipped_mappings == every.skipped_mappings
 
 
 def test_the_prospects_a_range_reads_are_its_own(ranged):

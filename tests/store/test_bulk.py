@@ -87,3 +87,46 @@ def test_copied_times_and_dates_read_back_as_written(postgres_db):
     assert back["system_modstamp"].tolist()[2] == pd.Timestamp("1999-12-30T19:00:00Z")
     assert [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in back["close_date"]] == ["2024-02-29", None, "1999-12-31"]
     assert "close_date" in [f.column for f in BY_NAME["Opportunity"].fields]
+
+
+@pytest.mark.postgres
+def test_a_read_through_the_drivers_rows_gives_what_sqlalchemys_rows_give(postgres_db, monkeypatch):
+    """On PostgreSQL read_frame takes the driver's rows from a server-side cursor (SQLAlchemy's Row
+    per row was most of a large read's time) unless a bound value needs SQLAlchemy's processing (a
+    time) or is a list of ids: every type the tables hold (text, JSON, numbers, flags, dates, times,
+    nulls) reads the same either way, whatever the chunk."""
+    from sqlalchemy import select
+
+    from crm_pipelines.store import bulk
+    from crm_pipelines.store.bulk import upsert_frame
+    from crm_pipelines.store.tables import crm_tables
+
+    table = crm_tables["Opportunity"]
+    ids = [f"00600000000000{n}AAA" for n in range(1, 6)]
+    frame = pd.DataFrame({
+        "tenant_id": "acme", "id": ids, "name": ["Deal", None, "Ünïcode ✓", "", "Quote \" , ;"],
+        "is_deleted": [False, True, False, None, False], "amount": [1.5, None, 0.0, -2.25, 1e12],
+        "close_date": pd.to_datetime(["2024-02-29", None, "1999-12-31", "2026-01-01", "2026-06-30"]).astype("datetime64[us]"),
+        "system_modstamp": pd.to_datetime(["2024-02-29T23:59:59.999999Z", None, "2026-01-01T00:00:00.000000Z",
+                                           "2026-01-01T00:00:00.000001Z", "1970-01-01T00:00:00.000000Z"],
+                                          utc=True).astype("datetime64[us, UTC]"),
+        "mapped_fields": [{"Score__c": 7, "Tags__c": ["a", "b"]}, None, {}, {"Nested__c": {"x": None}}, {"Text__c": "é"}],
+        "extracted_at": datetime(2026, 3, 1, tzinfo=UTC)})
+    with postgres_db.transaction() as conn:
+        upsert_frame(conn, table, frame, ["tenant_id", "id"], likely_new=True)
+    by_ids = (table.c.tenant_id == "acme") & table.c.id.in_(ids[:4])
+    by_time = (table.c.tenant_id == "acme") & (table.c.extracted_at >= datetime(2026, 1, 1, tzinfo=UTC))
+    by_range = (table.c.tenant_id == "acme") & (table.c.id >= ids[0]) & (table.c.id <= ids[3])
+    with postgres_db.engine.connect() as conn:
+        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is not None
+        for through_sqlalchemy in (by_ids, by_time):
+            assert bulk._driver_chunks(conn, select(table.c.id).where(through_sqlalchemy), 2) is None
+        drivers = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
+        monkeypatch.setattr(bulk, "_driver_chunks", lambda *args: None)
+        sqlalchemys = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
+    assert [len(d) for d in drivers] == [4, 4, 5]
+    for driver, sqlalchemy in zip(drivers, sqlalchemys, strict=True):
+        pd.testing.assert_frame_equal(driver, sqlalchemy)
+    assert drivers[0]["mapped_fields"].tolist()[0] == {"Score__c": 7, "Tags__c": ["a", "b"]}
+    with postgres_db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no transaction
+        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is None

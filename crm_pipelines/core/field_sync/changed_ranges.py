@@ -123,10 +123,10 @@ def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: np.ndarra
     `dirty` that is none of the org's records changes nothing this run compares (every pair it
     compares holds one of them), and is new to the next run's hashes if it comes."""
     ids_now = pd.Series(now.crm_ids, dtype="string")
-    if (positions(pd.Series(before.crm_ids, dtype="string"), ids_now) < 0).any():
+    was, still = _aligned(now.crm_ids, before.crm_ids)
+    if (still < 0).any():
         return None
     data = np.zeros(len(now.crm_ids), dtype=bool)
-    was = positions(ids_now, pd.Series(before.crm_ids, dtype="string"))
     data[was < 0] = True
     seen = was >= 0
     data[seen] = now.crm_hashes[seen] != before.crm_hashes[was[seen]]
@@ -145,10 +145,10 @@ def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: np.ndarra
 def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> np.ndarray:
     """The CRM ids held, now or before, by a prospect that changed, came or went."""
     ids_now, ids_before = pd.Series(now.prospect_ids, dtype="string"), pd.Series(before.prospect_ids, dtype="string")
-    was = positions(ids_now, ids_before)
+    was, still = _aligned(now.prospect_ids, before.prospect_ids)
     changed = was < 0
     changed[~changed] = now.prospect_hashes[~changed] != before.prospect_hashes[was[~changed]]
-    gone = positions(ids_before, ids_now) < 0
+    gone = still < 0
     named = pd.Series(list(dirty.prospect_ids), dtype="string")
     changed[positions(named, ids_now)[positions(named, ids_now) >= 0]] = True
     before_dirty = gone.copy()
@@ -156,3 +156,14 @@ def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> np.ndarray:
     named_before = positions(named, ids_before)
     before_dirty[named_before[named_before >= 0]] = True
     return np.concatenate([now.held_by[changed], before.held_by[before_dirty]])
+
+
+def _aligned(now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the position in `before` of each id of `now`, the position in `now` of each of `before`),
+    -1 for none; ids are unique and never NA. The same ids in the same order, as a steady run's
+    records and prospects mostly are, need no lookup."""
+    if len(now) == len(before) and np.array_equal(now, before):
+        same = np.arange(len(now), dtype=np.int64)
+        return same, same
+    ids_now, ids_before = pd.Series(now, dtype="string"), pd.Series(before, dtype="string")
+    return positions(ids_now, ids_before), positions(ids_before, ids_now)
