@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import case, false
+from sqlalchemy import case
 
 from crm_pipelines.core.extraction import Cursor
-from crm_pipelines.store.bulk import read_frame
+from crm_pipelines.store.bulk import read_frame, typed_frame
 from crm_pipelines.store.crm_records import write_cursor
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.key_ranges import IDS_PER_READ, KeyRange
@@ -55,9 +55,12 @@ def read_field_changes(db: Database, tenant_id: str, sobject: str | None = None,
     elif record_ids is not None:
         ids = list(dict.fromkeys(record_ids))
         wheres = [where & crm_field_changes.c.record_id.in_(ids[at:at + IDS_PER_READ])
-                  for at in range(0, len(ids), IDS_PER_READ)] or [where & false()]
-    with db.engine.connect() as conn:
-        parts = [read_frame(conn, crm_field_changes, w, order_by=["sobject", "record_id", "field"]) for w in wheres]
-    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+                  for at in range(0, len(ids), IDS_PER_READ)]
+    if not wheres:  # no ids: nothing to ask the database
+        frame = typed_frame(pd.DataFrame(columns=[c.name for c in crm_field_changes.columns]), crm_field_changes)
+    else:
+        with db.engine.connect() as conn:
+            parts = [read_frame(conn, crm_field_changes, w, order_by=["sobject", "record_id", "field"]) for w in wheres]
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     return pd.DataFrame({"crm_id": frame["record_id"].astype("string"), "field": frame["field"].astype("string"),
                          "changed_at": pd.to_datetime(frame["changed_at"], utc=True)})
