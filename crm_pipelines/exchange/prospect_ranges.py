@@ -333,8 +333,8 @@ def _changed_sync(db: Database, tenant_id: str, org: OrgPeople, source: AppProsp
     people = org.people.iloc[records].reset_index(drop=True)
     prospects = source.by_id(mine)
     crm_leads, crm_contacts = read_people_frames(db, tenant_id, people)
-    times = pd.concat([_field_times(db, tenant_id, crm_type, ids) for crm_type, ids in _ids_by_type(people)
-                       if len(ids)] or [read_field_changes(db, tenant_id, record_ids=[])], ignore_index=True)
+    times = pd.concat([_field_times(db, tenant_id, crm_type, ids) for crm_type, ids in _ids_by_type(people)],
+                      ignore_index=True)
     sync = _sync(db, tenant_id, people, crm_leads, crm_contacts, prospects, matched, options, times)
     ranks = pd.Series(places.belongs[mine], index=prospects["prospect_id"].astype("string").to_numpy())
     return ProspectSync(*(_in_range_order(frame, ranks) for frame in (sync.inbound, sync.outbound)),

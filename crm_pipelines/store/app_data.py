@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.io_manager import TENANT_COLUMN, TenantRowsError
-from crm_pipelines.store.key_ranges import KeyRange
+from crm_pipelines.store.key_ranges import KeyRange, ids_in
 from crm_pipelines.store.tables import (
     activity_events,
     app_campaigns,
@@ -83,10 +83,6 @@ def read_app_table(db: Database, tenant_id: str, name: str, *, columns: Sequence
         return read_frame(conn, table, table.c[TENANT_COLUMN] == tenant_id, order_by=keys, columns=columns)
 
 
-# Ids per statement of a read of prospects by id: within every database's limit of bound values.
-_IDS_PER_READ = 5_000
-
-
 def read_prospects(db: Database, tenant_id: str, *, crm_ids: KeyRange | None = None, without_crm_id: bool = False,
                    prospect_ids: Sequence[str] = (), columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The tenant's prospects (the columns read_app_table gives, or `columns`) whose CRM id is in
@@ -99,8 +95,7 @@ def read_prospects(db: Database, tenant_id: str, *, crm_ids: KeyRange | None = N
         wheres.append(tenant & crm_ids.holds(prospects.c.crm_id))
     if without_crm_id:
         wheres.append(tenant & prospects.c.crm_id.is_(None))
-    ids = list(dict.fromkeys(prospect_ids))
-    wheres += [tenant & prospects.c.prospect_id.in_(ids[at:at + _IDS_PER_READ]) for at in range(0, len(ids), _IDS_PER_READ)]
+    wheres += [tenant & within for within in ids_in(prospects.c.prospect_id, list(dict.fromkeys(prospect_ids)))]
     if not wheres:
         return typed_frame(pd.DataFrame(columns=names), prospects)
     with db.engine.connect() as conn:
@@ -187,8 +182,8 @@ def _delete_ids(conn: Connection, table: Table, where: ColumnElement[bool], ids:
     ids = list(dict.fromkeys(ids))
     if not rows[key.name].isin(ids).all():
         raise ValueError(f"app table '{table.name}': rows to write whose {key.name} is not among the ids replaced")
-    for at in range(0, len(ids), _IDS_PER_READ):
-        conn.execute(table.delete().where(where & key.in_(ids[at:at + _IDS_PER_READ])))
+    for within in ids_in(key, ids):
+        conn.execute(table.delete().where(where & within))
 
 
 def app_record_exists(db: Database, tenant_id: str, entity: MatchEntity, app_id: str) -> bool:

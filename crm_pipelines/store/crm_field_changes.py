@@ -13,7 +13,7 @@ from crm_pipelines.core.extraction import Cursor
 from crm_pipelines.store.bulk import read_frame, typed_frame
 from crm_pipelines.store.crm_records import write_cursor
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.key_ranges import IDS_PER_READ, KeyRange
+from crm_pipelines.store.key_ranges import KeyRange, ids_in
 from crm_pipelines.store.tables import crm_field_changes
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -53,9 +53,7 @@ def read_field_changes(db: Database, tenant_id: str, sobject: str | None = None,
     if isinstance(record_ids, KeyRange):
         wheres = [where & record_ids.holds(crm_field_changes.c.record_id)]
     elif record_ids is not None:
-        ids = list(dict.fromkeys(record_ids))
-        wheres = [where & crm_field_changes.c.record_id.in_(ids[at:at + IDS_PER_READ])
-                  for at in range(0, len(ids), IDS_PER_READ)]
+        wheres = [where & within for within in ids_in(crm_field_changes.c.record_id, list(dict.fromkeys(record_ids)))]
     if not wheres:  # no ids: nothing to ask the database
         frame = typed_frame(pd.DataFrame(columns=[c.name for c in crm_field_changes.columns]), crm_field_changes)
     else:

@@ -11,15 +11,12 @@ from sqlalchemy import Connection, false
 
 from crm_pipelines.store.bulk import read_frame, upsert_frame
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.key_ranges import KeyRange
+from crm_pipelines.store.key_ranges import KeyRange, ids_in
 from crm_pipelines.store.tables import field_sync_base
 
 BASE_KEYS = ("tenant_id", "object", "app_id", "crm_id", "field")
 BASE_COLUMNS = ("object", "app_id", "crm_id", "field", "value")
 
-
-# App ids per statement of a read of the base by app id: within every database's limit of bound values.
-_IDS_PER_READ = 5_000
 
 
 def read_base(db: Database, tenant_id: str, object: str | None = None, *,
@@ -34,9 +31,8 @@ def read_base(db: Database, tenant_id: str, object: str | None = None, *,
         where = where & crm_ids.holds(field_sync_base.c.crm_id)
     wheres = [where]
     if app_ids is not None:
-        ids = list(dict.fromkeys(app_ids))
-        wheres = [where & field_sync_base.c.app_id.in_(ids[at:at + _IDS_PER_READ])
-                  for at in range(0, len(ids), _IDS_PER_READ)] or [where & false()]
+        wheres = [where & within for within in ids_in(field_sync_base.c.app_id, list(dict.fromkeys(app_ids)))] \
+            or [where & false()]
     columns, order = [*BASE_COLUMNS, "synced_at"], list(BASE_KEYS[1:])
     with db.engine.connect() as conn:
         parts = [read_frame(conn, field_sync_base, w, order_by=order, columns=columns) for w in wheres]

@@ -7,6 +7,7 @@ gives exactly that run whatever the database's collation: no id is ever compared
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -52,6 +53,12 @@ def no_crm_rows(table_name: str) -> pd.DataFrame:
 IDS_PER_READ = 5_000
 
 
+def ids_in(column: ColumnElement[str], ids: Sequence[str]) -> list[ColumnElement[bool]]:
+    """`column IN ids`, as one condition per IDS_PER_READ ids (none for no ids): a read by id runs
+    one statement per condition."""
+    return [column.in_(ids[at:at + IDS_PER_READ]) for at in range(0, len(ids), IDS_PER_READ)]
+
+
 def read_crm_ids(db: Database, table_name: str, tenant_id: str, ids: list[str]) -> pd.DataFrame:
     """Every column of the tenant's records of `table_name` with these `ids` (given in key order,
     as a key order read gives them), in that order: each few thousand read in key order."""
@@ -59,6 +66,5 @@ def read_crm_ids(db: Database, table_name: str, tenant_id: str, ids: list[str]) 
     tenant = table.c[TENANT_COLUMN] == tenant_id
     order = [c.name for c in table.primary_key.columns]
     with db.engine.connect() as conn:
-        parts = [read_frame(conn, table, tenant & table.c.id.in_(ids[at:at + IDS_PER_READ]), order_by=order)
-                 for at in range(0, len(ids), IDS_PER_READ)]
+        parts = [read_frame(conn, table, tenant & within, order_by=order) for within in ids_in(table.c.id, ids)]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else no_crm_rows(table_name))

@@ -34,7 +34,7 @@ def test_the_latest_change_per_record_and_field_is_kept_and_never_moves_back(db)
 def test_a_read_by_record_ids_gives_those_records_rows_as_the_whole_read_orders_them(db, monkeypatch):
     """The changed-records prospect sync reads the history of the records it compares by id, a few
     thousand at a time (two here): the rows of those ids alone, in the order a whole read gives."""
-    monkeypatch.setattr("crm_pipelines.store.crm_field_changes.IDS_PER_READ", 2)
+    monkeypatch.setattr("crm_pipelines.store.key_ranges.IDS_PER_READ", 2)
     leads = [f"00Q00000000000{n}AAA" for n in range(1, 6)]
     commit_field_changes(db, "acme", "Lead", "LeadHistory",
                          changes(*[(lead, field, T1) for lead in leads for field in ("Title", "Email")]),
