@@ -84,7 +84,7 @@ def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: C
                 batch=context.asset_key.to_user_string(), base=base, at=now, marks=marks)
     metadata = {
         "crm_to_app": "on",
-        "changes_applied": len(rows),
+        "changes_applied": len(changes),  # field values: a created record is one log row of several
         "records_changed": int(rows["app_id"].nunique()),
         "records_created": int(rows.loc[rows["reason"] == "created_in_crm", "app_id"].nunique()),
         "log_summary": markdown_table(log_summary(rows) if len(rows) else rows.iloc[0:0]),

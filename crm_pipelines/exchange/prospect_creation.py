@@ -59,7 +59,7 @@ def _commit_chunk(db: Database, tenant: Tenant, new_rows: pd.DataFrame, chunk: C
     append_app_rows(db, tenant.id, "prospects", apply_inbound_changes(new_rows, chunk.changes), log,
                     run_id=run_id, batch=_chunk_batch(batch_name, chunk.changes), base=chunk.base, at=at)
     made["records_created"] += chunk.records
-    made["changes_applied"] += len(log)
+    made["changes_applied"] += len(chunk.changes)
     made["base_values_stored"] += len(chunk.base)
 
 

@@ -2,11 +2,15 @@
 against the simulator over HTTP: small chunks, one chunk and the old one-piece path leave the same
 prospects, connector log and base."""
 
+import json
+
 import pandas as pd
 import pytest
 
 from crm_pipelines.app_seed import app_data_for_org
+from crm_pipelines.core.field_sync.values import encode
 from crm_pipelines.exchange.prospect_creation import CHUNK_ROWS_ENV
+from crm_pipelines.settings import PROSPECT_FIELDS
 from crm_pipelines.sim.server import run_simulator
 from crm_pipelines.store.app_data import read_app_table, write_app_tables
 from crm_pipelines.store.connector_log import read_log
@@ -60,3 +64,19 @@ def test_chunked_creation_leaves_what_creation_in_one_piece_leaves(tmp_path, sim
     for db in (one_chunk, small_chunks):
         for name, frame in _outputs(db).items():
             pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+
+
+def test_each_created_prospect_is_one_log_row_holding_the_values_it_was_created_with(tmp_path, sim, monkeypatch):
+    db, created = _first_sync(tmp_path, sim, monkeypatch, 7, seeded=False)
+    log = read_log(db, "acme", app_object="prospect")
+    made = log.loc[log["reason"] == "created_in_crm"]
+    prospects = read_app_table(db, "acme", "prospects").set_index("prospect_id")
+    assert len(made) == created == len(prospects) and made["app_id"].is_unique
+    assert made["field"].isna().all() and made["old_value"].isna().all()
+    for app_id, values in zip(made["app_id"], made["new_value"]):
+        stored = prospects.loc[app_id]
+        given = json.loads(values)
+        assert given["crm_id"] == stored["crm_id"], app_id
+        # The app's own columns hold what the log says they were given (text as the log keeps it).
+        assert {field: encode(pd.Series([stored[field]]), PROSPECT_FIELDS.get(field, "string")).iloc[0]
+                for field in given} == given, app_id

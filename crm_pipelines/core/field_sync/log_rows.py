@@ -7,6 +7,8 @@ caller's to add; they are the same for every row of one call.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 LOG_COLUMNS = (
@@ -15,11 +17,17 @@ LOG_COLUMNS = (
 )
 
 _SOURCE_COLUMNS = tuple(c for c in LOG_COLUMNS if c != "at")
+CREATED_IN_CRM = "created_in_crm"
+# What makes one created record's values one log row.
+_CREATED_RECORD = ("object", "app_id", "crm_type", "crm_id", "direction")
 
 
 def connector_log_rows(changes: pd.DataFrame, *, at: pd.Timestamp | None = None) -> pd.DataFrame:
     """One log row per change: LOG_COLUMNS, all text but `at` (UTC). `at` is when the change was
-    applied; without it, each row keeps the time its winning side changed."""
+    applied; without it, each row keeps the time its winning side changed. A record created from
+    the CRM is one row (reason created_in_crm, no field, its values as a JSON object of app field
+    to value in `new_value`) where its first value was, as a CRM's own field history logs one
+    "Created" entry: a first connection creates a record for each of up to millions of CRM records."""
     missing = [c for c in _SOURCE_COLUMNS if c not in changes.columns]
     if missing:
         raise ValueError(f"connector log rows need the change column(s) {', '.join(missing)}")
@@ -31,7 +39,22 @@ def connector_log_rows(changes: pd.DataFrame, *, at: pd.Timestamp | None = None)
     else:
         stamps = pd.Series(pd.NaT, index=rows.index)
     rows.insert(0, "at", pd.to_datetime(stamps, utc=True).astype("datetime64[us, UTC]"))
-    return rows[list(LOG_COLUMNS)]
+    return _one_row_per_creation(rows[list(LOG_COLUMNS)])
+
+
+def _one_row_per_creation(rows: pd.DataFrame) -> pd.DataFrame:
+    created = (rows["reason"] == CREATED_IN_CRM).fillna(False).to_numpy(dtype=bool)
+    if not created.any():
+        return rows
+    made = rows.loc[created]
+    record = made.groupby(list(_CREATED_RECORD), sort=False, dropna=False).ngroup().to_numpy()
+    values: list[dict[str, str | None]] = [{} for _ in range(int(record.max()) + 1)]
+    for group, field, value in zip(record, made["field"].tolist(), made["new_value"].tolist()):
+        values[group][field] = None if value is pd.NA else value
+    first = made.loc[~pd.Series(record, index=made.index).duplicated()].copy()
+    first["field"] = first["crm_field"] = first["old_value"] = pd.NA
+    first["new_value"] = pd.array([json.dumps(v, ensure_ascii=False) for v in values], dtype="string")
+    return pd.concat([rows.loc[~created], first]).sort_index(kind="stable").reset_index(drop=True)
 
 
 def log_summary(rows: pd.DataFrame) -> pd.DataFrame:

@@ -1,10 +1,12 @@
 """F8: every change applied, either way, is a connector-log row with its old and new value, and
 nothing but the logged columns can reach the log."""
 
+import json
+
 import pandas as pd
 
 from crm_pipelines.core.field_sync import LOG_COLUMNS, connector_log_rows, log_summary
-from tests.core.field_sync.sync_fixtures import C1, FEB, MAR, run_sync
+from tests.core.field_sync.sync_fixtures import C1, C2, FEB, MAR, run_sync
 from tests.core.matching.crm_fixtures import rows_of
 
 CONTACT = {"id": C1, "email": "ann@x.com", "title": "CTO", "phone": "+1", "last_modified_date": FEB}
@@ -42,3 +44,33 @@ def test_a_summary_counts_changes_by_object_direction_and_reason():
     result = run_sync([PROSPECT], contact_rows=[CONTACT])
     summary = log_summary(connector_log_rows(pd.concat([result.inbound, result.outbound])))
     assert rows_of(summary, "object", "direction", "reason", "changes") == [("prospect", "app_to_crm", "app_newer", 1)]
+
+
+def test_a_record_created_from_the_crm_is_one_log_row_holding_every_value_it_was_given():
+    # Salesforce's own field history logs a new record as one "Created." entry: a first connection
+    # creating a million prospects would otherwise log a dozen rows for each.
+    created = run_sync([], contact_rows=[CONTACT, {**CONTACT, "id": C2, "email": "bo@x.com", "title": None}]).inbound
+    edits = run_sync([PROSPECT], contact_rows=[{**CONTACT, "last_modified_date": "2024-04-01T00:00:00Z"}]).inbound
+    log = connector_log_rows(pd.concat([created, edits]), at=pd.Timestamp("2024-05-01T12:00:00Z"))
+    assert list(log.columns) == list(LOG_COLUMNS)
+    made = log.loc[log["reason"] == "created_in_crm"]
+    assert rows_of(made, "object", "app_id", "crm_type", "crm_id", "field", "crm_field", "old_value", "direction") == [
+        ("prospect", f"crm-{C1}", "Contact", C1, None, None, None, "crm_to_app"),
+        ("prospect", f"crm-{C2}", "Contact", C2, None, None, None, "crm_to_app"),
+    ]
+    for app_id, values in zip(made["app_id"], made["new_value"]):
+        given = created.loc[created["app_id"] == app_id]
+        assert json.loads(values) == dict(zip(given["field"], given["new_value"]))
+    assert json.loads(made["new_value"].iloc[1])["email"] == "bo@x.com"
+    assert "title" not in json.loads(made["new_value"].iloc[1])
+    # Changes to records that already exist stay a row per field, after the creations as they came.
+    assert rows_of(log.iloc[2:], "app_id", "field", "old_value", "new_value", "reason") == \
+        rows_of(connector_log_rows(edits), "app_id", "field", "old_value", "new_value", "reason")
+    assert set(log["at"]) == {pd.Timestamp("2024-05-01T12:00:00Z")}
+    assert len(edits) == 2 and set(edits["reason"]) == {"crm_newer"}
+    assert log_summary(log).set_index("reason")["changes"].to_dict() == {"created_in_crm": 2, "crm_newer": 2}
+
+
+def test_without_an_apply_time_a_creation_row_keeps_its_records_time():
+    created = run_sync([], contact_rows=[CONTACT]).inbound
+    assert connector_log_rows(created)["at"].tolist() == [pd.Timestamp(FEB)]
