@@ -27,16 +27,22 @@ def sim():
         yield sim
 
 
-def _first_sync(tmp_path, sim, monkeypatch, chunk_rows: int, *, seeded: bool):
-    monkeypatch.setenv(CHUNK_ROWS_ENV, str(chunk_rows))
-    db = open_database(f"sqlite:///{tmp_path / f'chunks-{chunk_rows}.db'}")
-    register_sim_tenant(db, sim, "acme")
-    if seeded:
-        write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
-    result = sync(db, "acme")
-    assert result.success
-    created = metadata_by_asset(result)["synced_prospects"]["records_created"]
-    return db, created
+_SYNCED: dict[tuple[int, bool], tuple] = {}  # a first sync is made once per module and kept
+
+
+def _first_sync(tmp_path_factory, sim, chunk_rows: int, *, seeded: bool):
+    key = (chunk_rows, seeded)
+    if key not in _SYNCED:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(CHUNK_ROWS_ENV, str(chunk_rows))
+            db = open_database(f"sqlite:///{tmp_path_factory.mktemp('chunks') / f'chunks-{chunk_rows}.db'}")
+            register_sim_tenant(db, sim, "acme")
+            if seeded:
+                write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+            result = sync(db, "acme")
+        assert result.success
+        _SYNCED[key] = db, metadata_by_asset(result)["synced_prospects"]["records_created"]
+    return _SYNCED[key]
 
 
 def _outputs(db) -> dict[str, pd.DataFrame]:
@@ -53,10 +59,10 @@ def _outputs(db) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("seeded", [True, False], ids=["seeded_app", "empty_app"])
-def test_chunked_creation_leaves_what_creation_in_one_piece_leaves(tmp_path, sim, monkeypatch, seeded):
-    one_piece, created = _first_sync(tmp_path, sim, monkeypatch, 0, seeded=seeded)
-    one_chunk, created_in_one = _first_sync(tmp_path, sim, monkeypatch, 1_000_000, seeded=seeded)
-    small_chunks, created_in_small = _first_sync(tmp_path, sim, monkeypatch, 7, seeded=seeded)
+def test_chunked_creation_leaves_what_creation_in_one_piece_leaves(tmp_path_factory, sim, seeded):
+    one_piece, created = _first_sync(tmp_path_factory, sim, 0, seeded=seeded)
+    one_chunk, created_in_one = _first_sync(tmp_path_factory, sim, 1_000_000, seeded=seeded)
+    small_chunks, created_in_small = _first_sync(tmp_path_factory, sim, 7, seeded=seeded)
 
     assert created > 7 * 3  # several chunks
     assert created_in_one == created_in_small == created
@@ -66,8 +72,8 @@ def test_chunked_creation_leaves_what_creation_in_one_piece_leaves(tmp_path, sim
             pd.testing.assert_frame_equal(frame, expected[name], obj=name)
 
 
-def test_each_created_prospect_is_one_log_row_holding_the_values_it_was_created_with(tmp_path, sim, monkeypatch):
-    db, created = _first_sync(tmp_path, sim, monkeypatch, 7, seeded=False)
+def test_each_created_prospect_is_one_log_row_holding_the_values_it_was_created_with(tmp_path_factory, sim):
+    db, created = _first_sync(tmp_path_factory, sim, 7, seeded=False)
     log = read_log(db, "acme", app_object="prospect")
     made = log.loc[log["reason"] == "created_in_crm"]
     prospects = read_app_table(db, "acme", "prospects").set_index("prospect_id")
