@@ -1,14 +1,14 @@
 """How this process's allocators hand memory back, set once when the code location loads.
 
 A full sync's pages are parsed, converted and written in three threads (read-ahead, the step,
-the writer), each allocating and freeing some tens of MiB of transient buffers per page. Arrow's
+the writer), each allocating and freeing megabytes of transient buffers per slice. Arrow's
 default pool (mimalloc) kept some 75 MiB resident for at most 26 MiB of live Arrow buffers in a
 `medium` sync, and glibc, whose mmap threshold rises to the largest block freed so far, kept the
 threads' later megabyte-sized buffers in arenas it does not give back: together most of what the
 sync held above Dagster's own floor. Arrow's jemalloc pool, returning freed pages at once, and a
-fixed mmap threshold (glibc's initial 128 KiB, which stops the rise) hold the same sync some 50 MiB
-lower (README, "Against peer extractors"). Nothing stored or read changes: only where freed
-memory goes.
+fixed mmap threshold (glibc's initial 128 KiB, which stops the rise) hold the same sync some 60 MiB
+lower, for about 1 s more system CPU (freed pages fault in again when reused; README, "Against
+peer extractors"). Nothing stored or read changes: only where freed memory goes.
 """
 
 from __future__ import annotations
