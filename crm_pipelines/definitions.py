@@ -13,6 +13,7 @@ from crm_pipelines.automation.freshness import fresh_for_tenant, tenant_freshnes
 from crm_pipelines.automation.outbound_push import outbound_push_job, outbound_push_schedule, push_triggers
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.crm.resource import CrmClientResource
+from crm_pipelines.memory import tune_allocators
 from crm_pipelines.paths import DB_URL_ENV
 from crm_pipelines.store.io_manager import TenantTableIOManager
 from crm_pipelines.store.resource import DatabaseResource
@@ -22,6 +23,7 @@ def build_definitions(database_url: str | None = None, clock_offset_seconds: flo
                       crm: CrmClientResource | None = None) -> Definitions:
     """The code location; `database_url` overrides $CRM_PIPELINES_DB_URL (tests, the demo); `crm`
     shares one CRM resource, and so its logins, between several Definitions (the demo's clocks)."""
+    tune_allocators()  # in every process that loads the code location, before its first sync
     database_url = database_url if database_url is not None else _database_url_from_environment()
     return Definitions(
         assets=ALL_ASSETS,

@@ -5,6 +5,8 @@ project's run pays whatever its assets do."""
 
 from __future__ import annotations
 
+import checkout  # noqa: F401  (first: this checkout's crm_pipelines, not the editable install's)
+
 from dagster import AssetsDefinition, MaterializeResult, asset, materialize
 
 from crm_pipelines.assets.declaration import per_tenant

@@ -4,6 +4,8 @@ into PostgreSQL, as a run of crm_sync would; the incremental run is the same mat
 
 from __future__ import annotations
 
+import checkout  # noqa: F401  (first: this checkout's crm_pipelines, not the editable install's)
+
 import os
 from pathlib import Path
 

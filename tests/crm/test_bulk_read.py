@@ -4,7 +4,9 @@ in a few calls plus one per results page, resumable at its next page; REST below
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 import math
 from datetime import datetime
 
@@ -194,3 +196,13 @@ def test_an_incremental_read_stays_rest_below_the_threshold_and_goes_bulk_above_
     pages = list(large.read_changed(LEAD, [], since, page_size=200))
     assert pages[0].ordered and not any(page.ordered for page in pages[1:])
     assert set(ids(pages)) == expected
+
+
+def test_the_rest_page_that_sized_a_bulk_read_is_let_go_before_the_jobs_pages_are_read(sim):
+    """The first REST page (2,000 records as parsed JSON, some 5 MiB at `medium`) is handed on and
+    stored like any other; the read must not keep it while the job's pages stream in."""
+    reading = iter(bulk_port(sim, above=10, page=1500).read_changed(LEAD, [], None))
+    first = weakref.ref(next(reading))
+    bulk_page = next(reading)
+    gc.collect()
+    assert not bulk_page.ordered and first() is None

@@ -82,6 +82,10 @@ class SalesforceCrm(ClientBacked):
         # A large read: its first REST page told its size and holds its oldest records; a Bulk job
         # reads the rest (from that page's last stamp on) in a few calls instead of one per page.
         rest_from = soql.literal(_parsed(first.records[-1][CURSOR_FIELD]))
+        # Neither this frame nor the REST pages' generator may hold that page (2,000 records as
+        # parsed JSON) through the job's pages: its caller has stored it already.
+        pages.close()
+        del first
         yield from self._bulk_read(obj, extra_fields, fields, f"{CURSOR_FIELD} >= {rest_from}")
 
     def _bulk_wanted(self, records: int) -> bool:
