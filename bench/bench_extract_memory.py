@@ -6,7 +6,7 @@ live bytes, and at the sync's highest RSS what grew since before it, by kind of 
 maps on their own, Python's small-object arenas, thread stacks).
 
     python -m bench.bench_extract_memory --scale medium --tag after
-    python -m bench.bench_extract_memory --scale medium --untuned      # Arrow's and glibc's defaults
+    python -m bench.bench_extract_memory --scale medium --untuned      # Arrow's default pool
     python -m bench.bench_extract_memory --scale small --trace         # + tracemalloc (slow)
 
 `--trace` also takes a tracemalloc snapshot whenever the traced memory reaches a new high and lists
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="medium", choices=("tiny", "small", "medium", "large"))
     parser.add_argument("--tag", default=None)
     parser.add_argument("--trace", action="store_true", help="tracemalloc snapshots at the traced peak (slow)")
-    parser.add_argument("--untuned", action="store_true", help="leave Arrow's pool and glibc's mmap threshold as they come")
+    parser.add_argument("--untuned", action="store_true", help="leave Arrow's default pool as it comes")
     args = parser.parse_args(argv)
     if args.untuned:  # before the code location is imported, which tunes them
         import crm_pipelines.memory
