@@ -44,14 +44,7 @@ def webserver_and_daemon(env: dict[str, str], cwd: Path, logs: Path) -> Iterator
         wait_until_answering(base, webserver, logs / "webserver.log")
         yield base, daemon
     finally:
-        for process in (webserver, daemon):
-            _signal_group(process, signal.SIGTERM)
-        for process in (webserver, daemon):
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-        stop_started_with(env)
+        stop_group(webserver, daemon, grace=30, env=env)
 
 
 def wait_until_answering(base: str, server: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -68,14 +61,20 @@ def wait_until_answering(base: str, server: subprocess.Popen, log: Path, timeout
         time.sleep(0.5)
 
 
-def stop_group(process: subprocess.Popen, grace: float = 60) -> None:
-    """SIGTERM to the process and everything it started; SIGKILL if it has not stopped in `grace` s."""
-    _signal_group(process, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
-        process.wait(timeout=30)
+def stop_group(*processes: subprocess.Popen, grace: float = 60, env: dict[str, str] | None = None) -> None:
+    """SIGTERM to the processes and everything they started; SIGKILL to a group not stopped in
+    `grace` s; then, given the environment they were started with, to whatever still runs with its
+    data folder (stop_started_with)."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGKILL)
+            process.wait(timeout=30)
+    if env is not None:
+        stop_started_with(env)
 
 
 @contextmanager
@@ -90,8 +89,7 @@ def daemon_only(env: dict[str, str], cwd: Path, log: Path) -> Iterator[subproces
     try:
         yield daemon
     finally:
-        stop_group(daemon, grace=30)
-        stop_started_with(env)
+        stop_group(daemon, grace=30, env=env)
 
 
 # The variable each test gives its services a folder of its own in: the mark of what it started.

@@ -34,7 +34,7 @@ from crm_pipelines.store.database import open_database
 from crm_pipelines.store.io_manager import read_tenant_partition
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import metadata
-from tests.dagster_services import BIN, ROOT, free_port, stop_group, stop_started_with, wait_until_answering
+from tests.dagster_services import BIN, ROOT, free_port, stop_group, wait_until_answering
 from tests.sim_tenants import register_sim_tenant, run_job
 
 pytestmark = pytest.mark.slow
@@ -123,8 +123,7 @@ def ui(demo, tmp_path_factory):
         wait_until_answering(base, process, log, timeout=420)
         yield DemoUi(base, process, data, log, instance, runs_before, started)
     finally:
-        stop_group(process)
-        stop_started_with(env)
+        stop_group(process, env=env)
         instance.dispose()
 
 
