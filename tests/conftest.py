@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 
@@ -13,11 +15,51 @@ from tests.postgres import scratch_database
 LONGEST_MODULES = ("tests/test_demo.py", "tests/assets/test_changed_ranges.py", "tests/assets/test_outbound_push.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest modules run first, then the others marked slow, then the rest, those with most
+# The scenarios (a whole sync, push or tick against the simulator) each run on one backend, not
+# both: what differs between the backends is the store's SQL, which tests/store runs on both. Set
+# to run every scenario on both, as before a release.
+BOTH_BACKENDS_ENV = "CRM_PIPELINES_TEST_BOTH_BACKENDS"
+SCENARIO_FOLDERS = ("tests/assets/", "tests/automation/")
+
+
+def _backend(item: pytest.Item) -> str | None:
+    """The backend a test is parametrized with ("sqlite" or "postgres"), if it is."""
+    params = getattr(item, "callspec", None)
+    for value in params.params.values() if params else ():
+        if value in ("sqlite", "postgres", "postgresql"):
+            return "sqlite" if value == "sqlite" else "postgres"
+    return None
+
+
+def _runs_on(item: pytest.Item) -> bool:
+    """Whether this backend's variant of a scenario runs: both for a test marked `both_backends`
+    (its subject is the store's own behaviour: a crash mid-run, the values' types, statement
+    counts), otherwise the one a hash of the test's name without its backend picks. A hash, not a
+    position, so a test keeps its backend when others are added; the test's id says which ran."""
+    backend = _backend(item)
+    if backend is None or not item.nodeid.startswith(SCENARIO_FOLDERS) or item.get_closest_marker("both_backends"):
+        return True
+    others = [str(v) for v in item.callspec.params.values() if v not in ("sqlite", "postgres", "postgresql")]
+    name = item.nodeid.split("[")[0] + "-".join(others)
+    return ("sqlite", "postgres")[zlib.crc32(name.encode()) % 2] == backend
+
+
+def _one_backend_per_scenario(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get(BOTH_BACKENDS_ENV):
+        return
+    dropped = [item for item in items if not _runs_on(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if _runs_on(item)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each scenario on one backend (see BOTH_BACKENDS_ENV). The longest modules run first, then the others marked slow, then the rest, those with most
     tests first (what xdist's own order does). Under `--dist loadfile` each module goes whole to one worker in the order collected
     (`--no-loadscope-reorder`), so a long module taken last would run on alone while the other
     workers sit idle; taken first, the short ones fill in around it."""
+    _one_backend_per_scenario(config, items)
+
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::")[0]
 

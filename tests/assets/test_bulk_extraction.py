@@ -6,6 +6,7 @@ next page in a later run — without moving the cursor past a record it has not 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from dagster import DagsterInstance
 
 from crm_pipelines.core.crm_objects import APP_EXTERNAL_ID, BY_NAME, CRM_OBJECTS
@@ -105,6 +106,7 @@ def _oldest(rows: dict, count: int) -> list[dict]:
 _KIND_TYPES = {"id": str, "string": str, "bool": bool, "float": float, "int": int, "datetime": str, "date": str}
 
 
+@pytest.mark.both_backends
 def test_every_object_read_through_bulk_lands_with_the_org_values_and_their_types(db):
     """Every object whose read outgrows its first REST page goes on through the Bulk job's CSV,
     parsed into typed columns and written by COPY (PostgreSQL) or executemany (SQLite); the others

@@ -1,5 +1,6 @@
 """Asset checks on the extracted objects (O6), run by the crm_sync job for a tenant partition."""
 
+import pytest
 from dagster import DagsterInstance
 from sqlalchemy import text
 
@@ -18,6 +19,7 @@ def _evaluations(result) -> dict[tuple[str, str], bool]:
     return {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
 
 
+@pytest.mark.both_backends
 def test_checks_pass_on_a_clean_sync_and_catch_rows_that_crossed_tenants(db):
     with run_simulator(orgs=("acme", "globex"), scale="tiny", seed=8) as sim:
         register_sim_tenant(db, sim, "acme")

@@ -27,6 +27,7 @@ def tiny_sim():
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 def test_full_sync_of_a_small_org_equals_the_simulator_id_for_id_field_for_field(db, small_sim):
     register_sim_tenant(db, small_sim, "acme")
     result = sync(db, "acme")
@@ -76,6 +77,7 @@ def test_incremental_sync_picks_up_exactly_the_changes_with_few_query_calls(db, 
     assert row["deleted_at"] is not None
 
 
+@pytest.mark.both_backends
 def test_records_sharing_the_cursor_timestamp_are_not_lost(db, tiny_sim):
     """A record that commits late with the cursor's very timestamp (and an Id below the cursor's,
     which a strict `(ts = c AND Id > id) OR ts > c` cursor would skip) is read by the next sync."""

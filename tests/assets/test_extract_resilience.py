@@ -46,6 +46,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 def test_a_sync_killed_mid_extraction_then_run_again_ends_equal_with_no_duplicates(db, small_sim, tmp_path):
     register_sim_tenant(db, small_sim, "acme")
     small_sim.set_faults("delay=0.15", org="acme")  # slow pages, so the kill lands mid-extraction

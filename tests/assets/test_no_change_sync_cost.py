@@ -59,6 +59,7 @@ def app_statements(db) -> Iterator[Counter]:
         event.remove(Engine, "before_cursor_execute", count)
 
 
+@pytest.mark.both_backends
 def test_a_sync_that_finds_no_change_reads_its_tenant_whole_once_and_keeps_its_statements_few(db, sim):
     register_sim_tenant(db, sim, "acme")
     write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))

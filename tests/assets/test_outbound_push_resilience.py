@@ -84,6 +84,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
+@pytest.mark.both_backends
 def test_a_push_killed_mid_delivery_then_run_again_leaves_one_crm_record_per_external_id(db, sim, tmp_path_factory):
     synced_acme(tmp_path_factory, sim, db)
     instance = DagsterInstance.ephemeral()
