@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_WORKERS ?= 3
 
-.PHONY: install demo test bench soak ui validate clean
+.PHONY: install demo test test-both-backends bench soak ui validate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
+
+# Every scenario on SQLite and on PostgreSQL (`make test` runs each on one of them).
+test-both-backends:
+	CRM_PIPELINES_TEST_BOTH_BACKENDS=1 $(MAKE) test
 
 bench: install
 	$(BIN)/python -m bench

@@ -1,5 +1,5 @@
 """synced_prospects and outbound_field_changes compare, on a run after the first, only the key
-ranges that changed since (issue 17). Against the simulator's small org over HTTP, on SQLite and
+ranges that changed since (issue 17). Against the simulator's tiny org over HTTP, on SQLite and
 PostgreSQL: two databases go through the same first sync and outbound planning, then the same CRM
 edits, deletes and a merge, app edits, a new prospect and base rows stored as a delivery stores
 them; one compares only the changed ranges, the other everything (CRM_PIPELINES_SYNC_FULL_COMPARE),
@@ -85,13 +85,13 @@ def _crm_changes(org) -> None:
     merged into one far from it in key order (another range)."""
     contacts = org.rows("Contact", include_deleted=False)["Id"].sort_values().tolist()
     leads = org.rows("Lead", include_deleted=False)["Id"].sort_values().tolist()
-    for record_id in contacts[10:6000:1500]:
+    for record_id in contacts[2::len(contacts) // 4]:
         org.edit("Contact", record_id, {"Title": "Edited in the CRM"})
-    for record_id in leads[20:3000:1000]:
+    for record_id in leads[3::len(leads) // 3]:
         org.edit("Lead", record_id, {"Title": "Edited in the CRM"})
-    org.delete("Contact", contacts[700])
-    org.delete("Contact", contacts[2100])
-    org.merge("Contact", contacts[5], [contacts[-5]])
+    org.delete("Contact", contacts[len(contacts) // 9])
+    org.delete("Contact", contacts[len(contacts) // 3])
+    org.merge("Contact", contacts[1], [contacts[-2]])
 
 
 def _app_changes(db, now: datetime) -> None:
