@@ -1,5 +1,5 @@
 """Matching reads only what places a record (issue 17): the prospects' id, stored CRM id, email and
-deleted flag, and the Accounts' id, name, website, merge and delete fields. On the small org synced
+deleted flag, and the Accounts' id, name, website, merge and delete fields. On the tiny org synced
 over real HTTP, before and after CRM edits (emails, websites, deletes, merges, a conversion) and app
 edits, the matches and every report on those columns are exactly what the whole tables give, and
 what the assets store when they run on that state is that. One first sync for the module, each
@@ -33,7 +33,7 @@ STORED = {"matched_prospects": "prospect_id", "matched_accounts": "company_id"}
 
 @pytest.fixture(scope="module")
 def sim():
-    with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
+    with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 
 

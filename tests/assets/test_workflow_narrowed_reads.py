@@ -1,4 +1,4 @@
-"""The workflows read only what an evaluation needs (issue 17, store.workflow_changes): on the small
+"""The workflows read only what an evaluation needs (issue 17, store.workflow_changes): on the tiny
 org with CRM edits synced over real HTTP, the records changed since the cursor, their prospects
 with the criteria's columns and the latest SystemModstamp read in SQL give exactly the changes, the
 next cursor and the actions that the tenant's whole Lead, Contact and prospect tables give, and the
@@ -38,7 +38,7 @@ MORE_WORKFLOWS = [
 
 @pytest.fixture(scope="module")
 def sim():
-    with run_simulator(orgs=("acme",), scale="small", seed=SEED) as sim:
+    with run_simulator(orgs=("acme",), scale="tiny", seed=SEED) as sim:
         yield sim
 
 
@@ -82,15 +82,15 @@ def _edit_the_crm(sim) -> None:
     leads = org.rows("Lead", include_deleted=False)["Id"].tolist()
     contacts = org.rows("Contact", include_deleted=False)["Id"].tolist()
     control(sim, "acme", "POST", "/clock/advance", json={"seconds": 3600})
-    for i, lead in enumerate(leads[:60]):
+    for i, lead in enumerate(leads[:30]):
         fields = {"Status": "Disqualified"} if i % 3 == 0 else {"HasOptedOutOfEmail": True} if i % 3 == 1 else {"City": "Oslo"}
         control(sim, "acme", "PATCH", f"/sobjects/Lead/{lead}", json=fields)
-    for i, contact in enumerate(contacts[:60]):
+    for i, contact in enumerate(contacts[:30]):
         fields = {"Title": "VP of Widgets"} if i % 2 == 0 else {"Title": "Chief Widget Officer", "MailingCity": "Bergen"}
         control(sim, "acme", "PATCH", f"/sobjects/Contact/{contact}", json=fields)
-    for record_id in leads[60:65]:
+    for record_id in leads[30:35]:
         control(sim, "acme", "DELETE", f"/sobjects/Lead/{record_id}")
-    for record_id in contacts[60:65]:
+    for record_id in contacts[30:35]:
         control(sim, "acme", "DELETE", f"/sobjects/Contact/{record_id}")
 
 
@@ -104,7 +104,7 @@ def _run(settings, changes, memberships, applied, cadences):
 
 
 @pytest.mark.slow
-def test_the_narrowed_reads_act_exactly_as_the_whole_tables_on_the_small_org_with_edits(db, sim):
+def test_the_narrowed_reads_act_exactly_as_the_whole_tables_on_the_tiny_org_with_edits(db, sim):
     settings = TenantRegistry(db).get("acme").settings
     instance = DagsterInstance.ephemeral()
     since = read_workflow_cursor(db, "acme")
@@ -118,7 +118,7 @@ def test_the_narrowed_reads_act_exactly_as_the_whole_tables_on_the_small_org_wit
     whole, whole_latest = _whole_tables(db, since)
     leads, contacts, prospects = read_changed_people(db, "acme", since, prospect_columns(settings.workflows))
     narrowed, _ = changed_records(leads, contacts, prospects, since)
-    assert len(narrowed) >= 120
+    assert len(narrowed) >= 60
     pd.testing.assert_frame_equal(narrowed, whole[narrowed.columns])
     assert latest_modstamp(db, "acme") == whole_latest == read_workflow_cursor(db, "acme")
 
