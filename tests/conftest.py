@@ -12,7 +12,8 @@ from tests.postgres import scratch_database
 
 
 # The modules that each keep one worker busy longest (measured with --durations): started first.
-LONGEST_MODULES = ("tests/test_demo.py", "tests/assets/test_changed_ranges.py", "tests/assets/test_outbound_push.py")
+LONGEST_MODULES = ("tests/test_demo.py", "tests/assets/test_three_way_sync.py", "tests/assets/test_outbound_push.py",
+                   "tests/automation/test_slots_in_the_daemon.py")
 
 
 # The scenarios (a whole sync, push or tick against the simulator) each run on one backend, not
