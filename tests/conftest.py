@@ -23,40 +23,38 @@ BOTH_BACKENDS_ENV = "CRM_PIPELINES_TEST_BOTH_BACKENDS"
 SCENARIO_FOLDERS = ("tests/assets/", "tests/automation/")
 
 
-def _backend(item: pytest.Item) -> str | None:
-    """The backend a test is parametrized with ("sqlite" or "postgres"), if it is."""
-    params = getattr(item, "callspec", None)
-    for value in params.params.values() if params else ():
-        if value in ("sqlite", "postgres", "postgresql"):
-            return "sqlite" if value == "sqlite" else "postgres"
-    return None
+BACKEND_PARAMS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
 
 def _runs_on(item: pytest.Item) -> bool:
-    """Whether this backend's variant of a scenario runs: both for a test marked `both_backends`
-    (its subject is the store's own behaviour: a crash mid-run, the values' types, statement
-    counts), otherwise the one a hash of the test's name without its backend picks. A hash, not a
-    position, so a test keeps its backend when others are added; the test's id says which ran."""
-    backend = _backend(item)
-    if backend is None or not item.nodeid.startswith(SCENARIO_FOLDERS) or item.get_closest_marker("both_backends"):
+    """Whether this variant of a test runs: every variant of a test not parametrized by backend,
+    outside the scenarios or marked `both_backends` (its subject is the store's own behaviour: a
+    crash mid-run, the values' types, statement counts); otherwise the backend a hash of the test's
+    name without its backend picks. A hash, not a position, so a test keeps its backend when others
+    are added; the test's id says which ran."""
+    params = getattr(item, "callspec", None)
+    values = list(params.params.values()) if params else []
+    backends = [BACKEND_PARAMS[v] for v in values if isinstance(v, str) and v in BACKEND_PARAMS]
+    if not backends or not item.nodeid.startswith(SCENARIO_FOLDERS) or item.get_closest_marker("both_backends"):
         return True
-    others = [str(v) for v in item.callspec.params.values() if v not in ("sqlite", "postgres", "postgresql")]
+    others = [str(v) for v in values if not (isinstance(v, str) and v in BACKEND_PARAMS)]
     name = item.nodeid.split("[")[0] + "-".join(others)
-    return ("sqlite", "postgres")[zlib.crc32(name.encode()) % 2] == backend
+    return ("sqlite", "postgres")[zlib.crc32(name.encode()) % 2] == backends[0]
 
 
 def _one_backend_per_scenario(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get(BOTH_BACKENDS_ENV):
         return
-    dropped = [item for item in items if not _runs_on(item)]
+    runs = [_runs_on(item) for item in items]
+    dropped = [item for item, run in zip(items, runs, strict=True) if not run]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if _runs_on(item)]
+        items[:] = [item for item, run in zip(items, runs, strict=True) if run]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each scenario on one backend (see BOTH_BACKENDS_ENV). The longest modules run first, then the others marked slow, then the rest, those with most
-    tests first (what xdist's own order does). Under `--dist loadfile` each module goes whole to one worker in the order collected
+    """Each scenario on one backend (see BOTH_BACKENDS_ENV). The longest modules run first, then
+    the others marked slow, then the rest, those with most tests first (what xdist's own order does). Under `--dist loadfile` each module goes whole to one worker in the order collected
     (`--no-loadscope-reorder`), so a long module taken last would run on alone while the other
     workers sit idle; taken first, the short ones fill in around it."""
     _one_backend_per_scenario(config, items)
