@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.changed_ranges import (
-    SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes,
+    SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes, taken, texts,
 )
 from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
@@ -93,11 +93,10 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     which must be what the last run wrote (else everything)."""
     extracted_until, history_until = latest_extracted(db, tenant_id)
     held = held_positions(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"]))
-    ids = org.people["crm_id"].astype("string").to_numpy(dtype=object)
-    held_by = np.where(held >= 0, ids[np.clip(held, 0, None)], "") if len(ids) else np.full(len(held), "", object)
-    seen = Seen(ids, record_hashes(org.people),
-                prospects["prospect_id"].astype("string").to_numpy(dtype=object),
-                prospect_hashes(prospects, matched, held_by), held_by.astype(object))
+    ids = texts(org.people["crm_id"])
+    held_by = taken(ids, held)
+    seen = Seen(ids, record_hashes(org.people), texts(prospects["prospect_id"]),
+                prospect_hashes(prospects, matched, held_by), held_by)
     marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,
                   extracted_until=extracted_until, history_until=history_until)
     before = read_marks(db, tenant_id, asset)
@@ -105,8 +104,7 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     if why is not None or before is None:
         return Comparison(None, why or "everything", marks)
     dirty = _dirty(db, tenant_id, before, named, base_written_at or before.committed_at)
-    stored = prospects["crm_id"].astype("string").fillna("").to_numpy(dtype=object)
-    changed = changed_records(seen, Seen.from_bytes(before.seen), dirty, stored)
+    changed = changed_records(seen, Seen.from_bytes(before.seen), dirty, texts(prospects["crm_id"]))
     if changed is None:
         return Comparison(None, "everything: a record the last run saw is gone", marks)
     return Comparison(changed, "changed records", marks)

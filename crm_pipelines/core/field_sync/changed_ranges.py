@@ -23,84 +23,109 @@ everything compared.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from crm_pipelines.core.matching.lookup import positions
+from crm_pipelines.core.emails import arrow_text, text_series
+from crm_pipelines.core.matching.lookup import positions, text_positions
 
 # Bumped whenever what is hashed or how changes: a run with another version compares everything.
 # 2: a prospect's own row is hashed by the store (app_data.read_prospect_hashes).
-SEEN_VERSION = "2"
+# 3: ids kept and stored as Arrow text (Arrow IPC), a missing id as null rather than "".
+SEEN_VERSION = "3"
 
 _PEOPLE_COLUMNS = ("crm_id", "crm_type", "email", "is_deleted", "last_modified_date", "changed_at", "how", "fate")
+_IPC = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
 @dataclass(frozen=True)
 class Seen:
     """What one run compared: each record's id and people hash (key order), each prospect's id,
-    hash and the CRM id it was held by ("" for none)."""
+    hash and the CRM id it was held by (null for none). Ids are Arrow text, never Python strings:
+    at a million prospects, object arrays of them (stored, read back and compared) took most of
+    a gigabyte; as Arrow text they take their bytes. Any sequence of texts may be given."""
 
-    crm_ids: np.ndarray
+    crm_ids: pa.Array
     crm_hashes: np.ndarray
-    prospect_ids: np.ndarray
+    prospect_ids: pa.Array
     prospect_hashes: np.ndarray
-    held_by: np.ndarray
+    held_by: pa.Array
+
+    def __post_init__(self) -> None:
+        for name in ("crm_ids", "prospect_ids", "held_by"):
+            object.__setattr__(self, name, texts(getattr(self, name)))
+        for name in ("crm_hashes", "prospect_hashes"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.uint64))
 
     def to_bytes(self) -> bytes:
-        texts = "\n".join(["\x1f".join(self.crm_ids), "\x1f".join(self.prospect_ids), "\x1f".join(self.held_by)])
-        parts = [texts.encode(), self.crm_hashes.astype("<u8").tobytes(), self.prospect_hashes.astype("<u8").tobytes()]
-        header = np.array([len(p) for p in parts], dtype="<u8").tobytes()
-        return zlib.compress(header + b"".join(parts), 1)
+        records = _ipc(pa.table({"crm_id": self.crm_ids, "hash": self.crm_hashes}))
+        prospects = _ipc(pa.table({"prospect_id": self.prospect_ids, "hash": self.prospect_hashes,
+                                   "held_by": self.held_by}))
+        return len(records).to_bytes(8, "little") + records + prospects
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Seen:
-        raw = zlib.decompress(blob)
-        sizes = np.frombuffer(raw[:24], dtype="<u8")
-        texts, at = raw[24:24 + int(sizes[0])].decode(), 24 + int(sizes[0])
-        crm_hashes = np.frombuffer(raw[at:at + int(sizes[1])], dtype="<u8")
-        prospect_hashes = np.frombuffer(raw[at + int(sizes[1]):], dtype="<u8")
-        crm_ids, prospect_ids, held_by = (_split(t) for t in texts.split("\n"))
-        return cls(crm_ids, crm_hashes, prospect_ids, prospect_hashes, held_by)
+        buffer = pa.py_buffer(blob)
+        size = int.from_bytes(blob[:8], "little")
+        records = pa.ipc.open_stream(buffer.slice(8, size)).read_all()
+        prospects = pa.ipc.open_stream(buffer.slice(8 + size)).read_all()
+        return cls(records["crm_id"], records["hash"].to_numpy(), prospects["prospect_id"],
+                   prospects["hash"].to_numpy(), prospects["held_by"])
 
 
-def _split(text: str) -> np.ndarray:
-    return np.array(text.split("\x1f") if text else [], dtype=object)
+def texts(values: object) -> pa.Array:
+    """Texts (an Arrow array or chunked array, a pandas Series, any sequence; None or NA for a
+    missing one) as one Arrow large_string array."""
+    if isinstance(values, pd.Series):
+        values = arrow_text(values)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(list(values), type=pa.large_string())
+    return values.cast(pa.large_string())
 
 
-def _texts(column: pd.Series) -> np.ndarray:
-    return column.astype("string").fillna("").to_numpy(dtype=object)
+def taken(ids: pa.Array, at: np.ndarray) -> pa.Array:
+    """`ids` at each position of `at`, null where it is negative."""
+    at = np.asarray(at, dtype=np.int64)
+    return ids.take(pa.array(np.clip(at, 0, None), mask=at < 0)) if len(ids) else pa.nulls(len(at), ids.type)
+
+
+def _ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=_IPC) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """One hash per row, of every value: times and numbers as the values they are (never as text,
     which pandas formats to the precision of the whole column), other objects as their text."""
-    texts = {c: "string" for c, dtype in frame.dtypes.items() if dtype == object}
-    return pd.util.hash_pandas_object(frame.reset_index(drop=True).astype(texts), index=False).to_numpy(np.uint64)
+    as_text = {c: "string" for c, dtype in frame.dtypes.items() if dtype == object}
+    return pd.util.hash_pandas_object(frame.reset_index(drop=True).astype(as_text), index=False).to_numpy(np.uint64)
 
 
 def record_hashes(people: pd.DataFrame) -> np.ndarray:
     """One hash per row of crm_people: its own columns, and the id its chain ends on."""
-    final = people["final"].to_numpy()
-    ids = _texts(people["crm_id"])
-    final_ids = np.where(final >= 0, ids[np.clip(final, 0, None)], "") if len(ids) else ids
+    final_ids = taken(texts(people["crm_id"]), people["final"].to_numpy())
     frame = people[list(_PEOPLE_COLUMNS)].reset_index(drop=True)
-    return row_hashes(frame.assign(final_id=pd.Series(final_ids, dtype="string")))
+    return row_hashes(frame.assign(final_id=text_series(final_ids)))
 
 
-def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: np.ndarray) -> np.ndarray:
+def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: pa.Array) -> np.ndarray:
     """One hash per prospect (of its whole row: `prospects`' row_hash column, the store's hash of
     every column), its matches (every column, in any order) and the CRM id it is held by
-    (`held_by`, "" for none)."""
+    (`held_by`, null for none)."""
     match_rows = row_hashes(matched)
     at = positions(matched["prospect_id"], prospects["prospect_id"].reset_index(drop=True))
     matches = np.zeros(len(prospects), dtype=np.uint64)
     np.add.at(matches, at[at >= 0], match_rows[at >= 0])
     own = prospects["row_hash"].to_numpy(np.uint64)
-    return row_hashes(pd.DataFrame({"own": own, "matches": matches, "held_by": pd.Series(held_by, dtype="string")}))
+    return row_hashes(pd.DataFrame({"own": own, "matches": matches, "held_by": text_series(texts(held_by))}))
 
 
 @dataclass(frozen=True)
@@ -112,17 +137,16 @@ class Dirty:
     prospect_ids: Sequence[str] = ()
 
 
-def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: np.ndarray) -> np.ndarray | None:
+def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: object) -> np.ndarray | None:
     """Which of `now`'s records (positions, key order) must be compared again, each with every
     prospect it holds; None when everything must be (a record the last run saw is gone).
-    `stored_ids`: the CRM id each of `now`'s prospects stores ("" for none).
+    `stored_ids`: the CRM id each of `now`'s prospects stores (texts; null for none).
 
     A record whose data changed (its hash, or named in `dirty`) is compared, and so is the record
     holding each prospect that stores it (a prospect's deletion reads the record it stores); so is
     the record each changed, new or gone prospect is held by, now and at the last run. A CRM id in
     `dirty` that is none of the org's records changes nothing this run compares (every pair it
     compares holds one of them), and is new to the next run's hashes if it comes."""
-    ids_now = pd.Series(now.crm_ids, dtype="string")
     was, still = _aligned(now.crm_ids, before.crm_ids)
     if (still < 0).any():
         return None
@@ -130,40 +154,38 @@ def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: np.ndarra
     data[was < 0] = True
     seen = was >= 0
     data[seen] = now.crm_hashes[seen] != before.crm_hashes[was[seen]]
-    extra = positions(pd.Series(list(dirty.crm_ids), dtype="string"), ids_now)
-    data[extra[extra >= 0]] = True
-    stored_at = positions(pd.Series(stored_ids, dtype="string").replace("", pd.NA), ids_now)
-    storing = np.zeros(len(stored_ids), dtype=bool)
+    data[_found(text_positions(texts(dirty.crm_ids), now.crm_ids))] = True
+    stored_at = text_positions(texts(stored_ids), now.crm_ids)
+    storing = np.zeros(len(stored_at), dtype=bool)
     storing[stored_at >= 0] = data[stored_at[stored_at >= 0]]
-    held = np.concatenate([_prospects_moved(now, before, dirty), now.held_by[storing]])
-    held_at = positions(pd.Series(held[held != ""], dtype="string"), ids_now)
+    held = pa.concat_arrays([_prospects_moved(now, before, dirty), now.held_by.filter(pa.array(storing))])
     changed = data.copy()
-    changed[held_at[held_at >= 0]] = True
+    changed[_found(text_positions(held, now.crm_ids))] = True
     return changed
 
 
-def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> np.ndarray:
+def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> pa.Array:
     """The CRM ids held, now or before, by a prospect that changed, came or went."""
-    ids_now, ids_before = pd.Series(now.prospect_ids, dtype="string"), pd.Series(before.prospect_ids, dtype="string")
     was, still = _aligned(now.prospect_ids, before.prospect_ids)
     changed = was < 0
     changed[~changed] = now.prospect_hashes[~changed] != before.prospect_hashes[was[~changed]]
-    gone = still < 0
-    named = pd.Series(list(dirty.prospect_ids), dtype="string")
-    changed[positions(named, ids_now)[positions(named, ids_now) >= 0]] = True
-    before_dirty = gone.copy()
+    named = texts(dirty.prospect_ids)
+    changed[_found(text_positions(named, now.prospect_ids))] = True
+    before_dirty = still < 0
     before_dirty[was[changed & (was >= 0)]] = True
-    named_before = positions(named, ids_before)
-    before_dirty[named_before[named_before >= 0]] = True
-    return np.concatenate([now.held_by[changed], before.held_by[before_dirty]])
+    before_dirty[_found(text_positions(named, before.prospect_ids))] = True
+    return pa.concat_arrays([now.held_by.filter(pa.array(changed)), before.held_by.filter(pa.array(before_dirty))])
 
 
-def _aligned(now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _found(at: np.ndarray) -> np.ndarray:
+    return at[at >= 0]
+
+
+def _aligned(now: pa.Array, before: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(the position in `before` of each id of `now`, the position in `now` of each of `before`),
-    -1 for none; ids are unique and never NA. The same ids in the same order, as a steady run's
+    -1 for none; ids are unique and never null. The same ids in the same order, as a steady run's
     records and prospects mostly are, need no lookup."""
-    if len(now) == len(before) and np.array_equal(now, before):
+    if len(now) == len(before) and now.equals(before):
         same = np.arange(len(now), dtype=np.int64)
         return same, same
-    ids_now, ids_before = pd.Series(now, dtype="string"), pd.Series(before, dtype="string")
-    return positions(ids_now, ids_before), positions(ids_before, ids_now)
+    return text_positions(now, before), text_positions(before, now)

@@ -34,7 +34,12 @@ def shared_codes(*columns: pd.Series) -> tuple[list[np.ndarray], int]:
 def positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
     """For each key, the position of its first occurrence in `values`, or -1 when it is absent or
     NA. NA never matches NA."""
-    key_text, value_text = arrow_text(keys), arrow_text(values)
+    return text_positions(arrow_text(keys), arrow_text(values))
+
+
+def text_positions(key_text: pa.ChunkedArray | pa.Array, value_text: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """`positions` on Arrow large_string arrays, null for NA."""
+    key_text, value_text = _chunked(key_text), _chunked(value_text)
     if len(key_text) * 8 < len(value_text):
         return _few_keys(key_text, value_text)
     found = pc.index_in(key_text, options=pc.SetLookupOptions(value_text.combine_chunks(), skip_nulls=True))
@@ -52,6 +57,10 @@ def _few_keys(keys: pa.ChunkedArray, values: pa.ChunkedArray) -> np.ndarray:
     first_row[hit] = rows[at]  # rows ascend, so the first index per key is its first occurrence
     key_hit = _numpy(pc.index_in(keys, options=pc.SetLookupOptions(distinct)))
     return first_row[key_hit]  # -1 reads the sentinel slot at the end
+
+
+def _chunked(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array], type=array.type)
 
 
 def _numpy(indices: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -2,25 +2,22 @@
 it holds, the holder of a prospect storing a changed record, both records of a prospect that moved,
 and everything when a record the last run saw is gone."""
 
-import numpy as np
 
 from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records
 
 
 def _seen(records: dict[str, int], prospects: dict[str, tuple[int, str]]) -> Seen:
-    return Seen(np.array(list(records), dtype=object), np.array(list(records.values()), dtype=np.uint64),
-                np.array(list(prospects), dtype=object),
-                np.array([h for h, _ in prospects.values()], dtype=np.uint64),
-                np.array([held for _, held in prospects.values()], dtype=object))
+    return Seen(list(records), list(records.values()), list(prospects), [h for h, _ in prospects.values()],
+                [held or None for _, held in prospects.values()])
 
 
 BEFORE = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
-STORED = np.array(["A", "B", "C", ""], dtype=object)
+STORED = ["A", "B", "C", None]
 
 
 def _changed(now: Seen, dirty: Dirty = Dirty(), stored=STORED) -> list[str]:
     flags = changed_records(now, BEFORE, dirty, stored)
-    return [str(i) for i, f in zip(now.crm_ids, flags, strict=True) if f]
+    return [str(i) for i, f in zip(now.crm_ids.to_pylist(), flags, strict=True) if f]
 
 
 def test_nothing_changed_compares_nothing():
@@ -40,14 +37,14 @@ def test_a_prospect_that_moved_marks_the_record_it_left_and_the_one_it_joined():
 
 def test_a_gone_or_named_prospect_marks_its_records():
     now = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p3": (30, "C"), "p4": (40, "")})
-    assert _changed(now, stored=np.array(["A", "C", ""], dtype=object)) == ["B"]
+    assert _changed(now, stored=["A", "C", None]) == ["B"]
     assert _changed(BEFORE, Dirty(prospect_ids=["p3"])) == ["C"]
 
 
 def test_a_changed_record_marks_the_holder_of_each_prospect_storing_it():
     # p1 is held by A (matched) while storing C: C's change is p1's too.
     now = _seen({"A": 1, "B": 2, "C": 7, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
-    assert _changed(now, stored=np.array(["C", "B", "C", ""], dtype=object)) == ["A", "C"]
+    assert _changed(now, stored=["C", "B", "C", None]) == ["A", "C"]
 
 
 def test_store_side_changes_mark_records_and_unknown_ids_change_nothing():
@@ -63,7 +60,8 @@ def test_what_a_run_saw_reads_back_as_it_was_stored():
     back = Seen.from_bytes(BEFORE.to_bytes())
     for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_by"):
         assert list(getattr(back, name)) == list(getattr(BEFORE, name)), name
-    empty = Seen(*(np.array([], dtype=t) for t in (object, np.uint64, object, np.uint64, object)))
+    assert back.held_by.to_pylist() == ["A", "B", "C", None]
+    empty = Seen([], [], [], [], [])
     assert len(Seen.from_bytes(empty.to_bytes()).prospect_ids) == 0
 
 
