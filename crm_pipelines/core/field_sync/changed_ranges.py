@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_pipelines.core.emails import arrow_text, text_series
 from crm_pipelines.core.matching.lookup import positions, text_positions
@@ -82,8 +83,8 @@ def texts(values: object) -> pa.Array:
     missing one) as one Arrow large_string array."""
     if isinstance(values, pd.Series):
         values = arrow_text(values)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    if isinstance(values, pa.ChunkedArray):  # one chunk, as a read stored table's is, is taken as it is
+        values = values.chunk(0) if values.num_chunks == 1 else values.combine_chunks()
     if not isinstance(values, pa.Array):
         values = pa.array(list(values), type=pa.large_string())
     return values.cast(pa.large_string())
@@ -155,10 +156,9 @@ def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: object) -
     seen = was >= 0
     data[seen] = now.crm_hashes[seen] != before.crm_hashes[was[seen]]
     data[_found(text_positions(texts(dirty.crm_ids), now.crm_ids))] = True
-    stored_at = text_positions(texts(stored_ids), now.crm_ids)
-    storing = np.zeros(len(stored_at), dtype=bool)
-    storing[stored_at >= 0] = data[stored_at[stored_at >= 0]]
-    held = pa.concat_arrays([_prospects_moved(now, before, dirty), now.held_by.filter(pa.array(storing))])
+    # Few records change from run to run: the set of those is small, the org's ids are not.
+    storing = pc.is_in(texts(stored_ids), value_set=now.crm_ids.filter(pa.array(data)), skip_nulls=True)
+    held = pa.concat_arrays([_prospects_moved(now, before, dirty), now.held_by.filter(storing)])
     changed = data.copy()
     changed[_found(text_positions(held, now.crm_ids))] = True
     return changed
