@@ -21,6 +21,7 @@ from crm_pipelines.crm.port import DeleteLog, FieldChange, FieldDescription, Org
 from crm_pipelines.crm.salesforce import soql
 from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS, SLICE_RECORDS, BulkReadPoint, field_kinds, read_job, start_job
 from crm_pipelines.crm.salesforce.client import SalesforceClient
+from crm_pipelines.crm.salesforce.rest_to_bulk import AlreadyRead
 from crm_pipelines.crm.salesforce.collections import MAX_COMPOSITE_RECORDS, send_collections
 
 # The delete log's own refusal of a window older than it keeps (30 days, or purged early).
@@ -81,28 +82,31 @@ class SalesforceCrm(ClientBacked):
             return
         # A large read: its first REST page told its size and holds its oldest records; a Bulk job
         # reads the rest (from that page's last stamp on) in a few calls instead of one per page.
-        rest_from = soql.literal(_parsed(first.records[-1][CURSOR_FIELD]))
+        already = AlreadyRead.at_end_of(first.records)
         # Neither this frame nor the REST pages' generator may hold that page (2,000 records as
         # parsed JSON) through the job's pages: its caller has stored it already.
         pages.close()
         del first
-        yield from self._bulk_read(obj, extra_fields, fields, f"{CURSOR_FIELD} >= {rest_from}")
+        yield from self._bulk_read(obj, extra_fields, fields, f"{CURSOR_FIELD} >= {soql.literal(already.stamp)}",
+                                   already)
 
     def _bulk_wanted(self, records: int) -> bool:
         return self.bulk_above_records is not None and records > self.bulk_above_records
 
     def _bulk_read(self, obj: ExtractedObject, extra_fields: Sequence[str], fields: list[str],
-                   where: str) -> Iterator[RecordPage]:
+                   where: str, already: AlreadyRead) -> Iterator[RecordPage]:
         # No ORDER BY: Bulk API 2.0 does not run it; the caller holds the cursor until the last page.
         point = start_job(self.client, soql.select(fields, obj.name, where), include_deleted=obj.soft_deletes)
-        return self._bulk_pages(obj, extra_fields, point)
+        return self._bulk_pages(obj, extra_fields, point, already)
 
-    def _bulk_pages(self, obj: ExtractedObject, extra_fields: Sequence[str], point: BulkReadPoint) -> Iterator[RecordPage]:
+    def _bulk_pages(self, obj: ExtractedObject, extra_fields: Sequence[str], point: BulkReadPoint,
+                    already: AlreadyRead | None = None) -> Iterator[RecordPage]:
         described = self._describe(obj.name).get("fields", []) if extra_fields else []
         kinds = field_kinds({f.name: f.kind for f in obj.fields}, described, extra_fields)
         for page in read_job(self.client, point, kinds, sleep=self._sleep, max_records=self.bulk_page_records,
                              slice_records=self.bulk_slice_records):
-            yield RecordPage(records=page.records, total_size=0, done=page.next_point is None, ordered=False,
+            records = page.records if already is None else already.dropped_from(page.records)
+            yield RecordPage(records=records, total_size=0, done=page.next_point is None, ordered=False,
                              resume_from=page.next_point.to_text() if page.next_point else None,
                              read_started_at=point.started_at)
 
