@@ -74,3 +74,20 @@ def test_a_record_created_from_the_crm_is_one_log_row_holding_every_value_it_was
 def test_without_an_apply_time_a_creation_row_keeps_its_records_time():
     created = run_sync([], contact_rows=[CONTACT]).inbound
     assert connector_log_rows(created)["at"].tolist() == [pd.Timestamp(FEB)]
+
+
+def test_a_creation_row_holds_its_values_as_json_writes_them_whatever_they_hold():
+    """The values' JSON is built a column at a time; it is the text json.dumps gives for the dict,
+    for quotes, backslashes, control characters, any script, a missing value, and a field named
+    twice (the dict's rule: first place, last value)."""
+    awkward = ['plain', 'say "hi"', 'back\\slash', 'line\nbreak\ttab\x01', 'ünïcødé ✓ 日本', None, '', '\\"']
+    records = [(f"crm-{i}", [(f"field_{j}", awkward[(i + j) % len(awkward)]) for j in range(4)]) for i in range(12)]
+    records.append(("crm-twice", [("title", "first"), ("email", "e@x.com"), ("title", "last")]))
+    changes = pd.DataFrame(
+        [{"object": "prospect", "app_id": app_id, "crm_type": "Lead", "crm_id": app_id[4:], "field": field,
+          "crm_field": field, "old_value": None, "new_value": value, "direction": "crm_to_app", "reason": "created_in_crm"}
+         for app_id, values in records for field, value in values])
+    log = connector_log_rows(changes, at=pd.Timestamp("2024-05-01T12:00:00Z"))
+    assert list(log["new_value"]) == [json.dumps(dict(values), ensure_ascii=False) for _, values in records]
+    once = connector_log_rows(changes.loc[changes["app_id"] != "crm-twice"], at=pd.Timestamp("2024-05-01T12:00:00Z"))
+    assert list(once["new_value"]) == [json.dumps(dict(values), ensure_ascii=False) for _, values in records[:-1]]
