@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from crm_pipelines.core.field_sync.changed_ranges import (
-    SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes, taken, texts,
+    SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes, ids_at, texts,
 )
 from crm_pipelines.core.matching.lookup import positions
 from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
@@ -94,7 +94,7 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     extracted_until, history_until = latest_extracted(db, tenant_id)
     held = held_positions(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"]))
     ids = texts(org.people["crm_id"])
-    held_by = taken(ids, held)
+    held_by = ids_at(ids, held)
     seen = Seen(ids, record_hashes(org.people), texts(prospects["prospect_id"]),
                 prospect_hashes(prospects, matched, held_by), held_by)
     marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,

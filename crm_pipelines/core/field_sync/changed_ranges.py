@@ -90,7 +90,7 @@ def texts(values: object) -> pa.Array:
     return values.cast(pa.large_string())
 
 
-def taken(ids: pa.Array, at: np.ndarray) -> pa.Array:
+def ids_at(ids: pa.Array, at: np.ndarray) -> pa.Array:
     """`ids` at each position of `at`, null where it is negative."""
     at = np.asarray(at, dtype=np.int64)
     return ids.take(pa.array(np.clip(at, 0, None), mask=at < 0)) if len(ids) else pa.nulls(len(at), ids.type)
@@ -112,7 +112,7 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
 
 def record_hashes(people: pd.DataFrame) -> np.ndarray:
     """One hash per row of crm_people: its own columns, and the id its chain ends on."""
-    final_ids = taken(texts(people["crm_id"]), people["final"].to_numpy())
+    final_ids = ids_at(texts(people["crm_id"]), people["final"].to_numpy())
     frame = people[list(_PEOPLE_COLUMNS)].reset_index(drop=True)
     return row_hashes(frame.assign(final_id=text_series(final_ids)))
 
