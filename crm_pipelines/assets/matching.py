@@ -73,7 +73,7 @@ def matched_prospects(context: AssetExecutionContext, database: DatabaseResource
         "ambiguous_matches": int(found.matched["ambiguous"].sum()),
         "unmatched": len(found.unmatched_prospects), "unmatched_prospects": markdown_table(found.unmatched_prospects),
         "ambiguous_emails": markdown_table(found.ambiguous), "stale_overrides": markdown_table(found.stale_overrides),
-        "crm_records_without_prospect": len(found.crm_without_prospect),
+        "crm_records_without_prospect": found.crm_without_prospect_count,
     })
     return found.matched
 

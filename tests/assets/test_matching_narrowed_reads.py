@@ -7,6 +7,7 @@ backend's test on its own copy."""
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import DagsterInstance, materialize
@@ -84,8 +85,13 @@ def _assert_narrowed_is_whole(db, instance) -> None:
     assert len(whole["matched_prospects"].matched) > 100 and len(whole["matched_accounts"].matched) > 10
     for name, key in STORED.items():
         for field in dataclasses.fields(whole[name]):
-            pd.testing.assert_frame_equal(getattr(narrowed[name], field.name), getattr(whole[name], field.name),
-                                          obj=f"{name}.{field.name}")
+            left, right = getattr(narrowed[name], field.name), getattr(whole[name], field.name)
+            if isinstance(right, np.ndarray):
+                np.testing.assert_array_equal(left, right, err_msg=f"{name}.{field.name}")
+            else:
+                pd.testing.assert_frame_equal(left, right, obj=f"{name}.{field.name}")
+        if name == "matched_prospects":
+            pd.testing.assert_frame_equal(narrowed[name].crm_without_prospect, whole[name].crm_without_prospect)
         table = metadata.tables[name]
         stored = read_tenant_partition(db, table, "acme").drop(columns="tenant_id")
         expected = typed_frame(whole[name].matched, table).sort_values(key).reset_index(drop=True)

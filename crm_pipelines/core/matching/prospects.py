@@ -54,15 +54,25 @@ class ProspectMatches:
     unmatched_prospects: prospect_id, reason (crm_id_not_found | crm_record_deleted |
         crm_successor_not_found | no_email | no_crm_record_with_email | email_matching_off).
     crm_without_prospect: live, unconverted Leads and Contacts no prospect holds (crm_id,
-        crm_type, last_modified_date, changed_at): the candidates for F4.1.
+        crm_type, last_modified_date, changed_at): the candidates for F4.1. Built when asked: with
+        an empty app it is the whole org, and a sync only counts it (crm_without_prospect_count).
     stale_overrides: app_id, crm_id, reason — overrides that could not apply.
     """
 
     matched: pd.DataFrame
     ambiguous: pd.DataFrame
     unmatched_prospects: pd.DataFrame
-    crm_without_prospect: pd.DataFrame
     stale_overrides: pd.DataFrame
+    people: pd.DataFrame
+    free_rows: np.ndarray
+
+    @property
+    def crm_without_prospect(self) -> pd.DataFrame:
+        return crm_without_prospect(self.people, self.free_rows)
+
+    @property
+    def crm_without_prospect_count(self) -> int:
+        return len(self.free_rows)
 
 
 def match_prospects(
@@ -103,8 +113,9 @@ def match_prospects(
         matched=_matched_report(decided, np.flatnonzero(matched_mask), prospect_ids, people),
         ambiguous=ambiguous_report,
         unmatched_prospects=_unmatched_report(decided, np.flatnonzero(~matched_mask & ~deleted_prospect), prospect_ids),
-        crm_without_prospect=crm_without_prospect(people, free_people_rows(people, np.maximum(stored_at, -1), decided.final)),
         stale_overrides=stale,
+        people=people,
+        free_rows=free_people_rows(people, np.maximum(stored_at, -1), decided.final),
     )
 
 
