@@ -22,7 +22,7 @@ import pandas as pd
 
 from bench.results_file import machine, write_results
 from bench.rss import RssSampler, rss_mib
-from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records, ids_at, texts
+from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records, texts
 
 RESULTS = Path(__file__).resolve().parent / "results" / "marks.json"
 SIZES = {"large": (1_050_000, 1_000_000), "xlarge": (2_940_000, 2_730_000)}
@@ -48,7 +48,7 @@ def _one_size(records: int, prospects: int) -> dict:
 
     def seen(hashes: np.ndarray) -> Seen:
         ids = texts(crm_ids)
-        return Seen(ids, hashes, texts(prospect_ids), prospect_hashes, ids_at(ids, held))
+        return Seen(ids, hashes, texts(prospect_ids), prospect_hashes, held)
 
     gc.collect()
     baseline = rss_mib()

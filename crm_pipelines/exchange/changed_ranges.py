@@ -96,7 +96,7 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     ids = texts(org.people["crm_id"])
     held_by = ids_at(ids, held)
     seen = Seen(ids, record_hashes(org.people), texts(prospects["prospect_id"]),
-                prospect_hashes(prospects, matched, held_by), held_by)
+                prospect_hashes(prospects, matched, held_by), held)
     marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,
                   extracted_until=extracted_until, history_until=history_until)
     before = read_marks(db, tenant_id, asset)

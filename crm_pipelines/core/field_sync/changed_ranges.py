@@ -37,7 +37,8 @@ from crm_pipelines.core.matching.lookup import positions, text_positions
 # Bumped whenever what is hashed or how changes: a run with another version compares everything.
 # 2: a prospect's own row is hashed by the store (app_data.read_prospect_hashes).
 # 3: ids kept and stored as Arrow text (Arrow IPC), a missing id as null rather than "".
-SEEN_VERSION = "3"
+# 4: the record holding each prospect kept as its position among the run's records.
+SEEN_VERSION = "4"
 
 _PEOPLE_COLUMNS = ("crm_id", "crm_type", "email", "is_deleted", "last_modified_date", "changed_at", "how", "fate")
 _IPC = pa.ipc.IpcWriteOptions(compression="zstd")
@@ -46,26 +47,28 @@ _IPC = pa.ipc.IpcWriteOptions(compression="zstd")
 @dataclass(frozen=True)
 class Seen:
     """What one run compared: each record's id and people hash (key order), each prospect's id,
-    hash and the CRM id it was held by (null for none). Ids are Arrow text, never Python strings:
-    at a million prospects, object arrays of them (stored, read back and compared) took most of
-    a gigabyte; as Arrow text they take their bytes. Any sequence of texts may be given."""
+    hash and the record it was held by (`held_at`: its position in `crm_ids`, -1 for none). Ids
+    are Arrow text, never Python strings: at a million prospects, object arrays of them (stored,
+    read back and compared) took most of a gigabyte; as Arrow text they take their bytes. Any
+    sequence of texts may be given."""
 
     crm_ids: pa.Array
     crm_hashes: np.ndarray
     prospect_ids: pa.Array
     prospect_hashes: np.ndarray
-    held_by: pa.Array
+    held_at: np.ndarray
 
     def __post_init__(self) -> None:
-        for name in ("crm_ids", "prospect_ids", "held_by"):
+        for name in ("crm_ids", "prospect_ids"):
             object.__setattr__(self, name, texts(getattr(self, name)))
         for name in ("crm_hashes", "prospect_hashes"):
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.uint64))
+        object.__setattr__(self, "held_at", np.asarray(self.held_at, dtype=np.int64))
 
     def to_bytes(self) -> bytes:
         records = _ipc(pa.table({"crm_id": self.crm_ids, "hash": self.crm_hashes}))
         prospects = _ipc(pa.table({"prospect_id": self.prospect_ids, "hash": self.prospect_hashes,
-                                   "held_by": self.held_by}))
+                                   "held_at": self.held_at}))
         return len(records).to_bytes(8, "little") + records + prospects
 
     @classmethod
@@ -75,7 +78,7 @@ class Seen:
         records = pa.ipc.open_stream(buffer.slice(8, size)).read_all()
         prospects = pa.ipc.open_stream(buffer.slice(8 + size)).read_all()
         return cls(records["crm_id"], records["hash"].to_numpy(), prospects["prospect_id"],
-                   prospects["hash"].to_numpy(), prospects["held_by"])
+                   prospects["hash"].to_numpy(), prospects["held_at"].to_numpy())
 
 
 def texts(values: object) -> pa.Array:
@@ -158,14 +161,16 @@ def changed_records(now: Seen, before: Seen, dirty: Dirty, stored_ids: object) -
     data[_found(text_positions(texts(dirty.crm_ids), now.crm_ids))] = True
     # Few records change from run to run: the set of those is small, the org's ids are not.
     storing = pc.is_in(texts(stored_ids), value_set=now.crm_ids.filter(pa.array(data)), skip_nulls=True)
-    held = pa.concat_arrays([_prospects_moved(now, before, dirty), now.held_by.filter(storing)])
+    storing = pc.fill_null(storing, False).to_numpy(zero_copy_only=False)
     changed = data.copy()
-    changed[_found(text_positions(held, now.crm_ids))] = True
+    changed[_found(_prospects_moved(now, before, dirty, still))] = True
+    changed[_found(now.held_at[storing])] = True
     return changed
 
 
-def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> pa.Array:
-    """The CRM ids held, now or before, by a prospect that changed, came or went."""
+def _prospects_moved(now: Seen, before: Seen, dirty: Dirty, record_now: np.ndarray) -> np.ndarray:
+    """The records (positions in `now`) held, now or before, by a prospect that changed, came or
+    went; `record_now`: where each of `before`'s records is in `now` (every one is)."""
     was, still = _aligned(now.prospect_ids, before.prospect_ids)
     changed = was < 0
     changed[~changed] = now.prospect_hashes[~changed] != before.prospect_hashes[was[~changed]]
@@ -174,7 +179,8 @@ def _prospects_moved(now: Seen, before: Seen, dirty: Dirty) -> pa.Array:
     before_dirty = still < 0
     before_dirty[was[changed & (was >= 0)]] = True
     before_dirty[_found(text_positions(named, before.prospect_ids))] = True
-    return pa.concat_arrays([now.held_by.filter(pa.array(changed)), before.held_by.filter(pa.array(before_dirty))])
+    held_before = before.held_at[before_dirty]
+    return np.concatenate([now.held_at[changed], np.where(held_before >= 0, record_now[held_before], -1)])
 
 
 def _found(at: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_re
 
 
 def _seen(records: dict[str, int], prospects: dict[str, tuple[int, str]]) -> Seen:
-    return Seen(list(records), list(records.values()), list(prospects), [h for h, _ in prospects.values()],
-                [held or None for _, held in prospects.values()])
+    held_at = [list(records).index(held) if held else -1 for _, held in prospects.values()]
+    return Seen(list(records), list(records.values()), list(prospects), [h for h, _ in prospects.values()], held_at)
 
 
 BEFORE = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"), "p4": (40, "")})
@@ -58,9 +58,9 @@ def test_a_record_the_last_run_saw_gone_compares_everything():
 
 def test_what_a_run_saw_reads_back_as_it_was_stored():
     back = Seen.from_bytes(BEFORE.to_bytes())
-    for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_by"):
+    for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_at"):
         assert list(getattr(back, name)) == list(getattr(BEFORE, name)), name
-    assert back.held_by.to_pylist() == ["A", "B", "C", None]
+    assert back.held_at.tolist() == [0, 1, 2, -1]
     empty = Seen([], [], [], [], [])
     assert len(Seen.from_bytes(empty.to_bytes()).prospect_ids) == 0
 
