@@ -47,8 +47,7 @@ def _one_size(records: int, prospects: int) -> dict:
     edited[::100] += np.uint64(1)
 
     def seen(hashes: np.ndarray) -> Seen:
-        ids = texts(crm_ids)
-        return Seen(ids, hashes, texts(prospect_ids), prospect_hashes, held)
+        return Seen(texts(crm_ids), hashes, texts(prospect_ids), prospect_hashes, held)
 
     gc.collect()
     baseline = rss_mib()

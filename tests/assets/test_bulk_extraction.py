@@ -41,8 +41,9 @@ def test_a_large_first_sync_reads_through_bulk_and_the_warehouse_equals_the_org(
 
 
 def test_the_bulk_job_reads_no_record_the_first_rest_page_delivered(db):
-    """The job starts after the first REST page's last record, (stamp, Id) as the page is ordered:
-    a record read twice made the first slice's straight COPY fail and go again through staging."""
+    """The job reads from the first REST page's last stamp on, and drops the records that page
+    already handed on at that stamp: a record read twice made the first slice's straight COPY fail
+    and go again through staging."""
     with run_simulator(orgs=("acme",), scale="small", seed=5) as sim:
         register_sim_tenant(db, sim, "acme", **{"sync.bulk_above_records": "3000"})
         org = sim.org("acme")

@@ -22,6 +22,7 @@ from crm_pipelines.crm.salesforce import soql
 from crm_pipelines.crm.salesforce.bulk_query import MAX_RECORDS, SLICE_RECORDS, BulkReadPoint, field_kinds, read_job, start_job
 from crm_pipelines.crm.salesforce.client import SalesforceClient
 from crm_pipelines.crm.salesforce.rest_to_bulk import AlreadyRead
+from crm_pipelines.crm.salesforce.wire import parse_datetime
 from crm_pipelines.crm.salesforce.collections import MAX_COMPOSITE_RECORDS, send_collections
 
 # The delete log's own refusal of a window older than it keeps (30 days, or purged early).
@@ -87,15 +88,16 @@ class SalesforceCrm(ClientBacked):
         # parsed JSON) through the job's pages: its caller has stored it already.
         pages.close()
         del first
-        yield from self._bulk_read(obj, extra_fields, fields, f"{CURSOR_FIELD} >= {soql.literal(already.stamp)}",
-                                   already)
+        yield from self._bulk_read(obj, extra_fields, fields, already)
 
     def _bulk_wanted(self, records: int) -> bool:
         return self.bulk_above_records is not None and records > self.bulk_above_records
 
     def _bulk_read(self, obj: ExtractedObject, extra_fields: Sequence[str], fields: list[str],
-                   where: str, already: AlreadyRead) -> Iterator[RecordPage]:
-        # No ORDER BY: Bulk API 2.0 does not run it; the caller holds the cursor until the last page.
+                   already: AlreadyRead) -> Iterator[RecordPage]:
+        # From the REST page's last stamp on. No ORDER BY: Bulk API 2.0 does not run it; the caller
+        # holds the cursor until the last page.
+        where = f"{CURSOR_FIELD} >= {soql.literal(already.stamp)}"
         point = start_job(self.client, soql.select(fields, obj.name, where), include_deleted=obj.soft_deletes)
         return self._bulk_pages(obj, extra_fields, point, already)
 
@@ -119,8 +121,8 @@ class SalesforceCrm(ClientBacked):
             raise
         return DeleteLog(
             deleted=list(body.get("deletedRecords", [])),
-            earliest_available=_parsed(body.get("earliestDateAvailable")),
-            latest_covered=_parsed(body.get("latestDateCovered")),
+            earliest_available=parse_datetime(body.get("earliestDateAvailable")),
+            latest_covered=parse_datetime(body.get("latestDateCovered")),
         )
 
     def list_ids(self, object_name: str, *, include_deleted: bool) -> Iterator[list[str]]:
@@ -154,8 +156,3 @@ class SalesforceCrm(ClientBacked):
                     records: list[dict[str, Any]]) -> list[WriteResult]:
         return send_collections(self.client, operation, object_name, records)  # type: ignore[return-value]
 
-
-def _parsed(text: object) -> datetime | None:
-    if not text:
-        return None
-    return pd.Timestamp(str(text)).tz_convert("UTC").to_pydatetime()

@@ -13,16 +13,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_pipelines.core.crm_objects import CURSOR_FIELD
 from crm_pipelines.core.extraction import ArrowRecords
-
-
-def _moment(text: object) -> datetime:
-    return pd.Timestamp(str(text)).tz_convert("UTC").to_pydatetime()
+from crm_pipelines.crm.salesforce.wire import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -35,10 +31,10 @@ class AlreadyRead:
     @classmethod
     def at_end_of(cls, records: Sequence[dict[str, Any]]) -> AlreadyRead:
         """The last records of a page in (stamp, Id) order that share its last stamp."""
-        stamp = _moment(records[-1][CURSOR_FIELD])
+        stamp = parse_datetime(records[-1][CURSOR_FIELD])
         ids = set()
         for record in reversed(records):
-            if _moment(record[CURSOR_FIELD]) != stamp:
+            if parse_datetime(record[CURSOR_FIELD]) != stamp:
                 break
             ids.add(str(record["Id"]))
         return cls(stamp, frozenset(ids))
@@ -51,7 +47,7 @@ class AlreadyRead:
         named = pc.is_in(table.column("Id").cast(pa.string()), value_set=pa.array(sorted(self.ids), pa.string()))
         rows = np.flatnonzero(named.to_numpy(zero_copy_only=False))
         stamps = table.column(CURSOR_FIELD)
-        again = [int(i) for i in rows if _moment(stamps[int(i)].as_py()) == self.stamp]
+        again = [int(i) for i in rows if parse_datetime(stamps[int(i)].as_py()) == self.stamp]
         if not again:
             return records
         keep = np.ones(table.num_rows, dtype=bool)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import pandas as pd
+
 from crm_pipelines.crm.port import OrgUsage
 
 _API_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -28,6 +30,14 @@ def usage_from_limits(body: Any) -> OrgUsage | None:
     except (KeyError, TypeError, ValueError):
         return None
     return OrgUsage(maximum - remaining, maximum)
+
+
+def parse_datetime(text: object) -> datetime | None:
+    """A Salesforce datetime as REST writes it (`...+0000`) or a Bulk CSV (`...Z`), in UTC; None for
+    none."""
+    if not text:
+        return None
+    return pd.Timestamp(str(text)).tz_convert("UTC").to_pydatetime()
 
 
 def parse_http_date(header: str | None) -> datetime | None:
