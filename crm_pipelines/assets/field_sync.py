@@ -25,19 +25,18 @@ from crm_pipelines.core.field_sync import (
     apply_company_changes,
     apply_inbound_changes,
     apply_label_changes,
-    apply_opportunity_sync,
     company_changes,
     connector_log_rows,
     label_changes,
     log_summary,
     sync_campaigns,
-    sync_opportunities,
     sync_prospects,
 )
 from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
 from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, plan_comparison, sorted_rows
+from crm_pipelines.exchange.opportunity_ranges import OPPORTUNITY_PLACES, sync_opportunity_ranges
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import (
     PLACE_COLUMNS, AppProspects, applied_rows, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
@@ -48,6 +47,7 @@ from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
 from crm_pipelines.store.field_sync_marks import Marks, forget_marks
+from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.statistics import refresh_statistics
 from crm_pipelines.store.sync_commit import commit_sync
@@ -209,26 +209,46 @@ def synced_campaigns(context: AssetExecutionContext, database: DatabaseResource,
 
 @asset(**_COMMON, deps=[APP_ASSET_KEYS["app_opportunities"], APP_ASSET_KEYS["opportunity_stages"],
                         AssetKey("synced_campaigns")],
-       ins={"crm_opportunities": AssetIn(), "matched_accounts": AssetIn()})
+       ins={"crm_opportunities": AssetIn(metadata={READ_COLUMNS: list(OPPORTUNITY_PLACES)}),
+            "matched_accounts": AssetIn()})
 def synced_opportunities(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
                          crm_opportunities: pd.DataFrame, matched_accounts: pd.DataFrame) -> MaterializeResult:
     """The app's read-only copies of CRM Opportunities (F5), linked to their company (through the
     matched Accounts), campaign and stage; a stage the app does not know is created, copies of
-    deleted opportunities removed. Every change is in the connector log."""
+    deleted opportunities removed. Every change is in the connector log. Computed a key range of
+    CRM ids at a time (issue 17), in one transaction."""
     tenant = database.partition_tenant(context)
     if (off := _crm_to_app_off(context, database, tenant)) is not None:
         return off
     db = database.db()
-    opportunities = read_app_table(db, tenant.id, "app_opportunities")
-    stages = read_app_table(db, tenant.id, "opportunity_stages")
-    sync = sync_opportunities(
-        crm_opportunities, opportunities, stages, company_of_account=company_of_account(matched_accounts),
-        app_campaigns=read_app_table(db, tenant.id, "app_campaigns"), mappings=tenant.settings.field_mappings,
-        settings=tenant.settings.connector)
-    opportunities, stages = apply_opportunity_sync(opportunities, stages, sync)
-    return _commit(context, database, clock, {"app_opportunities": opportunities, "opportunity_stages": stages},
-                   sync.changes, sync.skipped_mappings, stages_created=len(sync.new_stages),
-                   copies_removed=len(sync.removed))
+    now = clock.now()
+    campaigns = read_app_table(db, tenant.id, "app_campaigns")
+    # Every read of the sync within its transaction: on SQLite another connection's would wait
+    # for the transaction's own write lock.
+    with db.transaction() as conn:
+        totals = sync_opportunity_ranges(
+            conn, tenant.id, crm_opportunities, range_records=sync_range_records(),
+            company_of_account=company_of_account(matched_accounts), app_campaigns=campaigns,
+            mappings=tenant.settings.field_mappings,
+            settings=tenant.settings.connector, at=now, run_id=context.run.run_id,
+            batch=context.asset_key.to_user_string())
+    if totals.records_created:
+        refresh_statistics(db, ("app_opportunities", "connector_log"))  # as prospect creation does
+    metadata: dict[str, object] = {
+        "crm_to_app": "on",
+        "changes_applied": totals.changes_applied,
+        "records_changed": totals.records_changed,
+        "records_created": totals.records_created,
+        "log_summary": markdown_table(totals.log_summary()),
+        "changes_preview": markdown_table(totals.preview_rows(), total=totals.log_rows),
+        "stages_created": totals.stages_created,
+        "copies_removed": totals.copies_removed,
+        "key_ranges": totals.ranges,
+    }
+    if totals.skipped_mappings:
+        metadata["mappings_not_in_org"] = MetadataValue.text(
+            ", ".join(f"{m.crm_object}.{m.crm_field}" for m in totals.skipped_mappings))
+    return counted(context, db, metadata)
 
 
 _LABELLED = ("Lead", "Contact", "Account", "Opportunity", "Campaign")

@@ -6,12 +6,13 @@ from dagster import MetadataValue
 PREVIEW_ROWS = 20
 
 
-def markdown_table(frame: pd.DataFrame, *, limit: int = PREVIEW_ROWS) -> MetadataValue:
-    """The first `limit` rows as a markdown table, saying how many more there are; "none" when empty."""
+def markdown_table(frame: pd.DataFrame, *, limit: int = PREVIEW_ROWS, total: int | None = None) -> MetadataValue:
+    """The first `limit` rows as a markdown table, saying how many more there are (of `total`, when
+    `frame` holds only the first rows of it); "none" when empty."""
     if frame.empty:
         return MetadataValue.md("none")
     shown = frame.head(limit).astype("string").fillna("")
-    more = len(frame) - len(shown)
+    more = (len(frame) if total is None else total) - len(shown)
     return MetadataValue.md(shown.to_markdown(index=False) + (f"\n\n… and {more} more" if more > 0 else ""))
 
 

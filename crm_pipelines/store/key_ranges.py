@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Connection
 
 from crm_pipelines.store.bulk import read_frame, typed_frame
 from crm_pipelines.store.database import Database
@@ -41,6 +41,17 @@ def read_crm_range(db: Database, table_name: str, tenant_id: str, ids: KeyRange 
         where = where & ids.holds(table.c.id)
     with db.engine.connect() as conn:
         return read_frame(conn, table, where, order_by=[c.name for c in table.primary_key.columns], columns=columns)
+
+
+def read_key_range(conn: Connection, table_name: str, tenant_id: str, column: str, ids: KeyRange | None, *,
+                   columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every column (or `columns`) of the tenant's rows of `table_name` whose `column` is in `ids`
+    (None: every row), in key order, read within the caller's connection (and transaction)."""
+    table = metadata.tables[table_name]
+    where = table.c[TENANT_COLUMN] == tenant_id
+    if ids is not None:
+        where = where & ids.holds(table.c[column])
+    return read_frame(conn, table, where, order_by=[c.name for c in table.primary_key.columns], columns=columns)
 
 
 def no_crm_rows(table_name: str) -> pd.DataFrame:

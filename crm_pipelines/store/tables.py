@@ -288,6 +288,8 @@ app_opportunities = _tenant_table(
     Column("is_won", Boolean(), nullable=True),
     Column("owner_email", Text(), nullable=True),
     *_created_and_updated(nullable=True),
+    # The opportunity sync reads the copies of one key range of CRM ids at a time (issue 17).
+    Index("ix_app_opportunities_tenant_id_crm_opportunity_id", "tenant_id", "crm_opportunity_id"),
 )
 
 activity_events = _tenant_table(

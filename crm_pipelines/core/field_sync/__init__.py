@@ -22,7 +22,9 @@ from crm_pipelines.core.field_sync.labels import LABEL_COLUMNS, apply_label_chan
 from crm_pipelines.core.field_sync.new_leads import eligible_new_leads, new_lead_changes
 from crm_pipelines.core.field_sync.opportunities import (
     OpportunitySync,
+    StageSync,
     apply_opportunity_sync,
+    new_opportunity_stages,
     stage_keys,
     sync_opportunities,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "changed_prospects",
     "apply_label_changes",
     "apply_opportunity_sync",
+    "new_opportunity_stages",
     "company_changes",
     "connector_log_rows",
     "decode",
@@ -64,6 +67,7 @@ __all__ = [
     "outbound_changes",
     "stage_keys",
     "sync_campaigns",
+    "StageSync",
     "sync_opportunities",
     "sync_prospects",
 ]

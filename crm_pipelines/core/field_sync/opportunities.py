@@ -56,6 +56,34 @@ class OpportunitySync:
     skipped_mappings: tuple[FieldMapping, ...]
 
 
+@dataclass(frozen=True)
+class StageSync:
+    """new_stages: stage_id, name, is_closed, is_won to add to opportunity_stages.
+    changes: their crm_to_app rows (object opportunity_stage, one per stage giving its name)."""
+
+    new_stages: pd.DataFrame
+    changes: pd.DataFrame
+
+    def stages_after(self, opportunity_stages: pd.DataFrame) -> pd.DataFrame:
+        """opportunity_stages with the new stages added. Idempotent."""
+        known = positions(self.new_stages["stage_id"], opportunity_stages["stage_id"]) >= 0
+        if not (~known).any():
+            return opportunity_stages
+        return pd.concat([opportunity_stages, self.new_stages.loc[~known]], ignore_index=True)
+
+
+def new_opportunity_stages(crm_opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame) -> StageSync:
+    """The stages the live CRM opportunities name that the app does not know yet, each with the
+    flags of its most recently modified opportunity. Computed over the whole org (its stage names
+    and flags only), so a sync of the opportunities a key range at a time, given the stages after
+    this, creates each stage once and with the same flags as a sync of them all at once.
+    crm_opportunities: id, stage_name, last_modified_date, is_closed, is_won (is_deleted if any)."""
+    require(crm_opportunities, ("id", "stage_name", "last_modified_date"), "crm_opportunities")
+    crm = crm_opportunities.reset_index(drop=True)
+    new_stages, _ = _stages(crm, ~flag(crm, "is_deleted"), opportunity_stages)
+    return StageSync(new_stages, _stage_rows(new_stages))
+
+
 def stage_keys(names: pd.Series) -> pd.Series:
     """The slug stage names are compared by: lowercase, runs of anything else than letters and
     digits as one `-`. NA for a blank name."""
@@ -145,9 +173,7 @@ def apply_opportunity_sync(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(app_opportunities, opportunity_stages) after the sync: new stages added, copies created,
     updated and removed. Idempotent."""
-    known = positions(sync.new_stages["stage_id"], opportunity_stages["stage_id"]) >= 0
-    stages = pd.concat([opportunity_stages, sync.new_stages.loc[~known]], ignore_index=True) if (~known).any() \
-        else opportunity_stages
+    stages = StageSync(sync.new_stages, sync.changes.iloc[0:0]).stages_after(opportunity_stages)
     return apply_changes(app_opportunities, sync.changes, object="opportunity", id_column="opportunity_id"), stages
 
 

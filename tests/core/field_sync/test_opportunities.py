@@ -8,7 +8,7 @@ CRM  O1 "Big Deal" on Account A (company c1), campaign 701A (app k1), Prospectin
 
 import pandas as pd
 
-from crm_pipelines.core.field_sync import apply_opportunity_sync, stage_keys, sync_opportunities
+from crm_pipelines.core.field_sync import apply_opportunity_sync, new_opportunity_stages, stage_keys, sync_opportunities
 from tests.core.field_sync.sync_fixtures import FEB, JAN, MAR, changes
 
 O1, O2, O3, O4 = (f"00600000000000{i}AAA" for i in range(1, 5))
@@ -89,3 +89,25 @@ def test_copies_of_deleted_opportunities_are_removed_and_applying_twice_is_once(
     again = apply_opportunity_sync(copies, stages, result)
     pd.testing.assert_frame_equal(again[0], copies)
     pd.testing.assert_frame_equal(again[1], stages)
+
+
+def test_the_stages_of_the_whole_org_synced_a_part_at_a_time_are_the_stages_of_syncing_it_whole():
+    """A stage named by opportunities in two parts takes the flags of its most recently modified
+    one whichever part it is in; each part, given the stages after, creates none again."""
+    crm = CRM.assign(stage_name=["Prospecting", "Verbal Commit", "closed won", "Prospecting"])
+    crm.loc[0, "stage_name"] = "verbal-commit"
+    crm.loc[0, ["is_closed", "is_won"]] = [True, True]
+    whole = sync_opportunities(crm, APP, STAGES, company_of_account=COMPANIES, app_campaigns=CAMPAIGNS)
+    found = new_opportunity_stages(crm[["id", "stage_name", "is_closed", "is_won", "last_modified_date", "is_deleted"]],
+                                   STAGES)
+    pd.testing.assert_frame_equal(found.new_stages, whole.new_stages)
+    assert found.new_stages["is_won"].tolist() == [True]  # O1, modified in March, before O2 in key order
+    stages = found.stages_after(STAGES)
+    assert found.stages_after(stages) is stages
+    parts = [sync_opportunities(crm.iloc[rows], APP, stages, company_of_account=COMPANIES, app_campaigns=CAMPAIGNS)
+             for rows in ([0, 1], [2, 3])]
+    assert all(part.new_stages.empty for part in parts)
+    changes = pd.concat([found.changes, *(part.changes for part in parts)], ignore_index=True)
+    columns = ["object", "app_id", "field", "new_value", "reason"]
+    expected = whole.changes[columns].astype("string").sort_values(columns, ignore_index=True)
+    pd.testing.assert_frame_equal(changes[columns].astype("string").sort_values(columns, ignore_index=True), expected)
