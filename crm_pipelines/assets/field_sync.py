@@ -10,6 +10,9 @@ the new base values commit with the changes that made them shared. With the tena
 values both sides already share as the base.
 """
 
+from dataclasses import replace
+from datetime import datetime
+
 import pandas as pd
 from dagster import AssetExecutionContext, AssetIn, AssetKey, MaterializeResult, MetadataValue, asset
 
@@ -35,7 +38,9 @@ from crm_pipelines.core.field_sync import (
 from crm_pipelines.core.field_sync.base import already_agreed
 from crm_pipelines.core.matching import company_of_account
 from crm_pipelines.core.crm_objects import BY_NAME
-from crm_pipelines.exchange.changed_ranges import fingerprint, frame_digest, plan_comparison, sorted_rows
+from crm_pipelines.exchange.changed_ranges import (
+    fingerprint, frame_digest, marks_with_created, plan_comparison, sorted_rows,
+)
 from crm_pipelines.exchange.opportunity_ranges import OPPORTUNITY_PLACES, sync_opportunity_ranges
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import (
@@ -46,7 +51,7 @@ from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prosp
 from crm_pipelines.store.field_labels import read_crm_labels
 from crm_pipelines.store.crm_field_changes import read_field_changes
 from crm_pipelines.store.field_sync_base import read_base, store_base
-from crm_pipelines.store.field_sync_marks import Marks, forget_marks
+from crm_pipelines.store.field_sync_marks import Marks, forget_marks, store_marks
 from crm_pipelines.store.io_manager import READ_COLUMNS
 from crm_pipelines.store.resource import DatabaseResource
 from crm_pipelines.store.statistics import refresh_statistics
@@ -75,10 +80,11 @@ def _agreed_only(context: AssetExecutionContext, database: DatabaseResource, clo
 
 def _commit(context: AssetExecutionContext, database: DatabaseResource, clock: ClockResource,
             tables: dict[str, pd.DataFrame | SomeAppRows], changes: pd.DataFrame, skipped: tuple[FieldMapping, ...] = (),
-            base: pd.DataFrame | None = None, marks: Marks | None = None, **extra: object) -> MaterializeResult:
+            base: pd.DataFrame | None = None, marks: Marks | None = None, at: datetime | None = None,
+            **extra: object) -> MaterializeResult:
     """Write the changed tables, the changes' log rows and the base they move together (and the
-    run's `marks`, what it compared); the run's metadata."""
-    now = clock.now()
+    run's `marks`, what it compared), at `at` (default now); the run's metadata."""
+    now = at or clock.now()
     rows = connector_log_rows(changes, at=now)
     commit_sync(database.db(), context.partition_key, tables, rows, run_id=context.run.run_id,
                 batch=context.asset_key.to_user_string(), base=base, at=now, marks=marks)
@@ -134,19 +140,27 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
                                 mappings=tenant.settings.field_mappings, settings=settings,
                                 matched_users=matched_users, only=comparison.only)
     updated = applied_rows(prospects, sync.inbound)  # the other rows stay as stored
+    committed_at = clock.now()
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,
-                     base=sync.synced, marks=comparison.marks, **comparison.metadata(org))
+                     base=sync.synced, marks=comparison.marks, at=committed_at, **comparison.metadata(org))
     if not settings.create_prospects_from_crm:
         return result
     del updated, sync  # the new prospects go in after the rest is committed
+    # Their log and base rows carry the commit's time: the next run knows them as this run's own
+    # (field_sync_marks.base_stored_since), and the marks take the prospects as committed.
     created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
-                                         creation_chunk_rows(), now=clock.now, run_id=context.run.run_id,
+                                         creation_chunk_rows(), now=lambda: committed_at, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
-    if created["records_created"]:
+    counts = created.counts
+    if counts["records_created"]:
         refresh_statistics(db, CREATION_TABLES)  # filled at once: analyzed, so later reads by id take their index
+        marks = marks_with_created(db, tenant.id, replace(comparison.marks, committed_at=committed_at),
+                                   created.rows(), matched_prospects)
+        with db.transaction() as conn:
+            store_marks(conn, tenant.id, context.asset_key.to_user_string(), marks)
     metadata = {key: value for key, value in result.metadata.items() if not key.startswith("dagster/")}
-    metadata.update({key: _count(metadata.get(key)) + count for key, count in created.items()})
-    metadata["records_changed"] = _count(metadata["records_changed"]) + created["records_created"]
+    metadata.update({key: _count(metadata.get(key)) + count for key, count in counts.items()})
+    metadata["records_changed"] = _count(metadata["records_changed"]) + counts["records_created"]
     return counted(context, db, metadata)
 
 

@@ -16,6 +16,7 @@ from crm_pipelines.assets.report_tables import counts_by, markdown_table
 from crm_pipelines.clock import ClockResource
 from crm_pipelines.core.field_sync import CHANGE_COLUMNS, sync_campaigns, sync_prospects
 from crm_pipelines.core.field_sync.changes import concat_changes
+from crm_pipelines.core.field_sync.changed_ranges import Seen
 from crm_pipelines.core.field_sync.prospect_sync import ProspectSync
 from crm_pipelines.exchange.changed_ranges import (
     Comparison, fingerprint, frame_digest, plan_comparison, store_comparison,
@@ -126,7 +127,9 @@ def _comparison(db: Database, tenant_id: str, settings: TenantSettings, started:
     return plan_comparison(db, tenant_id, ASSET, org, prospects, matched_prospects,
                            fingerprint=fingerprint(settings), started_at=started, run_id=None,
                            named=planned, base_written_at=None if sync_marks is None else sync_marks.committed_at,
-                           output_digest=_digest(previous))
+                           output_digest=_digest(previous),
+                           created_after_matching=None if sync_marks is None else Seen.from_bytes(
+                               sync_marks.seen).created_ids())
 
 
 def _digest(rows: pd.DataFrame) -> str:

@@ -24,14 +24,17 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_pipelines.core.field_sync.changed_ranges import (
     SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes, ids_at, texts,
+    with_created,
 )
-from crm_pipelines.core.matching.lookup import positions
+from crm_pipelines.core.matching.lookup import positions, text_positions
 from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
 from crm_pipelines.settings import TenantSettings
-from crm_pipelines.store.app_data import PROSPECT_COLUMNS
+from crm_pipelines.store.app_data import PROSPECT_COLUMNS, read_prospect_hashes
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.field_sync_marks import (
     Marks, base_stored_since, extracted_after, latest_extracted, logged_by_run, read_marks, store_marks,
@@ -84,19 +87,23 @@ class Comparison:
 def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, prospects: pd.DataFrame,
                     matched: pd.DataFrame, *, fingerprint: str, started_at: datetime, run_id: str | None,
                     named: Sequence[str] = (), base_written_at: datetime | None = None,
-                    output_digest: str | None = None) -> Comparison:
+                    output_digest: str | None = None, created_after_matching: pa.Array | None = None) -> Comparison:
     """The ranges `asset`'s run must compare. `prospects`: the app's prospects' PLACE_COLUMNS and
     row_hash (app_data.read_prospect_hashes, or every column with it);
     `started_at`: the clock before they were read; `named`: prospects to compare again whatever
     the hashes say; `base_written_at`: a time of base rows that cannot change what this asset
     finds (the sync's last commit; by default this asset's own, marks.committed_at); `output_digest`: frame_digest of the asset's stored output,
-    which must be what the last run wrote (else everything)."""
+    which must be what the last run wrote (else everything); `created_after_matching`: prospects the
+    sync created after `matched` was made (its marks' Seen.created), hashed as matched by the id
+    they store, as the next matching matches them: the run after compares them only if they changed."""
     extracted_until, history_until = latest_extracted(db, tenant_id)
-    held = held_positions(org, matched, prospects, positions(prospects["crm_id"], org.people["crm_id"]))
+    stored_at = positions(prospects["crm_id"], org.people["crm_id"])
+    held = held_positions(org, matched, prospects, stored_at)
     ids = texts(org.people["crm_id"])
     held_by = ids_at(ids, held)
+    hashed = _with_created_matches(matched, prospects, stored_at, org, created_after_matching, tenant_id)
     seen = Seen(ids, record_hashes(org.people), texts(prospects["prospect_id"]),
-                prospect_hashes(prospects, matched, held_by), held)
+                prospect_hashes(prospects, hashed, held_by), held)
     marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,
                   extracted_until=extracted_until, history_until=history_until)
     before = read_marks(db, tenant_id, asset)
@@ -137,3 +144,53 @@ def store_comparison(db: Database, tenant_id: str, asset: str, comparison: Compa
     """The marks of a run whose result is not a field sync's commit (which stores them itself)."""
     with db.transaction() as conn:
         store_marks(conn, tenant_id, asset, comparison.marks)
+
+
+def marks_with_created(db: Database, tenant_id: str, marks: Marks, created: pd.DataFrame,
+                       matched: pd.DataFrame) -> Marks:
+    """The run's `marks` with the prospects it created after comparing (`created`: prospect_id,
+    crm_id, crm_type of each), as the next run reads them: each row as the store hashes it now, its
+    match as matching makes it (by id, to the record it was created from: the record was free, so
+    no other prospect competes for it; `matched`, the run's matches, gives the columns and types)
+    and held by that record. A prediction that misses only makes the next run compare the prospect."""
+    seen = Seen.from_bytes(marks.seen)
+    stored = read_prospect_hashes(db, tenant_id, ["prospect_id"])
+    ids = texts(stored["prospect_id"])
+    at = text_positions(ids, texts(created["prospect_id"]))
+    made = at >= 0
+    rows = created.iloc[at[made]].reset_index(drop=True)
+    held_at = text_positions(texts(rows["crm_id"]), seen.crm_ids)
+    hashes = np.zeros(len(ids), dtype=np.uint64)
+    hashes[made] = prospect_hashes(stored.loc[made].reset_index(drop=True), _matched_by_id(rows, matched, tenant_id),
+                                   ids_at(seen.crm_ids, held_at))
+    held = np.full(len(ids), -1, dtype=np.int64)
+    held[made] = held_at
+    return replace(marks, seen=with_created(seen, ids, made, hashes, held).to_bytes())
+
+
+def _with_created_matches(matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray, org: OrgPeople,
+                          created: pa.Array | None, tenant_id: str) -> pd.DataFrame:
+    """`matched` and a match by id for each of `created` that has none yet and stores a record of
+    the org (`stored_at`, its position in org.people)."""
+    if created is None or not len(created):
+        return matched
+    ids = texts(prospects["prospect_id"])
+    unmatched = pc.invert(pc.fill_null(pc.is_in(ids, value_set=texts(matched["prospect_id"])), False))
+    wanted = pc.and_(pc.fill_null(pc.is_in(ids, value_set=texts(created)), False), unmatched)
+    wanted = wanted.to_numpy(zero_copy_only=False) & (stored_at >= 0)
+    if not wanted.any():
+        return matched
+    people = org.people.iloc[stored_at[wanted]]
+    rows = pd.DataFrame({"prospect_id": prospects["prospect_id"].to_numpy()[wanted],
+                         "crm_id": people["crm_id"].to_numpy(), "crm_type": people["crm_type"].to_numpy()})
+    return pd.concat([matched, _matched_by_id(rows, matched, tenant_id)], ignore_index=True)
+
+
+def _matched_by_id(created: pd.DataFrame, matched: pd.DataFrame, tenant_id: str) -> pd.DataFrame:
+    """The matched_prospects rows of prospects matched by the id they store, in `matched`'s
+    columns and types."""
+    values = {"tenant_id": tenant_id, "prospect_id": created["prospect_id"].to_numpy(),
+              "crm_id": created["crm_id"].to_numpy(), "crm_type": created["crm_type"].to_numpy(),
+              "matched_by": "id", "candidates": 1, "ambiguous": False}
+    frame = pd.DataFrame({c: values[c] for c in matched.columns}, index=range(len(created)))
+    return frame.astype(matched.dtypes.to_dict())

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from crm_pipelines.core.field_sync import apply_inbound_changes, connector_log_rows
+from crm_pipelines.core.emails import text_series
+from crm_pipelines.core.field_sync.changed_ranges import texts
 from crm_pipelines.core.field_sync.prospect_creation import CreatedChunk, created_chunk
 from crm_pipelines.core.matching.people import CONTACT, LEAD
 from crm_pipelines.exchange.prospect_ranges import (
@@ -32,13 +36,31 @@ def creation_chunk_rows() -> int:
     return int(os.environ.get(CHUNK_ROWS_ENV, DEFAULT_CHUNK_ROWS))
 
 
+@dataclass
+class CreatedProspects:
+    """What creation committed: counts for the asset's metadata, and the id, CRM id and CRM type
+    of each prospect created (Arrow text, a chunk at a time)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {
+        "records_created": 0, "changes_applied": 0, "base_values_stored": 0})
+    parts: list[pa.Table] = field(default_factory=list)
+
+    def rows(self) -> pd.DataFrame:
+        """prospect_id, crm_id, crm_type of every prospect created."""
+        columns = ["prospect_id", "crm_id", "crm_type"]
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+        table = pa.concat_tables(self.parts)
+        return pd.DataFrame({c: text_series(texts(table[c])) for c in columns})
+
+
 def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, prospects: AppProspects,
                                matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, chunk_rows: int, *,
-                               now: Callable[[], datetime], run_id: str, batch_name: str) -> dict[str, int]:
-    """Create and commit the new prospects chunk by chunk; the counts for the asset's metadata.
-    `prospects` is the table before this sync: who holds which record (its places) is all a chunk
-    needs of it. `batch_name` (the asset's) starts the name of each chunk's log batch."""
-    made = {"records_created": 0, "changes_applied": 0, "base_values_stored": 0}
+                               now: Callable[[], datetime], run_id: str, batch_name: str) -> CreatedProspects:
+    """Create and commit the new prospects chunk by chunk. `prospects` is the table before this
+    sync: who holds which record (its places) is all a chunk needs of it. `batch_name` (the
+    asset's) starts the name of each chunk's log batch."""
+    made = CreatedProspects()
     new_rows = prospects.none()
     app_columns = list(new_rows.columns)
     for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects.places)):
@@ -53,14 +75,16 @@ def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, pro
     return made
 
 
-def _commit_chunk(db: Database, tenant: Tenant, new_rows: pd.DataFrame, chunk: CreatedChunk, made: dict[str, int], *,
-                  at: datetime, run_id: str, batch_name: str) -> None:
+def _commit_chunk(db: Database, tenant: Tenant, new_rows: pd.DataFrame, chunk: CreatedChunk, made: CreatedProspects,
+                  *, at: datetime, run_id: str, batch_name: str) -> None:
     log = connector_log_rows(chunk.changes, at=at)
-    append_app_rows(db, tenant.id, "prospects", apply_inbound_changes(new_rows, chunk.changes), log,
+    created = apply_inbound_changes(new_rows, chunk.changes)
+    append_app_rows(db, tenant.id, "prospects", created, log,
                     run_id=run_id, batch=_chunk_batch(batch_name, chunk.changes), base=chunk.base, at=at)
-    made["records_created"] += chunk.records
-    made["changes_applied"] += len(chunk.changes)
-    made["base_values_stored"] += len(chunk.base)
+    made.counts["records_created"] += chunk.records
+    made.counts["changes_applied"] += len(chunk.changes)
+    made.counts["base_values_stored"] += len(chunk.base)
+    made.parts.append(pa.table({c: texts(created[c]) for c in ("prospect_id", "crm_id", "crm_type")}))
 
 
 def _chunk_batch(batch_name: str, changes: pd.DataFrame) -> str:

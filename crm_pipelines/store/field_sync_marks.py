@@ -102,12 +102,14 @@ def base_stored_since(db: Database, tenant_id: str, since: datetime,
 
 def logged_by_run(db: Database, tenant_id: str, run_id: str | None, since: datetime) -> list[str]:
     """The prospects (app ids) the connector log has rows of from run `run_id`, logged at or after
-    `since` (when the run began: what the log's time index serves)."""
+    `since` (when the run began: what the log's time index serves), but for their creation: a run
+    keeps the prospects it created in its marks as it committed them (changed_ranges.with_created),
+    so the next run compares one only if it changed since (one missing from them is new to it)."""
     if run_id is None:
         return []
     log = connector_log
     with db.engine.connect() as conn:
         return conn.execute(select(log.c.app_id).where(
             (log.c.tenant_id == tenant_id) & (log.c.at >= since) & (log.c.run_id == run_id)
-            & (log.c.object == "prospect")
+            & (log.c.object == "prospect") & log.c.reason.is_distinct_from("created_in_crm")
             & log.c.app_id.is_not(None)).distinct()).scalars().all()

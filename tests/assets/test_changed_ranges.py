@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
+from sqlalchemy import update
 
 from crm_pipelines.app_seed import app_data_for_org
 from crm_pipelines.definitions import build_definitions
@@ -24,6 +25,7 @@ from crm_pipelines.store.database import open_database
 from crm_pipelines.store.field_sync_base import store_base
 from crm_pipelines.store.field_sync_marks import Marks, read_marks
 from crm_pipelines.store.sync_commit import commit_sync
+from crm_pipelines.store import tables
 from crm_pipelines.store.tenants import TenantRegistry
 from tests.assets.test_prospect_creation_chunks import _outputs
 from tests.assets.test_prospect_sync_ranges import RANGE, SEED, _outbound, sim  # noqa: F401 (sim: the module's fixture)
@@ -36,16 +38,17 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def first_sync(sim, tmp_path_factory):
     """The seeded app's first sync and outbound planning, a range at a time, once for the module."""
-    def prepare(db) -> None:
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
-            register_sim_tenant(db, sim, "acme")
-            write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
-            assert sync(db, "acme").success
-            assert _plan_outbound(db)["comparison"].startswith("everything: no earlier run")
-
-    with prepared_store(tmp_path_factory, prepare) as db:
+    with prepared_store(tmp_path_factory, lambda db: _first_sync(db, sim)) as db:
         yield db
+
+
+def _first_sync(db, sim) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
+        register_sim_tenant(db, sim, "acme")
+        write_app_tables(db, "acme", app_data_for_org(sim.org("acme"), seed=SEED))
+        assert sync(db, "acme").success
+        assert _plan_outbound(db)["comparison"].startswith("everything: no earlier run")
 
 
 def _plan_outbound(db):
@@ -147,6 +150,39 @@ def test_comparing_the_changed_ranges_leaves_what_comparing_everything_leaves(tm
         # Every prospect the last output planned something for is compared again (nothing
         # pending is dropped, and here nothing was delivered): about half the seeded app's.
         assert outbound["records_compared"] > 0 and outbound["records_skipped"] > 0, outbound
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_run_after_prospects_were_created_compares_only_what_changed_since(tmp_path, sim, monkeypatch, backend,
+                                                                              first_sync):
+    """The first sync created prospects from the CRM's free records; the run after it compares a
+    created prospect only when it or its record changed since (its marks are taken as it was
+    committed), and leaves what comparing everything leaves."""
+    monkeypatch.setenv(RANGE_RECORDS_ENV, str(RANGE))
+    org = sim.org("acme")
+    source = first_sync
+    if backend == "sqlite":  # made on SQLite: a copy's rows would hash otherwise than the store hashed them
+        source = open_database(f"sqlite:///{tmp_path / 'first.db'}")
+        _first_sync(source, sim)
+    with store_copy(source, backend, tmp_path / "changed.db") as changed, \
+            store_copy(source, backend, tmp_path / "full.db") as full:
+        created = read_app_table(changed, "acme", "prospects")
+        created = created.loc[created["prospect_id"].str.startswith("crm-")]
+        assert len(created) > 20
+        contacts = created.loc[created["crm_type"] == "Contact", "crm_id"].sort_values().tolist()
+        org.edit("Contact", contacts[len(contacts) // 2], {"Title": "Edited after creation"})
+        edited = created["prospect_id"].iloc[3]
+        now = datetime.now(UTC)
+        for db in (changed, full):  # one row updated in place: the others stay as stored, to the byte
+            with db.transaction() as conn:
+                conn.execute(update(tables.prospects).where(
+                    (tables.prospects.c.tenant_id == "acme") & (tables.prospects.c.prospect_id == edited)
+                ).values(title="Edited in the app after creation", updated_at=now))
+        synced, outbound = _both_runs(changed, full, monkeypatch)
+    assert synced["comparison"] == "changed records", synced
+    # The edits, and whatever other tests of the module edited in the CRM: far fewer than were created.
+    assert 2 <= synced["records_compared"] < len(created) // 2, synced
+    assert outbound["records_compared"] < len(created) // 2, outbound
+
 
 def test_a_run_that_fails_after_computing_leaves_the_marks_it_found(tmp_path):
     """The marks commit with the sync's changes: a commit that fails (here its log rows lack a

@@ -57,6 +57,8 @@ class Seen:
     prospect_ids: pa.Array
     prospect_hashes: np.ndarray
     held_at: np.ndarray
+    # Set for the prospects the run created after it compared (with_created); none by default.
+    created: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for name in ("crm_ids", "prospect_ids"):
@@ -64,11 +66,13 @@ class Seen:
         for name in ("crm_hashes", "prospect_hashes"):
             object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=np.uint64))
         object.__setattr__(self, "held_at", np.asarray(self.held_at, dtype=np.int64))
+        created = np.zeros(len(self.prospect_ids), dtype=bool) if self.created is None else self.created
+        object.__setattr__(self, "created", np.asarray(created, dtype=bool))
 
     def to_bytes(self) -> bytes:
         records = _ipc(pa.table({"crm_id": self.crm_ids, "hash": self.crm_hashes}))
         prospects = _ipc(pa.table({"prospect_id": self.prospect_ids, "hash": self.prospect_hashes,
-                                   "held_at": self.held_at}))
+                                   "held_at": self.held_at, "created": self.created}))
         return len(records).to_bytes(8, "little") + records + prospects
 
     @classmethod
@@ -77,8 +81,13 @@ class Seen:
         size = int.from_bytes(blob[:8], "little")
         records = pa.ipc.open_stream(buffer.slice(8, size)).read_all()
         prospects = pa.ipc.open_stream(buffer.slice(8 + size)).read_all()
+        created = prospects["created"].to_numpy() if "created" in prospects.column_names else None
         return cls(records["crm_id"], records["hash"].to_numpy(), prospects["prospect_id"],
-                   prospects["hash"].to_numpy(), prospects["held_at"].to_numpy())
+                   prospects["hash"].to_numpy(), prospects["held_at"].to_numpy(), created)
+
+    def created_ids(self) -> pa.Array:
+        """The prospects the run created after it compared."""
+        return self.prospect_ids.filter(pa.array(self.created))
 
 
 def texts(values: object) -> pa.Array:
@@ -130,6 +139,38 @@ def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: pa.
     np.add.at(matches, at[at >= 0], match_rows[at >= 0])
     own = prospects["row_hash"].to_numpy(np.uint64)
     return row_hashes(pd.DataFrame({"own": own, "matches": matches, "held_by": text_series(texts(held_by))}))
+
+
+def with_created(seen: Seen, prospect_ids: object, created: np.ndarray, created_hashes: np.ndarray,
+                 created_held_at: np.ndarray) -> Seen:
+    """`seen` (taken before the run applied anything) with the prospects the run then created (and
+    flagged so: Seen.created), as they were committed: a new prospect's own row, its match and the record holding it are what
+    the next run reads, so that run compares it only if one of them changed since, not because it
+    is new. `prospect_ids`: every prospect now, in key order; `created`: a flag for each, set for
+    those the run created, whose hashes and holders (positions in seen.crm_ids) come at those rows
+    of `created_hashes` and `created_held_at`. Any other prospect keeps what `seen` holds of it; one
+    neither seen nor created (another writer's, meanwhile) is left out, so it is new to the next
+    run, and one seen but gone stays, so the next run knows it went."""
+    ids = texts(prospect_ids)
+    created = np.asarray(created, dtype=bool)
+    was = text_positions(ids, seen.prospect_ids)
+    kept = created | (was >= 0)
+    hashes = np.where(created, np.asarray(created_hashes, dtype=np.uint64), _taken(seen.prospect_hashes, was))
+    held = np.where(created, np.asarray(created_held_at, dtype=np.int64), _taken(seen.held_at, was))
+    gone = np.ones(len(seen.prospect_ids), dtype=bool)
+    gone[was[was >= 0]] = False
+    return Seen(seen.crm_ids, seen.crm_hashes,
+                pa.concat_arrays([ids.filter(pa.array(kept)), seen.prospect_ids.filter(pa.array(gone))]),
+                np.concatenate([hashes[kept], seen.prospect_hashes[gone]]),
+                np.concatenate([held[kept], seen.held_at[gone]]),
+                np.concatenate([created[kept], np.zeros(int(gone.sum()), dtype=bool)]))
+
+
+def _taken(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`values` at `at`, 0 where it is negative."""
+    found = np.zeros(len(at), dtype=values.dtype)
+    found[at >= 0] = values[at[at >= 0]]
+    return found
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ it holds, the holder of a prospect storing a changed record, both records of a p
 and everything when a record the last run saw is gone."""
 
 
-from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records
+from crm_pipelines.core.field_sync.changed_ranges import Dirty, Seen, changed_records, with_created
 
 
 def _seen(records: dict[str, int], prospects: dict[str, tuple[int, str]]) -> Seen:
@@ -58,7 +58,7 @@ def test_a_record_the_last_run_saw_gone_compares_everything():
 
 def test_what_a_run_saw_reads_back_as_it_was_stored():
     back = Seen.from_bytes(BEFORE.to_bytes())
-    for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_at"):
+    for name in ("crm_ids", "crm_hashes", "prospect_ids", "prospect_hashes", "held_at", "created"):
         assert list(getattr(back, name)) == list(getattr(BEFORE, name)), name
     assert back.held_at.tolist() == [0, 1, 2, -1]
     empty = Seen([], [], [], [], [])
@@ -78,3 +78,27 @@ def test_a_row_hash_does_not_move_with_the_precision_of_other_rows():
     edited.loc[1, "at"] = pd.Timestamp("2026-12-06 20:00:00.123456", tz="UTC")
     before, after = row_hashes(frame), row_hashes(edited)
     assert before[0] == after[0] and before[1] != after[1]
+
+
+def test_the_prospects_a_run_created_join_its_marks_as_committed():
+    """After comparing, the run created p5 (held by D) and p6 (held by B); meanwhile someone else
+    added p9 and removed p2. The next run finds p5 and p6 as they were committed (nothing to
+    compare), p9 new and p2 gone (their records compared)."""
+    after = with_created(BEFORE, ["p1", "p3", "p4", "p5", "p6", "p9"], [False, False, False, True, True, False],
+                         [0, 0, 0, 50, 60, 0], [-1, -1, -1, 3, 1, -1])
+    assert after.prospect_ids.to_pylist() == ["p1", "p3", "p4", "p5", "p6", "p2"]
+    assert after.prospect_hashes.tolist() == [10, 30, 40, 50, 60, 20]
+    assert after.held_at.tolist() == [0, 2, -1, 3, 1, 1]
+    assert after.created_ids().to_pylist() == ["p5", "p6"]
+    back = Seen.from_bytes(after.to_bytes())
+    assert back.created.tolist() == after.created.tolist() and back.held_at.tolist() == after.held_at.tolist()
+
+    next_run = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p3": (30, "C"), "p4": (40, ""),
+                                                        "p5": (50, "D"), "p6": (60, "B"), "p9": (90, "C")})
+    flags = changed_records(next_run, after, Dirty(), ["A", "C", None, "D", "B", "C"])
+    assert [r for r, f in zip("ABCD", flags, strict=True) if f] == ["B", "C"]  # p2 left B, p9 joined C
+    created_only = with_created(BEFORE, ["p1", "p2", "p3", "p4", "p5", "p6"], [0, 0, 0, 0, 1, 1],
+                                [0, 0, 0, 0, 50, 60], [-1, -1, -1, -1, 3, 1])
+    unchanged = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"),
+                                                         "p4": (40, ""), "p5": (50, "D"), "p6": (60, "B")})
+    assert not changed_records(unchanged, created_only, Dirty(), ["A", "B", "C", None, "D", "B"]).any()
