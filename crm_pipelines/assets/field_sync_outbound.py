@@ -128,8 +128,7 @@ def _comparison(db: Database, tenant_id: str, settings: TenantSettings, started:
                            fingerprint=fingerprint(settings), started_at=started, run_id=None,
                            named=planned, base_written_at=None if sync_marks is None else sync_marks.committed_at,
                            output_digest=_digest(previous),
-                           created_after_matching=None if sync_marks is None else Seen.from_bytes(
-                               sync_marks.seen).created_ids())
+                           created_after_matching=None if sync_marks is None else Seen.created_in(sync_marks.seen))
 
 
 def _digest(rows: pd.DataFrame) -> str:

@@ -89,6 +89,16 @@ class Seen:
         """The prospects the run created after it compared."""
         return self.prospect_ids.filter(pa.array(self.created))
 
+    @staticmethod
+    def created_in(blob: bytes) -> pa.Array:
+        """created_ids() of stored marks, read from their prospects alone (a reader that needs
+        only these holds neither the records nor a copy of the whole)."""
+        buffer = pa.py_buffer(blob)
+        prospects = pa.ipc.open_stream(buffer.slice(8 + int.from_bytes(blob[:8], "little"))).read_all()
+        if "created" not in prospects.column_names:
+            return pa.array([], pa.large_string())
+        return texts(prospects["prospect_id"].filter(prospects["created"]))
+
 
 def texts(values: object) -> pa.Array:
     """Texts (an Arrow array or chunked array, a pandas Series, any sequence; None or NA for a

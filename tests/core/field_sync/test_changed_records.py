@@ -92,6 +92,8 @@ def test_the_prospects_a_run_created_join_its_marks_as_committed():
     assert after.created_ids().to_pylist() == ["p5", "p6"]
     back = Seen.from_bytes(after.to_bytes())
     assert back.created.tolist() == after.created.tolist() and back.held_at.tolist() == after.held_at.tolist()
+    assert Seen.created_in(after.to_bytes()).to_pylist() == ["p5", "p6"]
+    assert len(Seen.created_in(BEFORE.to_bytes())) == 0
 
     next_run = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p3": (30, "C"), "p4": (40, ""),
                                                         "p5": (50, "D"), "p6": (60, "B"), "p9": (90, "C")})
