@@ -131,11 +131,13 @@ def _driver_chunks(conn: Connection, stmt: Select, chunk_rows: int) -> Iterator[
            for bind in compiled.binds.values()):
         return None
     types = [column.type for column in stmt.selected_columns]
-    return _fetched_chunks(conn, str(compiled), compiled.params, types, chunk_rows)
+    return fetched_chunks(conn, str(compiled), compiled.params, types, chunk_rows)
 
 
-def _fetched_chunks(conn: Connection, sql: str, params: dict[str, Any], types: list[Any],
-                    chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]]:
+def fetched_chunks(conn: Connection, sql: str, params: dict[str, Any], types: list[Any],
+                   chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]]:
+    """PostgreSQL: the rows of `sql`, `chunk_rows` at a time as the driver gives them, through a
+    server-side cursor in `conn`'s transaction; each value through its type's result processor."""
     dbapi_conn = conn.connection.dbapi_connection
     assert dbapi_conn is not None
     with dbapi_conn.cursor(name=f"read_frame_{next(_SERVER_CURSORS)}") as cursor:
