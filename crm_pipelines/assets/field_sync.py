@@ -152,6 +152,7 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
                                          creation_chunk_rows(), now=lambda: committed_at, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
     counts = created.counts
+    del org, prospects  # the org's people and the prospects' places: neither is read again
     if counts["records_created"]:
         refresh_statistics(db, CREATION_TABLES)  # filled at once: analyzed, so later reads by id take their index
         marks = marks_with_created(db, tenant.id, replace(comparison.marks, committed_at=committed_at),

@@ -101,9 +101,9 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     held = held_positions(org, matched, prospects, stored_at)
     ids = texts(org.people["crm_id"])
     held_by = ids_at(ids, held)
-    hashed = _with_created_matches(matched, prospects, stored_at, org, created_after_matching, tenant_id)
+    predicted = _created_matches(matched, prospects, stored_at, org, created_after_matching, tenant_id)
     seen = Seen(ids, record_hashes(org.people), texts(prospects["prospect_id"]),
-                prospect_hashes(prospects, hashed, held_by), held)
+                prospect_hashes(prospects, matched, held_by, predicted), held)
     marks = Marks(fingerprint=fingerprint, started_at=started_at, seen=seen.to_bytes(), run_id=run_id,
                   extracted_until=extracted_until, history_until=history_until)
     before = read_marks(db, tenant_id, asset)
@@ -168,29 +168,31 @@ def marks_with_created(db: Database, tenant_id: str, marks: Marks, created: pd.D
     return replace(marks, seen=with_created(seen, ids, made, hashes, held).to_bytes())
 
 
-def _with_created_matches(matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray, org: OrgPeople,
-                          created: pa.Array | None, tenant_id: str) -> pd.DataFrame:
-    """`matched` and a match by id for each of `created` that has none yet and stores a record of
-    the org (`stored_at`, its position in org.people)."""
+def _created_matches(matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray, org: OrgPeople,
+                     created: pa.Array | None, tenant_id: str) -> pd.DataFrame:
+    """A match by id for each of `created` that `matched` holds none for yet and that stores a
+    record of the org (`stored_at`, its position in org.people), in `matched`'s columns."""
     if created is None or not len(created):
-        return matched
+        return matched.iloc[0:0]
     ids = texts(prospects["prospect_id"])
     unmatched = pc.invert(pc.fill_null(pc.is_in(ids, value_set=texts(matched["prospect_id"])), False))
     wanted = pc.and_(pc.fill_null(pc.is_in(ids, value_set=texts(created)), False), unmatched)
     wanted = wanted.to_numpy(zero_copy_only=False) & (stored_at >= 0)
     if not wanted.any():
-        return matched
+        return matched.iloc[0:0]
     people = org.people.iloc[stored_at[wanted]]
-    rows = pd.DataFrame({"prospect_id": prospects["prospect_id"].to_numpy()[wanted],
-                         "crm_id": people["crm_id"].to_numpy(), "crm_type": people["crm_type"].to_numpy()})
-    return pd.concat([matched, _matched_by_id(rows, matched, tenant_id)], ignore_index=True)
+    rows = pd.DataFrame({"prospect_id": prospects["prospect_id"].reset_index(drop=True)[wanted].reset_index(drop=True),
+                         "crm_id": people["crm_id"].reset_index(drop=True),
+                         "crm_type": people["crm_type"].reset_index(drop=True)})
+    return _matched_by_id(rows, matched, tenant_id)
 
 
 def _matched_by_id(created: pd.DataFrame, matched: pd.DataFrame, tenant_id: str) -> pd.DataFrame:
     """The matched_prospects rows of prospects matched by the id they store, in `matched`'s
     columns and types."""
-    values = {"tenant_id": tenant_id, "prospect_id": created["prospect_id"].to_numpy(),
-              "crm_id": created["crm_id"].to_numpy(), "crm_type": created["crm_type"].to_numpy(),
+    values = {"tenant_id": tenant_id, "prospect_id": created["prospect_id"].reset_index(drop=True),
+              "crm_id": created["crm_id"].reset_index(drop=True),
+              "crm_type": created["crm_type"].reset_index(drop=True),
               "matched_by": "id", "candidates": 1, "ambiguous": False}
     frame = pd.DataFrame({c: values[c] for c in matched.columns}, index=range(len(created)))
     return frame.astype(matched.dtypes.to_dict())

@@ -125,11 +125,19 @@ def _ipc(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+# Rows hashed at a time: hashing text makes a Python object of every value of a column first.
+_HASH_ROWS = 200_000
+
+
 def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     """One hash per row, of every value: times and numbers as the values they are (never as text,
-    which pandas formats to the precision of the whole column), other objects as their text."""
+    which pandas formats to the precision of the whole column), other objects as their text. A
+    row's hash is its own values' alone, so the rows are hashed _HASH_ROWS at a time."""
     as_text = {c: "string" for c, dtype in frame.dtypes.items() if dtype == object}
-    return pd.util.hash_pandas_object(frame.reset_index(drop=True).astype(as_text), index=False).to_numpy(np.uint64)
+    frame = frame.reset_index(drop=True)
+    parts = [pd.util.hash_pandas_object(frame.iloc[start:start + _HASH_ROWS].astype(as_text), index=False)
+             .to_numpy(np.uint64) for start in range(0, len(frame), _HASH_ROWS)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
 def record_hashes(people: pd.DataFrame) -> np.ndarray:
@@ -139,28 +147,31 @@ def record_hashes(people: pd.DataFrame) -> np.ndarray:
     return row_hashes(frame.assign(final_id=text_series(final_ids)))
 
 
-def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: pa.Array) -> np.ndarray:
+def prospect_hashes(prospects: pd.DataFrame, matched: pd.DataFrame, held_by: pa.Array,
+                    *more_matched: pd.DataFrame) -> np.ndarray:
     """One hash per prospect (of its whole row: `prospects`' row_hash column, the store's hash of
-    every column), its matches (every column, in any order) and the CRM id it is held by
-    (`held_by`, null for none)."""
-    match_rows = row_hashes(matched)
-    at = positions(matched["prospect_id"], prospects["prospect_id"].reset_index(drop=True))
+    every column), its matches (every column, in any order: the rows of `matched` and of
+    `more_matched` alike) and the CRM id it is held by (`held_by`, null for none)."""
+    ids = prospects["prospect_id"].reset_index(drop=True)
     matches = np.zeros(len(prospects), dtype=np.uint64)
-    np.add.at(matches, at[at >= 0], match_rows[at >= 0])
+    for frame in (matched, *more_matched):
+        at = positions(frame["prospect_id"], ids)
+        np.add.at(matches, at[at >= 0], row_hashes(frame)[at >= 0])
     own = prospects["row_hash"].to_numpy(np.uint64)
     return row_hashes(pd.DataFrame({"own": own, "matches": matches, "held_by": text_series(texts(held_by))}))
 
 
 def with_created(seen: Seen, prospect_ids: object, created: np.ndarray, created_hashes: np.ndarray,
                  created_held_at: np.ndarray) -> Seen:
-    """`seen` (taken before the run applied anything) with the prospects the run then created (and
-    flagged so: Seen.created), as they were committed: a new prospect's own row, its match and the record holding it are what
-    the next run reads, so that run compares it only if one of them changed since, not because it
-    is new. `prospect_ids`: every prospect now, in key order; `created`: a flag for each, set for
-    those the run created, whose hashes and holders (positions in seen.crm_ids) come at those rows
-    of `created_hashes` and `created_held_at`. Any other prospect keeps what `seen` holds of it; one
-    neither seen nor created (another writer's, meanwhile) is left out, so it is new to the next
-    run, and one seen but gone stays, so the next run knows it went."""
+    """`seen` (taken before the run applied anything) with the prospects the run then created
+    (flagged so: Seen.created), as they were committed: a new prospect's own row, its match and
+    the record holding it are what the next run reads, so that run compares it only if one of them
+    changed since, not because it is new. `prospect_ids`: every prospect now, in key order;
+    `created`: a flag for each, set for those the run created, whose hashes and holders
+    (positions in seen.crm_ids) come at those rows of `created_hashes` and `created_held_at`. Any
+    other prospect keeps what `seen` holds of it; one neither seen nor created (another writer's,
+    meanwhile) is left out, so it is new to the next run, and one seen but gone stays, so the next
+    run knows it went."""
     ids = texts(prospect_ids)
     created = np.asarray(created, dtype=bool)
     was = text_positions(ids, seen.prospect_ids)

@@ -104,3 +104,17 @@ def test_the_prospects_a_run_created_join_its_marks_as_committed():
     unchanged = _seen({"A": 1, "B": 2, "C": 3, "D": 4}, {"p1": (10, "A"), "p2": (20, "B"), "p3": (30, "C"),
                                                          "p4": (40, ""), "p5": (50, "D"), "p6": (60, "B")})
     assert not changed_records(unchanged, created_only, Dirty(), ["A", "B", "C", None, "D", "B"]).any()
+
+
+def test_rows_hashed_a_slice_at_a_time_hash_as_all_at_once(monkeypatch):
+    import pandas as pd
+
+    from crm_pipelines.core.field_sync import changed_ranges
+
+    frame = pd.DataFrame({"id": ["a", "b", "a", None, "c"], "n": [1, 2, 1, 4, 5],
+                          "extra": [{"x": 1}, None, {"x": 1}, [], "t"]}, index=[9, 8, 7, 6, 5])
+    whole = changed_ranges.row_hashes(frame)
+    monkeypatch.setattr(changed_ranges, "_HASH_ROWS", 2)
+    assert changed_ranges.row_hashes(frame).tolist() == whole.tolist()
+    assert whole[0] == whole[2] and len(set(whole.tolist())) == 4
+    assert len(changed_ranges.row_hashes(frame.iloc[0:0])) == 0
