@@ -66,10 +66,7 @@ class StageSync:
 
     def stages_after(self, opportunity_stages: pd.DataFrame) -> pd.DataFrame:
         """opportunity_stages with the new stages added. Idempotent."""
-        known = positions(self.new_stages["stage_id"], opportunity_stages["stage_id"]) >= 0
-        if not (~known).any():
-            return opportunity_stages
-        return pd.concat([opportunity_stages, self.new_stages.loc[~known]], ignore_index=True)
+        return _with_stages(opportunity_stages, self.new_stages)
 
 
 def new_opportunity_stages(crm_opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame) -> StageSync:
@@ -173,8 +170,15 @@ def apply_opportunity_sync(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(app_opportunities, opportunity_stages) after the sync: new stages added, copies created,
     updated and removed. Idempotent."""
-    stages = StageSync(sync.new_stages, sync.changes.iloc[0:0]).stages_after(opportunity_stages)
+    stages = _with_stages(opportunity_stages, sync.new_stages)
     return apply_changes(app_opportunities, sync.changes, object="opportunity", id_column="opportunity_id"), stages
+
+
+def _with_stages(opportunity_stages: pd.DataFrame, new_stages: pd.DataFrame) -> pd.DataFrame:
+    known = positions(new_stages["stage_id"], opportunity_stages["stage_id"]) >= 0
+    if not (~known).any():
+        return opportunity_stages
+    return pd.concat([opportunity_stages, new_stages.loc[~known]], ignore_index=True)
 
 
 def _stages(crm: pd.DataFrame, window: np.ndarray, stages: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
