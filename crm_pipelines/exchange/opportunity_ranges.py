@@ -47,7 +47,7 @@ def opportunity_ranges(ids: pd.Series, range_records: int) -> list[KeyRange | No
     order); one range of everything (None) when they fit in one or `range_records` is 0."""
     if range_records <= 0 or len(ids) <= range_records:
         return [None]
-    return [KeyRange(str(ids.iat[start]), str(ids.iat[min(len(ids), start + range_records) - 1]))
+    return [KeyRange.spanning(ids, start, min(len(ids), start + range_records))
             for start in range(0, len(ids), range_records)]
 
 

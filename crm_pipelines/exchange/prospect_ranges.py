@@ -166,7 +166,7 @@ def org_people(crm_leads: pd.DataFrame, crm_contacts: pd.DataFrame, range_record
     for crm_type, first, end in ((CONTACT, 0, len(crm_contacts)), ("Lead", len(crm_contacts), len(people))):
         for start in range(first, end, range_records):
             stop = min(start + range_records, end)
-            ranges.append(CrmRange(start, stop, crm_type, KeyRange(str(ids.iat[start]), str(ids.iat[stop - 1]))))
+            ranges.append(CrmRange(start, stop, crm_type, KeyRange.spanning(ids, start, stop)))
     return OrgPeople(people, ranges)
 
 

@@ -30,17 +30,18 @@ class KeyRange:
     def holds(self, column: ColumnElement) -> ColumnElement[bool]:
         return (column >= self.first) & (column <= self.last)
 
+    @classmethod
+    def spanning(cls, ids: pd.Series, start: int, stop: int) -> KeyRange:
+        """The range of ids[start:stop] (a run of ids in the database's key order)."""
+        return cls(str(ids.iat[start]), str(ids.iat[stop - 1]))
+
 
 def read_crm_range(db: Database, table_name: str, tenant_id: str, ids: KeyRange | None, *,
                    columns: list[str] | None = None) -> pd.DataFrame:
     """Every column (or `columns`) of the tenant's records of CRM table `table_name` (crm_leads,
     crm_contacts) whose id is in `ids` (None: all), in key order: what the tenant IO manager gives."""
-    table = metadata.tables[table_name]
-    where = table.c[TENANT_COLUMN] == tenant_id
-    if ids is not None:
-        where = where & ids.holds(table.c.id)
     with db.engine.connect() as conn:
-        return read_frame(conn, table, where, order_by=[c.name for c in table.primary_key.columns], columns=columns)
+        return read_key_range(conn, table_name, tenant_id, "id", ids, columns=columns)
 
 
 def read_key_range(conn: Connection, table_name: str, tenant_id: str, column: str, ids: KeyRange | None, *,

@@ -77,10 +77,7 @@ class Seen:
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> Seen:
-        buffer = pa.py_buffer(blob)
-        size = int.from_bytes(blob[:8], "little")
-        records = pa.ipc.open_stream(buffer.slice(8, size)).read_all()
-        prospects = pa.ipc.open_stream(buffer.slice(8 + size)).read_all()
+        records, prospects = (pa.ipc.open_stream(stream).read_all() for stream in _streams(blob))
         created = prospects["created"].to_numpy() if "created" in prospects.column_names else None
         return cls(records["crm_id"], records["hash"].to_numpy(), prospects["prospect_id"],
                    prospects["hash"].to_numpy(), prospects["held_at"].to_numpy(), created)
@@ -93,11 +90,17 @@ class Seen:
     def created_in(blob: bytes) -> pa.Array:
         """created_ids() of stored marks, read from their prospects alone (a reader that needs
         only these holds neither the records nor a copy of the whole)."""
-        buffer = pa.py_buffer(blob)
-        prospects = pa.ipc.open_stream(buffer.slice(8 + int.from_bytes(blob[:8], "little"))).read_all()
+        prospects = pa.ipc.open_stream(_streams(blob)[1]).read_all()
         if "created" not in prospects.column_names:
             return pa.array([], pa.large_string())
         return texts(prospects["prospect_id"].filter(prospects["created"]))
+
+
+def _streams(blob: bytes) -> tuple[pa.Buffer, pa.Buffer]:
+    """Stored marks' two Arrow IPC streams (records, prospects): the first's length leads."""
+    buffer = pa.py_buffer(blob)
+    size = int.from_bytes(blob[:8], "little")
+    return buffer.slice(8, size), buffer.slice(8 + size)
 
 
 def texts(values: object) -> pa.Array:
