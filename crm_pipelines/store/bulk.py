@@ -1,15 +1,16 @@
 """Bulk writes and reads of DataFrames, each backend on its fast path.
 
 PostgreSQL gets COPY FROM STDIN (text format, built column-wise so a million rows need no Python
-loop per row); SQLite gets one executemany inside the caller's transaction. Reads go through
-SQLAlchemy so every column comes back in the type the table declares, then into typed columns.
+loop per row); SQLite gets one executemany inside the caller's transaction. Reads on PostgreSQL go
+through COPY TO STDOUT (copy_reads); elsewhere, and for the few statements COPY does not read here,
+through SQLAlchemy, so every column comes back in the type the table declares, then into typed
+columns, the same frame either way.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -30,7 +31,6 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
-    Select,
     Table,
     cast,
     func,
@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from crm_pipelines.store.copy_reads import copied_frame, copy_readable
 from crm_pipelines.store.types import UtcDateTime
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -93,63 +94,24 @@ def read_frame(
     chunk_rows: int = READ_CHUNK_ROWS,
 ) -> pd.DataFrame:
     """Rows of `table` (optionally filtered, optionally only `columns`) as a DataFrame typed by
-    the table's columns. Fetched `chunk_rows` at a time, each chunk typed before the next comes."""
+    the table's columns. On PostgreSQL through COPY, parsed a block at a time (copy_reads);
+    otherwise fetched `chunk_rows` at a time, each chunk typed before the next comes."""
     names = list(columns) if columns is not None else [c.name for c in table.columns]
     stmt = select(*[_fetched(table.c[name], conn.dialect.name) for name in names])
     if where is not None:
         stmt = stmt.where(where)
     if order_by:
         stmt = stmt.order_by(*[table.c[name] for name in order_by])
-    chunks = _driver_chunks(conn, stmt, chunk_rows) if conn.dialect.name == "postgresql" else None
-    if chunks is None:
-        # The statement's option, not the connection's: Connection.execution_options changes the
-        # connection itself, and a later write in the caller's transaction would go through a cursor.
-        chunks = conn.execute(stmt.execution_options(yield_per=chunk_rows)).partitions()
+    if conn.dialect.name == "postgresql" and copy_readable(stmt, conn):
+        return copied_frame(conn, stmt, [table.c[name].type for name in names], names)
+    # The statement's option, not the connection's: Connection.execution_options changes the
+    # connection itself, and a later write in the caller's transaction would go through a cursor.
+    chunks = conn.execute(stmt.execution_options(yield_per=chunk_rows)).partitions()
     instants = [name for name in names if _as_instant(table.c[name], conn.dialect.name)]
     parts = [typed_frame(_instants_read(_raw_frame(rows, names), instants), table) for rows in chunks]
     if not parts:
         return typed_frame(pd.DataFrame(columns=names), table)
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-
-
-_SERVER_CURSORS = itertools.count()
-
-
-def _driver_chunks(conn: Connection, stmt: Select, chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]] | None:
-    """PostgreSQL: the rows as the driver gives them, `chunk_rows` at a time through a server-side
-    cursor in the connection's transaction: SQLAlchemy's Row per row was most of the Python time
-    of a large read (the narrow Leads and Contacts, the matches, the base). Each value goes through
-    the result processor SQLAlchemy would apply to it (none for the types the tables hold, as
-    read_frame selects them). None when a bound value needs SQLAlchemy's own processing (a time),
-    is a list (an IN of ids: rendered value by value for each read, without SQLAlchemy's cache of
-    the statement, it cost more than the rows saved), or outside a transaction: those reads go
-    through SQLAlchemy."""
-    if getattr(conn.connection.dbapi_connection, "autocommit", False):
-        return None  # a server-side cursor needs a transaction
-    compiled = stmt.compile(dialect=conn.dialect)
-    if any(bind.expanding or bind.literal_execute or bind.type.bind_processor(conn.dialect) is not None
-           for bind in compiled.binds.values()):
-        return None
-    types = [column.type for column in stmt.selected_columns]
-    return fetched_chunks(conn, str(compiled), compiled.params, types, chunk_rows)
-
-
-def fetched_chunks(conn: Connection, sql: str, params: dict[str, Any], types: list[Any],
-                   chunk_rows: int) -> Iterator[Sequence[Sequence[Any]]]:
-    """PostgreSQL: the rows of `sql`, `chunk_rows` at a time as the driver gives them, through a
-    server-side cursor in `conn`'s transaction; each value through its type's result processor."""
-    dbapi_conn = conn.connection.dbapi_connection
-    assert dbapi_conn is not None
-    with dbapi_conn.cursor(name=f"read_frame_{next(_SERVER_CURSORS)}") as cursor:
-        cursor.execute(sql, params)
-        processors = None
-        while rows := cursor.fetchmany(chunk_rows):
-            if processors is None:
-                processors = [kind.result_processor(conn.dialect, column.type_code)
-                              for kind, column in zip(types, cursor.description, strict=True)]
-            if any(processors):
-                rows = [tuple(v if p is None else p(v) for p, v in zip(processors, row)) for row in rows]
-            yield rows
 
 
 def _raw_frame(rows: Sequence[Sequence[Any]], names: list[str]) -> pd.DataFrame:

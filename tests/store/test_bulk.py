@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -90,43 +91,53 @@ def test_copied_times_and_dates_read_back_as_written(postgres_db):
 
 
 @pytest.mark.postgres
-def test_a_read_through_the_drivers_rows_gives_what_sqlalchemys_rows_give(postgres_db, monkeypatch):
-    """On PostgreSQL read_frame takes the driver's rows from a server-side cursor (SQLAlchemy's Row
-    per row was most of a large read's time) unless a bound value needs SQLAlchemy's processing (a
-    time) or is a list of ids: every type the tables hold (text, JSON, numbers, flags, dates, times,
-    nulls) reads the same either way, whatever the chunk."""
+def test_a_read_through_copy_gives_what_sqlalchemys_rows_give(postgres_db, monkeypatch):
+    """On PostgreSQL read_frame reads through COPY ... TO STDOUT parsed by Arrow (the driver's rows
+    were most of a large read's time), bound times converted as SQLAlchemy converts them: every type the tables hold (text with
+    quotes, commas, line breaks and nothing in it, JSON, numbers, flags, dates, times, nulls) reads
+    the same as through SQLAlchemy's rows, whatever the chunk or Arrow's block."""
     from sqlalchemy import select
 
-    from crm_pipelines.store import bulk
+    from crm_pipelines.store import bulk, copy_reads
     from crm_pipelines.store.bulk import upsert_frame
     from crm_pipelines.store.tables import crm_tables
 
     table = crm_tables["Opportunity"]
-    ids = [f"00600000000000{n}AAA" for n in range(1, 6)]
+    ids = [f"00600000000000{n}AAA" for n in range(1, 7)]
     frame = pd.DataFrame({
-        "tenant_id": "acme", "id": ids, "name": ["Deal", None, "Ünïcode ✓", "", "Quote \" , ;"],
-        "is_deleted": [False, True, False, None, False], "amount": [1.5, None, 0.0, -2.25, 1e12],
-        "close_date": pd.to_datetime(["2024-02-29", None, "1999-12-31", "2026-01-01", "2026-06-30"]).astype("datetime64[us]"),
+        "tenant_id": "acme", "id": ids,
+        "name": ["Deal", None, "Ünïcode ✓", "", "Quote \" , ;", "Two\nlines\r\n\"quoted\"\n"],
+        "is_deleted": [False, True, False, None, False, True], "amount": [1.5, None, 0.0, -2.25, 1e12, 0.1],
+        "close_date": pd.to_datetime(["2024-02-29", None, "1999-12-31", "2026-01-01", "2026-06-30", "0001-01-01"]
+                                     ).astype("datetime64[us]"),
         "system_modstamp": pd.to_datetime(["2024-02-29T23:59:59.999999Z", None, "2026-01-01T00:00:00.000000Z",
-                                           "2026-01-01T00:00:00.000001Z", "1970-01-01T00:00:00.000000Z"],
-                                          utc=True).astype("datetime64[us, UTC]"),
-        "mapped_fields": [{"Score__c": 7, "Tags__c": ["a", "b"]}, None, {}, {"Nested__c": {"x": None}}, {"Text__c": "é"}],
+                                           "2026-01-01T00:00:00.000001Z", "1970-01-01T00:00:00.000000Z",
+                                           "1969-12-31T23:59:59.999999Z"], utc=True).astype("datetime64[us, UTC]"),
+        "mapped_fields": [{"Score__c": 7, "Tags__c": ["a", "b"]}, None, {}, {"Nested__c": {"x": None}},
+                          {"Text__c": "é"}, {"Big__c": 2**53 + 1, "Float__c": 0.1, "Line__c": "a\nb,\""}],
         "extracted_at": datetime(2026, 3, 1, tzinfo=UTC)})
     with postgres_db.transaction() as conn:
         upsert_frame(conn, table, frame, ["tenant_id", "id"], likely_new=True)
-    by_ids = (table.c.tenant_id == "acme") & table.c.id.in_(ids[:4])
-    by_time = (table.c.tenant_id == "acme") & (table.c.extracted_at >= datetime(2026, 1, 1, tzinfo=UTC))
+    by_ids = (table.c.tenant_id == "acme") & table.c.id.in_(ids[:4] + ids[5:])
+    new_york = datetime(2025, 12, 31, 19, 0, 0, 1, tzinfo=ZoneInfo("America/New_York"))  # 00:00:00.000001Z
+    by_time = (table.c.tenant_id == "acme") & (table.c.system_modstamp >= new_york)
     by_range = (table.c.tenant_id == "acme") & (table.c.id >= ids[0]) & (table.c.id <= ids[3])
+    none = table.c.tenant_id == "nobody"
+    wheres = (by_range, by_ids, by_time, none)
     with postgres_db.engine.connect() as conn:
-        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is not None
-        for through_sqlalchemy in (by_ids, by_time):
-            assert bulk._driver_chunks(conn, select(table.c.id).where(through_sqlalchemy), 2) is None
-        drivers = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
-        monkeypatch.setattr(bulk, "_driver_chunks", lambda *args: None)
-        sqlalchemys = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in (by_range, by_ids, by_time)]
-    assert [len(d) for d in drivers] == [4, 4, 5]
-    for driver, sqlalchemy in zip(drivers, sqlalchemys, strict=True):
-        pd.testing.assert_frame_equal(driver, sqlalchemy)
-    assert drivers[0]["mapped_fields"].tolist()[0] == {"Score__c": 7, "Tags__c": ["a", "b"]}
+        assert all(copy_reads.copy_readable(select(table.c.id).where(w), conn) for w in wheres)
+        times = table.c.extracted_at.in_([datetime(2026, 3, 1, tzinfo=UTC)])  # a list of times: SQLAlchemy's
+        assert not copy_reads.copy_readable(select(table.c.id).where(times), conn)
+        monkeypatch.setattr(copy_reads, "BLOCK_BYTES", 512)  # a few rows an Arrow block
+        copies = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in wheres]
+        monkeypatch.setattr(bulk, "copy_readable", lambda *args: False)
+        sqlalchemys = [read_frame(conn, table, w, order_by=["id"], chunk_rows=2) for w in wheres]
+    assert [len(c) for c in copies] == [4, 5, 1, 0]
+    for copied, sqlalchemy in zip(copies, sqlalchemys, strict=True):
+        pd.testing.assert_frame_equal(copied, sqlalchemy)
+    assert copies[0]["mapped_fields"].tolist()[0] == {"Score__c": 7, "Tags__c": ["a", "b"]}
+    assert copies[1]["name"].tolist()[3:] == ["", "Two\nlines\r\n\"quoted\"\n"]
+    assert pd.isna(copies[1]["name"][1])
+    monkeypatch.undo()
     with postgres_db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no transaction
-        assert bulk._driver_chunks(conn, select(table.c.id).where(by_range), 2) is None
+        pd.testing.assert_frame_equal(read_frame(conn, table, by_ids, order_by=["id"]), sqlalchemys[1])
