@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from crm_pipelines.store import app_data
+from crm_pipelines.store import copy_reads
 from crm_pipelines.store.app_data import read_app_table, read_prospect_hashes, write_app_tables
 
 PLACES = ["prospect_id", "crm_id", "is_deleted"]
@@ -52,10 +52,10 @@ def test_places_are_read_app_tables_and_equal_rows_hash_alike(db):
     pd.testing.assert_series_equal(_hashes(db), read.set_index("prospect_id")["row_hash"])
 
 
-def test_a_read_in_chunks_gives_what_one_read_gives(db, monkeypatch):
+def test_a_read_in_blocks_gives_what_one_read_gives(db, monkeypatch):
     write_app_tables(db, "acme", {"prospects": _prospects()})
     whole = read_prospect_hashes(db, "acme", PLACES)
-    monkeypatch.setattr(app_data, "READ_CHUNK_ROWS", 3)  # the PostgreSQL read: 4 rows in two chunks
+    monkeypatch.setattr(copy_reads, "BLOCK_BYTES", 64)  # the PostgreSQL read: 4 rows in several blocks
     pd.testing.assert_frame_equal(read_prospect_hashes(db, "acme", PLACES), whole)
     write_app_tables(db, "acme", {"prospects": _prospects().iloc[0:0]})
     assert read_prospect_hashes(db, "acme", PLACES).empty
