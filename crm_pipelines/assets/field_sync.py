@@ -44,7 +44,8 @@ from crm_pipelines.exchange.changed_ranges import (
 from crm_pipelines.exchange.opportunity_ranges import OPPORTUNITY_PLACES, sync_opportunity_ranges
 from crm_pipelines.exchange.prospect_creation import create_prospects_in_chunks, creation_chunk_rows
 from crm_pipelines.exchange.prospect_ranges import (
-    PLACE_COLUMNS, AppProspects, applied_rows, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+    PLACE_COLUMNS, AppProspects, Placement, applied_rows, org_people, ranged_prospect_sync, read_whole_org,
+    sync_range_records,
 )
 from crm_pipelines.settings import FieldMapping, Tenant
 from crm_pipelines.store.app_data import SomeAppRows, read_app_table, read_prospect_hashes
@@ -132,13 +133,14 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     settings = tenant.settings.connector
     # Of the app's prospects only their places and the store's hash of each row are held whole.
     prospects = AppProspects(read_prospect_hashes(db, tenant.id, PLACE_COLUMNS), (db, tenant.id))
+    placement = Placement.of(org, matched_prospects, prospects.places)
     comparison = plan_comparison(
-        db, tenant.id, context.asset_key.to_user_string(), org, prospects.places, matched_prospects,
+        db, tenant.id, context.asset_key.to_user_string(), org, prospects.places, matched_prospects, placement,
         started_at=started, fingerprint=fingerprint(tenant.settings, frame_digest(sorted_rows(matched_users))),
         run_id=context.run.run_id)
     sync = ranged_prospect_sync(db, tenant.id, org, matched_prospects, prospects,
                                 mappings=tenant.settings.field_mappings, settings=settings,
-                                matched_users=matched_users, only=comparison.only)
+                                matched_users=matched_users, only=comparison.only, placement=placement)
     updated = applied_rows(prospects, sync.inbound)  # the other rows stay as stored
     committed_at = clock.now()
     result = _commit(context, database, clock, {"prospects": updated}, sync.inbound, sync.skipped_mappings,

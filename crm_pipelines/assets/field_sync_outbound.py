@@ -22,7 +22,8 @@ from crm_pipelines.exchange.changed_ranges import (
     Comparison, fingerprint, frame_digest, plan_comparison, store_comparison,
 )
 from crm_pipelines.exchange.prospect_ranges import (
-    PLACE_COLUMNS, AppProspects, OrgPeople, org_people, ranged_prospect_sync, read_whole_org, sync_range_records,
+    PLACE_COLUMNS, AppProspects, OrgPeople, Placement, org_people, ranged_prospect_sync, read_whole_org,
+    sync_range_records,
 )
 from crm_pipelines.partitions import tenant_partitions
 from crm_pipelines.store.app_data import read_app_table, read_prospect_hashes
@@ -102,10 +103,11 @@ def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, start
     if range_records > 0:
         org = org_people(crm_leads, crm_contacts, range_records)
         places = read_prospect_hashes(db, tenant_id, PLACE_COLUMNS)
-        comparison = _comparison(db, tenant_id, settings, started, org, matched_prospects, places)
+        placement = Placement.of(org, matched_prospects, places)
+        comparison = _comparison(db, tenant_id, settings, started, org, matched_prospects, places, placement)
         sync = ranged_prospect_sync(db, tenant_id, org, matched_prospects, AppProspects(places, (db, tenant_id)),
                                     mappings=settings.field_mappings, settings=settings.connector,
-                                    with_skipped=False, outbound_only=True, only=comparison.only)
+                                    with_skipped=False, outbound_only=True, only=comparison.only, placement=placement)
         return sync, _Marks(comparison, comparison.metadata(org))
     forget_marks(db, tenant_id, ASSET)
     prospects = read_app_table(db, tenant_id, "prospects")
@@ -116,7 +118,7 @@ def _prospect_sync(db: Database, tenant_id: str, settings: TenantSettings, start
 
 
 def _comparison(db: Database, tenant_id: str, settings: TenantSettings, started: datetime, org: OrgPeople,
-                matched_prospects: pd.DataFrame, prospects: pd.DataFrame) -> Comparison:
+                matched_prospects: pd.DataFrame, prospects: pd.DataFrame, placement: Placement) -> Comparison:
     """The ranges to compare: every prospect the stored output plans something for among them
     (sent or not, so nothing pending is dropped), and base rows the sync's last commit stored
     left out (values both sides already share, which plan nothing either way). `prospects`: the
@@ -124,7 +126,7 @@ def _comparison(db: Database, tenant_id: str, settings: TenantSettings, started:
     previous = read_tenant_partition(db, metadata.tables[ASSET], tenant_id)
     planned = previous.loc[previous["object"] == "prospect", "app_id"].astype("string").unique().tolist()
     sync_marks = read_marks(db, tenant_id, "synced_prospects")
-    return plan_comparison(db, tenant_id, ASSET, org, prospects, matched_prospects,
+    return plan_comparison(db, tenant_id, ASSET, org, prospects, matched_prospects, placement,
                            fingerprint=fingerprint(settings), started_at=started, run_id=None,
                            named=planned, base_written_at=None if sync_marks is None else sync_marks.committed_at,
                            output_digest=_digest(previous),

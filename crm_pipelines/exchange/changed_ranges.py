@@ -31,8 +31,8 @@ from crm_pipelines.core.field_sync.changed_ranges import (
     SEEN_VERSION, Dirty, Seen, changed_records, prospect_hashes, record_hashes, row_hashes, ids_at, texts,
     with_created,
 )
-from crm_pipelines.core.matching.lookup import positions, text_positions
-from crm_pipelines.exchange.prospect_ranges import OrgPeople, held_positions
+from crm_pipelines.core.matching.lookup import text_positions
+from crm_pipelines.exchange.prospect_ranges import OrgPeople, Placement
 from crm_pipelines.settings import TenantSettings
 from crm_pipelines.store.app_data import PROSPECT_COLUMNS, read_prospect_hashes
 from crm_pipelines.store.database import Database
@@ -85,11 +85,13 @@ class Comparison:
 
 
 def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, prospects: pd.DataFrame,
-                    matched: pd.DataFrame, *, fingerprint: str, started_at: datetime, run_id: str | None,
+                    matched: pd.DataFrame, placement: Placement, *, fingerprint: str, started_at: datetime,
+                    run_id: str | None,
                     named: Sequence[str] = (), base_written_at: datetime | None = None,
                     output_digest: str | None = None, created_after_matching: pa.Array | None = None) -> Comparison:
     """The ranges `asset`'s run must compare. `prospects`: the app's prospects' PLACE_COLUMNS and
-    row_hash (app_data.read_prospect_hashes, or every column with it);
+    row_hash (app_data.read_prospect_hashes, or every column with it); `placement`: where each of
+    them is (Placement.of(org, matched, prospects), which the sync takes too);
     `started_at`: the clock before they were read; `named`: prospects to compare again whatever
     the hashes say; `base_written_at`: a time of base rows that cannot change what this asset
     finds (the sync's last commit; by default this asset's own, marks.committed_at); `output_digest`: frame_digest of the asset's stored output,
@@ -97,8 +99,7 @@ def plan_comparison(db: Database, tenant_id: str, asset: str, org: OrgPeople, pr
     sync created after `matched` was made (its marks' Seen.created), hashed as matched by the id
     they store, as the next matching matches them: the run after compares them only if they changed."""
     extracted_until, history_until = latest_extracted(db, tenant_id)
-    stored_at = positions(prospects["crm_id"], org.people["crm_id"])
-    held = held_positions(org, matched, prospects, stored_at)
+    stored_at, held = placement.stored_at, placement.held
     ids = texts(org.people["crm_id"])
     held_by = ids_at(ids, held)
     predicted = _created_matches(matched, prospects, stored_at, org, created_after_matching, tenant_id)

@@ -221,7 +221,7 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
                          prospects: pd.DataFrame | AppProspects, *, mappings: Sequence[FieldMapping],
                          settings: ConnectorSettings, matched_users: pd.DataFrame | None = None,
                          with_skipped: bool = True, outbound_only: bool = False,
-                         only: np.ndarray | None = None) -> ProspectSync:
+                         only: np.ndarray | None = None, placement: Placement | None = None) -> ProspectSync:
     """sync_prospects(matched, prospects, <every Lead and Contact>, ..., base=<the tenant's prospect
     base>, crm_field_times=<its field history>) with creation off, range by range. The rows come in
     range order rather than the one piece's, each range's as sync_prospects orders them.
@@ -232,10 +232,11 @@ def ranged_prospect_sync(db: Database, tenant_id: str, org: OrgPeople, matched: 
     `only`: which records to compare (a flag per row of `org.people`, None: all): just the
     prospects held by those, with only the records they hold or store in their own range, several
     ranges' in one call (_changed_batches); the others give no rows, as records that have not
-    changed since a run whose result was applied (core.field_sync.changed_ranges)."""
+    changed since a run whose result was applied (core.field_sync.changed_ranges). `placement`:
+    Placement.of(org, matched, <the prospects' places>) when the caller has it already."""
     settings = settings.model_copy(update={"create_prospects_from_crm": False})
     source = prospects if isinstance(prospects, AppProspects) else AppProspects.of(prospects)
-    places = _Placed.of(org, matched, source)
+    places = placement or Placement.of(org, matched, source.places)
     options = _SyncOptions(mappings, settings, matched_users, outbound_only)
     if only is None:
         pieces = [_range_sync(db, tenant_id, org, crm_range, source.at(mine, places.stored_in(mine, crm_range),
@@ -266,18 +267,20 @@ class _SyncOptions:
 
 
 @dataclass(frozen=True)
-class _Placed:
+class Placement:
     """Where each of the app's prospects is, as positions in `org.people` (-1: none): the record
-    it stores (`stored_at`) and the one it is held by (`held`), and the range it belongs to."""
+    it stores (`stored_at`) and the one it is held by (`held`), and the range it belongs to.
+    Found once a run (two lookups of a million ids at `large`) for the comparison's plan and the sync."""
 
     stored_at: np.ndarray
     held: np.ndarray
     belongs: np.ndarray
 
     @classmethod
-    def of(cls, org: OrgPeople, matched: pd.DataFrame, source: AppProspects) -> _Placed:
-        stored_at = positions(source.places["crm_id"], org.people["crm_id"])
-        held = held_positions(org, matched, source.places, stored_at)
+    def of(cls, org: OrgPeople, matched: pd.DataFrame, places: pd.DataFrame) -> Placement:
+        """`places`: at least PLACE_COLUMNS of the app's prospects, in AppProspects.places' order."""
+        stored_at = positions(places["crm_id"], org.people["crm_id"])
+        held = held_positions(org, matched, places, stored_at)
         return cls(stored_at, held, org.range_of(held))
 
     def by_range(self, org: OrgPeople) -> Iterator[tuple[CrmRange, np.ndarray]]:
@@ -301,7 +304,7 @@ def _range_sync(db: Database, tenant_id: str, org: OrgPeople, crm_range: CrmRang
                  read_field_changes(db, tenant_id, record_ids=crm_range.ids), base_range=crm_range.ids)
 
 
-def _changed_batches(org: OrgPeople, places: _Placed, only: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _changed_batches(org: OrgPeople, places: Placement, only: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The prospects held by the records `only` flags, with the records each holds or stores within
     its own range (both as ascending positions): what the range-by-range sync of those records
     reads. Consecutive ranges' go together while they need at most as many records as a range."""
@@ -323,7 +326,7 @@ def _changed_batches(org: OrgPeople, places: _Placed, only: np.ndarray) -> Itera
         yield np.sort(np.concatenate(prospects)), np.concatenate(records)
 
 
-def _changed_sync(db: Database, tenant_id: str, org: OrgPeople, source: AppProspects, places: _Placed,
+def _changed_sync(db: Database, tenant_id: str, org: OrgPeople, source: AppProspects, places: Placement,
                   mine: np.ndarray, records: np.ndarray, matched: pd.DataFrame,
                   options: _SyncOptions) -> ProspectSync:
     """One call of sync_prospects on a batch of _changed_batches (its cost barely depends on its size,
