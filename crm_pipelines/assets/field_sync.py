@@ -150,11 +150,11 @@ def synced_prospects(context: AssetExecutionContext, database: DatabaseResource,
     del updated, sync  # the new prospects go in after the rest is committed
     # Their log and base rows carry the commit's time: the next run knows them as this run's own
     # (field_sync_marks.base_stored_since), and the marks take the prospects as committed.
-    created = create_prospects_in_chunks(db, tenant, org, prospects, matched_prospects, matched_users,
+    created = create_prospects_in_chunks(db, tenant, org, prospects, placement, matched_users,
                                          creation_chunk_rows(), now=lambda: committed_at, run_id=context.run.run_id,
                                          batch_name=context.asset_key.to_user_string())
     counts = created.counts
-    del org, prospects  # the org's people and the prospects' places: neither is read again
+    del org, prospects, placement  # the org's people and the prospects' places: neither is read again
     if counts["records_created"]:
         refresh_statistics(db, CREATION_TABLES)  # filled at once: analyzed, so later reads by id take their index
         marks = marks_with_created(db, tenant.id, replace(comparison.marks, committed_at=committed_at),

@@ -21,7 +21,7 @@ from crm_pipelines.core.field_sync.changed_ranges import texts
 from crm_pipelines.core.field_sync.prospect_creation import CreatedChunk, created_chunk
 from crm_pipelines.core.matching.people import CONTACT, LEAD
 from crm_pipelines.exchange.prospect_ranges import (
-    AppProspects, OrgPeople, free_by_range, free_records, read_range_frames,
+    AppProspects, OrgPeople, Placement, free_by_range, free_records, read_range_frames,
 )
 from crm_pipelines.settings import Tenant
 from crm_pipelines.store.app_appends import append_app_rows
@@ -55,15 +55,16 @@ class CreatedProspects:
 
 
 def create_prospects_in_chunks(db: Database, tenant: Tenant, org: OrgPeople, prospects: AppProspects,
-                               matched_prospects: pd.DataFrame, matched_users: pd.DataFrame, chunk_rows: int, *,
+                               placement: Placement, matched_users: pd.DataFrame, chunk_rows: int, *,
                                now: Callable[[], datetime], run_id: str, batch_name: str) -> CreatedProspects:
     """Create and commit the new prospects chunk by chunk. `prospects` is the table before this
-    sync: who holds which record (its places) is all a chunk needs of it. `batch_name` (the
-    asset's) starts the name of each chunk's log batch."""
+    sync and `placement` where each of them is (Placement.of with the run's matches): who holds
+    which record is all a chunk needs of them. `batch_name` (the asset's) starts the name of each
+    chunk's log batch."""
     made = CreatedProspects()
     new_rows = prospects.none()
     app_columns = list(new_rows.columns)
-    for crm_range, rows in free_by_range(org, free_records(org, matched_prospects, prospects.places)):
+    for crm_range, rows in free_by_range(org, free_records(org, placement)):
         people = org.range_people(crm_range)
         crm_leads, crm_contacts = read_range_frames(db, tenant.id, crm_range, people)
         frames = {CONTACT: crm_contacts, LEAD: crm_leads}

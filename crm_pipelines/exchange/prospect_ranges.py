@@ -209,11 +209,20 @@ def prospect_ranges(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFra
 def held_positions(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame, stored_at: np.ndarray) -> np.ndarray:
     """The position in `org.people` of the record each prospect is held by: its live match's, else
     `stored_at` (its stored id's, -1 for none)."""
+    return _held(stored_at, *_live_matches(org, matched, prospects))
+
+
+def _live_matches(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(prospect positions, people positions) of the matches linking a live prospect to a live record."""
     prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
-    live = ~flag(prospects, "is_deleted")
-    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, live, org.people)
+    matched_rows, matched_people, keep = match_positions(matched, prospect_ids, ~flag(prospects, "is_deleted"),
+                                                         org.people)
+    return matched_rows[keep], matched_people[keep]
+
+
+def _held(stored_at: np.ndarray, match_rows: np.ndarray, match_people: np.ndarray) -> np.ndarray:
     held = stored_at.copy()
-    held[matched_rows[keep]] = matched_people[keep]
+    held[match_rows] = match_people
     return held
 
 
@@ -269,19 +278,22 @@ class _SyncOptions:
 @dataclass(frozen=True)
 class Placement:
     """Where each of the app's prospects is, as positions in `org.people` (-1: none): the record
-    it stores (`stored_at`) and the one it is held by (`held`), and the range it belongs to.
-    Found once a run (two lookups of a million ids at `large`) for the comparison's plan and the sync."""
+    it stores (`stored_at`) and the one it is held by (`held`), and the range it belongs to; and
+    the records live prospects are matched to (`matched_people`). Found once a run (three lookups
+    of a million ids at `large`) for the comparison's plan, the sync and the creations."""
 
     stored_at: np.ndarray
     held: np.ndarray
     belongs: np.ndarray
+    matched_people: np.ndarray
 
     @classmethod
     def of(cls, org: OrgPeople, matched: pd.DataFrame, places: pd.DataFrame) -> Placement:
         """`places`: at least PLACE_COLUMNS of the app's prospects, in AppProspects.places' order."""
         stored_at = positions(places["crm_id"], org.people["crm_id"])
-        held = held_positions(org, matched, places, stored_at)
-        return cls(stored_at, held, org.range_of(held))
+        match_rows, match_people = _live_matches(org, matched, places)
+        held = _held(stored_at, match_rows, match_people)
+        return cls(stored_at, held, org.range_of(held), match_people)
 
     def by_range(self, org: OrgPeople) -> Iterator[tuple[CrmRange, np.ndarray]]:
         """Each range holding a prospect, with the prospects (ascending positions) belonging to it."""
@@ -441,14 +453,10 @@ def _matches_of(matched: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
     return matched.loc[contains(matched["prospect_id"], prospects["prospect_id"])].reset_index(drop=True)
 
 
-def free_records(org: OrgPeople, matched: pd.DataFrame, prospects: pd.DataFrame) -> np.ndarray:
+def free_records(org: OrgPeople, placement: Placement) -> np.ndarray:
     """Positions in `org.people` of the records F4.1 makes new prospects of (people_to_create,
     decided on the whole org: a prospect holding a converted Lead holds its Contact)."""
-    prospects = prospects.reset_index(drop=True)
-    prospect_ids = prospects["prospect_id"].astype("string").reset_index(drop=True)
-    _, matched_people, keep = match_positions(matched, prospect_ids, ~flag(prospects, "is_deleted"), org.people)
-    return people_to_create(org.people, positions(prospects["crm_id"], org.people["crm_id"]), matched_people[keep],
-                            None)
+    return people_to_create(org.people, placement.stored_at, placement.matched_people, None)
 
 
 def free_by_range(org: OrgPeople, free: np.ndarray) -> Iterator[tuple[CrmRange, np.ndarray]]:
