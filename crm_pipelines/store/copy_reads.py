@@ -151,15 +151,21 @@ class _CopyStream(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         # Filled as far as the blocks go: COPY sends a row a block, and Arrow asks for megabytes.
         into = memoryview(buffer).cast("B")
-        filled = 0
-        while filled < len(into):
-            if not len(self._left):
-                block = next(self._blocks, None)
-                if block is None:
-                    break
-                self._left = memoryview(block)
-            size = min(len(into) - filled, len(self._left))
-            into[filled:filled + size] = self._left[:size]
-            self._left = self._left[size:]
-            filled += size
+        wanted = len(into)
+        filled = len(self._left)
+        if filled >= wanted:
+            into[:] = self._left[:wanted]
+            self._left = self._left[wanted:]
+            return wanted
+        into[:filled] = self._left
+        self._left = memoryview(b"")
+        blocks = self._blocks
+        for block in blocks:
+            end = filled + len(block)
+            if end > wanted:
+                into[filled:] = block[:wanted - filled]
+                self._left = block[wanted - filled:]
+                return wanted
+            into[filled:end] = block
+            filled = end
         return filled
