@@ -84,7 +84,8 @@ def copied_table(conn: Connection, statement: Select) -> pa.Table:
             reader = pa_csv.open_csv(
                 _CopyStream(itertools.chain([first], blocks)),
                 read_options=pa_csv.ReadOptions(column_names=names, block_size=BLOCK_BYTES, use_threads=False),
-                parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+                # A row of one NULL is an empty line: a row, never a blank line to skip.
+                parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
                     true_values=["t"], false_values=["f"]),

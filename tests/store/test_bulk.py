@@ -141,3 +141,20 @@ def test_a_read_through_copy_gives_what_sqlalchemys_rows_give(postgres_db, monke
     monkeypatch.undo()
     with postgres_db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no transaction
         pd.testing.assert_frame_equal(read_frame(conn, table, by_ids, order_by=["id"]), sqlalchemys[1])
+
+
+@pytest.mark.postgres
+def test_a_read_of_one_column_keeps_its_null_rows(postgres_db):
+    """A row of one NULL is an empty line of COPY's CSV: read as a null, never skipped as a blank line."""
+    from crm_pipelines.store.bulk import upsert_frame
+    from crm_pipelines.store.tables import crm_tables
+
+    table = crm_tables["Opportunity"]
+    frame = pd.DataFrame({"tenant_id": "acme", "id": [f"00600000000000{n}AAA" for n in range(1, 5)],
+                          "name": [None, "Deal", None, ""], "extracted_at": datetime(2026, 3, 1, tzinfo=UTC)})
+    with postgres_db.transaction() as conn:
+        upsert_frame(conn, table, frame, ["tenant_id", "id"], likely_new=True)
+    with postgres_db.engine.connect() as conn:
+        names = read_frame(conn, table, table.c.tenant_id == "acme", order_by=["id"], columns=["name"])
+    assert names["name"].isna().tolist() == [True, False, True, False]
+    assert names["name"].dropna().tolist() == ["Deal", ""]
