@@ -10,7 +10,7 @@ columns, the same frame either way.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -31,6 +31,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    Select,
     Table,
     cast,
     func,
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from crm_pipelines.store.copy_reads import copied_frame, copy_readable
+from crm_pipelines.store.copy_reads import copied_column, copied_frame, copy_readable
 from crm_pipelines.store.types import UtcDateTime
 from crm_pipelines.store.upsert import upsert_statement
 
@@ -97,13 +98,18 @@ def read_frame(
     the table's columns. On PostgreSQL through COPY, parsed a block at a time (copy_reads);
     otherwise fetched `chunk_rows` at a time, each chunk typed before the next comes."""
     names = list(columns) if columns is not None else [c.name for c in table.columns]
-    stmt = select(*[_fetched(table.c[name], conn.dialect.name) for name in names])
-    if where is not None:
-        stmt = stmt.where(where)
-    if order_by:
-        stmt = stmt.order_by(*[table.c[name] for name in order_by])
-    if conn.dialect.name == "postgresql" and copy_readable(stmt, conn):
-        return copied_frame(conn, stmt, [table.c[name].type for name in names], names)
+
+    def statement(selected: Callable[[Column[Any]], ColumnElement[Any]]) -> Select:
+        stmt = select(*[selected(table.c[name]) for name in names])
+        if where is not None:
+            stmt = stmt.where(where)
+        return stmt.order_by(*[table.c[name] for name in order_by]) if order_by else stmt
+
+    if conn.dialect.name == "postgresql":
+        copied = statement(copied_column)
+        if copy_readable(copied, conn):
+            return copied_frame(conn, copied, [table.c[name].type for name in names], names)
+    stmt = statement(lambda column: _fetched(column, conn.dialect.name))
     # The statement's option, not the connection's: Connection.execution_options changes the
     # connection itself, and a later write in the caller's transaction would go through a cursor.
     chunks = conn.execute(stmt.execution_options(yield_per=chunk_rows)).partitions()

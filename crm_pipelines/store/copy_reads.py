@@ -22,7 +22,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
-from sqlalchemy import JSON, BigInteger, Boolean, Connection, Date, DateTime, Float, Integer, Numeric, Select, String
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Column, Connection, Date, DateTime, Float, Integer, Numeric, Select, String, func,
+)
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.engine import Compiled
 from sqlalchemy.types import TypeEngine
 
@@ -32,13 +35,23 @@ from crm_pipelines.store.types import UtcDateTime
 BLOCK_BYTES = 8 << 20
 
 
-def arrow_type(sql_type: TypeEngine[Any], *, instant_as_micros: bool) -> pa.DataType | None:
-    """The Arrow type a column's CSV text is parsed as; None for a type not read this way (bytes).
-    A UtcDateTime selected as microseconds since the epoch (bulk._fetched) is parsed as an integer."""
+def copied_column(column: Column[Any]) -> ColumnElement[Any]:
+    """A table column as a COPY read selects it: a UtcDateTime as its UTC wall time (PostgreSQL
+    writes `2026-06-01 12:34:56.123456`, whatever the session's time zone), which Arrow parses in
+    C++; the epoch's microseconds (bulk._fetched) cost the server a numeric computation a value,
+    most of its time on a read of five times a row."""
+    if isinstance(column.type, UtcDateTime):
+        return func.timezone("UTC", column, type_=DateTime()).label(column.name)
+    return column
+
+
+def arrow_type(sql_type: TypeEngine[Any]) -> pa.DataType | None:
+    """The Arrow type a selected column's CSV text is parsed as; None for a type not read this
+    way (bytes, a time zone's time not selected by copied_column)."""
     if isinstance(sql_type, UtcDateTime):
-        return pa.int64() if instant_as_micros else None
-    if isinstance(sql_type, DateTime):
         return None
+    if isinstance(sql_type, DateTime):
+        return None if sql_type.timezone else pa.timestamp("us")
     if isinstance(sql_type, Boolean):
         return pa.bool_()
     if isinstance(sql_type, Integer | BigInteger):
@@ -55,7 +68,7 @@ def arrow_type(sql_type: TypeEngine[Any], *, instant_as_micros: bool) -> pa.Data
 def copy_readable(statement: Select, conn: Connection) -> bool:
     """Whether `statement` can be read through COPY: every column of a type parsed here, and no list
     of values SQLAlchemy must convert one by one (a list of times; those reads go through the driver)."""
-    if any(_kind(column.type) is None for column in statement.selected_columns):
+    if any(arrow_type(column.type) is None for column in statement.selected_columns):
         return False
     compiled = statement.compile(dialect=conn.dialect)
     return not any(bind.expanding and bind.type.bind_processor(conn.dialect) is not None
@@ -64,11 +77,12 @@ def copy_readable(statement: Select, conn: Connection) -> bool:
 
 def copied_table(conn: Connection, statement: Select) -> pa.Table:
     """The rows of `statement` as an Arrow table, a column per selected column, parsed as arrow_type
-    says (times as microseconds). Within the caller's transaction, if it has one."""
+    says (a UtcDateTime, selected by copied_column, as a time without zone). Within the caller's
+    transaction, if it has one."""
     compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     columns = list(statement.selected_columns)
     names = [f"c{i}" for i in range(len(columns))]  # a label may repeat; Arrow's names need not mean anything
-    types = {name: _kind(column.type) for name, column in zip(names, columns, strict=True)}
+    types = {name: arrow_type(column.type) for name, column in zip(names, columns, strict=True)}
     unread = [column.name for column, kind in zip(columns, types.values(), strict=True) if kind is None]
     if unread:
         raise TypeError(f"columns {unread} are of a type not read through COPY (copy_readable)")
@@ -97,7 +111,7 @@ def copied_table(conn: Connection, statement: Select) -> pa.Table:
 def copied_frame(conn: Connection, statement: Select, sql_types: Sequence[TypeEngine[Any]],
                  names: Sequence[str]) -> pd.DataFrame:
     """The rows of `statement` as bulk.typed_frame types them: column i named names[i], of the
-    table's type sql_types[i] (a UtcDateTime selected as microseconds)."""
+    table's type sql_types[i] (a UtcDateTime selected by copied_column)."""
     table = copied_table(conn, statement)
     return pd.DataFrame({name: typed_column(table.column(i), sql_type)
                          for i, (name, sql_type) in enumerate(zip(names, sql_types, strict=True))},
@@ -115,14 +129,9 @@ def _bound(compiled: Compiled, conn: Connection) -> dict[str, Any]:
     return params
 
 
-def _kind(sql_type: TypeEngine[Any]) -> pa.DataType | None:
-    # The selected column's own type: a UtcDateTime read by bulk._fetched is a BigInteger by then.
-    return arrow_type(sql_type, instant_as_micros=False)
-
-
 def typed_column(column: pa.ChunkedArray, sql_type: TypeEngine[Any]) -> pd.Series:
     """A column of copied_table as bulk.typed_frame types a column of the table's `sql_type`."""
-    if isinstance(sql_type, UtcDateTime):
+    if isinstance(sql_type, UtcDateTime):  # its UTC wall time (copied_column), as the instant it is
         stamps = pc.cast(column, pa.timestamp("us", tz="UTC"))
         return pd.Series(stamps.to_pandas(), dtype="datetime64[us, UTC]").reset_index(drop=True)
     if isinstance(sql_type, Boolean):
