@@ -3,8 +3,8 @@
 The driver's rows were most of the time of a large read (issue 17): psycopg makes a Python object
 of every value, pandas then turns each text back into Arrow. Here the server writes CSV, Arrow's
 C++ reader parses it a block at a time straight into typed columns, and only JSON values become
-Python objects (as the driver makes them). A read of the 600,000 Contacts of `large` took 8.2 s
-through the driver's rows and 4.0 s here, every column; 2.3 and 1.4 s, the six that place a person.
+Python objects (as the driver makes them). A read of the 600,000 Contacts of `large` took 8.3 s
+through the driver's rows and 3.4 s here, every column; 1.7 and 0.7 s, the six that place a person.
 
 What it gives is what bulk.typed_frame gives for the driver's rows: the same dtypes, values and
 nulls. PostgreSQL's CSV tells NULL (nothing) from the empty string (`""`); Arrow is told the same.
