@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Connection, Table, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
-from crm_pipelines.store.copy_reads import copied_table, typed_column
+from crm_pipelines.store.copy_reads import copied_column, copied_table, typed_column
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.io_manager import TENANT_COLUMN, TenantRowsError
 from crm_pipelines.store.key_ranges import KeyRange, ids_in
@@ -125,7 +125,8 @@ def read_prospect_hashes(db: Database, tenant_id: str, columns: Sequence[str]) -
     row = ", ".join(f'"{c}"' for c in PROSPECT_COLUMNS)
     row_hash = literal_column(f"hashtextextended(CAST(ROW({row}) AS text), 0)", BigInteger()).label("row_hash")
     where = prospects.c[TENANT_COLUMN] == tenant_id
-    statement = select(*[prospects.c[n] for n in names], row_hash).where(where).order_by(prospects.c.prospect_id)
+    statement = select(*[copied_column(prospects.c[n]) for n in names], row_hash).where(where).order_by(
+        prospects.c.prospect_id)
     # One statement (the places and hashes of the same rows), read through COPY: no Python object
     # a value (the driver's tuples took most of this read at a million prospects).
     with db.engine.begin() as conn:

@@ -48,6 +48,9 @@ def test_places_are_read_app_tables_and_equal_rows_hash_alike(db):
     read = read_prospect_hashes(db, "acme", PLACES)
     pd.testing.assert_frame_equal(read[PLACES], read_app_table(db, "acme", "prospects", columns=PLACES))
     assert read["row_hash"].nunique() == 4
+    more = [*PLACES, "updated_at", "field_changed_at", "lead_score"]  # a time, JSON and a number read alike too
+    pd.testing.assert_frame_equal(read_prospect_hashes(db, "acme", more)[more],
+                                  read_app_table(db, "acme", "prospects", columns=more))
     write_app_tables(db, "acme", {"prospects": _prospects().iloc[::-1]})  # the same rows written again
     pd.testing.assert_series_equal(_hashes(db), read.set_index("prospect_id")["row_hash"])
 
