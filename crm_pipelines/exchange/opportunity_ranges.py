@@ -2,10 +2,11 @@
 
 The app's read-only copies of a large org's Opportunities were computed from every column of
 every Opportunity and every copy at once, with the change rows of all of them beside: about 4 KB
-an Opportunity, 1.6 GB above the process's baseline at 420,000. Here the whole org is held only as the few columns that
-decide its stages; each range of ids is then read whole (the CRM's records and the copies that
-store one of its ids), compared, and its changed copies and their log rows written, all within one
-transaction: the app shows the sync whole or not at all, as before, while only a range is held.
+an Opportunity, 1.6 GB above the process's baseline at 420,000. Here the whole org is held only
+as the few columns that decide its stages; each range of ids is then read whole (the CRM's
+records and the copies that store one of its ids), compared, and its changed copies and their log
+rows written, all within one transaction: the app shows the sync whole or not at all, as before,
+while only a range is held.
 
 Each range's comparison is the one of core.field_sync.opportunities, given the stages the whole
 org names (created first, each once, with the flags of its most recently modified opportunity),

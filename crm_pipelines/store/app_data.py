@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Connection, Table, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from crm_pipelines.store.bulk import insert_frame, read_frame, typed_frame
-from crm_pipelines.store.copy_reads import copied_column, copied_table, typed_column
+from crm_pipelines.store.copy_reads import copied_column, copied_frame
 from crm_pipelines.store.database import Database
 from crm_pipelines.store.io_manager import TENANT_COLUMN, TenantRowsError
 from crm_pipelines.store.key_ranges import KeyRange, ids_in
@@ -130,10 +130,9 @@ def read_prospect_hashes(db: Database, tenant_id: str, columns: Sequence[str]) -
     # One statement (the places and hashes of the same rows), read through COPY: no Python object
     # a value (the driver's tuples took most of this read at a million prospects).
     with db.engine.begin() as conn:
-        table = copied_table(conn, statement)
-    places = pd.DataFrame({n: typed_column(table.column(i), prospects.c[n].type) for i, n in enumerate(names)},
-                          index=pd.RangeIndex(table.num_rows))
-    return places.assign(row_hash=table.column(len(names)).to_numpy().view(np.uint64))
+        types = [*(prospects.c[n].type for n in names), BigInteger()]
+        read = copied_frame(conn, statement, types, [*names, "row_hash"])
+    return read.assign(row_hash=read["row_hash"].to_numpy(np.int64).view(np.uint64))
 
 
 def write_app_table(db: Database, tenant_id: str, name: str, frame: pd.DataFrame) -> int:

@@ -67,7 +67,7 @@ def arrow_type(sql_type: TypeEngine[Any]) -> pa.DataType | None:
 
 def copy_readable(statement: Select, conn: Connection) -> bool:
     """Whether `statement` can be read through COPY: every column of a type parsed here, and no list
-    of values SQLAlchemy must convert one by one (a list of times; those reads go through the driver)."""
+    of values SQLAlchemy must convert one by one (a list of times; those reads take SQLAlchemy's rows)."""
     if any(arrow_type(column.type) is None for column in statement.selected_columns):
         return False
     compiled = statement.compile(dialect=conn.dialect)
@@ -75,7 +75,7 @@ def copy_readable(statement: Select, conn: Connection) -> bool:
                    for bind in compiled.binds.values())
 
 
-def copied_table(conn: Connection, statement: Select) -> pa.Table:
+def _copied_table(conn: Connection, statement: Select) -> pa.Table:
     """The rows of `statement` as an Arrow table, a column per selected column, parsed as arrow_type
     says (a UtcDateTime, selected by copied_column, as a time without zone). Within the caller's
     transaction, if it has one."""
@@ -112,8 +112,8 @@ def copied_frame(conn: Connection, statement: Select, sql_types: Sequence[TypeEn
                  names: Sequence[str]) -> pd.DataFrame:
     """The rows of `statement` as bulk.typed_frame types them: column i named names[i], of the
     table's type sql_types[i] (a UtcDateTime selected by copied_column)."""
-    table = copied_table(conn, statement)
-    return pd.DataFrame({name: typed_column(table.column(i), sql_type)
+    table = _copied_table(conn, statement)
+    return pd.DataFrame({name: _typed_column(table.column(i), sql_type)
                          for i, (name, sql_type) in enumerate(zip(names, sql_types, strict=True))},
                         index=pd.RangeIndex(table.num_rows))
 
@@ -129,8 +129,8 @@ def _bound(compiled: Compiled, conn: Connection) -> dict[str, Any]:
     return params
 
 
-def typed_column(column: pa.ChunkedArray, sql_type: TypeEngine[Any]) -> pd.Series:
-    """A column of copied_table as bulk.typed_frame types a column of the table's `sql_type`."""
+def _typed_column(column: pa.ChunkedArray, sql_type: TypeEngine[Any]) -> pd.Series:
+    """A column of _copied_table as bulk.typed_frame types a column of the table's `sql_type`."""
     if isinstance(sql_type, UtcDateTime):  # its UTC wall time (copied_column), as the instant it is
         stamps = pc.cast(column, pa.timestamp("us", tz="UTC"))
         return pd.Series(stamps.to_pandas(), dtype="datetime64[us, UTC]").reset_index(drop=True)
