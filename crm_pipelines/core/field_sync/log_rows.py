@@ -12,9 +12,8 @@ import json
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from crm_pipelines.core.emails import arrow_text
+from crm_pipelines.core.json_objects import json_objects, json_strings
 
 LOG_COLUMNS = (
     "at", "object", "app_id", "crm_type", "crm_id", "field", "crm_field",
@@ -63,30 +62,10 @@ def _values_as_json(record: np.ndarray, fields: pd.Series, values: pd.Series) ->
     """Per record (its code in `record`, 0..n-1), json.dumps(ensure_ascii=False) of the dict of its
     fields to their values, built a column at a time: one Python call per record was most of the
     log's cost when a first connection creates a million prospects."""
-    codes, names = pd.factorize(fields, use_na_sentinel=True)
-    keys = np.sort(record.astype(np.int64) * (len(names) + 1) + codes)
-    if (codes < 0).any() or (keys[1:] == keys[:-1]).any():
+    objects = json_objects(record, fields, json_strings(values))
+    if objects is None:
         return _values_as_json_one_by_one(record, fields, values)  # a dict's own rule: first place, last value
-    key_text = pa.array([json.dumps(str(name), ensure_ascii=False) for name in names], pa.large_string()).take(codes)
-    text = arrow_text(values.reset_index(drop=True)).combine_chunks()
-    plain = pc.replace_substring(pc.replace_substring(text, "\\", "\\\\"), '"', '\\"')
-    quoted = pc.binary_join_element_wise(_text('"'), plain, _text('"'), _text(""))
-    controls = np.flatnonzero(pc.fill_null(pc.match_substring_regex(text, "[\\x00-\\x1f]"), False).to_numpy(zero_copy_only=False))
-    if len(controls):  # newlines, tabs and the like: escaped as json escapes them
-        patched = quoted.to_pylist()
-        for at in controls:
-            patched[at] = json.dumps(text[int(at)].as_py(), ensure_ascii=False)
-        quoted = pa.array(patched, pa.large_string())
-    value_text = pc.fill_null(quoted, _text("null"))
-    pairs = pc.binary_join_element_wise(key_text, value_text, _text(": "))
-    order = np.argsort(record, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(record, minlength=int(record.max()) + 1))])
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pairs.take(order)), _text(", "))
-    return pd.arrays.ArrowStringArray(pa.chunked_array([pc.binary_join_element_wise(_text("{"), joined, _text("}"), _text(""))]))
-
-
-def _text(value: str) -> pa.Scalar:
-    return pa.scalar(value, pa.large_string())
+    return pd.arrays.ArrowStringArray(pa.chunked_array([objects]))
 
 
 def _values_as_json_one_by_one(record: np.ndarray, fields: pd.Series, values: pd.Series) -> pd.arrays.ArrowStringArray:
