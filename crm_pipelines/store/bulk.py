@@ -10,7 +10,7 @@ columns, the same frame either way.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -248,10 +248,12 @@ def _copy_column(s: pd.Series, sql_type: Any) -> pd.Series:
 
 def upsert_frame(
     conn: Connection, table: Table, df: pd.DataFrame, keys: Sequence[str], *, context: str = "", likely_new: bool = False,
-    update: Sequence[str] | None = None,
+    update: Sequence[str] | None = None, combine: Mapping[str, str] | None = None,
 ) -> int:
     """Insert or replace rows of `df` by `keys`, within the caller's transaction; with `update`,
-    a row already there takes only those columns from `df` and keeps its others.
+    a row already there takes only those columns from `df` and keeps its others. `combine`
+    (PostgreSQL only): the SQL a row already there sets a column to instead, from its own value
+    ("<table>"."<column>") and the proposed one (EXCLUDED."<column>").
 
     PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT; when the
     rows are `likely_new` (a first full sync), COPY straight into the table and fall back to the
@@ -260,6 +262,8 @@ def upsert_frame(
     columns = check_columns(df, table, context=context or f"upsert into {table.name}")
     if df.empty:
         return 0
+    if combine and conn.dialect.name != "postgresql":
+        raise ValueError(f"upsert into {table.name}: combining stored and proposed values is PostgreSQL's only")
     if conn.dialect.name != "postgresql":
         chosen = None if update is None else (lambda excluded: {c: excluded[c] for c in update})
         conn.execute(upsert_statement(conn, table, keys, update=chosen), _records(df, columns))
@@ -275,7 +279,8 @@ def upsert_frame(
     staging_table = Table(staging, MetaData(), *[Column(c.name, c.type) for c in table.columns])
     _copy_into(conn, staging_table, df, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
-    updates = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in (columns if update is None else update) if c not in keys)
+    updates = ", ".join(f'"{c}" = ' + (combine or {}).get(c, f'EXCLUDED."{c}"')
+                        for c in (columns if update is None else update) if c not in keys)
     conflict = ", ".join(f'"{k}"' for k in keys)
     conn.execute(
         text(

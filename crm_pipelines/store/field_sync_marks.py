@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, select
 
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.tables import connector_log, crm_field_changes, field_sync_base, field_sync_marks, metadata
+from crm_pipelines.store.field_sync_base import pairs_stored_since
+from crm_pipelines.store.tables import connector_log, crm_field_changes, field_sync_marks, metadata
 from crm_pipelines.store.upsert import upsert_statement
 
 _PEOPLE_TABLES = ("crm_contacts", "crm_leads")
@@ -91,12 +92,8 @@ def base_stored_since(db: Database, tenant_id: str, since: datetime,
     """(app ids, CRM ids) of the prospect base rows stored at or after `since`, but for those
     stored at exactly `except_at` (the run's own commit, whose rows its next comparison finds
     stored and adds nothing to)."""
-    base = field_sync_base
-    where = (base.c.tenant_id == tenant_id) & (base.c.object == "prospect") & (base.c.synced_at >= since)
-    if except_at is not None:
-        where = where & (base.c.synced_at != except_at)
     with db.engine.connect() as conn:
-        rows = conn.execute(select(base.c.app_id, base.c.crm_id).where(where).distinct()).all()
+        rows = pairs_stored_since(conn, tenant_id, "prospect", since, except_at)
     return list(dict.fromkeys(r[0] for r in rows)), list(dict.fromkeys(r[1] for r in rows))
 
 

@@ -1,7 +1,7 @@
 """What a push plan reads to decide which of its items are due (core.outbound.due_items): the
 ledger rows of those items and the three-way base of the records the ledger says were sent.
 
-Only these rows, each read by its key: the base holds one row per field of every linked pair (millions at a large org)
+Only these rows, each read by its key: the base holds every linked pair (a million at a large org)
 and the ledger one per record ever pushed, while a plan needs the few its items name. An empty
 plan reads nothing; the base is read in key chunks of the sent records, never whole.
 """
@@ -13,8 +13,8 @@ from sqlalchemy import and_, func, select
 
 from crm_pipelines.store.bulk import read_frame, typed_frame
 from crm_pipelines.store.database import Database
-from crm_pipelines.store.field_sync_base import BASE_KEYS
-from crm_pipelines.store.tables import crm_push_results, field_sync_base
+from crm_pipelines.store.field_sync_base import read_base
+from crm_pipelines.store.tables import crm_push_results
 
 _ITEM_KEYS = ["sobject", "external_id"]
 # App ids per base query: well under every backend's limit of bound parameters.
@@ -55,14 +55,10 @@ def base_of_sent(db: Database, tenant_id: str, ledger: pd.DataFrame) -> pd.DataF
     sent or failed: the only ones due_items compares against (a pending record is sent whole)."""
     sent = ledger.loc[ledger["state"] != "pending", ["app_object", "app_id", "crm_id"]].dropna()
     frames = []
-    with db.engine.connect() as conn:
-        for app_object, records in sent.groupby("app_object", sort=True):
-            ids = sorted(records["app_id"].astype(str).unique())
-            for start in range(0, len(ids), IDS_PER_QUERY):
-                where = and_(field_sync_base.c.tenant_id == tenant_id, field_sync_base.c.object == str(app_object),
-                             field_sync_base.c.app_id.in_(ids[start:start + IDS_PER_QUERY]))
-                frames.append(read_frame(conn, field_sync_base, where, order_by=list(BASE_KEYS[1:])))
+    for app_object, records in sent.groupby("app_object", sort=True):
+        ids = sorted(records["app_id"].astype(str).unique())
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            frames.append(read_base(db, tenant_id, str(app_object), app_ids=ids[start:start + IDS_PER_QUERY]))
     if not frames:
-        frames.append(typed_frame(pd.DataFrame(columns=[c.name for c in field_sync_base.columns]), field_sync_base))
-    base = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return base.drop(columns=["tenant_id"])
+        return read_base(db, tenant_id, app_ids=[])
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

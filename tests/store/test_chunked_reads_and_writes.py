@@ -12,7 +12,7 @@ import pytest
 from crm_pipelines.core.outbound import due_items
 from crm_pipelines.store import push_plan_reads
 from crm_pipelines.store.bulk import insert_frame, read_frame
-from crm_pipelines.store.field_sync_base import read_base
+from crm_pipelines.store.field_sync_base import read_base, write_base
 from crm_pipelines.store.push_ledger import read_ledger
 from crm_pipelines.store.tables import crm_push_results, field_sync_base
 
@@ -54,8 +54,8 @@ def _base_rows(n: int) -> pd.DataFrame:
 def stored(db):
     with db.transaction() as conn:
         insert_frame(conn, crm_push_results, _ledger_rows(40))
-        insert_frame(conn, field_sync_base, _base_rows(40))
-        insert_frame(conn, field_sync_base, _base_rows(5).assign(tenant_id="other"))
+        write_base(conn, "acme", _base_rows(40).drop(columns=["tenant_id"]))
+        write_base(conn, "other", _base_rows(5).drop(columns=["tenant_id"]))
     return db
 
 
@@ -71,10 +71,10 @@ def test_a_read_in_chunks_of_a_few_rows_is_the_read_in_one_piece(stored, table):
 
 
 def test_pruned_columns_are_those_columns_of_the_whole_read(stored):
-    columns = ["app_id", "field", "synced_at"]
+    columns = ["app_id", "field_times", "synced_at"]
     with stored.engine.connect() as conn:
-        whole = read_frame(conn, field_sync_base, order_by=["tenant_id", "app_id", "field"])
-        pruned = read_frame(conn, field_sync_base, order_by=["tenant_id", "app_id", "field"], columns=columns,
+        whole = read_frame(conn, field_sync_base, order_by=["tenant_id", "app_id"])
+        pruned = read_frame(conn, field_sync_base, order_by=["tenant_id", "app_id"], columns=columns,
                             chunk_rows=4)
     pd.testing.assert_frame_equal(pruned, whole[columns])
 
