@@ -60,7 +60,7 @@ from crm_pipelines.store.sync_commit import commit_sync
 
 _COMMON = per_tenant("field_sync", {"python", "sql"})
 _OFF = "off (S4 sync.crm_to_app): nothing applied"
-# What prospect creation fills (a dozen base and log rows a prospect).
+# What prospect creation fills (a prospect, its base pair and its one log row for each record).
 CREATION_TABLES = ("prospects", "field_sync_base", "connector_log")
 
 

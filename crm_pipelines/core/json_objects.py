@@ -29,20 +29,33 @@ def json_strings(values: pd.Series) -> pa.Array:
     return pc.fill_null(quoted, _text("null"))
 
 
-def json_objects(record: np.ndarray, keys: pd.Series, values: pa.Array) -> pa.Array | None:
+def json_objects(record: np.ndarray, keys: pd.Series, *values: pa.Array) -> list[pa.Array] | None:
     """Per record (its code in `record`, 0..n-1, each used), the JSON object of its keys (texts) to
-    its `values` (each already JSON text, as json_strings gives), in the rows' order; None when a
-    key is missing or repeats within a record, whose rule (first place, last value) is a dict's."""
+    its values, one object per array of `values` (each value already JSON text, as json_strings
+    gives), in the rows' order; None when a key is missing or repeats within a record, whose rule
+    (first place, last value) is a dict's."""
     codes, names = pd.factorize(keys, use_na_sentinel=True)
-    ordered = np.sort(record.astype(np.int64) * (len(names) + 1) + codes)
-    if (codes < 0).any() or (ordered[1:] == ordered[:-1]).any():
+    if (codes < 0).any() or _repeats(record.astype(np.int64) * len(names) + codes, len(names) * (int(record.max()) + 1)):
         return None
     key_text = pa.array([json.dumps(str(name), ensure_ascii=False) for name in names], pa.large_string()).take(codes)
-    pairs = pc.binary_join_element_wise(key_text, values.cast(pa.large_string()), _text(": "))
-    order = np.argsort(record, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(record, minlength=int(record.max()) + 1))])
-    joined = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), pairs.take(order)), _text(", "))
-    return pc.binary_join_element_wise(_text("{"), joined, _text("}"), _text(""))
+    order = pa.array(np.argsort(record, kind="stable"))
+    offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(record, minlength=int(record.max()) + 1))]), pa.int64())
+    key_text = key_text.take(order)
+    objects = []
+    for value_text in values:
+        pairs = pc.binary_join_element_wise(key_text, value_text.cast(pa.large_string()).take(order), _text(": "))
+        joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, pairs), _text(", "))
+        objects.append(pc.binary_join_element_wise(_text("{"), joined, _text("}"), _text("")))
+    return objects
+
+
+def _repeats(pairs: np.ndarray, span: int) -> bool:
+    """Whether a value of `pairs` (each in 0..span-1) repeats: counted when the span is a few
+    times the values, else sorted."""
+    if span <= 4 * len(pairs):
+        return bool((np.bincount(pairs, minlength=span) > 1).any())
+    ordered = np.sort(pairs)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def _text(value: str) -> pa.Scalar:

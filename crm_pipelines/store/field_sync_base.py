@@ -132,18 +132,29 @@ def _micros(times: pd.Series) -> pd.Series:
 def _pair_texts(frame: pd.DataFrame, micros: pd.Series) -> pd.DataFrame:
     """A row per pair of `frame`'s field rows: its fields' values and times as JSON text, and the
     latest of the times, built a column at a time."""
-    pair = frame.groupby(["object", "app_id", "crm_id"], sort=False).ngroup().to_numpy()
-    first = ~pd.Series(pair).duplicated().to_numpy()
-    time_text = pc.fill_null(pc.cast(pa.array(micros.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
-                                     .cast(pa.int64()), pa.large_string()), pa.scalar("null", pa.large_string()))
-    values = json_objects(pair, frame["field"], json_strings(frame["value"]))
-    times = json_objects(pair, frame["field"], time_text)
-    assert values is not None and times is not None  # fields are named and unique within a pair (above)
+    pair = _pair_codes(frame)
+    first = np.unique(pair, return_index=True)[1]  # each pair's first row, in the order of its code
+    time_text = pc.fill_null(pc.cast(pa.array(micros.array, type=pa.int64()), pa.large_string()),
+                             pa.scalar("null", pa.large_string()))
+    objects = json_objects(pair, frame["field"], json_strings(frame["value"]), time_text)
+    assert objects is not None  # fields are named and unique within a pair (write_base)
+    values, times = objects
     latest = frame["synced_at"].groupby(pair, sort=True).max()
-    keys = frame.loc[first, ["object", "app_id", "crm_id"]].reset_index(drop=True)
+    keys = frame[["object", "app_id", "crm_id"]].iloc[first].reset_index(drop=True)
     return keys.assign(field_values=pd.arrays.ArrowStringArray(pa.chunked_array([values])),
                        field_times=pd.arrays.ArrowStringArray(pa.chunked_array([times])),
                        synced_at=pd.to_datetime(latest.to_numpy(), utc=True))
+
+
+def _pair_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's pair as 0..n-1, numbered in the order pairs first appear: the three keys factorized
+    one by one and their codes combined (a group-by over three text columns took most of a
+    write's own time at two million rows)."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for column in ("object", "app_id", "crm_id"):
+        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+        combined = combined * len(uniques) + codes
+    return pd.factorize(combined)[0]
 
 
 def _merged_pairs(conn: Connection, tenant_id: str, frame: pd.DataFrame, micros: pd.Series) -> pd.DataFrame:

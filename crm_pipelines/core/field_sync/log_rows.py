@@ -65,7 +65,7 @@ def _values_as_json(record: np.ndarray, fields: pd.Series, values: pd.Series) ->
     objects = json_objects(record, fields, json_strings(values))
     if objects is None:
         return _values_as_json_one_by_one(record, fields, values)  # a dict's own rule: first place, last value
-    return pd.arrays.ArrowStringArray(pa.chunked_array([objects]))
+    return pd.arrays.ArrowStringArray(pa.chunked_array(objects))
 
 
 def _values_as_json_one_by_one(record: np.ndarray, fields: pd.Series, values: pd.Series) -> pd.arrays.ArrowStringArray:
