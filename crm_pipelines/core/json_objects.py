@@ -35,11 +35,12 @@ def json_objects(record: np.ndarray, keys: pd.Series, *values: pa.Array) -> list
     gives), in the rows' order; None when a key is missing or repeats within a record, whose rule
     (first place, last value) is a dict's."""
     codes, names = pd.factorize(keys, use_na_sentinel=True)
-    if (codes < 0).any() or _repeats(record.astype(np.int64) * len(names) + codes, len(names) * (int(record.max()) + 1)):
+    records = int(record.max()) + 1
+    if (codes < 0).any() or _repeats(record.astype(np.int64) * len(names) + codes, len(names) * records):
         return None
     key_text = pa.array([json.dumps(str(name), ensure_ascii=False) for name in names], pa.large_string()).take(codes)
     order = pa.array(np.argsort(record, kind="stable"))
-    offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(record, minlength=int(record.max()) + 1))]), pa.int64())
+    offsets = pa.array(np.concatenate([[0], np.cumsum(np.bincount(record, minlength=records))]), pa.int64())
     key_text = key_text.take(order)
     objects = []
     for value_text in values:

@@ -5,7 +5,7 @@ values and times as two JSON objects), which a write merges field by field into 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,8 +75,8 @@ def _read_fields(conn: Connection, where: ColumnElement[bool]) -> pd.DataFrame:
         micros = func.json_extract(b.c.field_times, literal('$."') + type_coerce(each.c.key, String()) + literal('"'))
     field = type_coerce(each.c.key, String())
     statement: Select = (
-        select(b.c.object, b.c.app_id, b.c.crm_id, field.label("field"), type_coerce(each.c.value, Text()).label("value"),
-               cast(micros, BigInteger).label("micros"))
+        select(b.c.object, b.c.app_id, b.c.crm_id, field.label("field"),
+               type_coerce(each.c.value, Text()).label("value"), cast(micros, BigInteger).label("micros"))
         .select_from(b.join(each, true())).where(where).order_by(b.c.object, b.c.app_id, b.c.crm_id, field))
     names = [*BASE_COLUMNS, "micros"]
     if postgres:
@@ -178,7 +178,9 @@ def _merged_pairs(conn: Connection, tenant_id: str, frame: pd.DataFrame, micros:
                           "synced_at": _latest(entry["times"])} for (o, a, c), entry in merged.items()])
 
 
-def _field_rows(frame: pd.DataFrame, micros: pd.Series):
+def _field_rows(frame: pd.DataFrame,
+                micros: pd.Series) -> Iterator[tuple[tuple[str, str, str], str, str | None, int | None]]:
+    """(pair, field, value, microseconds) of each row, None for a missing value or time."""
     values = frame["value"].astype("string").astype(object)  # text, as the PostgreSQL write has it
     for o, a, c, field, value, at in zip(frame["object"].astype(str), frame["app_id"].astype(str),
                                          frame["crm_id"].astype(str), frame["field"].astype(str),
