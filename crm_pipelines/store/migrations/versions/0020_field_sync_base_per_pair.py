@@ -37,20 +37,26 @@ def _set_aside(table: str) -> None:
         op.execute(f'ALTER TABLE "{table}" RENAME CONSTRAINT pk_field_sync_base TO pk_{table}')
 
 
-def upgrade() -> None:
-    _set_aside("field_sync_base_rows")
+def _create_base(held: list[sa.Column], keys: tuple[str, ...]) -> None:
+    """`field_sync_base` holding the columns `held` (its values) after a pair's keys, keyed by
+    `keys`, its time last, with the index of its reads by CRM id."""
     op.create_table(
         "field_sync_base",
         sa.Column("tenant_id", sa.String(63), nullable=False),
         sa.Column("object", sa.String(32), nullable=False),
         sa.Column("app_id", sa.String(64), nullable=False),
         sa.Column("crm_id", sa.String(18), nullable=False),
-        sa.Column("field_values", json_type(), nullable=False),
-        sa.Column("field_times", json_type(), nullable=False),
+        *held,
         sa.Column("synced_at", UtcDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint(*_PAIR, name="pk_field_sync_base"),
+        sa.PrimaryKeyConstraint(*keys, name="pk_field_sync_base"),
     )
     op.create_index(_INDEX, "field_sync_base", ["tenant_id", "object", "crm_id"])
+
+
+def upgrade() -> None:
+    _set_aside("field_sync_base_rows")
+    _create_base([sa.Column("field_values", json_type(), nullable=False),
+                  sa.Column("field_times", json_type(), nullable=False)], _PAIR)
     op.create_index(_SINCE, "field_sync_base", ["tenant_id", "object", "synced_at"])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -89,18 +95,8 @@ def _pairs_in_python(bind: sa.Connection) -> None:
 def downgrade() -> None:
     op.drop_index(_SINCE, table_name="field_sync_base")
     _set_aside("field_sync_base_pairs")
-    op.create_table(
-        "field_sync_base",
-        sa.Column("tenant_id", sa.String(63), nullable=False),
-        sa.Column("object", sa.String(32), nullable=False),
-        sa.Column("app_id", sa.String(64), nullable=False),
-        sa.Column("crm_id", sa.String(18), nullable=False),
-        sa.Column("field", sa.String(80), nullable=False),
-        sa.Column("value", sa.Text(), nullable=True),
-        sa.Column("synced_at", UtcDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint(*_PAIR, "field", name="pk_field_sync_base"),
-    )
-    op.create_index(_INDEX, "field_sync_base", ["tenant_id", "object", "crm_id"])
+    _create_base([sa.Column("field", sa.String(80), nullable=False), sa.Column("value", sa.Text(), nullable=True)],
+                 (*_PAIR, "field"))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "INSERT INTO field_sync_base (tenant_id, object, app_id, crm_id, field, value, synced_at) "
